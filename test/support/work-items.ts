@@ -1,0 +1,48 @@
+/** Builders for the contract's work items and events (§2), with the shapes the Rust runtime writes. */
+
+export function startOrchestration(
+  instance: string,
+  options: { orchestration?: string; version?: string | null; executionId?: number; parentInstance?: string } = {},
+) {
+  return {
+    StartOrchestration: {
+      instance,
+      orchestration: options.orchestration ?? 'TestOrch',
+      input: '{}',
+      version: options.version === undefined ? '1.0.0' : options.version,
+      parent_instance: options.parentInstance ?? null,
+      parent_id: options.parentInstance ? 1 : null,
+      execution_id: options.executionId ?? 1,
+    },
+  };
+}
+
+export function activityExecute(instance: string, id: number, executionId = 1) {
+  return { ActivityExecute: { instance, execution_id: executionId, id, name: 'Charge', input: String(id) } };
+}
+
+export function activityCompleted(instance: string, id: number, executionId = 1) {
+  return { ActivityCompleted: { instance, execution_id: executionId, id, result: `"ok-${id}"` } };
+}
+
+export function timerFired(instance: string, id: number, fireAtMs: number, executionId = 1) {
+  return { TimerFired: { instance, execution_id: executionId, id, fire_at_ms: fireAtMs } };
+}
+
+export function externalRaised(instance: string, name = 'Approved', data = 'true') {
+  return { ExternalRaised: { instance, name, data } };
+}
+
+export function subOrchCompleted(parentInstance: string, parentId: number) {
+  return { SubOrchCompleted: { parent_instance: parentInstance, parent_execution_id: 1, parent_id: parentId, result: '"done"' } };
+}
+
+export function orchestrationStarted(eventId: number, name = 'TestOrch', version = '1.0.0') {
+  return {
+    OrchestrationStarted: { event_id: eventId, name, version, input: '{}', parent_instance: null, parent_id: null },
+  };
+}
+
+export function activityScheduled(eventId: number, name = 'Charge', executionId = 1) {
+  return { ActivityScheduled: { event_id: eventId, name, input: '42', execution_id: executionId } };
+}
