@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { SourceFile } from '../../model/types.js';
-import { quoteIdentifier } from './quote-identifier.js';
+import { substituteSchema } from '../../database/placeholder.js';
+import { quoteIdentifier } from '../../runtime/quote-identifier.js';
 
 /** A file that PostgreSQL rejected, with the line PostgreSQL pointed at when it gave a position. */
 export class ApplyError extends Error {
@@ -25,7 +26,7 @@ export async function applySources(
   await client.query(`CREATE SCHEMA ${quoted}`);
   await client.query(`SET LOCAL search_path TO ${quoted}`);
   for (const source of sources) {
-    const text = source.text.replaceAll(placeholder, quoted);
+    const text = substituteSchema(source.text, placeholder, schema);
     try {
       await client.query(text);
     } catch (error) {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { SchemaRef, TypeRef } from '../../model/types.js';
-import { quoteIdentifier } from './quote-identifier.js';
+import { quoteIdentifier } from '../../runtime/quote-identifier.js';
 
 /** A model type as the server resolved it: its oid and `format_type` name, or null when no such type exists. */
 export interface ResolvedType {

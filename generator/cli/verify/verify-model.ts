@@ -4,7 +4,7 @@ import type { Model, SourceFile } from '../../model/types.js';
 import { includeFilter } from '../include-filter.js';
 import { applySources } from './apply-sources.js';
 import { compareProcedures } from './compare-procedures.js';
-import { quoteIdentifier } from './quote-identifier.js';
+import { quoteIdentifier } from '../../runtime/quote-identifier.js';
 import { readCatalog } from './read-catalog.js';
 import { schemaName, TypeResolver } from './resolve-types.js';
 

@@ -1,0 +1,30 @@
+import type { ConsoleOutput } from './console-output.js';
+import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
+import { generateOnce } from './generate-once.js';
+import { loadSources } from './load-sources.js';
+import { parseOnly } from './pipeline.js';
+import { resolveConfig, type ConfigFlags } from './resolve-config.js';
+import { watchAndGenerate, type Watching } from './watch.js';
+
+export interface GenerateFlags extends ConfigFlags {
+  check?: boolean;
+  watch?: boolean;
+  printModel?: boolean;
+}
+
+/**
+ * `generate`: returns the exit code, or the running watcher for `--watch` (which never exits by itself).
+ * `--print-model` prints the parse model as JSON on stdout and writes nothing.
+ */
+export async function generateCommand(flags: GenerateFlags, cwd: string, io: ConsoleOutput): Promise<number | Watching> {
+  const resolved = await resolveConfig(flags, cwd);
+  if (flags.watch) return watchAndGenerate(resolved, cwd, io);
+  const sources = await loadSources(resolved, cwd);
+  if (flags.printModel) {
+    const { model, diagnostics } = parseOnly(sources, resolved.config);
+    for (const diagnostic of diagnostics) io.err(formatDiagnostic(diagnostic, sources));
+    io.out(JSON.stringify(model, null, 2));
+    return hasErrors(diagnostics) ? 1 : 0;
+  }
+  return generateOnce(sources, resolved, flags.check ? 'check' : 'write', cwd, io);
+}

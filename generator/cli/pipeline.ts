@@ -1,0 +1,33 @@
+import { analyze } from '../analyze/index.js';
+import type { GeneratorConfig } from '../config/types.js';
+import { emit } from '../emit/index.js';
+import { fingerprintSources } from '../model/fingerprint.js';
+import type { Diagnostic, Model, SourceFile } from '../model/types.js';
+import { parseSources } from '../parse/index.js';
+import { hasErrors } from './format-diagnostic.js';
+import type { GeneratedFile } from './output-files.js';
+
+export interface PipelineResult {
+  model: Model;
+  diagnostics: Diagnostic[];
+  /** The generated files, or null when a stage reported an error. */
+  files: GeneratedFile[] | null;
+}
+
+/**
+ * parse → analyze → emit, in memory. Analyze runs even after parse errors so one run reports as many problems as
+ * it can; emit runs only on an error-free program.
+ */
+export async function runPipeline(sources: readonly SourceFile[], config: GeneratorConfig): Promise<PipelineResult> {
+  const parsed = parseSources([...sources], { placeholder: config.placeholder });
+  const analyzed = analyze(parsed.model, config);
+  const diagnostics = [...parsed.diagnostics, ...analyzed.diagnostics];
+  if (hasErrors(diagnostics)) return { model: parsed.model, diagnostics, files: null };
+  const files = await emit(analyzed.program, { fingerprint: fingerprintSources(sources), config });
+  return { model: parsed.model, diagnostics, files };
+}
+
+/** parse only: what `--print-model` prints and `verify` checks. */
+export function parseOnly(sources: readonly SourceFile[], config: GeneratorConfig): { model: Model; diagnostics: Diagnostic[] } {
+  return parseSources([...sources], { placeholder: config.placeholder });
+}

@@ -1,0 +1,49 @@
+import { connectionFromEnvironment, type RunningServer } from '../database/embedded-postgres.js';
+import type { ConsoleOutput } from './console-output.js';
+import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
+import { includeFilter } from './include-filter.js';
+import { loadSources } from './load-sources.js';
+import { parseOnly } from './pipeline.js';
+import { resolveConfig, type ConfigFlags } from './resolve-config.js';
+import { verifyModel } from './verify/verify-model.js';
+
+export interface VerifyFlags extends ConfigFlags {
+  databaseUrl?: string;
+}
+
+/**
+ * `verify`: parses the inputs, applies them to PostgreSQL (`--database-url`, else `DATABASE_URL`, else an embedded
+ * server started for the run) and prints every difference between the model and `pg_proc`. Returns the exit code.
+ */
+export async function verifyCommand(flags: VerifyFlags, cwd: string, io: ConsoleOutput): Promise<number> {
+  const resolved = await resolveConfig(flags, cwd);
+  const sources = await loadSources(resolved, cwd);
+  const { model, diagnostics } = parseOnly(sources, resolved.config);
+  for (const diagnostic of diagnostics) io.err(formatDiagnostic(diagnostic, sources));
+  if (hasErrors(diagnostics)) return 1;
+
+  const server: RunningServer = flags.databaseUrl
+    ? { connectionString: flags.databaseUrl, stop: async () => {} }
+    : await connectionFromEnvironment();
+  let differences: string[];
+  try {
+    differences = await verifyModel({
+      connectionString: server.connectionString,
+      sources,
+      model,
+      placeholder: resolved.config.placeholder,
+      include: resolved.config.include,
+    });
+  } finally {
+    await server.stop();
+  }
+  const isIncluded = includeFilter(resolved.config.include);
+  const count = model.procedures.filter((procedure) => isIncluded(procedure.name)).length;
+  if (differences.length === 0) {
+    io.out(`verified ${count} procedure${count === 1 ? '' : 's'} against pg_proc: no differences`);
+    return 0;
+  }
+  for (const difference of differences) io.err(difference);
+  io.err(`${differences.length} difference${differences.length === 1 ? '' : 's'} between the model and pg_proc`);
+  return 1;
+}
