@@ -1,0 +1,113 @@
+import { ProcedureValueError } from './procedure-error.js';
+import { formatArrayLiteral, formatRecordLiteral, type LiteralElement } from './postgres-literals.js';
+
+/**
+ * An encoder turns one non-null argument into what the driver sends: text in PostgreSQL's input syntax (the wrapper
+ * casts every parameter, `$1::int8`, so the server parses it), or bytes for a top-level bytea. Both `pg` and PGlite
+ * pass text through unchanged, so the SQL sees the same value through either driver.
+ */
+export type Encoder<T> = (value: T, procedure: string, field: string) => string | Uint8Array;
+
+function invalid(procedure: string, field: string, expected: string, value: unknown): never {
+  throw new ProcedureValueError(procedure, field, `expected ${expected}, got ${typeof value} ${String(value).slice(0, 80)}`);
+}
+
+/** Configured type overrides: the user's representation goes to the driver as is. */
+export const encodeAny: Encoder<unknown> = (value) => value as string;
+
+export const encodeText: Encoder<string> = (value, procedure, field) =>
+  typeof value === 'string' ? value : invalid(procedure, field, 'a string', value);
+
+export const encodeInt: Encoder<number> = (value, procedure, field) =>
+  Number.isInteger(value) ? String(value) : invalid(procedure, field, 'an integer', value);
+
+export const encodeFloat: Encoder<number> = (value, procedure, field) =>
+  typeof value === 'number' ? String(value) : invalid(procedure, field, 'a number', value);
+
+export const encodeBool: Encoder<boolean> = (value, procedure, field) =>
+  typeof value === 'boolean' ? String(value) : invalid(procedure, field, 'a boolean', value);
+
+/** int8 from a bigint, or from a number only when it is an exact integer (2^53 and beyond may already be rounded). */
+export const encodeInt8: Encoder<number | bigint> = (value, procedure, field) => {
+  if (typeof value === 'bigint') return value.toString();
+  if (Number.isSafeInteger(value)) return String(value);
+  return invalid(procedure, field, 'a safe integer or a bigint for int8', value);
+};
+
+/** numeric from its exact decimal text, or from a finite-or-not number the caller chose to pass. */
+export const encodeNumeric: Encoder<string | number> = (value, procedure, field) => {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return invalid(procedure, field, 'a numeric string or number', value);
+};
+
+function dateValue(value: Date | string, procedure: string, field: string): Date | string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
+  return invalid(procedure, field, 'a valid Date or a date/time string', value);
+}
+
+export const encodeTimestamptz: Encoder<Date | string> = (value, procedure, field) => {
+  const checked = dateValue(value, procedure, field);
+  return typeof checked === 'string' ? checked : checked.toISOString();
+};
+
+/** timestamp (without time zone) receives a Date's UTC wall-clock time, the inverse of `decodeTimestamp`. */
+export const encodeTimestamp: Encoder<Date | string> = (value, procedure, field) => {
+  const checked = dateValue(value, procedure, field);
+  return typeof checked === 'string' ? checked : checked.toISOString().replace('Z', '');
+};
+
+/** date receives a Date's UTC calendar day, the inverse of `decodeDate`. */
+export const encodeDate: Encoder<Date | string> = (value, procedure, field) => {
+  const checked = dateValue(value, procedure, field);
+  return typeof checked === 'string' ? checked : checked.toISOString().slice(0, 10);
+};
+
+export const encodeJson: Encoder<unknown> = (value, procedure, field) => {
+  const text = JSON.stringify(value);
+  return text === undefined ? invalid(procedure, field, 'a JSON-serialisable value', value) : text;
+};
+
+export const encodeBytea: Encoder<Uint8Array> = (value, procedure, field) =>
+  value instanceof Uint8Array ? value : invalid(procedure, field, 'a Uint8Array', value);
+
+export function enumEncoder<const L extends string>(typeName: string, labels: readonly L[]): Encoder<L> {
+  const allowed = new Set<string>(labels);
+  return (value, procedure, field) =>
+    typeof value === 'string' && allowed.has(value)
+      ? value
+      : invalid(procedure, field, `a ${typeName} label (${labels.join(', ')})`, value);
+}
+
+/** An array argument of any depth; NULL elements are allowed on the way in (PostgreSQL arrays may hold them). */
+export function arrayEncoder<T>(element: Encoder<T>): Encoder<readonly unknown[]> {
+  function encodeLevel(items: readonly unknown[], procedure: string, path: string): LiteralElement[] {
+    return items.map((item, index) => {
+      if (item === null || item === undefined) return null;
+      const itemPath = `${path}[${index + 1}]`;
+      if (Array.isArray(item)) return encodeLevel(item, procedure, itemPath);
+      return element(item as T, procedure, itemPath);
+    });
+  }
+  return (value, procedure, field) =>
+    Array.isArray(value)
+      ? formatArrayLiteral(encodeLevel(value, procedure, field))
+      : invalid(procedure, field, 'an array', value);
+}
+
+/** A composite argument: each attribute's encoder in declaration order; a missing attribute is NULL. */
+export function compositeEncoder<T extends object>(
+  attributes: readonly (readonly [key: string, encode: Encoder<any>])[],
+): Encoder<T> {
+  return (value, procedure, field) => {
+    if (typeof value !== 'object' || value === null) return invalid(procedure, field, 'an object', value);
+    const record = value as Record<string, unknown>;
+    return formatRecordLiteral(
+      attributes.map(([key, encode]) => {
+        const attribute = record[key];
+        return attribute === null || attribute === undefined ? null : encode(attribute, procedure, `${field}.${key}`);
+      }),
+    );
+  };
+}

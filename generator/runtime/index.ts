@@ -1,0 +1,24 @@
+/**
+ * Runtime helpers imported by generated clients. Kept free of Node-only modules; the fingerprint computation the
+ * generator and the migration runner share lives in `./fingerprint.js`.
+ */
+export type { Queryable } from './queryable.js';
+export { quoteIdentifier } from './quote-identifier.js';
+export { ProcedureError, ProcedureValueError, isRetryableSqlState, toProcedureError } from './procedure-error.js';
+export * from './decoders.js';
+export * from './encoders.js';
+export { bindArguments, invoke, atMostOneRow, exactlyOneRow, type ArgumentSpec, type CallSpec } from './call.js';
+export {
+  compareFingerprints,
+  readFingerprint,
+  assertFingerprint,
+  FingerprintMismatchError,
+  type FingerprintCheck,
+} from './fingerprint-check.js';
+export {
+  parseArrayLiteral,
+  parseRecordLiteral,
+  formatArrayLiteral,
+  formatRecordLiteral,
+  LiteralSyntaxError,
+} from './postgres-literals.js';

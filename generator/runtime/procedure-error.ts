@@ -1,0 +1,78 @@
+/**
+ * SQLSTATEs worth retrying the whole call (or transaction) for: serialization failure, deadlock, lock not
+ * available, query cancelled (statement timeout), too many connections, admin shutdown, feature not supported
+ * (raised as "cached plan must not change result type" after a migration), and every connection exception (08xxx).
+ */
+const retryableCodes = new Set(['40001', '40P01', '55P03', '57014', '53300', '57P01', '0A000']);
+
+export function isRetryableSqlState(sqlstate: string): boolean {
+  return sqlstate.startsWith('08') || retryableCodes.has(sqlstate);
+}
+
+/** The one error class for database errors raised while calling a generated wrapper. */
+export class ProcedureError<S extends string = string> extends Error {
+  override readonly name = 'ProcedureError';
+  readonly procedure: string;
+  readonly sqlstate: S;
+  readonly detail: string | null;
+  readonly hint: string | null;
+  readonly retryable: boolean;
+
+  constructor(init: {
+    procedure: string;
+    sqlstate: S;
+    message: string;
+    detail?: string | null;
+    hint?: string | null;
+    cause?: unknown;
+  }) {
+    super(`${init.procedure}: ${init.message} (SQLSTATE ${init.sqlstate})`, { cause: init.cause });
+    this.procedure = init.procedure;
+    this.sqlstate = init.sqlstate;
+    this.detail = init.detail ?? null;
+    this.hint = init.hint ?? null;
+    this.retryable = isRetryableSqlState(init.sqlstate);
+  }
+
+  /** The server's message without the procedure prefix and SQLSTATE suffix. */
+  get databaseMessage(): string {
+    const cause = this.cause;
+    return cause instanceof Error ? cause.message : this.message;
+  }
+}
+
+const sqlstatePattern = /^[0-9A-Z]{5}$/;
+
+/**
+ * Turns an error thrown by the driver into a `ProcedureError` when it carries a SQLSTATE (both `pg` and PGlite put
+ * it in `code`). Anything else (a network error, a bug) is returned unchanged so it is not disguised.
+ */
+export function toProcedureError(procedure: string, error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const fields = error as Error & { code?: unknown; detail?: unknown; hint?: unknown };
+  if (typeof fields.code !== 'string' || !sqlstatePattern.test(fields.code)) return error;
+  return new ProcedureError({
+    procedure,
+    sqlstate: fields.code,
+    message: error.message,
+    detail: typeof fields.detail === 'string' ? fields.detail : null,
+    hint: typeof fields.hint === 'string' ? fields.hint : null,
+    cause: error,
+  });
+}
+
+/**
+ * A value crossing the boundary had the wrong shape: a result column that is NULL where non-null was declared or that
+ * does not have the declared type, or an argument the wrapper cannot encode without losing information.
+ */
+export class ProcedureValueError extends Error {
+  override readonly name = 'ProcedureValueError';
+  constructor(
+    readonly procedure: string,
+    /** The column, parameter or element path, e.g. `total`, `tags[2]`, `address.street`. */
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${procedure}: ${field}: ${problem}`);
+  }
+}
