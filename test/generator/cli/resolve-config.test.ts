@@ -1,0 +1,78 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../generator/cli/resolve-config.js';
+
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'config-test-'));
+  await mkdir(join(root, 'project', 'sub'), { recursive: true });
+  await writeFile(
+    join(root, 'project', 'pg-sproc-gen.config.json'),
+    JSON.stringify({ input: ['sql/*.sql'], output: 'out', int8: 'bigint', runtimeImport: 'my-runtime' }),
+  );
+  await writeFile(join(root, 'bad.json'), '{ "input": ["a.sql"], "output": "o", "inculde": "x" }');
+  await writeFile(join(root, 'not-json.json'), '{ input: ');
+  await writeFile(join(root, 'wrong-type.json'), '{ "input": "a.sql", "output": "o" }');
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('resolveConfig', () => {
+  it('reads pg-sproc-gen.config.json from the working folder and fills the documented defaults', async () => {
+    const resolved = await resolveConfig({}, join(root, 'project'));
+    expect(resolved.config).toEqual({
+      input: ['sql/*.sql'],
+      output: 'out',
+      include: '^sp_',
+      placeholder: '{schema}',
+      int8: 'bigint',
+      numeric: 'string',
+      typeOverrides: {},
+      jsonTypesModule: null,
+      runtimeImport: 'my-runtime',
+      fingerprintFunction: null,
+    });
+    expect(resolved.inputBase).toBe(join(root, 'project'));
+    expect(resolved.outputDir).toBe(join(root, 'project', 'out'));
+  });
+
+  it('resolves config paths against the config file and flag paths against the working folder', async () => {
+    const resolved = await resolveConfig(
+      { config: '../pg-sproc-gen.config.json', output: 'elsewhere', include: '*', int8: 'number' },
+      join(root, 'project', 'sub'),
+    );
+    expect(resolved.inputBase).toBe(join(root, 'project'));
+    expect(resolved.outputDir).toBe(join(root, 'project', 'sub', 'elsewhere'));
+    expect(resolved.config.include).toBe('*');
+    expect(resolved.config.int8).toBe('number');
+
+    const withInput = await resolveConfig({ config: '../pg-sproc-gen.config.json', input: ['x.sql'] }, join(root, 'project', 'sub'));
+    expect(withInput.inputBase).toBe(join(root, 'project', 'sub'));
+    expect(withInput.config.input).toEqual(['x.sql']);
+  });
+
+  it('works without a config file, defaulting the runtime import to the runtime shipped with the generator', async () => {
+    const repositoryRoot = join(import.meta.dirname, '..', '..', '..');
+    const resolved = await resolveConfig({ input: ['a.sql'], output: join(repositoryRoot, 'generated') }, root);
+    expect(resolved.configFile).toBeNull();
+    expect(resolved.config.runtimeImport).toBe('../generator/runtime/index.js');
+  });
+
+  it.each([
+    [{ config: 'missing.json' }, /cannot read config file .*missing\.json/],
+    [{ config: 'bad.json' }, /unknown setting 'inculde'/],
+    [{ config: 'not-json.json' }, /is not valid JSON/],
+    [{ config: 'wrong-type.json' }, /'input' must be a non-empty array of file names or globs, got "a\.sql"/],
+    [{ input: ['a.sql'] }, /no output folder/],
+    [{ output: 'o' }, /no input files/],
+    [{ input: ['a.sql'], output: 'o', include: '(' }, /'include' is not a valid regular expression/],
+    [{ input: ['a.sql'], output: 'o', int8: 'float' }, /'int8' must be "number" or "bigint"/],
+  ])('rejects %j with a clear message', async (flags, message) => {
+    await expect(resolveConfig(flags, root)).rejects.toThrow(message);
+  });
+});
