@@ -1,0 +1,51 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const repositoryRoot = join(import.meta.dirname, '..', '..', '..', '..');
+export const binPath = join(repositoryRoot, 'generator', 'cli', 'bin.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `pg-sproc-gen` entry (the `bin` shim) as a child process and collects its output. */
+export function startCli(args: string[], cwd: string, env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [binPath, ...args], { cwd, env: { ...process.env, ...env } });
+}
+
+export async function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
+  return runProcess(startCli(args, cwd, env));
+}
+
+export function runProcess(child: ChildProcessWithoutNullStreams): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A private copy of a fixture folder, so tests can change files freely and run in parallel. */
+export async function copyFixture(name: string): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `cli-${name}-`));
+  await cp(join(import.meta.dirname, '..', 'fixtures', name), dir, { recursive: true });
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes; the deadline is generous on purpose. */
+export async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,59 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { verifyModel } from '../../../generator/cli/verify/verify-model.js';
+import { parseSources } from '../../../generator/parse/index.js';
+import { copyFixture, repositoryRoot, runCli } from './support/run-cli.js';
+
+const databaseUrl = inject('databaseUrl');
+let fixture: { dir: string; remove: () => Promise<void> };
+
+beforeEach(async () => {
+  fixture = await copyFixture('basic');
+});
+afterEach(async () => {
+  await fixture.remove();
+});
+
+describe('pg-sproc-gen verify', () => {
+  it('passes on the fixture', async () => {
+    const result = await runCli(['verify', '--database-url', databaseUrl], fixture.dir);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('verified 3 procedures against pg_proc: no differences\n');
+  });
+
+  it('passes on the project procedures with the project config (DATABASE_URL)', async () => {
+    const result = await runCli(['verify'], repositoryRoot, { DATABASE_URL: databaseUrl });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^verified \d+ procedures against pg_proc: no differences\n$/);
+  });
+
+  it('fails with the PostgreSQL error when a file does not apply', async () => {
+    await writeFile(join(fixture.dir, 'sql', '0003_bad.sql'), "SELECT 1;\nSELECT 1/0;\n");
+    const result = await runCli(['verify', '--database-url', databaseUrl], fixture.dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: sql/0003_bad.sql: PostgreSQL rejected the file: division by zero');
+  });
+
+  it('fails and names each difference when the model has drifted from the SQL', async () => {
+    const read = async (path: string) => ({ path, text: await readFile(join(fixture.dir, path), 'utf8') });
+    const first = await read('sql/0001_types_and_functions.sql');
+    const second = await read('sql/0002_changes.sql');
+    // The model of the first file alone, checked against what both files make in the database.
+    const { model } = parseSources([first], { placeholder: '{schema}' });
+    const differences = await verifyModel({
+      connectionString: databaseUrl,
+      sources: [first, second],
+      model,
+      placeholder: '{schema}',
+      include: '^sp_',
+    });
+    expect(differences).toEqual([
+      "sql/0001_types_and_functions.sql:5:1: sp_add(int4, int4): volatility: model immutable, catalog provolatile 's'",
+      'sql/0001_types_and_functions.sql:12:1: sp_obsolete(): not in the catalog',
+      '{schema}.sp_touch(uuid, timestamp with time zone): in the catalog but not in the model',
+    ]);
+  });
+});
