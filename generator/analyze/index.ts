@@ -1,0 +1,127 @@
+import type { GeneratorConfig } from '../config/types.js';
+import type { CompositeType, Diagnostic, EnumType, Model } from '../model/types.js';
+import { quoteIdentifier } from '../runtime/quote-identifier.js';
+import { analyzeProcedure } from './analyze-procedure.js';
+import { includeFilter } from './include-filter.js';
+import { columnPropertyOf } from './naming.js';
+import { assignMethodNames, checkOverloads } from './overloads.js';
+import type { AnalyzedComposite, AnalyzedEnum, AnalyzedProcedure, AnalyzedProgram, TypedValue } from './program.js';
+import {
+  compositeNames,
+  enumNames,
+  fixedClientMembers,
+  fixedModuleNames,
+  procedureNames,
+} from './program-names.js';
+import { TypeMapper } from './type-mapping.js';
+
+export type * from './program.js';
+export { includeFilter } from './include-filter.js';
+export * from './program-names.js';
+
+/**
+ * Decides everything the emit stage prints: which procedures (config.include), their TypeScript names and types,
+ * result shapes and call SQL. Problems are returned as diagnostics (errors mean: do not emit); a procedure with an
+ * error is left out of the program so the others can still be checked.
+ */
+export function analyze(model: Model, config: GeneratorConfig): { program: AnalyzedProgram; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const included = model.procedures.filter((procedure) => includeFilter(config.include)(procedure.name));
+  checkOverloads(included, diagnostics);
+  const methodNames = assignMethodNames(included, diagnostics);
+  const mapper = new TypeMapper(config, model.types);
+  const jsonImports = new Set<string>();
+  const context = { mapper, diagnostics, jsonTypesModule: config.jsonTypesModule, jsonImports };
+
+  const procedures: AnalyzedProcedure[] = [];
+  for (const procedure of included) {
+    const methodName = methodNames.get(procedure);
+    if (methodName === undefined) continue;
+    const analyzed = analyzeProcedure(procedure, methodName, context);
+    if (analyzed) procedures.push(analyzed);
+  }
+
+  const enums: AnalyzedEnum[] = [];
+  const composites: AnalyzedComposite[] = [];
+  for (const [typeName, declared] of mapper.used) {
+    if (declared.kind === 'enum') enums.push(enumOf(typeName, declared));
+    else composites.push(compositeOf(typeName, declared, mapper));
+  }
+
+  checkDeclaredNames(procedures, enums, composites, model, diagnostics);
+
+  const program: AnalyzedProgram = {
+    procedures,
+    enums,
+    composites,
+    jsonTypeImports: [...jsonImports].sort(),
+    jsonTypesModule: config.jsonTypesModule,
+    runtimeImport: config.runtimeImport,
+    fingerprintFunction: config.fingerprintFunction === null ? null : quoteIdentifier(config.fingerprintFunction),
+  };
+  return { program, diagnostics };
+}
+
+function enumOf(typeName: string, declared: EnumType): AnalyzedEnum {
+  return { typeName, sqlName: declared.name, labels: declared.values };
+}
+
+function compositeOf(typeName: string, declared: CompositeType, mapper: TypeMapper): AnalyzedComposite {
+  return {
+    typeName,
+    inputTypeName: compositeNames(typeName).input,
+    sqlName: declared.name,
+    attributes: declared.attributes.map((attribute) => ({
+      sqlName: attribute.name,
+      property: columnPropertyOf(attribute.name),
+      // Mapped successfully before the composite was recorded as used.
+      type: mapper.map(attribute.type) as TypedValue,
+    })),
+  };
+}
+
+/** Every module-level name and client member must be unique, or the generated file would not compile. */
+function checkDeclaredNames(
+  procedures: AnalyzedProcedure[],
+  enums: AnalyzedEnum[],
+  composites: AnalyzedComposite[],
+  model: Model,
+  diagnostics: Diagnostic[],
+): void {
+  const owners = new Map<string, string>(fixedModuleNames.map((name) => [name, 'the generated module']));
+  const claim = (name: string, owner: string, location: Diagnostic['location']) => {
+    const existing = owners.get(name);
+    if (existing !== undefined && existing !== owner) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'name-collision',
+        message: `${owner} and ${existing} both need the TypeScript name ${name}; rename one`,
+        location,
+      });
+    }
+    owners.set(name, owner);
+  };
+  const typeLocation = (sqlName: string) =>
+    model.types.find((type) => type.name === sqlName)?.location ?? { file: '', line: 1, column: 1 };
+  for (const item of enums) {
+    for (const name of Object.values(enumNames(item.typeName))) claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
+  }
+  for (const item of composites) {
+    for (const name of Object.values(compositeNames(item.typeName))) claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
+  }
+  const members = new Map<string, string>(fixedClientMembers.map((name) => [name, 'the client']));
+  for (const procedure of procedures) {
+    const owner = `function ${procedure.sqlName}`;
+    for (const name of Object.values(procedureNames(procedure.typeName))) claim(name, owner, procedure.location);
+    const existing = members.get(procedure.methodName);
+    if (existing !== undefined) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'name-collision',
+        message: `${owner} and ${existing} both need the client method ${procedure.methodName}; rename one`,
+        location: procedure.location,
+      });
+    }
+    members.set(procedure.methodName, owner);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The analyze stage's output and the emit stage's input: what to generate, decided and checked. Plain JSON data.
+ * Emit makes no decisions about types, names or SQL; it only prints what is here.
+ */
+import type { SourceLocation } from '../model/types.js';
+
+/** SQL text in parts; `{ clientSchema: true }` stands for the quoted schema the client was created with. */
+export type SqlPart = string | { clientSchema: true };
+
+/**
+ * How one value is checked and converted. `codec` names a runtime decoder/encoder pair:
+ * text → decodeText/encodeText, int → decodeInt/encodeInt, int8Number → decodeInt8AsNumber/encodeInt8, and so on
+ * (the table is in the emit stage). `any` passes a configured type override through unchanged.
+ */
+export type ScalarCodec =
+  | 'text'
+  | 'int'
+  | 'float'
+  | 'bool'
+  | 'int8Number'
+  | 'int8BigInt'
+  | 'numericString'
+  | 'numericNumber'
+  | 'date'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'interval'
+  | 'json'
+  | 'bytea'
+  | 'any';
+
+export type ValueType =
+  | { kind: 'scalar'; codec: ScalarCodec }
+  /** `typeName`: the TypeScript name of an enum or composite in `AnalyzedProgram.enums` / `.composites`. */
+  | { kind: 'enum'; typeName: string }
+  | { kind: 'composite'; typeName: string }
+  | { kind: 'array'; element: ValueType; dimensions: number };
+
+export interface TypedValue {
+  value: ValueType;
+  /** TypeScript type accepted as an argument (without `| null`). */
+  tsInput: string;
+  /** TypeScript type of a decoded result (without `| null`). */
+  tsOutput: string;
+  /**
+   * True when `tsOutput` is asserted rather than checked: an `@json` type or a type override. The decoder checks the
+   * value's PostgreSQL form; the TypeScript shape inside is the author's promise.
+   */
+  asserted: boolean;
+  /** The SQL type for casts, e.g. `int8`, `text[]`, `<schema>."mood"`. */
+  sqlType: SqlPart[];
+  /**
+   * Whether a result value should be selected as text (`col::text`): every type whose driver parsing is lossy or
+   * differs between `pg` and PGlite (int8, numeric, date, timestamp, interval, json, arrays, composites).
+   */
+  viaText: boolean;
+}
+
+export interface ParamField {
+  /** The SQL parameter name (folded), or null when unnamed. */
+  sqlName: string | null;
+  /** Property in the params object; null for a procedure's OUT parameter, which CALL receives as NULL. */
+  property: string | null;
+  type: TypedValue;
+  /** Has a default and can be left out (see the naming rule in `parameter-rules.ts`). */
+  optional: boolean;
+  variadic: boolean;
+}
+
+export interface ResultColumn {
+  sqlName: string;
+  property: string;
+  type: TypedValue;
+  nullable: boolean;
+  /** `text`: selected with a `::text` cast; `native`: as the driver parses it (CALL results cannot be cast). */
+  transport: 'text' | 'native';
+}
+
+/**
+ * - `rows`: every row (RETURNS TABLE, SETOF composite, SETOF record with OUT parameters).
+ * - `optional-row`: `@single-row` on those: the row or null.
+ * - `row`: exactly one row (several OUT/INOUT parameters).
+ * - `values` / `optional-value` / `value`: SETOF scalar, the same with `@single-row`, a scalar (also one OUT
+ *   parameter, and a composite value). Their single column is named `value`.
+ * - `void`: nothing.
+ */
+export type ResultKind = 'rows' | 'optional-row' | 'row' | 'values' | 'optional-value' | 'value' | 'void';
+
+export interface AnalyzedProcedure {
+  kind: 'function' | 'procedure';
+  /** As written in SQL (folded), for messages and errors. */
+  sqlName: string;
+  /** Method on the client, e.g. `listInstances`. */
+  methodName: string;
+  /** Prefix of the exported type names, e.g. `ListInstances` → `ListInstancesParams`, `ListInstancesRow`. */
+  typeName: string;
+  doc: string | null;
+  params: ParamField[];
+  result: { kind: ResultKind; columns: ResultColumn[] };
+  /** The call's SQL is `head` + the argument list + `tail`. */
+  sql: { head: SqlPart[]; tail: string };
+  /** SQLSTATEs the body raises explicitly. */
+  raises: string[];
+  location: SourceLocation;
+}
+
+export interface AnalyzedEnum {
+  typeName: string;
+  sqlName: string;
+  labels: string[];
+}
+
+export interface AnalyzedComposite {
+  typeName: string;
+  inputTypeName: string;
+  sqlName: string;
+  attributes: { sqlName: string; property: string; type: TypedValue }[];
+}
+
+export interface AnalyzedProgram {
+  procedures: AnalyzedProcedure[];
+  /** Only the enums and composites the procedures use, in dependency order (a composite after what it contains). */
+  enums: AnalyzedEnum[];
+  composites: AnalyzedComposite[];
+  /** Type names imported from `jsonTypesModule` for `@json` annotations. */
+  jsonTypeImports: string[];
+  jsonTypesModule: string | null;
+  runtimeImport: string;
+  /** The fingerprint function's quoted name, called in the client's schema; null when not configured. */
+  fingerprintFunction: string | null;
+}

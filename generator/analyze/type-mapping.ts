@@ -1,0 +1,190 @@
+import type { GeneratorConfig } from '../config/types.js';
+import type { SchemaRef, TypeRef, UserType } from '../model/types.js';
+import { quoteIdentifier } from '../runtime/quote-identifier.js';
+import { pascalCase } from './naming.js';
+import type { ScalarCodec, SqlPart, TypedValue, ValueType } from './program.js';
+
+interface Builtin {
+  codec: ScalarCodec;
+  tsInput: string;
+  tsOutput: string;
+  viaText: boolean;
+  /** SQL spelling for a cast when it differs from the internal name. */
+  cast?: string;
+}
+
+const text: Builtin = { codec: 'text', tsInput: 'string', tsOutput: 'string', viaText: false };
+const integer: Builtin = { codec: 'int', tsInput: 'number', tsOutput: 'number', viaText: false };
+const float: Builtin = { codec: 'float', tsInput: 'number', tsOutput: 'number', viaText: false };
+const interval: Builtin = { codec: 'interval', tsInput: 'string', tsOutput: 'string', viaText: true };
+const dateTime = (codec: ScalarCodec): Builtin => ({ codec, tsInput: 'Date | string', tsOutput: 'Date', viaText: true });
+const json: Builtin = { codec: 'json', tsInput: 'unknown', tsOutput: 'unknown', viaText: true };
+
+/** Built-in types by PostgreSQL's internal name, as the model spells them. Everything else is an error. */
+const builtins: Record<string, Builtin> = {
+  text,
+  varchar: text,
+  bpchar: text,
+  char: { ...text, cast: '"char"' },
+  name: text,
+  uuid: text,
+  citext: text,
+  xml: text,
+  inet: text,
+  cidr: text,
+  macaddr: text,
+  macaddr8: text,
+  int2: integer,
+  int4: integer,
+  oid: integer,
+  float4: float,
+  float8: float,
+  bool: { codec: 'bool', tsInput: 'boolean', tsOutput: 'boolean', viaText: false },
+  date: dateTime('date'),
+  timestamp: dateTime('timestamp'),
+  // Both drivers parse timestamptz into a Date correctly; inside arrays and composites it arrives as text.
+  timestamptz: { ...dateTime('timestamptz'), viaText: false },
+  time: interval,
+  timetz: interval,
+  interval,
+  json,
+  jsonb: json,
+  bytea: { codec: 'bytea', tsInput: 'Uint8Array', tsOutput: 'Uint8Array', viaText: false },
+};
+
+function configuredBuiltin(name: string, config: GeneratorConfig): Builtin | undefined {
+  if (name === 'int8') {
+    return config.int8 === 'bigint'
+      ? { codec: 'int8BigInt', tsInput: 'bigint | number', tsOutput: 'bigint', viaText: true }
+      : { codec: 'int8Number', tsInput: 'number | bigint', tsOutput: 'number', viaText: true };
+  }
+  if (name === 'numeric') {
+    return config.numeric === 'number'
+      ? { codec: 'numericNumber', tsInput: 'number | string', tsOutput: 'number', viaText: true }
+      : { codec: 'numericString', tsInput: 'string | number', tsOutput: 'string', viaText: true };
+  }
+  return builtins[name];
+}
+
+/** Whether a type reference and a declared type name the same schema; `{schema}` and unqualified both mean the tenant. */
+function sameSchema(a: SchemaRef, b: SchemaRef): boolean {
+  if (a.kind === 'named' && b.kind === 'named') return a.name === b.name;
+  return a.kind !== 'named' && b.kind !== 'named';
+}
+
+export function schemaParts(schema: SchemaRef): SqlPart[] {
+  return schema.kind === 'named' ? [quoteIdentifier(schema.name)] : [{ clientSchema: true }];
+}
+
+export function describeType(ref: TypeRef): string {
+  const schema = ref.schema.kind === 'named' ? `${ref.schema.name}.` : ref.schema.kind === 'placeholder' ? '{schema}.' : '';
+  return `${schema}${ref.name}${'[]'.repeat(ref.arrayDimensions)}`;
+}
+
+export type TypeLookup = (ref: TypeRef) => TypedValue | { error: string };
+
+/**
+ * Maps model types to TypeScript and records which enums and composites are used. One instance per analyze run.
+ */
+export class TypeMapper {
+  /** TypeScript name → declared type, in first-use order (a composite's attributes are mapped before it is added). */
+  readonly used = new Map<string, UserType>();
+  private readonly mapping = new Map<string, TypedValue | { error: string }>();
+
+  constructor(
+    private readonly config: GeneratorConfig,
+    private readonly userTypes: readonly UserType[],
+  ) {}
+
+  map(ref: TypeRef): TypedValue | { error: string } {
+    const key = JSON.stringify(ref);
+    let result = this.mapping.get(key);
+    if (!result) {
+      result = this.mapUncached(ref);
+      this.mapping.set(key, result);
+    }
+    return result;
+  }
+
+  private mapUncached(ref: TypeRef): TypedValue | { error: string } {
+    const base = this.mapElement({ ...ref, arrayDimensions: 0 });
+    if ('error' in base || ref.arrayDimensions === 0) return base;
+    const brackets = '[]'.repeat(ref.arrayDimensions);
+    const wrap = (ts: string) => (/^[\w.]+$/.test(ts) ? `${ts}${brackets}` : `(${ts})${brackets}`);
+    return {
+      value: { kind: 'array', element: base.value, dimensions: ref.arrayDimensions },
+      tsInput: `readonly ${wrap(base.tsInput)}`,
+      tsOutput: wrap(base.tsOutput),
+      asserted: base.asserted,
+      sqlType: [...base.sqlType, brackets],
+      viaText: true,
+    };
+  }
+
+  private mapElement(ref: TypeRef): TypedValue | { error: string } {
+    const override = this.override(ref);
+    if (override) return override;
+    const isBuiltinSchema =
+      ref.schema.kind === 'unqualified' || (ref.schema.kind === 'named' && ref.schema.name === 'pg_catalog');
+    if (isBuiltinSchema) {
+      const builtin = configuredBuiltin(ref.name, this.config);
+      if (builtin) {
+        return {
+          value: { kind: 'scalar', codec: builtin.codec },
+          tsInput: builtin.tsInput,
+          tsOutput: builtin.tsOutput,
+          asserted: false,
+          sqlType: [builtin.cast ?? ref.name],
+          viaText: builtin.viaText,
+        };
+      }
+    }
+    const declared = this.userTypes.find((type) => type.name === ref.name && sameSchema(type.schema, ref.schema));
+    if (!declared) {
+      return {
+        error: `unknown type ${describeType(ref)}: not a supported built-in type, not declared in the input files, and not in typeOverrides`,
+      };
+    }
+    return this.mapUserType(declared);
+  }
+
+  private override(ref: TypeRef): TypedValue | undefined {
+    const overrides = this.config.typeOverrides;
+    const qualified = ref.schema.kind === 'named' ? `${ref.schema.name}.${ref.name}` : ref.name;
+    const tsType = overrides[qualified] ?? overrides[ref.name];
+    if (tsType === undefined) return undefined;
+    return {
+      value: { kind: 'scalar', codec: 'any' },
+      tsInput: tsType,
+      tsOutput: tsType,
+      asserted: true,
+      sqlType: ref.schema.kind === 'named' ? [`${quoteIdentifier(ref.schema.name)}.${ref.name}`] : [ref.name],
+      viaText: false,
+    };
+  }
+
+  private mapUserType(declared: UserType): TypedValue | { error: string } {
+    const typeName = pascalCase(declared.name);
+    const sqlType = [...schemaParts(declared.schema), `.${quoteIdentifier(declared.name)}`];
+    if (declared.kind === 'enum') {
+      this.used.set(typeName, declared);
+      const value: ValueType = { kind: 'enum', typeName };
+      return { value, tsInput: typeName, tsOutput: typeName, asserted: false, sqlType, viaText: false };
+    }
+    if (!this.used.has(typeName)) {
+      for (const attribute of declared.attributes) {
+        const mapped = this.map(attribute.type);
+        if ('error' in mapped) return { error: `${mapped.error} (attribute ${attribute.name} of ${declared.name})` };
+      }
+      this.used.set(typeName, declared);
+    }
+    return {
+      value: { kind: 'composite', typeName },
+      tsInput: `${typeName}Input`,
+      tsOutput: typeName,
+      asserted: false,
+      sqlType,
+      viaText: true,
+    };
+  }
+}
