@@ -1,0 +1,49 @@
+import type { HistoryEvent } from './types/history-event.js';
+import type {
+  ExecutionInfo,
+  ExecutionMetadata,
+  InstanceInfo,
+  OrchestrationItem,
+  QueueDepths,
+  SystemMetrics,
+  WorkerLease,
+} from './types/provider-types.js';
+import type { ActivityCompletion, WorkItem } from './types/work-item.js';
+
+export interface TurnAck {
+  lockToken: string;
+  nowMs: number;
+  executionId: number;
+  historyDelta: HistoryEvent[];
+  workerItems: WorkItem[];
+  orchestratorItems: WorkItem[];
+  metadata: ExecutionMetadata;
+}
+
+/**
+ * One implementation of the provider's database work. `PostgresProvider` validates input, supplies the clock and the
+ * lock timeout, picks a backend per method, and turns every error into a `ProviderError`; a backend only talks to
+ * the database. Errors a backend raises itself carry the procedures' SQLSTATE in `code`, so both backends fail alike.
+ */
+export interface ProviderBackend {
+  fetchOrchestrationItem(nowMs: number, lockTimeoutMs: number): Promise<OrchestrationItem | null>;
+  ackOrchestrationItem(ack: TurnAck): Promise<void>;
+  abandonOrchestrationItem(lockToken: string, nowMs: number, delayMs: number | null): Promise<void>;
+  read(instance: string): Promise<HistoryEvent[]>;
+  readWithExecution(instance: string, executionId: number): Promise<HistoryEvent[]>;
+  appendWithExecution(instance: string, executionId: number, events: HistoryEvent[], nowMs: number): Promise<void>;
+  enqueueWorkerWork(item: WorkItem, nowMs: number): Promise<void>;
+  dequeueWorkerPeekLock(nowMs: number, lockTimeoutMs: number): Promise<WorkerLease | null>;
+  ackWorker(lockToken: string, completion: ActivityCompletion, nowMs: number): Promise<void>;
+  enqueueOrchestratorWork(item: WorkItem, nowMs: number, delayMs: number | null): Promise<void>;
+  latestExecutionId(instance: string): Promise<number | null>;
+  listInstances(): Promise<string[]>;
+  listExecutions(instance: string): Promise<number[]>;
+  listInstancesByStatus(status: string): Promise<string[]>;
+  /** Throws with code P0002 when the instance does not exist. */
+  getInstanceInfo(instance: string): Promise<InstanceInfo>;
+  /** Throws with code P0002 when the execution does not exist. */
+  getExecutionInfo(instance: string, executionId: number): Promise<ExecutionInfo>;
+  getSystemMetrics(): Promise<SystemMetrics>;
+  getQueueDepths(nowMs: number): Promise<QueueDepths>;
+}

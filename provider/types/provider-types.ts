@@ -1,0 +1,68 @@
+import type { HistoryEvent } from './history-event.js';
+import type { WorkItem } from './work-item.js';
+
+/** One orchestration turn's input, locked for this caller until `lockToken` is acked, abandoned or expires. */
+export interface OrchestrationItem {
+  instance: string;
+  orchestrationName: string;
+  executionId: number;
+  version: string;
+  /** The current execution's history, in event_id order. */
+  history: HistoryEvent[];
+  /** Every message that was visible for the instance at fetch time, in enqueue order. */
+  messages: WorkItem[];
+  lockToken: string;
+}
+
+export type ExecutionStatus = 'Running' | 'Completed' | 'Failed' | 'ContinuedAsNew';
+
+/** What the runtime computed from a turn's history delta (contract §3.17); every field optional. */
+export interface ExecutionMetadata {
+  status?: Exclude<ExecutionStatus, 'Running'>;
+  output?: string;
+  orchestrationName?: string;
+  orchestrationVersion?: string;
+}
+
+export interface WorkerLease {
+  item: WorkItem;
+  lockToken: string;
+}
+
+export interface InstanceInfo {
+  instanceId: string;
+  orchestrationName: string;
+  orchestrationVersion: string;
+  currentExecutionId: number;
+  status: ExecutionStatus | string;
+  output: string | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ExecutionInfo {
+  executionId: number;
+  status: ExecutionStatus | string;
+  output: string | null;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  completedAt: number | null;
+  eventCount: number;
+}
+
+export interface SystemMetrics {
+  totalInstances: number;
+  totalExecutions: number;
+  runningInstances: number;
+  completedInstances: number;
+  failedInstances: number;
+  totalEvents: number;
+}
+
+export interface QueueDepths {
+  orchestratorQueue: number;
+  workerQueue: number;
+  /** Always 0: timers are delayed orchestrator messages. */
+  timerQueue: number;
+}

@@ -1,0 +1,40 @@
+import type { ErrorDetails } from './error-details.js';
+
+/**
+ * Queue messages (contract §2.3) in the runtime's JSON shape: one key naming the kind. `input`, `result` and `data`
+ * are strings that usually hold JSON text. Narrow with `'TimerFired' in item`, or with `workItemKind(item)`.
+ */
+export type WorkItem =
+  | {
+      StartOrchestration: {
+        instance: string;
+        orchestration: string;
+        input: string;
+        version: string | null;
+        parent_instance: string | null;
+        parent_id: number | null;
+        execution_id: number;
+      };
+    }
+  | { ActivityExecute: { instance: string; execution_id: number; id: number; name: string; input: string } }
+  | { ActivityCompleted: { instance: string; execution_id: number; id: number; result: string } }
+  | { ActivityFailed: { instance: string; execution_id: number; id: number; details: ErrorDetails } }
+  | { TimerFired: { instance: string; execution_id: number; id: number; fire_at_ms: number } }
+  | { ExternalRaised: { instance: string; name: string; data: string } }
+  | { SubOrchCompleted: { parent_instance: string; parent_execution_id: number; parent_id: number; result: string } }
+  | {
+      SubOrchFailed: {
+        parent_instance: string;
+        parent_execution_id: number;
+        parent_id: number;
+        details: ErrorDetails;
+      };
+    }
+  | { CancelInstance: { instance: string; reason: string } }
+  | { ContinueAsNew: { instance: string; orchestration: string; input: string; version: string | null } };
+
+/** Union of every key, e.g. `'StartOrchestration'`. */
+export type WorkItemKind = WorkItem extends infer T ? (T extends unknown ? keyof T : never) : never;
+
+/** The kinds that complete an activity, the only ones `ackWorker` accepts. */
+export type ActivityCompletion = Extract<WorkItem, { ActivityCompleted: unknown } | { ActivityFailed: unknown }>;
