@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { SourceFile } from '../model/types.js';
 import type { ConsoleOutput } from './console-output.js';
 import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
-import { includeFilter } from './include-filter.js';
+import { includeFilter } from '../analyze/include-filter.js';
 import { applyPlan, isUpToDate, planOutput, type OutputPlan } from './output-files.js';
 import { runPipeline } from './pipeline.js';
 import type { ResolvedConfig } from './resolve-config.js';

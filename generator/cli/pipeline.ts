@@ -1,4 +1,4 @@
-import { analyze } from '../analyze/index.js';
+import { analyze, type AnalyzedProgram } from '../analyze/index.js';
 import type { GeneratorConfig } from '../config/types.js';
 import { emit } from '../emit/index.js';
 import { fingerprintSources } from '../model/fingerprint.js';
@@ -10,6 +10,8 @@ import type { GeneratedFile } from './output-files.js';
 export interface PipelineResult {
   model: Model;
   diagnostics: Diagnostic[];
+  /** What analyze decided (names, types, SQL); procedures with errors are left out. */
+  program: AnalyzedProgram;
   /** The generated files, or null when a stage reported an error. */
   files: GeneratedFile[] | null;
 }
@@ -22,9 +24,9 @@ export async function runPipeline(sources: readonly SourceFile[], config: Genera
   const parsed = parseSources([...sources], { placeholder: config.placeholder });
   const analyzed = analyze(parsed.model, config);
   const diagnostics = [...parsed.diagnostics, ...analyzed.diagnostics];
-  if (hasErrors(diagnostics)) return { model: parsed.model, diagnostics, files: null };
+  if (hasErrors(diagnostics)) return { model: parsed.model, program: analyzed.program, diagnostics, files: null };
   const files = await emit(analyzed.program, { fingerprint: fingerprintSources(sources), config });
-  return { model: parsed.model, diagnostics, files };
+  return { model: parsed.model, program: analyzed.program, diagnostics, files };
 }
 
 /** parse only: what `--print-model` prints and `verify` checks. */

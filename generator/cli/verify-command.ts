@@ -1,7 +1,7 @@
 import { connectionFromEnvironment, type RunningServer } from '../database/embedded-postgres.js';
 import type { ConsoleOutput } from './console-output.js';
 import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
-import { includeFilter } from './include-filter.js';
+import { includeFilter } from '../analyze/include-filter.js';
 import { loadSources } from './load-sources.js';
 import { parseOnly } from './pipeline.js';
 import { resolveConfig, type ConfigFlags } from './resolve-config.js';
