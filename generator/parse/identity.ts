@@ -1,0 +1,63 @@
+import type { Parameter, Procedure, ReturnShape, SchemaRef, TypeRef } from '../model/types.js';
+
+/** How PostgreSQL tells objects apart: schema and name; for types also array-ness; never type modifiers. */
+export function schemaKey(schema: SchemaRef): string {
+  return schema.kind === 'named' ? `named:${schema.name}` : schema.kind;
+}
+
+export function typeKey(type: TypeRef): string {
+  return JSON.stringify([schemaKey(type.schema), type.name, type.arrayDimensions]);
+}
+
+export function namedKey(schema: SchemaRef, name: string): string {
+  return JSON.stringify([schemaKey(schema), name]);
+}
+
+/** Input arguments (IN, INOUT, VARIADIC) make a routine's identity; OUT parameters do not. */
+export const isInput = (parameter: Pick<Parameter, 'mode'>): boolean => parameter.mode !== 'out';
+
+export function routineKey(schema: SchemaRef, name: string, argumentTypes: TypeRef[]): string {
+  return JSON.stringify([schemaKey(schema), name, argumentTypes.map(typeKey)]);
+}
+
+export function procedureKey(procedure: Pick<Procedure, 'schema' | 'name' | 'parameters'>): string {
+  return routineKey(
+    procedure.schema,
+    procedure.name,
+    procedure.parameters.filter(isInput).map((parameter) => parameter.type),
+  );
+}
+
+/** The routine's result type as PostgreSQL records it, to refuse a CREATE OR REPLACE that changes it. */
+export function resultKey(procedure: Pick<Procedure, 'parameters' | 'returns'>): string {
+  const outputs = procedure.parameters.filter((parameter) => parameter.mode === 'out' || parameter.mode === 'inout');
+  const row = (columns: { name: string | null; type: TypeRef }[]): unknown =>
+    columns.length === 1 ? typeKey(columns[0]!.type) : columns.map((column) => [column.name, typeKey(column.type)]);
+  const shape: ReturnShape = procedure.returns;
+  switch (shape.kind) {
+    case 'table':
+      return JSON.stringify(['setof', row(shape.columns)]);
+    case 'scalar':
+    case 'setof':
+      return JSON.stringify([
+        shape.kind,
+        shape.type.name === 'record' && outputs.length > 0 ? row(outputs) : typeKey(shape.type),
+      ]);
+    default:
+      return JSON.stringify([shape.kind]);
+  }
+}
+
+export function describeRoutine(procedure: Pick<Procedure, 'schema' | 'name' | 'parameters'>): string {
+  const argumentTypes = procedure.parameters.filter(isInput).map((parameter) => describeType(parameter.type));
+  return `${describeName(procedure.schema, procedure.name)}(${argumentTypes.join(', ')})`;
+}
+
+export function describeName(schema: SchemaRef, name: string): string {
+  const prefix = schema.kind === 'named' ? `${schema.name}.` : schema.kind === 'placeholder' ? '{schema}.' : '';
+  return prefix + name;
+}
+
+export function describeType(type: TypeRef): string {
+  return describeName(type.schema, type.name) + '[]'.repeat(type.arrayDimensions);
+}

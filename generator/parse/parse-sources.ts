@@ -1,0 +1,349 @@
+import type { Node } from 'libpg-query';
+import type { Diagnostic, Model, Procedure, SourceFile } from '../model/types.js';
+import { createCatalog, type Catalog, type RoutineObjectKind } from './catalog.js';
+import type { Mapped } from './definitions.js';
+import { commentBlockAbove, commentLines, literalLines, splitDocComment } from './doc-comments.js';
+import { parseSync } from './libpg-query-module.js';
+import { parameterDefaultTexts } from './parameter-defaults.js';
+import { placeholderSubstitution, type PlaceholderSubstitution } from './placeholder.js';
+import { raisedSqlStates } from './raised-sqlstates.js';
+import { readWithPgsqlAstParser, type Definition } from './read-pgsql-ast-parser.js';
+import {
+  qualifiedName,
+  readComposite,
+  readEnum,
+  readRoutine,
+  readRoutineReference,
+  stringValues,
+  type TreeContext,
+} from './read-libpg-query.js';
+import { sourcePositions, type SourcePositions } from './source-positions.js';
+import { splitStatements, type Statement } from './statements.js';
+import { tokenize, type Token } from './tokens.js';
+
+export type ParserName = Procedure['parsedBy'];
+
+export interface ParseOptions {
+  /** Stands for the tenant schema in the SQL; default `{schema}`. */
+  placeholder?: string;
+  /**
+   * Read definitions with one parser only, for the differential test. By default pgsql-ast-parser reads each
+   * definition and libpg-query takes over where pgsql-ast-parser rejects or misreads it.
+   */
+  forceParser?: ParserName;
+}
+
+export interface ParseResult {
+  model: Model;
+  diagnostics: Diagnostic[];
+}
+
+/** Reads the files in order as a migration history and returns the definitions that exist at the end. */
+export function parseSources(files: SourceFile[], options: ParseOptions = {}): ParseResult {
+  const placeholder = placeholderSubstitution(options.placeholder);
+  const diagnostics: Diagnostic[] = [];
+  const catalog = createCatalog(diagnostics);
+  for (const file of files) {
+    const reader = new FileReader(file, placeholder, options.forceParser ?? null, catalog, diagnostics);
+    reader.read();
+  }
+  return { model: catalog.model(), diagnostics };
+}
+
+const routineObjectKinds: Record<string, RoutineObjectKind> = {
+  OBJECT_FUNCTION: 'function',
+  OBJECT_PROCEDURE: 'procedure',
+  OBJECT_ROUTINE: 'routine',
+};
+
+class FileReader {
+  private readonly positions: SourcePositions;
+
+  constructor(
+    file: SourceFile,
+    private readonly placeholder: PlaceholderSubstitution,
+    private readonly forceParser: ParserName | null,
+    private readonly catalog: Catalog,
+    private readonly diagnostics: Diagnostic[],
+  ) {
+    this.positions = sourcePositions(file.path, placeholder.apply(file.text));
+  }
+
+  read(): void {
+    let tokens: Token[];
+    try {
+      tokens = tokenize(this.positions);
+    } catch {
+      this.reportUntokenizable();
+      return;
+    }
+    for (const statement of splitStatements(this.positions, tokens)) this.readStatement(statement);
+  }
+
+  /** The lexer fails only on an unterminated literal or comment; the parser says where. */
+  private reportUntokenizable(): void {
+    let message = 'the file cannot be tokenised';
+    let offset = 0;
+    try {
+      parseSync(this.positions.text);
+    } catch (error) {
+      message = (error as Error).message;
+      offset = this.positions.charOffset(
+        (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0,
+      );
+    }
+    this.report('error', 'parse-error', `${message}; no definition in this file was read`, offset);
+  }
+
+  private report(severity: Diagnostic['severity'], code: string, message: string, offset: number): void {
+    this.diagnostics.push({ severity, code, message, location: this.positions.location(offset) });
+  }
+
+  private readStatement(statement: Statement): void {
+    if (statement.error) {
+      const definition = isDefinitionStatement(statement.tokens);
+      const what = definition ? 'definition' : 'statement';
+      this.report(
+        definition ? 'error' : 'warning',
+        'parse-error',
+        `PostgreSQL cannot parse this ${what}: ${statement.error.message}`,
+        statement.error.offset,
+      );
+      return;
+    }
+    const node = statement.node;
+    if (!node) return;
+    const context = this.treeContext(statement);
+    const location = this.positions.location(statement.start);
+    if ('CreateFunctionStmt' in node || 'CreateEnumStmt' in node || 'CompositeTypeStmt' in node) {
+      this.readDefinition(statement, node, context);
+    } else if ('DropStmt' in node) {
+      const { removeType, objects = [], missing_ok: missingOk = false } = node.DropStmt;
+      const kind = routineObjectKinds[removeType ?? ''];
+      for (const object of objects) {
+        if (kind && 'ObjectWithArgs' in object) {
+          this.withReference(readRoutineReference(object.ObjectWithArgs, context), statement, (reference) =>
+            this.catalog.dropRoutine(reference, kind, missingOk, location),
+          );
+        } else if (removeType === 'OBJECT_TYPE' && 'TypeName' in object) {
+          const { schema, name } = qualifiedName(stringValues(object.TypeName.names), context);
+          this.catalog.dropType(schema, name, object.TypeName.arrayBounds?.length ?? 0, missingOk, location);
+        }
+      }
+    } else if ('CommentStmt' in node) {
+      const { objtype, object, comment } = node.CommentStmt;
+      const kind = routineObjectKinds[objtype ?? ''];
+      if (!kind || !object || !('ObjectWithArgs' in object)) return;
+      const literal = statement.tokens[statement.tokens.findLastIndex((token) => token.keyword === 'is') + 1];
+      const doc =
+        comment === undefined || !literal
+          ? null
+          : splitDocComment(literalLines(comment, literal), this.positions, literal.start);
+      this.withReference(readRoutineReference(object.ObjectWithArgs, context), statement, (reference) =>
+        this.catalog.commentOnRoutine(reference, kind, doc, location),
+      );
+    } else if ('AlterEnumStmt' in node) {
+      this.alterEnum(node.AlterEnumStmt, context, statement);
+    } else if ('AlterFunctionStmt' in node) {
+      const { objtype, func, actions = [] } = node.AlterFunctionStmt;
+      const kind = routineObjectKinds[objtype ?? ''] ?? 'function';
+      const change: Partial<Pick<Procedure, 'volatility' | 'security'>> = {};
+      for (const action of actions) {
+        if (!('DefElem' in action)) continue;
+        const { defname, arg } = action.DefElem;
+        if (defname === 'volatility' && arg && 'String' in arg)
+          change.volatility = arg.String.sval as Procedure['volatility'];
+        if (defname === 'security' && arg && 'Boolean' in arg)
+          change.security = arg.Boolean.boolval ? 'definer' : 'invoker';
+      }
+      if (!func) return;
+      this.withReference(readRoutineReference(func, context), statement, (reference) =>
+        this.catalog.alterRoutine(reference, kind, change, location),
+      );
+    } else if ('RenameStmt' in node) {
+      const { renameType, object, newname } = node.RenameStmt;
+      const kind = routineObjectKinds[renameType ?? ''];
+      if (kind && object && 'ObjectWithArgs' in object && newname) {
+        this.withReference(readRoutineReference(object.ObjectWithArgs, context), statement, (reference) =>
+          this.catalog.alterRoutine(reference, kind, { name: newname }, location),
+        );
+      } else if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_ATTRIBUTE') {
+        this.report(
+          'warning',
+          'unmodelled-statement',
+          'renaming a type or attribute is not reflected in the model',
+          statement.start,
+        );
+      }
+    } else if ('AlterObjectSchemaStmt' in node) {
+      const objectType = node.AlterObjectSchemaStmt.objectType ?? '';
+      if (routineObjectKinds[objectType] || objectType === 'OBJECT_TYPE') {
+        this.report(
+          'warning',
+          'unmodelled-statement',
+          'moving a function or type to another schema is not reflected in the model',
+          statement.start,
+        );
+      }
+    } else if ('AlterTableStmt' in node && node.AlterTableStmt.objtype === 'OBJECT_TYPE') {
+      this.report(
+        'warning',
+        'unmodelled-statement',
+        'ALTER TYPE on a composite type is not reflected in the model',
+        statement.start,
+      );
+    }
+  }
+
+  private treeContext(statement: Statement): TreeContext {
+    return {
+      placeholder: this.placeholder,
+      offsetOf: (byteLocation) =>
+        byteLocation === undefined || byteLocation < 0
+          ? null
+          : this.positions.charOffset(byteLocation + statement.byteBase),
+    };
+  }
+
+  private withReference<T>(reference: Mapped<T>, statement: Statement, apply: (value: T) => void): void {
+    if (reference.ok) apply(reference.value);
+    else
+      this.report(
+        'error',
+        reference.problem.code,
+        reference.problem.message,
+        reference.problem.offset ?? statement.start,
+      );
+  }
+
+  private alterEnum(
+    alter: Extract<Node, { AlterEnumStmt: unknown }>['AlterEnumStmt'],
+    context: TreeContext,
+    statement: Statement,
+  ): void {
+    const { schema, name } = qualifiedName(stringValues(alter.typeName), context);
+    const location = this.positions.location(statement.start);
+    if (alter.oldVal !== undefined) {
+      this.report(
+        'warning',
+        'unmodelled-statement',
+        'renaming an enum value is not reflected in the model',
+        statement.start,
+      );
+      return;
+    }
+    if (alter.newVal === undefined) return;
+    const neighbor =
+      alter.newValNeighbor === undefined ? null : { value: alter.newValNeighbor, after: alter.newValIsAfter === true };
+    this.catalog.addEnumValue(schema, name, alter.newVal, neighbor, alter.skipIfNewValExists === true, location);
+  }
+
+  private readDefinition(statement: Statement, node: Node, context: TreeContext): void {
+    const text = this.positions.text.slice(statement.start, statement.end);
+    let definition: Mapped<Definition> | null = null;
+    let parsedBy: ParserName = 'pgsql-ast-parser';
+    if (this.forceParser !== 'libpg-query') {
+      definition = readWithPgsqlAstParser(text, statement.start, statement.tokens, this.placeholder);
+    }
+    if (!definition?.ok && this.forceParser !== 'pgsql-ast-parser') {
+      parsedBy = 'libpg-query';
+      definition = readWithLibpgQuery(node, context);
+    }
+    if (!definition) return;
+    if (!definition.ok) {
+      const { code, message, offset } = definition.problem;
+      this.report('error', code, `cannot read this definition: ${message}`, offset ?? statement.start);
+      return;
+    }
+    const location = this.positions.location(statement.start);
+    if (definition.value.kind === 'type') {
+      this.catalog.createType({ ...definition.value.type, location });
+      return;
+    }
+    const { orReplace, ...routine } = definition.value.routine;
+    const defaultTexts = parameterDefaultTexts(statement.tokens, this.positions.text);
+    const parameters = routine.parameters.map((parameter, index) => ({
+      ...parameter,
+      defaultText: parameter.hasDefault ? (defaultTexts[index] ?? null) : null,
+    }));
+    const lostDefault = parameters.find((parameter) => parameter.hasDefault && parameter.defaultText === null);
+    if (lostDefault) {
+      this.report(
+        'error',
+        'parse-error',
+        `cannot find the default of parameter ${lostDefault.name ?? '(unnamed)'} in the source`,
+        statement.start,
+      );
+      return;
+    }
+    const raises = routine.language === 'plpgsql' ? this.raises(statement, text) : [];
+    if (raises === null) return;
+    const { doc, annotations } = splitDocComment(
+      commentLines(commentBlockAbove(statement, this.positions.text)),
+      this.positions,
+      statement.start,
+    );
+    this.catalog.createRoutine({ ...routine, parameters, raises, doc, annotations, location, parsedBy }, orReplace);
+  }
+
+  /** Null when PL/pgSQL rejects the body, which PostgreSQL would too when creating the function. */
+  private raises(statement: Statement, text: string): string[] | null {
+    const result = raisedSqlStates(text);
+    const bodyLine = bodyLineLocator(statement);
+    if (!result.ok) {
+      this.report('error', 'parse-error', `PL/pgSQL cannot parse the body: ${result.message}`, bodyLine(1));
+      return null;
+    }
+    for (const problem of result.problems) {
+      this.report(problem.severity, problem.code, problem.message, bodyLine(problem.bodyLine ?? 1));
+    }
+    return result.codes;
+  }
+}
+
+function readWithLibpgQuery(node: Node, context: TreeContext): Mapped<Definition> {
+  if ('CreateFunctionStmt' in node) {
+    const routine = readRoutine(node.CreateFunctionStmt, context);
+    return routine.ok ? { ok: true, value: { kind: 'routine', routine: routine.value } } : routine;
+  }
+  const type =
+    'CreateEnumStmt' in node
+      ? readEnum(node.CreateEnumStmt, context)
+      : 'CompositeTypeStmt' in node
+        ? readComposite(node.CompositeTypeStmt, context)
+        : null;
+  if (!type) return { ok: false, problem: { code: 'unsupported', message: 'not a definition', offset: null } };
+  return type.ok ? { ok: true, value: { kind: 'type', type: type.value } } : type;
+}
+
+/** Maps a 1-based line of a function body (as PL/pgSQL counts) to the offset of its first non-blank character. */
+function bodyLineLocator(statement: Statement): (line: number) => number {
+  const asIndex = statement.tokens.findIndex((token) => token.keyword === 'as');
+  const body = statement.tokens
+    .slice(asIndex + 1)
+    .find((token) => token.text.startsWith('$') || token.text.startsWith("'"));
+  return (line) => {
+    if (asIndex === -1 || !body) return statement.start;
+    const opening = /^\$[^$]*\$|^'/.exec(body.text)?.[0].length ?? 0;
+    let offset = opening;
+    for (let current = 1; current < line; current++) {
+      const newline = body.text.indexOf('\n', offset);
+      if (newline === -1) break;
+      offset = newline + 1;
+    }
+    while (offset < body.text.length && (body.text[offset] === ' ' || body.text[offset] === '\t')) offset++;
+    return body.start + offset;
+  };
+}
+
+const definitionObjects = new Set(['function', 'procedure', 'routine', 'type']);
+
+/** Whether a statement PostgreSQL rejected was meant to create, drop, alter or document a function or type. */
+function isDefinitionStatement(tokens: Token[]): boolean {
+  const words = tokens.slice(0, 4).map((token) => token.keyword ?? '');
+  const [verb] = words;
+  if (verb === 'create') return definitionObjects.has(words[1] === 'or' ? (words[3] ?? '') : (words[1] ?? ''));
+  if (verb === 'drop' || verb === 'alter') return definitionObjects.has(words[1] ?? '');
+  if (verb === 'comment') return definitionObjects.has(words[2] ?? '');
+  return false;
+}

@@ -1,0 +1,119 @@
+import { parse, type DataTypeDef, type Statement as AstStatement } from 'pgsql-ast-parser';
+import type { Column, TypeRef } from '../model/types.js';
+import {
+  implicitReturns,
+  mapped,
+  scalarOrVoid,
+  unmappable,
+  type Mapped,
+  type RoutineDefinition,
+  type TypeDefinition,
+} from './definitions.js';
+import type { PlaceholderSubstitution } from './placeholder.js';
+import type { Token } from './tokens.js';
+import { keywordTypeRef } from './type-names.js';
+
+export type Definition = { kind: 'routine'; routine: RoutineDefinition } | { kind: 'type'; type: TypeDefinition };
+
+/**
+ * Reads one CREATE FUNCTION / CREATE TYPE statement with pgsql-ast-parser. `text` is the statement alone and `base`
+ * its offset in the file. Declines (so the caller falls back to libpg-query) when the parser rejects the statement
+ * or is known to misread it.
+ */
+export function readWithPgsqlAstParser(
+  text: string,
+  base: number,
+  tokens: Token[],
+  placeholder: PlaceholderSubstitution,
+): Mapped<Definition> {
+  const misread = knownMisreading(tokens);
+  if (misread) return unmappable('unsupported', misread);
+  let statements: AstStatement[];
+  try {
+    statements = parse(text, { locationTracking: true });
+  } catch (error) {
+    return unmappable('parse-error', (error as Error).message.split('\n')[0] ?? 'syntax error', base);
+  }
+  const [statement] = statements;
+  if (!statement || statements.length !== 1) return unmappable('parse-error', 'expected exactly one statement', base);
+  const typeRef = (type: DataTypeDef, dimensions = 0): TypeRef =>
+    type.kind === 'array'
+      ? typeRef(type.arrayOf, dimensions + 1)
+      : keywordTypeRef(
+          placeholder.schemaRef(type.schema),
+          type.name,
+          type.doubleQuoted === true,
+          type.config ?? [],
+          dimensions,
+        );
+
+  switch (statement.type) {
+    case 'create function': {
+      const parameters = statement.arguments.map((argument) => ({
+        name: argument.name?.name ?? null,
+        type: typeRef(argument.type),
+        mode: argument.mode ?? 'in',
+        hasDefault: argument.default !== undefined && argument.default !== null,
+      }));
+      const declared = statement.returns;
+      const returns = !declared
+        ? implicitReturns('function', parameters)
+        : declared.kind === 'table'
+          ? {
+              kind: 'table' as const,
+              columns: declared.columns.map((column): Column => ({
+                name: column.name.name,
+                type: typeRef(column.type),
+              })),
+            }
+          : scalarOrVoid(typeRef(declared), false);
+      if (!returns) return unmappable('missing-returns', 'function result type must be specified', base);
+      if (!statement.language) return unmappable('missing-language', 'no language specified', base);
+      return mapped({
+        kind: 'routine',
+        routine: {
+          kind: 'function',
+          orReplace: statement.orReplace === true,
+          schema: placeholder.schemaRef(statement.name.schema),
+          name: statement.name.name,
+          parameters,
+          returns,
+          language: statement.language.name.toLowerCase(),
+          volatility: statement.purity ?? 'volatile',
+          security: 'invoker',
+        },
+      });
+    }
+    case 'create enum':
+      return mapped({
+        kind: 'type',
+        type: {
+          kind: 'enum',
+          schema: placeholder.schemaRef(statement.name.schema),
+          name: statement.name.name,
+          values: statement.values.map((value) => value.value),
+        },
+      });
+    case 'create composite type':
+      return mapped({
+        kind: 'type',
+        type: {
+          kind: 'composite',
+          schema: placeholder.schemaRef(statement.name.schema),
+          name: statement.name.name,
+          attributes: statement.attributes.map((attribute) => ({
+            name: attribute.name.name,
+            type: typeRef(attribute.dataType),
+          })),
+        },
+      });
+    default:
+      return unmappable('unsupported', `pgsql-ast-parser read a ${statement.type} statement, not a definition`, base);
+  }
+}
+
+/** pgsql-ast-parser 12 accepts `time(n) with time zone` but reports it as `timestamp with time zone`. */
+function knownMisreading(tokens: Token[]): string | null {
+  const timeWithPrecision = tokens.some((token, index) => token.keyword === 'time' && tokens[index + 1]?.text === '(');
+  return timeWithPrecision ? 'pgsql-ast-parser misreads time(n) as timestamp(n)' : null;
+}

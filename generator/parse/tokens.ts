@@ -1,0 +1,29 @@
+import { scanSync } from './libpg-query-module.js';
+import type { SourcePositions } from './source-positions.js';
+
+/** A token of PostgreSQL's own lexer, with offsets in UTF-16 code units into the file text. */
+export interface Token {
+  start: number;
+  end: number;
+  text: string;
+  isComment: boolean;
+  /** Lower-case keyword, or null for identifiers, literals and punctuation. */
+  keyword: string | null;
+}
+
+/** Throws (with PostgreSQL's message) when the lexer cannot tokenise the text, e.g. an unterminated literal. */
+export function tokenize(positions: SourcePositions): Token[] {
+  return scanSync(positions.text).tokens.map((token) => ({
+    start: positions.charOffset(token.start),
+    end: positions.charOffset(token.end),
+    text: token.text,
+    isComment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
+    keyword: token.keywordName === 'NO_KEYWORD' ? null : token.text.toLowerCase(),
+  }));
+}
+
+/** An identifier token's name as PostgreSQL folds it: quoted kept exact (with "" unescaped), unquoted lower-cased. */
+export function identifierName(token: Token): string {
+  if (token.text.startsWith('"')) return token.text.slice(1, -1).replaceAll('""', '"');
+  return token.text.toLowerCase();
+}
