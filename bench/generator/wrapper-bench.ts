@@ -1,0 +1,131 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { runPipeline } from '../../generator/cli/pipeline.js';
+import type { GeneratorConfig } from '../../generator/config/types.js';
+import { substituteSchema } from '../../generator/database/placeholder.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+
+// A procedure whose rows carry the types a decoder works hardest on.
+const benchSql = `
+CREATE FUNCTION {schema}.sp_bench_rows(p_count int4)
+RETURNS TABLE(id int8, name text, amount numeric, created_at timestamptz, payload jsonb, active bool, tags text[])
+LANGUAGE sql STABLE AS $$
+  SELECT i, 'name ' || i, i * 1.25, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 minute',
+         jsonb_build_object('i', i, 'label', 'row ' || i), i % 2 = 0, ARRAY['a', 'b', i::text]
+    FROM generate_series(1, p_count) AS i
+$$;
+`;
+
+export interface WrapperFigures {
+  rows: number;
+  calls: number;
+  bareMicros: number;
+  wrapperMicros: number;
+  overheadPercent: number;
+}
+
+type BenchClient = { benchRows(params: { count: number }): Promise<unknown[]> };
+
+async function generateClient(workDir: string, repositoryRoot: string): Promise<(db: pg.Client, schema: string) => BenchClient> {
+  const runtime = relative(workDir, join(repositoryRoot, 'generator', 'runtime', 'index.js'));
+  const config: GeneratorConfig = {
+    input: [],
+    output: workDir,
+    include: '^sp_',
+    placeholder: '{schema}',
+    int8: 'number',
+    numeric: 'string',
+    typeOverrides: {},
+    jsonTypesModule: null,
+    runtimeImport: runtime.startsWith('.') ? runtime : `./${runtime}`,
+    fingerprintFunction: null,
+  };
+  const result = await runPipeline([{ path: 'bench.sql', text: benchSql }], config);
+  if (!result.files) throw new Error(`bench procedure did not generate: ${JSON.stringify(result.diagnostics)}`);
+  await writeFile(join(workDir, 'package.json'), '{ "type": "module" }\n');
+  for (const file of result.files) {
+    const path = resolve(workDir, file.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.text);
+  }
+  const entry = result.files.map((file) => resolve(workDir, file.path)).find((path) => path.endsWith('index.ts'));
+  const module = (await import(pathToFileURL(entry ?? resolve(workDir, result.files[0]!.path)).href)) as {
+    createClient: (db: pg.Client, schema: string) => BenchClient;
+  };
+  return module.createClient;
+}
+
+async function timeCalls(calls: number, call: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  for (let index = 0; index < calls; index++) await call();
+  return performance.now() - start;
+}
+
+/**
+ * The same call through the generated wrapper (bind, query, decode every column) and as a bare `pg` query, on one
+ * connection, in alternating rounds so drift in the server or the machine affects both sides alike.
+ */
+export async function benchWrapper(connectionString: string, repositoryRoot: string): Promise<WrapperFigures[]> {
+  const workDir = await mkdtemp(join(tmpdir(), 'wrapper-bench-'));
+  const schema = `bench_${Math.random().toString(36).slice(2, 10)}`;
+  const db = new pg.Client({ connectionString });
+  await db.connect();
+  try {
+    await db.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+    await db.query(substituteSchema(benchSql, '{schema}', schema));
+    const client = (await generateClient(workDir, repositoryRoot))(db, schema);
+    const bareText = `SELECT * FROM ${quoteIdentifier(schema)}.sp_bench_rows($1)`;
+    const figures: WrapperFigures[] = [];
+    for (const [rows, callsPerRound] of [
+      [1, 500],
+      [100, 100],
+    ] as const) {
+      const bare = () => db.query(bareText, [rows]);
+      const wrapped = () => client.benchRows({ count: rows });
+      await timeCalls(callsPerRound, bare);
+      await timeCalls(callsPerRound, wrapped);
+      let bareMs = 0;
+      let wrapperMs = 0;
+      const rounds = 10;
+      for (let round = 0; round < rounds; round++) {
+        if (round % 2 === 0) {
+          bareMs += await timeCalls(callsPerRound, bare);
+          wrapperMs += await timeCalls(callsPerRound, wrapped);
+        } else {
+          wrapperMs += await timeCalls(callsPerRound, wrapped);
+          bareMs += await timeCalls(callsPerRound, bare);
+        }
+      }
+      const calls = rounds * callsPerRound;
+      figures.push({
+        rows,
+        calls,
+        bareMicros: (bareMs / calls) * 1000,
+        wrapperMicros: (wrapperMs / calls) * 1000,
+        overheadPercent: ((wrapperMs - bareMs) / bareMs) * 100,
+      });
+    }
+    return figures;
+  } finally {
+    await db.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`).catch(() => {});
+    await db.end();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+export function printWrapper(figures: readonly WrapperFigures[]): void {
+  console.log('Generated wrapper vs bare pg query (same procedure, same connection, alternating rounds)');
+  for (const figure of figures) {
+    const verdict = figure.overheadPercent < 5 ? 'meets' : 'MISSES';
+    console.log(
+      `  ${String(figure.rows).padStart(3)} row${figure.rows === 1 ? ' ' : 's'} × ${figure.calls} calls: ` +
+        `bare ${figure.bareMicros.toFixed(0)} µs/call, wrapper ${figure.wrapperMicros.toFixed(0)} µs/call, ` +
+        `ratio ${(figure.wrapperMicros / figure.bareMicros).toFixed(3)} ` +
+        `(overhead ${figure.overheadPercent.toFixed(1)} %; goal < 5 %: ${verdict})`,
+    );
+  }
+}
