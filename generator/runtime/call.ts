@@ -30,8 +30,9 @@ export interface CallSpec {
  */
 export function bindArguments(
   spec: CallSpec,
-  params: Record<string, unknown> | undefined,
+  params: object | undefined,
 ): { text: string; values: unknown[] } {
+  const byKey = params as Record<string, unknown> | undefined;
   const values: unknown[] = [];
   const pieces: string[] = [];
   let named = false;
@@ -40,7 +41,7 @@ export function bindArguments(
     if (argument.key === null) {
       expression = `NULL::${argument.cast}`;
     } else {
-      const value = params?.[argument.key];
+      const value = byKey?.[argument.key];
       if (value === undefined) {
         if (argument.optional) {
           named = true;
@@ -66,7 +67,7 @@ export function bindArguments(
 export async function invoke(
   db: Queryable,
   spec: CallSpec,
-  params?: Record<string, unknown>,
+  params?: object,
 ): Promise<Record<string, unknown>[]> {
   const { text, values } = bindArguments(spec, params);
   try {

@@ -1,5 +1,5 @@
 import { ProcedureValueError } from './procedure-error.js';
-import { formatArrayLiteral, formatRecordLiteral, type LiteralElement } from './postgres-literals.js';
+import { formatArrayLiteral, type LiteralElement } from './postgres-literals.js';
 
 /**
  * An encoder turns one non-null argument into what the driver sends: text in PostgreSQL's input syntax (the wrapper
@@ -94,20 +94,4 @@ export function arrayEncoder<T>(element: Encoder<T>): Encoder<readonly unknown[]
     Array.isArray(value)
       ? formatArrayLiteral(encodeLevel(value, procedure, field))
       : invalid(procedure, field, 'an array', value);
-}
-
-/** A composite argument: each attribute's encoder in declaration order; a missing attribute is NULL. */
-export function compositeEncoder<T extends object>(
-  attributes: readonly (readonly [key: string, encode: Encoder<any>])[],
-): Encoder<T> {
-  return (value, procedure, field) => {
-    if (typeof value !== 'object' || value === null) return invalid(procedure, field, 'an object', value);
-    const record = value as Record<string, unknown>;
-    return formatRecordLiteral(
-      attributes.map(([key, encode]) => {
-        const attribute = record[key];
-        return attribute === null || attribute === undefined ? null : encode(attribute, procedure, `${field}.${key}`);
-      }),
-    );
-  };
 }

@@ -1,0 +1,188 @@
+import {
+  StructureKind,
+  VariableDeclarationKind,
+  type FunctionDeclarationStructure,
+  type InterfaceDeclarationStructure,
+  type StatementStructures,
+  type TypeAliasDeclarationStructure,
+  type VariableStatementStructure,
+} from 'ts-morph';
+import type {
+  AnalyzedComposite,
+  AnalyzedEnum,
+  AnalyzedProcedure,
+  ResultColumn,
+  TypedValue,
+} from '../analyze/program.js';
+import { compositeNames, enumNames, procedureNames } from '../analyze/program-names.js';
+import type { CodecRegistry } from './codecs.js';
+import { docText, stringLiteral } from './template-literal.js';
+
+const outputType = (type: TypedValue, nullable: boolean) => `${type.tsOutput}${nullable ? ' | null' : ''}`;
+
+/** `notNull(decodeX, value, procedure, field)` or `orNull(...)`, asserted to the annotated type where there is one. */
+export function decodeExpression(
+  codecs: CodecRegistry,
+  type: TypedValue,
+  nullable: boolean,
+  transport: 'text' | 'native',
+  value: string,
+  procedure: string,
+  field: string,
+): string {
+  const wrapper = codecs.runtime(nullable ? 'orNull' : 'notNull');
+  const call = `${wrapper}(${codecs.decoder(type.value, transport)}, ${value}, ${procedure}, ${field})`;
+  return type.asserted ? `(${call} as ${outputType(type, nullable)})` : call;
+}
+
+export function enumStatements(item: AnalyzedEnum, codecs: CodecRegistry): StatementStructures[] {
+  const names = enumNames(item.typeName);
+  const labels = `[${item.labels.map(stringLiteral).join(', ')}] as const`;
+  const constant = (name: string, initializer: string, isExported = false): VariableStatementStructure => ({
+    kind: StructureKind.VariableStatement,
+    isExported,
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [{ name, initializer }],
+  });
+  return [
+    { ...constant(names.labels, labels, true), docs: [`The labels of the enum ${docText(item.sqlName)}, in order.`] },
+    { kind: StructureKind.TypeAlias, isExported: true, name: names.type, type: `(typeof ${names.labels})[number]` },
+    constant(names.decode, `${codecs.runtime('enumDecoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`),
+    constant(names.encode, `${codecs.runtime('enumEncoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`),
+  ];
+}
+
+export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegistry): StatementStructures[] {
+  const names = compositeNames(item.typeName);
+  const output: InterfaceDeclarationStructure = {
+    kind: StructureKind.Interface,
+    isExported: true,
+    name: names.type,
+    docs: [`The composite type ${docText(item.sqlName)}. PostgreSQL cannot declare attributes non-null.`],
+    properties: item.attributes.map((attribute) => ({ name: attribute.property, type: outputType(attribute.type, true) })),
+  };
+  const input: InterfaceDeclarationStructure = {
+    kind: StructureKind.Interface,
+    isExported: true,
+    name: names.input,
+    docs: [`The composite type ${docText(item.sqlName)} as an argument; a missing attribute is NULL.`],
+    properties: item.attributes.map((attribute) => ({
+      name: attribute.property,
+      hasQuestionToken: true,
+      type: `${attribute.type.tsInput} | null`,
+    })),
+  };
+  const field = (property: string) => `\`\${field}.${property}\``;
+  const decode: FunctionDeclarationStructure = {
+    kind: StructureKind.Function,
+    name: names.decode,
+    parameters: [
+      { name: 'value', type: 'unknown' },
+      { name: 'procedure', type: 'string' },
+      { name: 'field', type: 'string' },
+    ],
+    returnType: names.type,
+    statements: [
+      `const attributes = ${codecs.runtime('recordFields')}(value, ${item.attributes.length}, procedure, field);`,
+      `return {${item.attributes
+        .map(
+          (attribute, index) =>
+            `${attribute.property}: ${decodeExpression(codecs, attribute.type, true, 'text', `attributes[${index}]`, 'procedure', field(attribute.property))},`,
+        )
+        .join('\n')}};`,
+    ],
+  };
+  const encode: FunctionDeclarationStructure = {
+    kind: StructureKind.Function,
+    name: names.encode,
+    parameters: [
+      { name: 'value', type: names.input },
+      { name: 'procedure', type: 'string' },
+      { name: 'field', type: 'string' },
+    ],
+    returnType: 'string',
+    statements: [
+      `return ${codecs.runtime('formatRecordLiteral')}([${item.attributes
+        .map(
+          (attribute) =>
+            `value.${attribute.property} == null ? null : ${codecs.encoder(attribute.type.value)}(value.${attribute.property}, procedure, ${field(attribute.property)}),`,
+        )
+        .join('\n')}]);`,
+    ],
+  };
+  return [output, input, decode, encode];
+}
+
+export function hasRowType(procedure: AnalyzedProcedure): boolean {
+  return ['rows', 'optional-row', 'row'].includes(procedure.result.kind);
+}
+
+export function inputParams(procedure: AnalyzedProcedure) {
+  return procedure.params.filter((param): param is typeof param & { property: string } => param.property !== null);
+}
+
+export function procedureStatements(procedure: AnalyzedProcedure, codecs: CodecRegistry): StatementStructures[] {
+  const names = procedureNames(procedure.typeName);
+  const statements: StatementStructures[] = [];
+  const params = inputParams(procedure);
+  if (params.length > 0) {
+    statements.push({
+      kind: StructureKind.Interface,
+      isExported: true,
+      name: names.params,
+      docs: [`Arguments of ${docText(procedure.sqlName)}. null is SQL NULL; a left-out optional argument takes its default.`],
+      properties: params.map((param) => ({
+        name: param.property,
+        hasQuestionToken: param.optional,
+        type: `${param.type.tsInput} | null`,
+      })),
+    });
+  }
+  if (hasRowType(procedure)) {
+    statements.push(
+      {
+        kind: StructureKind.Interface,
+        isExported: true,
+        name: names.row,
+        docs: [`A row returned by ${docText(procedure.sqlName)}.`],
+        properties: procedure.result.columns.map((column) => ({
+          name: column.property,
+          type: outputType(column.type, column.nullable),
+        })),
+      },
+      rowDecoder(procedure, codecs),
+    );
+  }
+  const sqlState: TypeAliasDeclarationStructure = {
+    kind: StructureKind.TypeAlias,
+    isExported: true,
+    name: names.sqlState,
+    docs: [`SQLSTATEs ${docText(procedure.sqlName)} raises explicitly (besides any error PostgreSQL itself raises).`],
+    type: procedure.raises.length > 0 ? procedure.raises.map(stringLiteral).join(' | ') : 'never',
+  };
+  statements.push(sqlState);
+  return statements;
+}
+
+function rowDecoder(procedure: AnalyzedProcedure, codecs: CodecRegistry): FunctionDeclarationStructure {
+  const names = procedureNames(procedure.typeName);
+  const column = (item: ResultColumn) =>
+    `${item.property}: ${decodeExpression(
+      codecs,
+      item.type,
+      item.nullable,
+      item.transport,
+      `row[${stringLiteral(item.sqlName)}]`,
+      stringLiteral(procedure.sqlName),
+      stringLiteral(item.sqlName),
+    )},`;
+  return {
+    kind: StructureKind.Function,
+    isExported: true,
+    name: names.decodeRow,
+    docs: [`Checks and converts one result row of ${docText(procedure.sqlName)}.`],
+    parameters: [{ name: 'row', type: 'Record<string, unknown>' }],
+    returnType: names.row,
+    statements: [`return {${procedure.result.columns.map(column).join('\n')}};`],
+  };
+}
