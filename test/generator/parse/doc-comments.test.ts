@@ -44,7 +44,9 @@ ${fn()}`);
  */
 ${fn()}`);
     expect(procedure.doc).toBe('Block doc.');
-    expect(procedure.annotations).toEqual([{ tag: 'single-row', args: '', location: { file: '1.sql', line: 3, column: 4 } }]);
+    expect(procedure.annotations).toEqual([
+      { tag: 'single-row', args: '', location: { file: '1.sql', line: 3, column: 4 } },
+    ]);
     expect(onlyProcedure(`/* Plain block. */\n${fn()}`).doc).toBe('Plain block.');
   });
 
@@ -55,17 +57,24 @@ COMMENT ON FUNCTION f() IS 'From COMMENT ON.
 @not-null';`);
     expect(diagnostics).toEqual([]);
     expect(model.procedures[0]!.doc).toBe('Above.\n\nFrom COMMENT ON.');
-    expect(model.procedures[0]!.annotations).toEqual([{ tag: 'not-null', args: '', location: { file: '1.sql', line: 4, column: 1 } }]);
+    expect(model.procedures[0]!.annotations).toEqual([
+      { tag: 'not-null', args: '', location: { file: '1.sql', line: 4, column: 1 } },
+    ]);
   });
 
   it('points COMMENT ON annotations at the literal when it has escapes', () => {
     const { model } = parseSql(`${fn()}\nCOMMENT ON FUNCTION f IS E'It''s\\n@single-row';`);
     expect(model.procedures[0]!.doc).toBe("It's");
-    expect(model.procedures[0]!.annotations).toEqual([{ tag: 'single-row', args: '', location: { file: '1.sql', line: 2, column: 26 } }]);
+    expect(model.procedures[0]!.annotations).toEqual([
+      { tag: 'single-row', args: '', location: { file: '1.sql', line: 2, column: 26 } },
+    ]);
   });
 
   it('keeps COMMENT ON across CREATE OR REPLACE and drops it with the function', () => {
-    const replaced = parseSql([`${fn()}\nCOMMENT ON FUNCTION f() IS 'Kept.';`, `CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 2';`]);
+    const replaced = parseSql([
+      `${fn()}\nCOMMENT ON FUNCTION f() IS 'Kept.';`,
+      `CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 2';`,
+    ]);
     expect(replaced.model.procedures[0]!.doc).toBe('Kept.');
     const recreated = parseSql([`${fn()}\nCOMMENT ON FUNCTION f() IS 'Gone.';`, `DROP FUNCTION f();\n${fn()}`]);
     expect(recreated.model.procedures[0]!.doc).toBeNull();

@@ -3,7 +3,9 @@ import { builtin, onlyProcedure, onlyType, parseSql } from './helpers.js';
 
 describe('function forms', () => {
   it('reads a plain function with pgsql-ast-parser', () => {
-    const procedure = onlyProcedure(`CREATE FUNCTION sp_add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT a + b $$;`);
+    const procedure = onlyProcedure(
+      `CREATE FUNCTION sp_add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT a + b $$;`,
+    );
     expect(procedure).toMatchObject({
       kind: 'function',
       schema: { kind: 'unqualified' },
@@ -48,7 +50,10 @@ describe('function forms', () => {
     ['COST and ROWS', `CREATE FUNCTION f() RETURNS SETOF int LANGUAGE sql COST 10 ROWS 5 AS $$ SELECT 1 $$;`],
     ['CREATE PROCEDURE', `CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$;`],
     ['a SQL-standard body', `CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;`],
-    ['time(n) with time zone', `CREATE FUNCTION f(a time(3) with time zone) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;`],
+    [
+      'time(n) with time zone',
+      `CREATE FUNCTION f(a time(3) with time zone) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;`,
+    ],
   ];
   it.each(fallbackForms)('falls back to libpg-query for %s', (_, sql) => {
     expect(onlyProcedure(sql).parsedBy).toBe('libpg-query');
@@ -62,7 +67,10 @@ describe('function forms', () => {
     expect(procedure).toMatchObject({
       schema: { kind: 'named', name: 's' },
       parameters: [{ name: 'ids', type: builtin('int8', 1), mode: 'variadic', hasDefault: false }],
-      returns: { kind: 'setof', type: { schema: { kind: 'named', name: 's' }, name: 'thing', arrayDimensions: 0, modifiers: [] } },
+      returns: {
+        kind: 'setof',
+        type: { schema: { kind: 'named', name: 's' }, name: 'thing', arrayDimensions: 0, modifiers: [] },
+      },
       volatility: 'stable',
       security: 'definer',
       language: 'plpgsql',
@@ -70,7 +78,9 @@ describe('function forms', () => {
   });
 
   it('treats SECURITY INVOKER as invoker', () => {
-    expect(onlyProcedure(`CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY INVOKER AS 'select 1';`).security).toBe('invoker');
+    expect(onlyProcedure(`CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY INVOKER AS 'select 1';`).security).toBe(
+      'invoker',
+    );
   });
 
   it('reads a procedure with INOUT and OUT parameters', () => {
@@ -83,7 +93,9 @@ describe('function forms', () => {
   });
 
   it('reads OUT parameters without RETURNS as a scalar record', () => {
-    const procedure = onlyProcedure(`CREATE FUNCTION f(a int, OUT b int, INOUT c text) LANGUAGE sql AS $$ SELECT 1, 'x' $$;`);
+    const procedure = onlyProcedure(
+      `CREATE FUNCTION f(a int, OUT b int, INOUT c text) LANGUAGE sql AS $$ SELECT 1, 'x' $$;`,
+    );
     expect(procedure.returns).toEqual({ kind: 'scalar', type: builtin('record') });
     expect(procedure.parameters.map((parameter) => [parameter.name, parameter.mode])).toEqual([
       ['a', 'in'],
@@ -122,7 +134,10 @@ describe('function forms', () => {
       CREATE FUNCTION a() RETURNS double precision[] LANGUAGE sql AS $$ SELECT '{}'::float8[] $$;`);
     expect(model.procedures.map((procedure) => procedure.returns)).toEqual([
       { kind: 'scalar', type: builtin('record') },
-      { kind: 'scalar', type: { schema: { kind: 'named', name: 's' }, name: 'pair', arrayDimensions: 0, modifiers: [] } },
+      {
+        kind: 'scalar',
+        type: { schema: { kind: 'named', name: 's' }, name: 'pair', arrayDimensions: 0, modifiers: [] },
+      },
       { kind: 'scalar', type: builtin('float8', 1) },
     ]);
   });
@@ -227,7 +242,9 @@ describe('types', () => {
   });
 
   it('keeps user types with their schema', () => {
-    const procedure = onlyProcedure(`CREATE FUNCTION f(a app.mood, b {schema}.pair[], c Mood) RETURNS void LANGUAGE sql AS $$ $$;`);
+    const procedure = onlyProcedure(
+      `CREATE FUNCTION f(a app.mood, b {schema}.pair[], c Mood) RETURNS void LANGUAGE sql AS $$ $$;`,
+    );
     expect(procedure.parameters.map((parameter) => parameter.type)).toEqual([
       { schema: { kind: 'named', name: 'app' }, name: 'mood', arrayDimensions: 0, modifiers: [] },
       { schema: { kind: 'placeholder' }, name: 'pair', arrayDimensions: 1, modifiers: [] },
@@ -247,7 +264,9 @@ describe('parameters', () => {
         f jsonb DEFAULT '{"k": [1, 2]}'::jsonb,
         g text DEFAULT NULL
       ) RETURNS void LANGUAGE sql AS $$ $$;`);
-    expect(procedure.parameters.map((parameter) => [parameter.name, parameter.hasDefault, parameter.defaultText])).toEqual([
+    expect(
+      procedure.parameters.map((parameter) => [parameter.name, parameter.hasDefault, parameter.defaultText]),
+    ).toEqual([
       ['a', false, null],
       ['b', true, '(1 + 2) * 3'],
       ['c', true, "'it''s'"],
@@ -311,7 +330,9 @@ describe('user types', () => {
 
 describe('placeholder', () => {
   it('maps the placeholder to the tenant schema and keeps columns exact', () => {
-    const { model, diagnostics } = parseSql(`SELECT 1; CREATE FUNCTION {schema}.f() RETURNS {schema}.t LANGUAGE sql AS $$ SELECT NULL::{schema}.t $$;`);
+    const { model, diagnostics } = parseSql(
+      `SELECT 1; CREATE FUNCTION {schema}.f() RETURNS {schema}.t LANGUAGE sql AS $$ SELECT NULL::{schema}.t $$;`,
+    );
     expect(diagnostics).toEqual([]);
     expect(model.procedures[0]).toMatchObject({
       schema: { kind: 'placeholder' },
@@ -321,7 +342,9 @@ describe('placeholder', () => {
   });
 
   it('accepts a configured placeholder', () => {
-    const { model } = parseSql(`CREATE FUNCTION __TENANT__.f() RETURNS int LANGUAGE sql AS 'select 1';`, { placeholder: '__TENANT__' });
+    const { model } = parseSql(`CREATE FUNCTION __TENANT__.f() RETURNS int LANGUAGE sql AS 'select 1';`, {
+      placeholder: '__TENANT__',
+    });
     expect(model.procedures[0]!.schema).toEqual({ kind: 'placeholder' });
   });
 
@@ -331,7 +354,9 @@ describe('placeholder', () => {
   });
 
   it('does not treat the default placeholder as special when another is configured', () => {
-    const { model } = parseSql(`CREATE FUNCTION tenant.f() RETURNS int LANGUAGE sql AS 'select 1';`, { placeholder: '@@tenant@@' });
+    const { model } = parseSql(`CREATE FUNCTION tenant.f() RETURNS int LANGUAGE sql AS 'select 1';`, {
+      placeholder: '@@tenant@@',
+    });
     expect(model.procedures[0]!.schema).toEqual({ kind: 'named', name: 'tenant' });
   });
 });

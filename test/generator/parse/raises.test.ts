@@ -16,11 +16,19 @@ describe('raised SQLSTATEs', () => {
     ['USING ERRCODE with a condition name', `RAISE EXCEPTION 'gone' USING ERRCODE = 'no_data_found';`, ['P0002']],
     ['RAISE SQLSTATE', `RAISE SQLSTATE 'DX001';`, ['DX001']],
     ['RAISE condition_name', `RAISE unique_violation;`, ['23505']],
-    ['RAISE EXCEPTION condition_name USING MESSAGE', `RAISE EXCEPTION invalid_parameter_value USING MESSAGE = 'x';`, ['22023']],
+    [
+      'RAISE EXCEPTION condition_name USING MESSAGE',
+      `RAISE EXCEPTION invalid_parameter_value USING MESSAGE = 'x';`,
+      ['22023'],
+    ],
     ['plain RAISE EXCEPTION', `RAISE EXCEPTION 'plain %', a;`, ['P0001']],
     ['RAISE without a level', `RAISE 'plain';`, ['P0001']],
     ['RAISE EXCEPTION USING MESSAGE only', `RAISE EXCEPTION USING MESSAGE = 'm';`, ['P0001']],
-    ['non-error levels', `RAISE NOTICE 'n' USING ERRCODE = '22023'; RAISE WARNING 'w'; RAISE INFO 'i'; RAISE LOG 'l'; RAISE DEBUG 'd';`, []],
+    [
+      'non-error levels',
+      `RAISE NOTICE 'n' USING ERRCODE = '22023'; RAISE WARNING 'w'; RAISE INFO 'i'; RAISE LOG 'l'; RAISE DEBUG 'd';`,
+      [],
+    ],
     ['a re-raise', `BEGIN PERFORM 1; EXCEPTION WHEN others THEN RAISE; END;`, []],
     [
       'nested raises, sorted and unique',
@@ -39,7 +47,9 @@ describe('raised SQLSTATEs', () => {
   });
 
   it('reads procedures too', () => {
-    const procedure = onlyProcedure(`CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN RAISE SQLSTATE '55P03'; END $$;`);
+    const procedure = onlyProcedure(
+      `CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN RAISE SQLSTATE '55P03'; END $$;`,
+    );
     expect(procedure.raises).toEqual(['55P03']);
   });
 
@@ -59,7 +69,11 @@ describe('raised SQLSTATEs', () => {
   it('rejects an unknown condition name with the line it is on', () => {
     const { diagnostics } = parseSql(plpgsql(`  NULL;\n    RAISE EXCEPTION 'x' USING ERRCODE = 'no_such_condition';`));
     expect(diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'unknown-condition', location: { file: '1.sql', line: 5, column: 5 } }),
+      expect.objectContaining({
+        severity: 'error',
+        code: 'unknown-condition',
+        location: { file: '1.sql', line: 5, column: 5 },
+      }),
     ]);
   });
 
