@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import { FingerprintMismatchError, ProcedureError, ProcedureValueError, type Queryable } from '../../../generator/runtime/index.js';
+import * as annotations from '../golden/annotations/expected.js';
+import * as bigintNumeric from '../golden/bigint-numeric/expected.js';
+import * as names from '../golden/names/expected.js';
+import * as shapes from '../golden/shapes/expected.js';
+import * as types from '../golden/types/expected.js';
+
+/** Where a golden case's SQL was applied: a connection and the schema that replaced the placeholder. */
+export type Installed = { db: Queryable; schema: string };
+
+/**
+ * The round trip, the same for every driver: each golden case's SQL is installed in a fresh schema (by the caller,
+ * through `install`), then called through the generated client and the decoded values checked.
+ */
+export function roundTripSuite(install: (caseName: string) => Promise<Installed>): void {
+  const client = <T>(create: (db: Queryable, options: { schema: string }) => T, caseName: string) => {
+    let created: T | undefined;
+    return async () => {
+      if (!created) {
+        const { db, schema } = await install(caseName);
+        created = create(db, { schema });
+      }
+      return created;
+    };
+  };
+  const shapesClient = client(shapes.createClient, 'shapes');
+  const typesClient = client(types.createClient, 'types');
+  const annotationsClient = client(annotations.createClient, 'annotations');
+  const namesClient = client(names.createClient, 'names');
+  const bigintClient = client(bigintNumeric.createClient, 'bigint-numeric');
+
+  describe('result shapes', () => {
+    it('returns table rows, leaving out optional arguments (also one in the middle)', async () => {
+      const c = await shapesClient();
+      expect(await c.range({ from: 1 })).toEqual([
+        { n: 1, label: 'n1' },
+        { n: 2, label: 'n2' },
+        { n: 3, label: 'n3' },
+      ]);
+      expect((await c.range({ from: 10, count: 2 })).map((row) => row.n)).toEqual([10, 11]);
+      expect((await c.range({ from: 0, step: 5 })).map((row) => row.n)).toEqual([0, 5, 10]);
+      expect((await c.range({ from: 0, step: 2, count: 1 })).map((row) => row.n)).toEqual([0]);
+    });
+
+    it('returns scalars, NULL as null, and nothing for void', async () => {
+      const c = await shapesClient();
+      expect(await c.add({ a: 2, b: 3 })).toBe(5);
+      expect(await c.add({ a: null, b: 3 })).toBeNull();
+      expect(await c.noop()).toBeUndefined();
+    });
+
+    it('returns OUT parameters as one row, or one value for a single OUT parameter', async () => {
+      const c = await shapesClient();
+      expect(await c.divide({ a: 7, b: 2 })).toEqual({ quotient: 3, remainder: 1 });
+      expect(await c.double({ a: 21 })).toBe(42);
+      expect(await c.pairs({ count: 2 })).toEqual([
+        { k: 1, v: 'x' },
+        { k: 2, v: 'xx' },
+      ]);
+    });
+
+    it('passes VARIADIC arrays and returns sets of scalars', async () => {
+      const c = await shapesClient();
+      expect(await c.each({ values: ['a', 'b,c', '"d"'] })).toEqual(['a', 'b,c', '"d"']);
+    });
+
+    it('returns SETOF composite as rows and a composite value as an object', async () => {
+      const c = await shapesClient();
+      expect(await c.points({ count: 2 })).toEqual([
+        { x: 1, y: 1 },
+        { x: 2, y: 4 },
+      ]);
+      expect(await c.origin()).toEqual({ x: 0, y: 0 });
+    });
+
+    it('CALLs procedures with INOUT parameters and defaults', async () => {
+      const c = await shapesClient();
+      expect(await c.increment({ counter: 1 })).toBe(2);
+      expect(await c.increment({ counter: 1, by: 5 })).toBe(6);
+      await expect(c.checkPositive({ value: 1 })).resolves.toBeUndefined();
+    });
+
+    it('rethrows database errors as ProcedureError with SQLSTATE, detail and retryability', async () => {
+      const c = await shapesClient();
+      const error = await c.checkPositive({ value: -1 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProcedureError);
+      expect(error).toMatchObject({
+        procedure: 'sp_check_positive',
+        sqlstate: '22023',
+        detail: 'value must be > 0',
+        retryable: false,
+      });
+      expect((error as Error).message).toContain('not positive: -1');
+      await expect(c.divide({ a: 1, b: 0 })).rejects.toMatchObject({ sqlstate: '22012', procedure: 'sp_divide' });
+    });
+  });
+
+  describe('types', () => {
+    it('round-trips text, integers, floats, int8 at ±(2^53-1), exact numeric and booleans', async () => {
+      const c = await typesClient();
+      const [row] = await c.echoScalars({
+        text: 'ünïcode \' " \\ ,{}',
+        varchar: 'short',
+        uuid: '0f8fad5b-d9cb-469f-a165-70867728950e',
+        small: -32768,
+        int: 2147483647,
+        big: Number.MAX_SAFE_INTEGER,
+        real: 1.5,
+        double: 0.1,
+        numeric: '12345678901234.123456',
+        flag: true,
+      });
+      expect(row).toEqual({
+        t: 'ünïcode \' " \\ ,{}',
+        vc: 'short',
+        u: '0f8fad5b-d9cb-469f-a165-70867728950e',
+        s: -32768,
+        i: 2147483647,
+        b: Number.MAX_SAFE_INTEGER,
+        r: 1.5,
+        d: 0.1,
+        n: '12345678901234.123456',
+        f: true,
+      });
+      const [negative] = await c.echoScalars({
+        text: null, varchar: null, uuid: null, small: null, int: null, big: -Number.MAX_SAFE_INTEGER,
+        real: null, double: null, numeric: null, flag: false,
+      });
+      expect(negative).toMatchObject({ t: null, b: -Number.MAX_SAFE_INTEGER, n: null, f: false });
+    });
+
+    it('throws instead of rounding an int8 past 2^53-1, in both directions', async () => {
+      const c = await typesClient();
+      expect(await c.bigValue({ text: '9007199254740991' })).toBe(9007199254740991);
+      expect(await c.bigValue({ text: '-9007199254740991' })).toBe(-9007199254740991);
+      for (const text of ['9007199254740992', '-9007199254740992', '9223372036854775807']) {
+        const error = await c.bigValue({ text }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(ProcedureValueError);
+        expect((error as Error).message).toMatch(/sp_big_value: value: int8 value .* outside/);
+      }
+      await expect(c.echoScalars({ text: null, varchar: null, uuid: null, small: null, int: null, big: 2 ** 53, real: null, double: null, numeric: null, flag: null }))
+        .rejects.toBeInstanceOf(ProcedureValueError);
+    });
+
+    it('round-trips timestamps, dates, times and intervals', async () => {
+      const c = await typesClient();
+      const instant = new Date('2024-02-29T23:59:58.123Z');
+      const [row] = await c.echoTimes({
+        tz: instant,
+        ts: new Date('2001-02-03T04:05:06.789Z'),
+        date: new Date('2024-02-29T00:00:00Z'),
+        time: '12:34:56',
+        span: '1 day 02:00:00',
+      });
+      expect(row!.tz).toEqual(instant);
+      expect(row!.ts).toEqual(new Date('2001-02-03T04:05:06.789Z'));
+      expect(row!.day).toEqual(new Date('2024-02-29T00:00:00Z'));
+      expect(row!.clock).toBe('12:34:56');
+      expect(row!.span).toBe('1 day 02:00:00');
+      const [fromText] = await c.echoTimes({ tz: '2020-01-01T00:00:00+02:00', ts: '1999-12-31 23:59:59', date: '0044-03-15', time: null, span: null });
+      expect(fromText!.tz).toEqual(new Date('2019-12-31T22:00:00Z'));
+      expect(fromText!.ts).toEqual(new Date('1999-12-31T23:59:59Z'));
+      expect(fromText!.day!.toISOString()).toBe('0044-03-15T00:00:00.000Z');
+    });
+
+    it('round-trips json and jsonb, including a JSON string and JSON null, distinct from SQL NULL', async () => {
+      const c = await typesClient();
+      const value = { a: [1, 'x', null, { b: true }], 'quote"': 'back\\slash' };
+      expect(await c.echoJson({ json: value, jsonb: value })).toEqual([{ j: value, jb: value }]);
+      expect(await c.echoJson({ json: 'just a string', jsonb: 42 })).toEqual([{ j: 'just a string', jb: 42 }]);
+      expect(await c.echoJson({ json: null, jsonb: null })).toEqual([{ j: null, jb: null }]);
+    });
+
+    it('round-trips bytea', async () => {
+      const c = await typesClient();
+      const bytes = new Uint8Array([0, 1, 127, 128, 255]);
+      const back = await c.echoBytes({ bytes });
+      expect(back).toBeInstanceOf(Uint8Array);
+      expect([...back!]).toEqual([...bytes]);
+    });
+
+    it('round-trips arrays of integers, int8, text with special characters, two dimensions and dates', async () => {
+      const c = await typesClient();
+      const texts = ['plain', 'with,comma', 'with "quotes"', 'back\\slash', 'NULL', '', '{braces}', ' spaced '];
+      const [row] = await c.echoArrays({
+        ints: [1, -2, 3],
+        bigs: [Number.MAX_SAFE_INTEGER, -1],
+        texts,
+        grid: [[1, 2], [3, 4]],
+        days: [new Date('2020-01-01T00:00:00Z')],
+      });
+      expect(row).toEqual({
+        ints: [1, -2, 3],
+        bigs: [Number.MAX_SAFE_INTEGER, -1],
+        texts,
+        grid: [[1, 2], [3, 4]],
+        days: [new Date('2020-01-01T00:00:00Z')],
+      });
+      const [empty] = await c.echoArrays({ ints: [], bigs: null, texts: [], grid: null, days: null });
+      expect(empty).toEqual({ ints: [], bigs: null, texts: [], grid: null, days: null });
+    });
+
+    it('refuses a NULL array element, naming the procedure, column and position', async () => {
+      const c = await typesClient();
+      const ints = [1, null] as unknown as number[];
+      await expect(c.echoArrays({ ints, bigs: null, texts: null, grid: null, days: null })).rejects.toThrow(
+        /sp_echo_arrays: ints\[2\]: array element is NULL/,
+      );
+    });
+
+    it('round-trips enums (checked against their labels) and arrays of enums', async () => {
+      const c = await typesClient();
+      expect(await c.echoMood({ mood: 'it\'s "complicated"', moods: ['sad', 'happy'] })).toEqual([
+        { mood: 'it\'s "complicated"', moods: ['sad', 'happy'] },
+      ]);
+      await expect(c.echoMood({ mood: 'angry' as never, moods: null })).rejects.toBeInstanceOf(ProcedureValueError);
+    });
+
+    it('round-trips composites with NULL attributes, nested arrays and timestamps, and arrays of composites', async () => {
+      const c = await typesClient();
+      const address = { street: 'Main "St", 1\\2', zip: null, tags: ['a,b', 'c"d'], movedAt: new Date('2021-06-01T10:00:00Z') };
+      const [row] = await c.echoAddress({ address, addresses: [address, { street: null, zip: 7, tags: [], movedAt: null }] });
+      expect(row).toEqual({
+        address,
+        addresses: [address, { street: null, zip: 7, tags: [], movedAt: null }],
+      });
+    });
+  });
+
+  describe('annotations', () => {
+    it('@single-row returns the row or null, typed through @json and @not-null', async () => {
+      const c = await annotationsClient();
+      expect(await c.findSettings({ id: 1 })).toEqual({ id: 1, settings: { theme: 'dark', size: 3 }, note: null });
+      expect(await c.findSettings({ id: 0 })).toBeNull();
+      expect(await c.firstEven({ values: [1, 4, 6] })).toBe(4);
+      expect(await c.firstEven({ values: [1, 3] })).toBeNull();
+    });
+
+    it('@json parameters and results round-trip', async () => {
+      const c = await annotationsClient();
+      expect(await c.storeSettings({ settings: { theme: 'light', size: 1 } })).toEqual({ theme: 'light', size: 1 });
+      expect(await c.tags()).toEqual([{ tags: [{ name: 'a' }], extra: { x: 1 } }]);
+    });
+
+    it('refuses a second row under @single-row and a NULL under @not-null', async () => {
+      const c = await annotationsClient();
+      expect(await c.brokenSingle({ count: 1 })).toEqual({ n: 1 });
+      await expect(c.brokenSingle({ count: 2 })).rejects.toThrow(/sp_broken_single: result: returned 2 rows/);
+      expect(await c.claimsNotNull({ value: 3 })).toBe(3);
+      await expect(c.claimsNotNull({ value: -1 })).rejects.toThrow(
+        /sp_claims_not_null: value: is NULL but was declared non-null/,
+      );
+    });
+
+    it('marks retryable SQLSTATEs', async () => {
+      const c = await annotationsClient();
+      await expect(c.fail({ code: 'missing' })).rejects.toMatchObject({ sqlstate: 'P0002', detail: 'no row', retryable: false });
+      await expect(c.fail({ code: 'retry' })).rejects.toMatchObject({ sqlstate: '40001', retryable: true });
+      await expect(c.fail({ code: 'fine' })).resolves.toBeUndefined();
+    });
+
+    it('compares its fingerprint with the one recorded in the schema', async () => {
+      const c = await annotationsClient();
+      expect(await c.checkFingerprint()).toEqual({ matches: false, expected: annotations.SOURCE_FINGERPRINT, actual: 'recorded' });
+      await expect(c.assertFingerprint()).rejects.toBeInstanceOf(FingerprintMismatchError);
+    });
+  });
+
+  describe('names', () => {
+    it('calls quoted, mixed-case, overloaded, unnamed-parameter and fixed-schema functions', async () => {
+      const c = await namesClient();
+      expect(await c.mixedCase({ weirdName: 'w', select: 2 })).toEqual([{ outCol: 'w', order: 2 }]);
+      expect(await c.lookupById({ id: 7 })).toBe('id 7');
+      expect(await c.lookupByEmail({ email: 'a@b' })).toBe('email a@b');
+      expect(await c.showWithInt4({ value: 1 })).toBe('int 1');
+      expect(await c.showWithBool({ value: true })).toBe('bool true');
+      expect(await c.concat({ arg1: 'a', arg2: 'b' })).toBe('ab');
+      expect(await c.publicVersion()).toBe('v1');
+    });
+  });
+
+  describe('configured int8 and numeric', () => {
+    it('decodes int8 as bigint beyond 2^53 and numeric as number', async () => {
+      const c = await bigintClient();
+      expect(await c.bigTotal({ values: [2n ** 62n, 1n] })).toBe(2n ** 62n + 1n);
+      expect(await c.bigTotal({ values: [] })).toBe(0n);
+      expect(await c.ratio({ a: 1, b: 4 })).toBe(0.25);
+    });
+  });
+}
