@@ -52,11 +52,10 @@ async function generateClient(workDir: string, repositoryRoot: string): Promise<
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, file.text);
   }
-  const entry = result.files.map((file) => resolve(workDir, file.path)).find((path) => path.endsWith('index.ts'));
-  const module = (await import(pathToFileURL(entry ?? resolve(workDir, result.files[0]!.path)).href)) as {
-    createClient: (db: pg.Client, schema: string) => BenchClient;
+  const module = (await import(pathToFileURL(resolve(workDir, result.files[0]!.path)).href)) as {
+    createClient: (db: pg.Client, options: { schema: string }) => BenchClient;
   };
-  return module.createClient;
+  return (db, schema) => module.createClient(db, { schema });
 }
 
 async function timeCalls(calls: number, call: () => Promise<unknown>): Promise<number> {

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { generatedHeader } from '../emit/index.js';
 
 /** A file the generator produced, with its path relative to the output folder. */
 export interface GeneratedFile {
@@ -15,13 +16,16 @@ export interface OutputPlan {
   unchanged: string[];
 }
 
+const headerFirstLine = generatedHeader('').split('\n')[0]!;
+
 /**
  * Files in the output folder that carry the generator's do-not-edit header are ours: they are replaced or removed
  * freely. Anything else there belongs to someone else and is never touched.
  */
 export function isGeneratedText(text: string): boolean {
-  return /do not edit/i.test(text.slice(0, 400)) && /pg-sproc-gen/i.test(text.slice(0, 400));
+  return text.startsWith(headerFirstLine);
 }
+
 
 async function listFiles(directory: string): Promise<string[]> {
   let entries;

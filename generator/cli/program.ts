@@ -16,11 +16,15 @@ function addConfigOptions(command: Command): Command {
 }
 
 /**
- * The `pg-sproc-gen` command line. Each action stores its exit code in `exitCode`; `--watch` leaves the process
- * running on its watchers.
+ * The `pg-sproc-gen` command line. Each action stores its exit code in `exitCode`; after `--watch` the process
+ * must keep running on its watchers.
  */
-export function createProgram(cwd: string, io: ConsoleOutput): { program: Command; exitCode: () => number } {
+export function createProgram(
+  cwd: string,
+  io: ConsoleOutput,
+): { program: Command; exitCode: () => number; isWatching: () => boolean } {
   let exitCode = 0;
+  let watching = false;
   const fail = (error: unknown): void => {
     io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
     exitCode = 1;
@@ -39,6 +43,7 @@ export function createProgram(cwd: string, io: ConsoleOutput): { program: Comman
       try {
         const result = await generateCommand(flags, cwd, io);
         if (typeof result === 'number') exitCode = result;
+        else watching = true;
       } catch (error) {
         fail(error);
       }
@@ -54,5 +59,5 @@ export function createProgram(cwd: string, io: ConsoleOutput): { program: Comman
       }
     });
 
-  return { program, exitCode: () => exitCode };
+  return { program, exitCode: () => exitCode, isWatching: () => watching };
 }

@@ -96,11 +96,6 @@ describe('pg-sproc-gen generate', () => {
   });
 
   it('fails clearly on a bad config, a missing input and an unknown flag', async () => {
-    await writeFile(join(fixture.dir, 'pg-sproc-gen.config.json'), '{ "input": ["sql/*.sql"], "output": "out", "int8": 8 }');
-    const badConfig = await runCli(['generate'], fixture.dir);
-    expect(badConfig.code).toBe(1);
-    expect(badConfig.stderr).toMatch(/error: .*pg-sproc-gen\.config\.json: 'int8' must be "number" or "bigint", got 8/);
-
     const missing = await runCli(['generate', '--input', 'nope/*.sql', '--output', 'o'], fixture.dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("error: input pattern 'nope/*.sql' matched no files");
@@ -112,6 +107,11 @@ describe('pg-sproc-gen generate', () => {
     const badChoice = await runCli(['generate', '--int8', 'float'], fixture.dir);
     expect(badChoice.code).toBe(1);
     expect(badChoice.stderr).toMatch(/argument 'float' is invalid/);
+
+    await writeFile(join(fixture.dir, 'pg-sproc-gen.config.json'), '{ "input": ["sql/*.sql"], "output": "out", "int8": 8 }');
+    const badConfig = await runCli(['generate'], fixture.dir);
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stderr).toMatch(/error: .*pg-sproc-gen\.config\.json: 'int8' must be "number" or "bigint", got 8/);
   });
 });
 

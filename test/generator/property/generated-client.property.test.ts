@@ -99,9 +99,11 @@ describe('generated clients for random echo procedures', () => {
           await pool.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
           await pool.query(substituteSchema(sql, '{schema}', schema));
 
-          const entry = [...files.keys()].find((path) => path.endsWith('index.ts')) ?? [...files.keys()][0]!;
-          const module = (await import(entry)) as { createClient: (db: pg.Pool, schema: string) => Record<string, Function> };
-          const client = module.createClient(pool, schema);
+          const [entry] = files.keys();
+          const module = (await import(entry!)) as {
+            createClient: (db: pg.Pool, options: { schema: string }) => Record<string, (params: object) => Promise<unknown>>;
+          };
+          const client = module.createClient(pool, { schema });
           for (const [index, spec] of specs.entries()) {
             const procedure = result.program.procedures.find((candidate) => candidate.sqlName === spec.name)!;
             const args = argumentLists[index]!;
