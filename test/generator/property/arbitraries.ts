@@ -48,9 +48,10 @@ export const valueOf: Record<ScalarType, fc.Arbitrary<unknown>> = {
   bytea: fc.uint8Array({ maxLength: 16 }),
 };
 
+/** A value or NULL; array elements are never NULL, since the generated types declare non-null elements. */
 export function valueFor(type: TypeSpec): fc.Arbitrary<unknown> {
-  const value = fc.option(valueOf[type.base], { nil: null, freq: 6 });
-  return type.array ? fc.option(fc.array(value, { maxLength: 4 }), { nil: null, freq: 6 }) : value;
+  const value = valueOf[type.base];
+  return fc.option(type.array ? fc.array(value, { maxLength: 4 }) : value, { nil: null, freq: 6 });
 }
 
 const typeSpec: fc.Arbitrary<TypeSpec> = fc.oneof(

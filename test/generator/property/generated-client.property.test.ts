@@ -77,6 +77,18 @@ function normalise(value: unknown): unknown {
 
 
 describe('generated clients for random echo procedures', () => {
+  it('are checked by a type checker that does report errors, including unresolved runtime imports', () => {
+    const path = join(workDir, 'sanity', 'procedures.ts');
+    const runtime = configFor(dirname(path)).runtimeImport;
+    const diagnostics = checker.check(
+      new Map([[path, `import { noSuchExport } from '${runtime}';\nexport const value: number = 'text';\n`]]),
+    );
+    expect(diagnostics).toEqual([
+      expect.stringMatching(/procedures\.ts:1:10: .*noSuchExport/),
+      expect.stringMatching(/procedures\.ts:2:14: Type 'string' is not assignable to type 'number'/),
+    ]);
+  });
+
   it(`compile and return what they were given (${runs} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(
