@@ -19,7 +19,7 @@ import {
 } from './read-libpg-query.js';
 import { sourcePositions, type SourcePositions } from './source-positions.js';
 import { splitStatements, type Statement } from './statements.js';
-import { tokenize, type Token } from './tokens.js';
+import { functionBodyToken, tokenize, type Token } from './tokens.js';
 
 export type ParserName = Procedure['parsedBy'];
 
@@ -39,7 +39,7 @@ export interface ParseResult {
 }
 
 /** Reads the files in order as a migration history and returns the definitions that exist at the end. */
-export function parseSources(files: SourceFile[], options: ParseOptions = {}): ParseResult {
+export function parseSources(files: readonly SourceFile[], options: ParseOptions = {}): ParseResult {
   const placeholder = placeholderSubstitution(options.placeholder);
   const diagnostics: Diagnostic[] = [];
   const catalog = createCatalog(diagnostics);
@@ -243,7 +243,13 @@ class FileReader {
     let definition: Mapped<Definition> | null = null;
     let parsedBy: ParserName = 'pgsql-ast-parser';
     if (this.forceParser !== 'libpg-query') {
-      definition = readWithPgsqlAstParser(text, statement.start, statement.tokens, this.placeholder);
+      definition = readWithPgsqlAstParser(
+        this.positions.text,
+        statement.start,
+        statement.end,
+        statement.tokens,
+        this.placeholder,
+      );
     }
     if (!definition?.ok && this.forceParser !== 'pgsql-ast-parser') {
       parsedBy = 'libpg-query';
@@ -318,12 +324,9 @@ function readWithLibpgQuery(node: Node, context: TreeContext): Mapped<Definition
 
 /** Maps a 1-based line of a function body (as PL/pgSQL counts) to the offset of its first non-blank character. */
 function bodyLineLocator(statement: Statement): (line: number) => number {
-  const asIndex = statement.tokens.findIndex((token) => token.keyword === 'as');
-  const body = statement.tokens
-    .slice(asIndex + 1)
-    .find((token) => token.text.startsWith('$') || token.text.startsWith("'"));
+  const body = functionBodyToken(statement.tokens);
   return (line) => {
-    if (asIndex === -1 || !body) return statement.start;
+    if (!body) return statement.start;
     const opening = /^\$[^$]*\$|^'/.exec(body.text)?.[0].length ?? 0;
     let offset = opening;
     for (let current = 1; current < line; current++) {

@@ -10,32 +10,37 @@ import {
   type TypeDefinition,
 } from './definitions.js';
 import type { PlaceholderSubstitution } from './placeholder.js';
-import type { Token } from './tokens.js';
+import { functionBodyToken, type Token } from './tokens.js';
 import { keywordTypeRef } from './type-names.js';
 
 export type Definition = { kind: 'routine'; routine: RoutineDefinition } | { kind: 'type'; type: TypeDefinition };
 
 /**
- * Reads one CREATE FUNCTION / CREATE TYPE statement with pgsql-ast-parser. `text` is the statement alone and `base`
- * its offset in the file. Declines (so the caller falls back to libpg-query) when the parser rejects the statement
- * or is known to misread it.
+ * Reads one CREATE FUNCTION / CREATE TYPE statement (`start`..`end` of the file `text`) with pgsql-ast-parser.
+ * Declines, so the caller falls back to libpg-query, when the parser rejects the statement or is known not to
+ * represent it. The function body is blanked first: PL/pgSQL's own parser reads bodies, and sparing pgsql-ast-parser
+ * the body text is most of its cost. Its locations are not used (they are unreliable around parentheses and
+ * multi-word types); every location comes from PostgreSQL's lexer.
  */
 export function readWithPgsqlAstParser(
   text: string,
-  base: number,
+  start: number,
+  end: number,
   tokens: Token[],
   placeholder: PlaceholderSubstitution,
 ): Mapped<Definition> {
-  const misread = knownMisreading(tokens);
-  if (misread) return unmappable('unsupported', misread);
+  const declined = unsupportedForm(tokens);
+  if (declined) return unmappable('unsupported', declined);
+  const body = functionBodyToken(tokens);
+  const signature = body ? text.slice(start, body.start) + "''" + text.slice(body.end, end) : text.slice(start, end);
   let statements: AstStatement[];
   try {
-    statements = parse(text, { locationTracking: true });
+    statements = parse(signature);
   } catch (error) {
-    return unmappable('parse-error', (error as Error).message.split('\n')[0] ?? 'syntax error', base);
+    return unmappable('parse-error', (error as Error).message.split('\n')[0] ?? 'syntax error', start);
   }
   const [statement] = statements;
-  if (!statement || statements.length !== 1) return unmappable('parse-error', 'expected exactly one statement', base);
+  if (!statement || statements.length !== 1) return unmappable('parse-error', 'expected exactly one statement', start);
   const typeRef = (type: DataTypeDef, dimensions = 0): TypeRef =>
     type.kind === 'array'
       ? typeRef(type.arrayOf, dimensions + 1)
@@ -67,8 +72,8 @@ export function readWithPgsqlAstParser(
               })),
             }
           : scalarOrVoid(typeRef(declared), false);
-      if (!returns) return unmappable('missing-returns', 'function result type must be specified', base);
-      if (!statement.language) return unmappable('missing-language', 'no language specified', base);
+      if (!returns) return unmappable('missing-returns', 'function result type must be specified', start);
+      if (!statement.language) return unmappable('missing-language', 'no language specified', start);
       return mapped({
         kind: 'routine',
         routine: {
@@ -108,12 +113,33 @@ export function readWithPgsqlAstParser(
         },
       });
     default:
-      return unmappable('unsupported', `pgsql-ast-parser read a ${statement.type} statement, not a definition`, base);
+      return unmappable('unsupported', `pgsql-ast-parser read a ${statement.type} statement, not a definition`, start);
   }
 }
 
-/** pgsql-ast-parser 12 accepts `time(n) with time zone` but reports it as `timestamp with time zone`. */
-function knownMisreading(tokens: Token[]): string | null {
+/**
+ * Forms pgsql-ast-parser 12 rejects (so trying is wasted time) or misreads: it accepts `time(n) with time zone` but
+ * reports `timestamp with time zone`.
+ */
+const unsupportedKeywords = new Set([
+  'procedure',
+  'setof',
+  'security',
+  'set',
+  'variadic',
+  'parallel',
+  'cost',
+  'rows',
+  'atomic',
+  'return',
+]);
+
+function unsupportedForm(tokens: Token[]): string | null {
+  const keyword = tokens.find((token) => token.keyword !== null && unsupportedKeywords.has(token.keyword));
+  if (keyword) return `pgsql-ast-parser does not support ${keyword.text.toUpperCase()} here`;
+  const language = tokens.findIndex((token) => token.keyword === 'language');
+  if (language !== -1 && tokens[language + 1]?.text.startsWith("'"))
+    return 'pgsql-ast-parser does not support a quoted language name';
   const timeWithPrecision = tokens.some((token, index) => token.keyword === 'time' && tokens[index + 1]?.text === '(');
   return timeWithPrecision ? 'pgsql-ast-parser misreads time(n) as timestamp(n)' : null;
 }

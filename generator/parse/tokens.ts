@@ -27,3 +27,11 @@ export function identifierName(token: Token): string {
   if (token.text.startsWith('"')) return token.text.slice(1, -1).replaceAll('""', '"');
   return token.text.toLowerCase();
 }
+
+/** The string literal after AS in a CREATE FUNCTION/PROCEDURE statement: the function body. */
+export function functionBodyToken(tokens: Token[]): Token | null {
+  const asIndex = tokens.findIndex((token) => token.keyword === 'as');
+  if (asIndex === -1) return null;
+  const body = tokens[asIndex + 1];
+  return body && (body.text.startsWith('$') || body.text.startsWith("'")) ? body : null;
+}

@@ -118,7 +118,7 @@ END $$;`);
   });
 
   it('reports, when forced to pgsql-ast-parser, a definition it cannot read', () => {
-    const { model, diagnostics } = parseSql(`CREATE FUNCTION f() RETURNS SETOF int LANGUAGE sql AS 'select 1';`, {
+    const { model, diagnostics } = parseSql(`CREATE FUNCTION f(OUT int) RETURNS int LANGUAGE sql AS 'select 1';`, {
       forceParser: 'pgsql-ast-parser',
     });
     expect(model.procedures).toEqual([]);

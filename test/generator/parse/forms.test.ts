@@ -41,7 +41,6 @@ describe('function forms', () => {
   });
 
   const fallbackForms: [string, string][] = [
-    ['a custom dollar-quote tag', `CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$ SELECT 1 $fn$;`],
     ['RETURNS SETOF', `CREATE FUNCTION f() RETURNS SETOF int LANGUAGE sql AS $$ SELECT 1 $$;`],
     ['SECURITY DEFINER', `CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;`],
     ['SET search_path', `CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = pg_catalog AS $$ SELECT 1 $$;`],
@@ -57,6 +56,18 @@ describe('function forms', () => {
   ];
   it.each(fallbackForms)('falls back to libpg-query for %s', (_, sql) => {
     expect(onlyProcedure(sql).parsedBy).toBe('libpg-query');
+  });
+
+  it('reads a body with a custom dollar-quote tag (pgsql-ast-parser is only given the signature)', () => {
+    const procedure = onlyProcedure(
+      `CREATE FUNCTION f(a int) RETURNS int LANGUAGE plpgsql AS $fn$ BEGIN RAISE SQLSTATE 'DX001'; RETURN $x$a$x$; END $fn$;`,
+    );
+    expect(procedure).toMatchObject({
+      name: 'f',
+      language: 'plpgsql',
+      raises: ['DX001'],
+      parsedBy: 'pgsql-ast-parser',
+    });
   });
 
   it('reads RETURNS SETOF, SECURITY DEFINER and the other options it falls back for', () => {
