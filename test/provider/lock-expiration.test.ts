@@ -1,0 +1,71 @@
+/** Contract §4.5 — locks end by expiry, abandon or ack; an expired token is useless. */
+import { describe, expect } from 'vitest';
+import { orchestrationStarted } from '../support/work-items.js';
+import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { ackEmpty, fetchItem, providerErrorOf, sleep, startItem } from './support/scenario-helpers.js';
+
+describe.concurrent.each(IMPLEMENTATIONS)('lock expiration (%s)', (implementation) => {
+  const it = providerTest(implementation);
+
+  it('21 lock expires after timeout', async ({ provider }) => {
+    await provider.enqueueOrchestratorWork(startItem('instance-A'));
+    const first = await fetchItem(provider);
+    expect(await provider.fetchOrchestrationItem()).toBeNull();
+
+    await sleep(LOCK_TIMEOUT_MS + 100);
+
+    const second = await fetchItem(provider);
+    expect(second.instance).toBe('instance-A');
+    expect(second.lockToken).not.toBe(first.lockToken);
+    await providerErrorOf(ackEmpty(provider, first.lockToken));
+  });
+
+  it('22 abandon releases lock immediately', async ({ provider }) => {
+    await provider.enqueueOrchestratorWork(startItem('instance-A'));
+    const item = await fetchItem(provider);
+    expect(await provider.fetchOrchestrationItem()).toBeNull();
+
+    await provider.abandonOrchestrationItem(item.lockToken);
+
+    const again = await fetchItem(provider);
+    expect(again.instance).toBe('instance-A');
+  });
+
+  it('23 lock renewal on ack', async ({ provider }) => {
+    await provider.enqueueOrchestratorWork(startItem('instance-A'));
+    const item = await fetchItem(provider);
+
+    await provider.enqueueOrchestratorWork(startItem('instance-A'));
+    expect(await provider.fetchOrchestrationItem()).toBeNull();
+
+    await provider.ackOrchestrationItem(item.lockToken, 1, [orchestrationStarted(1)], [], []);
+
+    const next = await fetchItem(provider);
+    expect(next.instance).toBe('instance-A');
+    expect(next.messages, 'the start enqueued during the turn').toHaveLength(1);
+    expect(next.messages[0]).toHaveProperty('StartOrchestration');
+  });
+
+  it('24 concurrent lock attempts respect expiration', async ({ provider }) => {
+    await provider.enqueueOrchestratorWork(startItem('instance-A'));
+    const startedAt = Date.now();
+    await fetchItem(provider);
+
+    const attempts = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        await sleep(i * 50);
+        return provider.fetchOrchestrationItem();
+      }),
+    );
+    expect(
+      attempts.every((attempt) => attempt === null),
+      'every attempt while locked must find nothing',
+    ).toBe(true);
+
+    // The source waits lock_timeout - 200 ms after its last attempt (at +200 ms): lock_timeout + 100 ms in total.
+    await sleep(Math.max(0, startedAt + LOCK_TIMEOUT_MS + 100 - Date.now()));
+
+    const item = await fetchItem(provider);
+    expect(item.instance).toBe('instance-A');
+  });
+});
