@@ -1,0 +1,157 @@
+import { kindOf } from '../input-validation.js';
+import type { HistoryEvent } from '../types/history-event.js';
+import type { WorkItem } from '../types/work-item.js';
+import { InlineSqlError } from './inline-sql-error.js';
+import { type SchemaTables, timestampOf } from './schema-tables.js';
+import { toNumber } from './row-values.js';
+import type { Queryable } from './transaction.js';
+
+type Body = Record<string, unknown>;
+
+function bodyOf(value: object): { kind: string; body: Body } {
+  const kind = kindOf(value);
+  if (kind === null)
+    throw new InlineSqlError('22023', 'each item must be a JSON object with exactly one key naming its kind');
+  return { kind, body: (value as Record<string, Body>)[kind]! };
+}
+
+const MAX_BIGINT = 9223372036854775807;
+
+/** Whether a JSON value can be a runtime-assigned id: a whole number >= 1 that fits a BIGINT. */
+function isPositiveBigint(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_BIGINT;
+}
+
+/** The instance whose orchestrator queue an item goes to: `parent_instance` for sub-orchestration completions. */
+function routeOf(kind: string, body: Body): string {
+  return String(kind === 'SubOrchCompleted' || kind === 'SubOrchFailed' ? body.parent_instance : body.instance);
+}
+
+/**
+ * The writes several operations share (append and ack write history; enqueue, ack and ack_worker write orchestrator
+ * messages; enqueue and ack write worker items), each as the procedures' `_sp_*` helper does it. Callers that issue
+ * several statements run them inside one transaction.
+ */
+export class StoreWrites {
+  private readonly existingEventIds: string;
+  private readonly insertHistoryRows: string;
+  private readonly insertWorkerRows: string;
+  private readonly insertOrchestratorRows: string;
+
+  constructor(tables: SchemaTables) {
+    this.existingEventIds = `
+      SELECT h.event_id FROM ${tables.history} h
+       WHERE h.instance_id = $1 AND h.execution_id = $2 AND h.event_id = ANY ($3::bigint[])`;
+    this.insertHistoryRows = `
+      INSERT INTO ${tables.history} (instance_id, execution_id, event_id, event_type, event_data, created_at)
+      SELECT $1, $2, (e.row ->> 'event_id')::bigint, e.row ->> 'event_type', e.row -> 'event_data', ${timestampOf('$4')}
+        FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(row, ord)
+       ORDER BY e.ord`;
+    this.insertWorkerRows = `
+      INSERT INTO ${tables.workerQueue} (work_item, created_at)
+      SELECT e.item, ${timestampOf('$2')}
+        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(item, ord)
+       ORDER BY e.ord`;
+    // One statement: new instances (and their first execution) for StartOrchestration items, then the messages.
+    // A second start for an existing instance leaves that instance untouched.
+    this.insertOrchestratorRows = `
+      WITH created AS (
+          INSERT INTO ${tables.instances} AS i (instance_id, orchestration_name, orchestration_version,
+                                                current_execution_id, created_at, updated_at)
+          SELECT s.start ->> 'instance',
+                 s.start ->> 'orchestration',
+                 COALESCE(s.start ->> 'version', '1.0.0'),
+                 COALESCE((s.start ->> 'execution_id')::bigint, 1),
+                 ${timestampOf('$3')},
+                 ${timestampOf('$3')}
+            FROM jsonb_array_elements($2::jsonb) AS s(start)
+          ON CONFLICT (instance_id) DO NOTHING
+          RETURNING i.instance_id, i.current_execution_id),
+      created_executions AS (
+          INSERT INTO ${tables.executions} (instance_id, execution_id, status, started_at)
+          SELECT c.instance_id, c.current_execution_id, 'Running', ${timestampOf('$3')}
+            FROM created c
+          ON CONFLICT (instance_id, execution_id) DO NOTHING)
+      INSERT INTO ${tables.orchestratorQueue} (instance_id, work_item, visible_at, created_at)
+      SELECT m.row ->> 'instance_id',
+             m.row -> 'item',
+             GREATEST($3::bigint + $4::bigint, COALESCE((m.row ->> 'fire_at_ms')::bigint, 0)),
+             ${timestampOf('$3')}
+        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS m(row, ord)
+       ORDER BY m.ord`;
+  }
+
+  /**
+   * Appends events to one execution, all or nothing. A duplicate event id — already stored, or twice in this call —
+   * fails with 23505 naming the lowest such id; the primary key still catches a concurrent duplicate.
+   */
+  async insertHistory(
+    db: Queryable,
+    instance: string,
+    executionId: number,
+    events: readonly HistoryEvent[],
+    nowMs: number,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map((event) => {
+      const { kind, body } = bodyOf(event);
+      return { event_id: toNumber(body.event_id as number), event_type: kind, event_data: event };
+    });
+    const ids = rows.map((row) => row.event_id);
+    const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
+    const stored = await db.query<{ event_id: string }>(this.existingEventIds, [instance, executionId, ids]);
+    duplicates.push(...stored.rows.map((row) => toNumber(row.event_id)));
+    if (duplicates.length > 0) {
+      const lowest = Math.min(...duplicates);
+      throw new InlineSqlError(
+        '23505',
+        `Duplicate event_id ${lowest} in execution ${executionId} of instance ${instance}`,
+      );
+    }
+    await db.query(this.insertHistoryRows, [instance, executionId, JSON.stringify(rows), nowMs]);
+  }
+
+  /** Enqueues ActivityExecute items in array order, unlocked. */
+  async insertWorkerItems(db: Queryable, items: readonly WorkItem[], nowMs: number): Promise<void> {
+    if (items.length === 0) return;
+    await db.query(this.insertWorkerRows, [JSON.stringify(items), nowMs]);
+  }
+
+  /**
+   * Enqueues orchestrator messages in array order to the instance each routes to, visible at now + delay and a
+   * TimerFired never before its fire_at_ms; a StartOrchestration for a new instance creates the instance (version
+   * "1.0.0" when none is given) and its first execution.
+   */
+  async insertOrchestratorItems(
+    db: Queryable,
+    items: readonly WorkItem[],
+    nowMs: number,
+    delayMs: number | null,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    const rows = [];
+    const startsByInstance = new Map<string, Body>();
+    for (const item of items) {
+      const { kind, body } = bodyOf(item);
+      const instance = routeOf(kind, body);
+      if (kind === 'StartOrchestration') {
+        if (body.orchestration === undefined || body.orchestration === null || body.orchestration === '') {
+          throw new InlineSqlError('22023', 'StartOrchestration needs an orchestration name');
+        }
+        // A missing or null execution_id means execution 1; anything else must be a valid id.
+        if (body.execution_id !== undefined && body.execution_id !== null && !isPositiveBigint(body.execution_id)) {
+          throw new InlineSqlError('22023', 'StartOrchestration execution_id must be a positive integer');
+        }
+        // The first start of an instance in the batch is the one that may create it.
+        if (!startsByInstance.has(instance)) startsByInstance.set(instance, body);
+      }
+      rows.push({ instance_id: instance, item, fire_at_ms: kind === 'TimerFired' ? body.fire_at_ms : null });
+    }
+    await db.query(this.insertOrchestratorRows, [
+      JSON.stringify(rows),
+      JSON.stringify([...startsByInstance.values()]),
+      nowMs,
+      delayMs ?? 0,
+    ]);
+  }
+}
