@@ -99,12 +99,11 @@ export class PostgresProvider {
       const procedures = new ProceduresBackend(pool, schema);
       const inline = new InlineBackend(pool, schema);
       const choice = options.implementation ?? 'procedures';
-      const backends = Object.fromEntries(
-        PROVIDER_METHODS.map((method) => {
-          const implementation = typeof choice === 'string' ? choice : (choice[method] ?? 'procedures');
-          return [method, implementation === 'inline' ? inline : procedures];
-        }),
-      ) as Record<ProviderMethod, ProviderBackend>;
+      const backends = {} as Record<ProviderMethod, ProviderBackend>;
+      for (const method of PROVIDER_METHODS) {
+        const implementation = typeof choice === 'string' ? choice : (choice[method] ?? 'procedures');
+        backends[method] = implementation === 'inline' ? inline : procedures;
+      }
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
       return new PostgresProvider(pool, ownsPool, schema, lockTimeoutMs, options.clock ?? Date.now, backends);
     } catch (error) {

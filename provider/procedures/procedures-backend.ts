@@ -1,0 +1,167 @@
+import type pg from 'pg';
+import { createClient, type Client } from '../../generated/procedures.js';
+import type { ProviderBackend, TurnAck } from '../backend.js';
+import type { HistoryEvent } from '../types/history-event.js';
+import type {
+  ExecutionInfo,
+  InstanceInfo,
+  OrchestrationItem,
+  QueueDepths,
+  SystemMetrics,
+  WorkerLease,
+} from '../types/provider-types.js';
+import type { ActivityCompletion, WorkItem } from '../types/work-item.js';
+
+/** A procedure that always returns one row returned none: the schema is not what this code expects. */
+function missingRow(procedure: string): Error {
+  return new Error(`${procedure} returned no row; is the schema migrated?`);
+}
+
+/** The provider's database work as calls of the generated procedure client: one call per operation. */
+export class ProceduresBackend implements ProviderBackend {
+  private readonly client: Client;
+
+  constructor(pool: pg.Pool, schema: string) {
+    this.client = createClient(pool, { schema });
+  }
+
+  /** Refuses to work against a procedure set other than the one the client was generated from. */
+  async assertProceduresMatchClient(): Promise<void> {
+    const check = await this.client.checkFingerprint();
+    if (!check.matches) {
+      throw new Error(
+        `The procedures installed in the schema (fingerprint ${check.actual ?? 'none'}) are not the ones the ` +
+          `generated client was built from (fingerprint ${check.expected}). Run the migrations (start the provider ` +
+          "with migrate: true, or 'npm start') and, if procedures/ changed, regenerate the client with " +
+          "'npm run generate'.",
+      );
+    }
+  }
+
+  async fetchOrchestrationItem(nowMs: number, lockTimeoutMs: number): Promise<OrchestrationItem | null> {
+    const row = await this.client.fetchOrchestrationItem({ nowMs, lockTimeoutMs });
+    if (!row) return null;
+    return {
+      instance: row.instanceId,
+      orchestrationName: row.orchestrationName,
+      executionId: row.executionId,
+      version: row.orchestrationVersion,
+      history: row.history,
+      messages: row.messages,
+      lockToken: row.lockToken,
+    };
+  }
+
+  async ackOrchestrationItem(ack: TurnAck): Promise<void> {
+    await this.client.ackOrchestrationItem({
+      lockToken: ack.lockToken,
+      nowMs: ack.nowMs,
+      executionId: ack.executionId,
+      historyDelta: ack.historyDelta,
+      workerItems: ack.workerItems,
+      orchestratorItems: ack.orchestratorItems,
+      status: ack.metadata.status ?? null,
+      output: ack.metadata.output ?? null,
+      orchestrationName: ack.metadata.orchestrationName ?? null,
+      orchestrationVersion: ack.metadata.orchestrationVersion ?? null,
+    });
+  }
+
+  async abandonOrchestrationItem(lockToken: string, nowMs: number, delayMs: number | null): Promise<void> {
+    await this.client.abandonOrchestrationItem({ lockToken, nowMs, delayMs });
+  }
+
+  async read(instance: string): Promise<HistoryEvent[]> {
+    const rows = await this.client.readCurrentHistory({ instanceId: instance });
+    return rows.map((row) => row.eventData);
+  }
+
+  async readWithExecution(instance: string, executionId: number): Promise<HistoryEvent[]> {
+    const rows = await this.client.readHistory({ instanceId: instance, executionId });
+    return rows.map((row) => row.eventData);
+  }
+
+  async appendWithExecution(instance: string, executionId: number, events: HistoryEvent[], nowMs: number): Promise<void> {
+    await this.client.appendHistory({ instanceId: instance, executionId, events, nowMs });
+  }
+
+  async enqueueWorkerWork(item: WorkItem, nowMs: number): Promise<void> {
+    await this.client.enqueueWorkerWork({ workItem: item, nowMs });
+  }
+
+  async dequeueWorkerPeekLock(nowMs: number, lockTimeoutMs: number): Promise<WorkerLease | null> {
+    const row = await this.client.dequeueWorkerPeekLock({ nowMs, lockTimeoutMs });
+    return row ? { item: row.workItem, lockToken: row.lockToken } : null;
+  }
+
+  async ackWorker(lockToken: string, completion: ActivityCompletion, nowMs: number): Promise<void> {
+    await this.client.ackWorker({ lockToken, completion, nowMs });
+  }
+
+  async enqueueOrchestratorWork(item: WorkItem, nowMs: number, delayMs: number | null): Promise<void> {
+    await this.client.enqueueOrchestratorWork({ workItem: item, nowMs, delayMs });
+  }
+
+  latestExecutionId(instance: string): Promise<number | null> {
+    return this.client.getLatestExecutionId({ instanceId: instance });
+  }
+
+  async listInstances(): Promise<string[]> {
+    return (await this.client.listInstances()).map((row) => row.instanceId);
+  }
+
+  async listExecutions(instance: string): Promise<number[]> {
+    return (await this.client.listExecutions({ instanceId: instance })).map((row) => row.executionId);
+  }
+
+  async listInstancesByStatus(status: string): Promise<string[]> {
+    return (await this.client.listInstancesByStatus({ status })).map((row) => row.instanceId);
+  }
+
+  async getInstanceInfo(instance: string): Promise<InstanceInfo> {
+    const row = await this.client.getInstanceInfo({ instanceId: instance });
+    if (!row) throw missingRow('sp_get_instance_info');
+    return {
+      instanceId: row.instanceId,
+      orchestrationName: row.orchestrationName,
+      orchestrationVersion: row.orchestrationVersion ?? 'unknown',
+      currentExecutionId: row.currentExecutionId,
+      status: row.status,
+      output: row.output,
+      createdAt: row.createdAt.getTime(),
+      updatedAt: row.updatedAt.getTime(),
+    };
+  }
+
+  async getExecutionInfo(instance: string, executionId: number): Promise<ExecutionInfo> {
+    const row = await this.client.getExecutionInfo({ instanceId: instance, executionId });
+    if (!row) throw missingRow('sp_get_execution_info');
+    return {
+      executionId: row.executionId,
+      status: row.status,
+      output: row.output,
+      startedAt: row.startedAt.getTime(),
+      completedAt: row.completedAt?.getTime() ?? null,
+      eventCount: row.eventCount,
+    };
+  }
+
+  async getSystemMetrics(): Promise<SystemMetrics> {
+    const row = await this.client.getSystemMetrics();
+    if (!row) throw missingRow('sp_get_system_metrics');
+    return {
+      totalInstances: row.totalInstances,
+      totalExecutions: row.totalExecutions,
+      runningInstances: row.runningInstances,
+      completedInstances: row.completedInstances,
+      failedInstances: row.failedInstances,
+      totalEvents: row.totalEvents,
+    };
+  }
+
+  async getQueueDepths(nowMs: number): Promise<QueueDepths> {
+    const row = await this.client.getQueueDepths({ nowMs });
+    if (!row) throw missingRow('sp_get_queue_depths');
+    return { orchestratorQueue: row.orchestratorQueue, workerQueue: row.workerQueue, timerQueue: 0 };
+  }
+}
