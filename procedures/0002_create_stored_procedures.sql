@@ -37,14 +37,33 @@ END;
 $$ LANGUAGE plpgsql IMMUTABLE;
 
 -- The instance whose orchestrator queue a work item goes to: `instance`, or `parent_instance` for sub-orchestration
--- completions (contract §2.3).
+-- completions (contract §2.3). NULL unless that field is a JSON string: `->>` would turn a number or an object into
+-- text and queue the message for an instance nobody will ever fetch.
 CREATE OR REPLACE FUNCTION {schema}._sp_route(p_kind TEXT, p_item JSONB)
 RETURNS TEXT AS $$
+DECLARE
+    v_target JSONB := p_item -> p_kind -> CASE WHEN p_kind IN ('SubOrchCompleted', 'SubOrchFailed')
+                                               THEN 'parent_instance' ELSE 'instance' END;
 BEGIN
-    IF p_kind IN ('SubOrchCompleted', 'SubOrchFailed') THEN
-        RETURN p_item -> p_kind ->> 'parent_instance';
+    IF jsonb_typeof(v_target) IS DISTINCT FROM 'string' THEN
+        RETURN NULL;
     END IF;
-    RETURN p_item -> p_kind ->> 'instance';
+    RETURN v_target #>> '{}';
+END;
+$$ LANGUAGE plpgsql IMMUTABLE;
+
+-- Whether a JSON value can be a runtime-assigned id (event_id, execution_id): a whole number >= 1 that fits a BIGINT.
+-- Checked before any ::bigint cast, so a bad id fails with the contract's error rather than a cast error.
+CREATE OR REPLACE FUNCTION {schema}._sp_is_positive_bigint(p_value JSONB)
+RETURNS BOOLEAN AS $$
+DECLARE
+    v_number NUMERIC;
+BEGIN
+    IF jsonb_typeof(p_value) IS DISTINCT FROM 'number' THEN
+        RETURN false;
+    END IF;
+    v_number := p_value::numeric;
+    RETURN v_number >= 1 AND v_number = trunc(v_number) AND v_number <= 9223372036854775807;
 END;
 $$ LANGUAGE plpgsql IMMUTABLE;
 
@@ -79,10 +98,7 @@ BEGIN
       FROM (SELECT e.ord,
                    CASE
                        WHEN k.kind IS NULL THEN 'shape'
-                       WHEN jsonb_typeof(e.item -> k.kind -> 'event_id') IS DISTINCT FROM 'number'
-                            OR (e.item -> k.kind ->> 'event_id')::numeric <= 0
-                            OR (e.item -> k.kind ->> 'event_id')::numeric
-                               <> trunc((e.item -> k.kind ->> 'event_id')::numeric) THEN 'event_id'
+                       WHEN NOT {schema}._sp_is_positive_bigint(e.item -> k.kind -> 'event_id') THEN 'event_id'
                    END AS problem
               FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e(item, ord)
              CROSS JOIN LATERAL (SELECT {schema}._sp_kind(e.item) AS kind) k) v
@@ -183,6 +199,11 @@ BEGIN
                        WHEN COALESCE({schema}._sp_route(e.kind, e.item), '') = '' THEN 'instance'
                        WHEN e.kind = 'StartOrchestration'
                             AND COALESCE(e.item -> e.kind ->> 'orchestration', '') = '' THEN 'orchestration'
+                       -- A missing or null execution_id means execution 1; anything else must be a valid id.
+                       WHEN e.kind = 'StartOrchestration'
+                            AND COALESCE(jsonb_typeof(e.item -> e.kind -> 'execution_id'), 'null') <> 'null'
+                            AND NOT {schema}._sp_is_positive_bigint(e.item -> e.kind -> 'execution_id')
+                           THEN 'execution_id'
                    END AS problem
               FROM (SELECT {schema}._sp_kind(a.item) AS kind, a.item, a.ord
                       FROM jsonb_array_elements(p_items) WITH ORDINALITY AS a(item, ord)) e) v
@@ -200,6 +221,8 @@ BEGIN
         RAISE EXCEPTION '% work item has no target instance', v_bad.kind USING ERRCODE = '22023';
     ELSIF v_bad.problem = 'orchestration' THEN
         RAISE EXCEPTION 'StartOrchestration needs an orchestration name' USING ERRCODE = '22023';
+    ELSIF v_bad.problem = 'execution_id' THEN
+        RAISE EXCEPTION 'StartOrchestration execution_id must be a positive integer' USING ERRCODE = '22023';
     END IF;
 
     -- A second start for an existing instance is legal and leaves the instance untouched (contract §3.15).
@@ -287,6 +310,7 @@ $$ LANGUAGE plpgsql STABLE;
 
 -- The events of one execution, ordered by event_id; none when the execution has no history.
 -- @not-null
+-- @json event_data HistoryEvent
 CREATE OR REPLACE FUNCTION {schema}.sp_read_history(p_instance_id TEXT, p_execution_id BIGINT)
 RETURNS TABLE(event_data JSONB) AS $$
 #variable_conflict use_column
@@ -303,6 +327,7 @@ $$ LANGUAGE plpgsql STABLE;
 
 -- The events of the instance's current execution only (never several executions), ordered by event_id.
 -- @not-null
+-- @json event_data HistoryEvent
 CREATE OR REPLACE FUNCTION {schema}.sp_read_current_history(p_instance_id TEXT)
 RETURNS TABLE(event_data JSONB) AS $$
 #variable_conflict use_column
@@ -461,6 +486,7 @@ $$ LANGUAGE plpgsql STABLE;
 
 -- Enqueues one ActivityExecute, unlocked and immediately dequeuable; returns its queue id.
 -- @not-null
+-- @json p_work_item WorkItem
 CREATE OR REPLACE FUNCTION {schema}.sp_enqueue_worker_work(p_work_item JSONB, p_now_ms BIGINT)
 RETURNS BIGINT AS $$
 BEGIN
@@ -473,6 +499,7 @@ $$ LANGUAGE plpgsql;
 
 -- Appends events to one execution's history, all or nothing. A duplicate event id fails the whole call (23505);
 -- an event without a positive event_id fails it with DXE01. An empty array does nothing.
+-- @json p_events HistoryEvent[]
 CREATE OR REPLACE FUNCTION {schema}.sp_append_history(
     p_instance_id TEXT,
     p_execution_id BIGINT,
@@ -494,6 +521,7 @@ $$ LANGUAGE plpgsql;
 -- queue id. A StartOrchestration for a new instance creates the instance (version "1.0.0" when none is given) and its
 -- first execution in the same transaction. Visible at now + delay; a TimerFired not before its fire_at_ms.
 -- @not-null
+-- @json p_work_item WorkItem
 CREATE OR REPLACE FUNCTION {schema}.sp_enqueue_orchestrator_work(
     p_work_item JSONB,
     p_now_ms BIGINT,
@@ -518,6 +546,7 @@ $$ LANGUAGE plpgsql;
 -- here: any available row is a valid answer, so skipping one another caller is taking never reports a false "empty".
 -- @single-row
 -- @not-null
+-- @json work_item WorkItem
 CREATE OR REPLACE FUNCTION {schema}.sp_dequeue_worker_peek_lock(p_now_ms BIGINT, p_lock_timeout_ms BIGINT)
 RETURNS TABLE(id BIGINT, work_item JSONB, lock_token TEXT) AS $$
 #variable_conflict use_column
@@ -544,6 +573,7 @@ $$ LANGUAGE plpgsql;
 -- Completes a dequeued activity: deletes its row and enqueues the completion (ActivityCompleted or ActivityFailed)
 -- for the instance the completion names, atomically. A token that matches nothing (already acked, or redelivered
 -- under a new token after its lock expired) fails with DXW01 and enqueues nothing.
+-- @json p_completion ActivityCompletion
 CREATE OR REPLACE FUNCTION {schema}.sp_ack_worker(p_lock_token TEXT, p_completion JSONB, p_now_ms BIGINT)
 RETURNS VOID AS $$
 DECLARE
@@ -583,6 +613,8 @@ $$ LANGUAGE plpgsql;
 -- another turn may have consumed them in the meantime.
 -- @single-row
 -- @not-null
+-- @json history HistoryEvent[]
+-- @json messages WorkItem[]
 CREATE OR REPLACE FUNCTION {schema}.sp_fetch_orchestration_item(p_now_ms BIGINT, p_lock_timeout_ms BIGINT)
 RETURNS TABLE(
     instance_id TEXT,
@@ -714,6 +746,9 @@ $$ LANGUAGE plpgsql;
 -- appends the history delta (a duplicate event id fails everything), applies the status, enqueues worker and
 -- orchestrator items (timers delayed until fire_at_ms, child instances created), deletes exactly the fetched batch
 -- and releases the lock. Any error leaves everything as before: lock held, batch still tagged.
+-- @json p_history_delta HistoryEvent[]
+-- @json p_worker_items WorkItem[]
+-- @json p_orchestrator_items WorkItem[]
 CREATE OR REPLACE FUNCTION {schema}.sp_ack_orchestration_item(
     p_lock_token TEXT,
     p_now_ms BIGINT,

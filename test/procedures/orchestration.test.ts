@@ -522,6 +522,20 @@ describe('sp_ack_orchestration_item', () => {
     );
   });
 
+  it('rejects a child start with an invalid execution id with 22023 and changes nothing', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('p'), BASE_MS);
+    const item = await fetchItem(tenant, BASE_MS);
+    await expectFailureChangesNothing(
+      tenant,
+      () =>
+        ackItem(tenant, item!.lock_token, BASE_MS + 1, {
+          delta: [orchestrationStarted(1)],
+          orchestratorItems: [startOrchestration('p::child', { parentInstance: 'p', executionId: 0 })],
+        }),
+      { code: '22023', message: 'StartOrchestration execution_id must be a positive integer' },
+    );
+  });
+
   it('rejects a non-activity among the worker items with DXI01 and changes nothing', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('w'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);

@@ -225,14 +225,16 @@ describe('sp_ack_worker', () => {
     await ackWorker(got!.lock_token, activityCompleted('a', 1));
   });
 
-  it('rolls the delete back when the completion cannot be routed', async () => {
+  it.each([
+    ['has no instance', { ActivityCompleted: { execution_id: 1, id: 1, result: '1' } }],
+    ['names its instance with a number', { ActivityCompleted: { instance: 7, execution_id: 1, id: 1, result: '1' } }],
+  ])('rolls the delete back when the completion %s', async (_label, completion) => {
     await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
     const got = await dequeue(BASE_MS);
-    await expectFailureChangesNothing(
-      tenant,
-      () => ackWorker(got!.lock_token, { ActivityCompleted: { execution_id: 1, id: 1, result: '1' } }),
-      { code: '22023', message: 'ActivityCompleted work item has no target instance' },
-    );
+    await expectFailureChangesNothing(tenant, () => ackWorker(got!.lock_token, completion), {
+      code: '22023',
+      message: 'ActivityCompleted work item has no target instance',
+    });
   });
 
   it.each([

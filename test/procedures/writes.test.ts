@@ -141,6 +141,7 @@ describe('sp_append_history', () => {
     ['no event_id', { ExternalEvent: { name: 'x', data: 'y' } }],
     ['a string event_id', { ExternalEvent: { event_id: '3', name: 'x', data: 'y' } }],
     ['a fractional event_id', { ExternalEvent: { event_id: 2.5, name: 'x', data: 'y' } }],
+    ['an event_id beyond BIGINT', { ExternalEvent: { event_id: 1e20, name: 'x', data: 'y' } }],
   ])('rejects %s with DXE01 and stores none of the batch', async (_label, bad) => {
     await appendHistory(tenant, 'inst', 1, [orchestrationStarted(1)]);
     await expectFailureChangesNothing(
@@ -252,6 +253,12 @@ describe('sp_enqueue_orchestrator_work', () => {
     expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({ orchestration_version: '1.0.0' });
   });
 
+  it('starts at execution 1 when the start message leaves execution_id NULL', async () => {
+    await enqueueOrchestrator(tenant, { StartOrchestration: { ...startOrchestration('n').StartOrchestration, execution_id: null } }, BASE_MS);
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({ current_execution_id: '1' });
+    expect(await tableRows(tenant, 'executions')).toEqual([expect.objectContaining({ execution_id: '1' })]);
+  });
+
   it("takes the new instance's execution id from the start message", async () => {
     await enqueueOrchestrator(tenant, startOrchestration('third', { executionId: 3 }), BASE_MS);
     expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({ current_execution_id: '3' });
@@ -349,6 +356,26 @@ describe('sp_enqueue_orchestrator_work', () => {
       'SubOrchCompleted without parent_instance',
       { SubOrchCompleted: { instance: 'child', parent_execution_id: 1, parent_id: 4, result: '1' } },
       'SubOrchCompleted work item has no target instance',
+    ],
+    [
+      'ExternalRaised whose instance is a number',
+      { ExternalRaised: { instance: 42, name: 'x', data: 'y' } },
+      'ExternalRaised work item has no target instance',
+    ],
+    [
+      'SubOrchFailed whose parent_instance is an object',
+      { SubOrchFailed: { parent_instance: { id: 'p' }, parent_execution_id: 1, parent_id: 4, details: {} } },
+      'SubOrchFailed work item has no target instance',
+    ],
+    [
+      'StartOrchestration with execution_id 0',
+      { StartOrchestration: { ...startOrchestration('a').StartOrchestration, execution_id: 0 } },
+      'StartOrchestration execution_id must be a positive integer',
+    ],
+    [
+      'StartOrchestration with a text execution_id',
+      { StartOrchestration: { ...startOrchestration('a').StartOrchestration, execution_id: 'two' } },
+      'StartOrchestration execution_id must be a positive integer',
     ],
     [
       'StartOrchestration without orchestration name',
