@@ -13,6 +13,7 @@ import {
   activityScheduled,
   externalRaised,
   orchestrationStarted,
+  subOrchCompleted,
   timerFired,
 } from '../support/work-items.js';
 import { cancelInstance, timerCreated } from './support/extra-work-items.js';
@@ -208,6 +209,67 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
         `round ${round}`,
       ).toHaveLength(1);
     }
+  });
+
+  it(`many messages racing into one instance while many fetchers compete: each delivered once (${ROUNDS} rounds)`, async ({
+    createProvider,
+  }) => {
+    const { provider, reset } = await createProvider();
+    for (let round = 0; round < ROUNDS; round++) {
+      await reset();
+      await createInstance(provider, 'parent');
+      const delivered: number[] = [];
+      const takeTurn = async (): Promise<boolean> => {
+        const item = await provider.fetchOrchestrationItem();
+        if (!item) return false;
+        expect(item.instance).toBe('parent');
+        for (const message of item.messages) {
+          if ('SubOrchCompleted' in message) delivered.push(message.SubOrchCompleted.parent_id);
+        }
+        await ackEmpty(provider, item.lockToken);
+        return true;
+      };
+
+      // Children completing at once into their parent, as parallel sub-orchestrations do (contract §5.2).
+      await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => provider.enqueueOrchestratorWork(subOrchCompleted('parent', i + 1))),
+        ...Array.from({ length: 10 }, () => takeTurn()),
+      ]);
+      while (await takeTurn());
+
+      expect(
+        delivered.sort((a, b) => a - b),
+        `round ${round}`,
+      ).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    }
+  });
+
+  it('a stored message or activity that is not a work item does not stall the queues', async ({ createProvider }) => {
+    const { provider, tenant } = await createProvider();
+    const now = Date.now();
+    // Valid JSON (the columns are JSONB) but no work item: the oldest row of each queue.
+    await tenant.pool.query(
+      `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
+       VALUES ($1, $2::jsonb, $3, now())`,
+      ['corrupt', JSON.stringify('not a work item'), now - 1000],
+    );
+    await tenant.pool.query(
+      `INSERT INTO ${tenant.quoted}.worker_queue (work_item, created_at) VALUES ($1::jsonb, now())`,
+      [JSON.stringify({ NotAnActivity: 42 })],
+    );
+    await provider.enqueueOrchestratorWork(startItem('instance-A'));
+    await provider.enqueueWorkerWork(activityExecute('instance-A', 1));
+
+    // A call may fail on the bad row, but the next one must get past it.
+    const fetched = [];
+    const dequeued = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      fetched.push(await provider.fetchOrchestrationItem().catch(() => null));
+      dequeued.push(await provider.dequeueWorkerPeekLock().catch(() => null));
+    }
+
+    expect(fetched.map((item) => item?.instance)).toContain('instance-A');
+    expect(dequeued.map((lease) => lease?.item)).toContainEqual(activityExecute('instance-A', 1));
   });
 
   it('bad input is rejected with a clear ProviderError and changes nothing', async ({ createProvider }) => {
