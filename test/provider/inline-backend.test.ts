@@ -1,32 +1,26 @@
 /**
  * The inline-SQL baseline (provider/inline/) called directly against a migrated schema: every method's main path and
- * every error it raises itself, with explicit now-ms values instead of sleeping. The last block replays one scenario
- * through the inline backend and through the stored procedures in two schemas and requires identical results, errors
- * and table contents.
+ * every error it raises itself, with explicit now-ms values instead of sleeping.
  */
 import pg from 'pg';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ProviderBackend, TurnAck } from '../../provider/backend.js';
 import { InlineBackend } from '../../provider/inline/inline-backend.js';
 import type { HistoryEvent } from '../../provider/types/history-event.js';
 import type { OrchestrationItem } from '../../provider/types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
-import { call, json } from '../procedures/procedure-calls.js';
 import { snapshotTables, truncateTables } from '../support/table-snapshot.js';
-import { randomSchemaName, type TenantSchema, useTenantSchema } from '../support/tenant-schema.js';
+import { randomSchemaName, useTenantSchema } from '../support/tenant-schema.js';
 import {
   activityCompleted,
   activityExecute,
   activityScheduled,
   externalRaised,
   orchestrationStarted,
-  startOrchestration,
   subOrchCompleted,
   timerFired,
 } from '../support/work-items.js';
+import { BASE_MS, type Failure, failureOf, LOCK_MS, start, turn } from './inline-test-helpers.js';
 
-const BASE_MS = 1_800_000_000_000;
-const LOCK_MS = 30_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // A name that only works when every statement quotes the schema.
@@ -39,21 +33,6 @@ beforeAll(() => {
 beforeEach(() => truncateTables(tenant));
 
 // --- helpers --------------------------------------------------------------------------------------------------
-
-const start = (instance: string, options?: Parameters<typeof startOrchestration>[1]) =>
-  startOrchestration(instance, options) as WorkItem;
-
-function turn(lockToken: string, nowMs: number, parts: Partial<Omit<TurnAck, 'lockToken' | 'nowMs'>> = {}): TurnAck {
-  return {
-    lockToken,
-    nowMs,
-    executionId: parts.executionId ?? 1,
-    historyDelta: parts.historyDelta ?? [],
-    workerItems: parts.workerItems ?? [],
-    orchestratorItems: parts.orchestratorItems ?? [],
-    metadata: parts.metadata ?? {},
-  };
-}
 
 async function rows<Row extends pg.QueryResultRow = Record<string, any>>(
   table: string,
@@ -79,20 +58,6 @@ async function createInstance(instance: string, nowMs = BASE_MS): Promise<void> 
   await backend.ackOrchestrationItem(
     turn(item.lockToken, nowMs, { historyDelta: [orchestrationStarted(1)] as HistoryEvent[] }),
   );
-}
-
-interface Failure {
-  code: string;
-  message: string;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Failure> {
-  const outcome = await promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error: error as Failure }),
-  );
-  if (outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  return { code: outcome.error.code, message: outcome.error.message };
 }
 
 /** The call must fail with exactly this SQLSTATE and message, and leave every provider table as it was. */
@@ -310,16 +275,19 @@ describe('fetchOrchestrationItem', () => {
   });
 
   describe('losing a candidate to a concurrent transaction moves on to the next instance', () => {
-    let holder: pg.PoolClient | undefined;
+    let holders: pg.PoolClient[] = [];
     afterEach(async () => {
-      await holder?.query('ROLLBACK');
-      holder?.release();
-      holder = undefined;
+      for (const holder of holders) {
+        await holder.query('ROLLBACK');
+        holder.release();
+      }
+      holders = [];
     });
 
     /** Holds the fetch advisory lock of `instance` in an open transaction, as a concurrent fetch or ack would. */
     async function holdInstance(instance: string): Promise<pg.PoolClient> {
-      holder = await tenant.pool.connect();
+      const holder = await tenant.pool.connect();
+      holders.push(holder);
       await holder.query('BEGIN');
       await holder.query('SELECT pg_advisory_xact_lock(20251104, hashtext($1))', [instance]);
       return holder;
@@ -373,6 +341,32 @@ describe('fetchOrchestrationItem', () => {
 
       expect((await fetching)?.instance).toBe('B');
       expect((await rows('instance_locks', 'instance_id')).map((row) => row.instance_id)).toEqual(['B']);
+    });
+    it('releasing the lost candidate before waiting for the next one', async () => {
+      const a = `A-${randomSchemaName()}`;
+      const b = `B-${randomSchemaName()}`;
+      await backend.enqueueOrchestratorWork(start(a), BASE_MS, null);
+      await backend.enqueueOrchestratorWork(start(b), BASE_MS + 1, null);
+      const holdingA = await holdInstance(a);
+      await holdingA.query(
+        `INSERT INTO ${tenant.quoted}.instance_locks (instance_id, lock_token, locked_until, locked_at) VALUES ($1, 'theirs', $2, $3)`,
+        [a, BASE_MS + LOCK_MS, BASE_MS],
+      );
+      const holdingB = await holdInstance(b);
+
+      const fetching = backend.fetchOrchestrationItem(BASE_MS + 10, LOCK_MS);
+      await untilSomeoneWaitsFor(a);
+      await holdingA.query('COMMIT');
+      await untilSomeoneWaitsFor(b);
+      // The fetch now waits for B; it must not still hold A's advisory lock from the attempt it lost.
+      const free = await tenant.pool.query<{ free: boolean }>(
+        'SELECT pg_try_advisory_xact_lock(20251104, hashtext($1)) AS free',
+        [a],
+      );
+      expect(free.rows[0]!.free).toBe(true);
+      await holdingB.query('COMMIT');
+
+      expect((await fetching)?.instance).toBe(b);
     });
   });
 
@@ -892,325 +886,5 @@ describe('management', () => {
       workerQueue: 2,
       timerQueue: 0,
     });
-  });
-});
-
-// --- parity with the stored procedures ------------------------------------------------------------------------
-
-/** The procedures behind the same interface, called directly (test-only; the provider has its own client). */
-function proceduresBackend(schema: TenantSchema): ProviderBackend {
-  const rowsOf = async (procedure: string, ...args: unknown[]) => (await call(schema, procedure, ...args)).rows;
-  const events = async (procedure: string, ...args: unknown[]) =>
-    (await rowsOf(procedure, ...args)).map((row) => row.event_data as HistoryEvent);
-  return {
-    async fetchOrchestrationItem(nowMs, lockTimeoutMs) {
-      const [row] = await rowsOf('sp_fetch_orchestration_item', nowMs, lockTimeoutMs);
-      if (row === undefined) return null;
-      return {
-        instance: row.instance_id as string,
-        orchestrationName: row.orchestration_name as string,
-        executionId: Number(row.execution_id),
-        version: row.orchestration_version as string,
-        history: row.history as HistoryEvent[],
-        messages: row.messages as WorkItem[],
-        lockToken: row.lock_token as string,
-      };
-    },
-    async ackOrchestrationItem(ack) {
-      const { metadata } = ack;
-      await call(
-        schema,
-        'sp_ack_orchestration_item',
-        ack.lockToken,
-        ack.nowMs,
-        ack.executionId,
-        json(ack.historyDelta),
-        json(ack.workerItems),
-        json(ack.orchestratorItems),
-        metadata.status ?? null,
-        metadata.output ?? null,
-        metadata.orchestrationName ?? null,
-        metadata.orchestrationVersion ?? null,
-      );
-    },
-    async abandonOrchestrationItem(lockToken, nowMs, delayMs) {
-      await call(schema, 'sp_abandon_orchestration_item', lockToken, nowMs, delayMs);
-    },
-    read: (instance) => events('sp_read_current_history', instance),
-    readWithExecution: (instance, executionId) => events('sp_read_history', instance, executionId),
-    async appendWithExecution(instance, executionId, history, nowMs) {
-      await call(schema, 'sp_append_history', instance, executionId, json(history), nowMs);
-    },
-    async enqueueWorkerWork(item, nowMs) {
-      await call(schema, 'sp_enqueue_worker_work', json(item), nowMs);
-    },
-    async dequeueWorkerPeekLock(nowMs, lockTimeoutMs) {
-      const [row] = await rowsOf('sp_dequeue_worker_peek_lock', nowMs, lockTimeoutMs);
-      return row === undefined ? null : { item: row.work_item as WorkItem, lockToken: row.lock_token as string };
-    },
-    async ackWorker(lockToken, completion, nowMs) {
-      await call(schema, 'sp_ack_worker', lockToken, json(completion), nowMs);
-    },
-    async enqueueOrchestratorWork(item, nowMs, delayMs) {
-      await call(schema, 'sp_enqueue_orchestrator_work', json(item), nowMs, delayMs);
-    },
-    async latestExecutionId(instance) {
-      const [row] = await rowsOf('sp_get_latest_execution_id', instance);
-      return row!.sp_get_latest_execution_id === null ? null : Number(row!.sp_get_latest_execution_id);
-    },
-    listInstances: async () => (await rowsOf('sp_list_instances')).map((row) => row.instance_id as string),
-    listExecutions: async (instance) =>
-      (await rowsOf('sp_list_executions', instance)).map((row) => Number(row.execution_id)),
-    listInstancesByStatus: async (status) =>
-      (await rowsOf('sp_list_instances_by_status', status)).map((row) => row.instance_id as string),
-    async getInstanceInfo(instance) {
-      const [row] = await rowsOf('sp_get_instance_info', instance);
-      return {
-        instanceId: row!.instance_id as string,
-        orchestrationName: row!.orchestration_name as string,
-        orchestrationVersion: (row!.orchestration_version as string | null) ?? 'unknown',
-        currentExecutionId: Number(row!.current_execution_id),
-        status: row!.status as string,
-        output: row!.output as string | null,
-        createdAt: (row!.created_at as Date).getTime(),
-        updatedAt: (row!.updated_at as Date).getTime(),
-      };
-    },
-    async getExecutionInfo(instance, executionId) {
-      const [row] = await rowsOf('sp_get_execution_info', instance, executionId);
-      return {
-        executionId: Number(row!.execution_id),
-        status: row!.status as string,
-        output: row!.output as string | null,
-        startedAt: (row!.started_at as Date).getTime(),
-        completedAt: row!.completed_at === null ? null : (row!.completed_at as Date).getTime(),
-        eventCount: Number(row!.event_count),
-      };
-    },
-    async getSystemMetrics() {
-      const [row] = await rowsOf('sp_get_system_metrics');
-      return {
-        totalInstances: Number(row!.total_instances),
-        totalExecutions: Number(row!.total_executions),
-        runningInstances: Number(row!.running_instances),
-        completedInstances: Number(row!.completed_instances),
-        failedInstances: Number(row!.failed_instances),
-        totalEvents: Number(row!.total_events),
-      };
-    },
-    async getQueueDepths(nowMs) {
-      const [row] = await rowsOf('sp_get_queue_depths', nowMs);
-      return {
-        orchestratorQueue: Number(row!.orchestrator_queue),
-        workerQueue: Number(row!.worker_queue),
-        timerQueue: 0,
-      };
-    },
-  };
-}
-
-type Outcome = { step: string; value: unknown } | { step: string; error: Failure };
-
-/**
- * One long script over every operation, including the failing paths. Returns what each step returned or the
- * SQLSTATE and message it failed with.
- */
-async function runScript(b: ProviderBackend): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
-  async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
-    try {
-      const value = await run();
-      outcomes.push({ step: name, value: value ?? null });
-      return value;
-    } catch (error) {
-      const { code, message } = error as Failure;
-      outcomes.push({ step: name, error: { code, message } });
-      return undefined;
-    }
-  }
-  const T = BASE_MS;
-  const started = [orchestrationStarted(1, 'Renamed', '2.0.0')] as HistoryEvent[];
-
-  await step('start A', () => b.enqueueOrchestratorWork(start('A', { version: null }), T, null));
-  await step('start B', () => b.enqueueOrchestratorWork(start('B', { version: '3.0.0', executionId: 2 }), T + 1, null));
-  await step('orphan', () => b.enqueueOrchestratorWork(externalRaised('orphan') as WorkItem, T + 2, null));
-  await step('timer A', () => b.enqueueOrchestratorWork(timerFired('A', 9, T + 5_000) as WorkItem, T + 3, 1_000));
-  await step('child done', () => b.enqueueOrchestratorWork(subOrchCompleted('A', 4) as WorkItem, T + 4, null));
-  await step('nameless', () => b.enqueueOrchestratorWork(start('X', { orchestration: '' }), T + 4, null));
-  await step('bad execution', () => b.enqueueOrchestratorWork(start('X', { executionId: 0 }), T + 4, null));
-  await step('continue', () =>
-    b.enqueueOrchestratorWork(
-      { ContinueAsNew: { instance: 'cont', orchestration: 'Loop', input: '1', version: null } },
-      T + 5,
-      null,
-    ),
-  );
-  const fetchedA = await step('fetch A', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
-  const fetchedB = await step('fetch B', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
-  const fetchedOrphan = await step('fetch orphan', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
-  const fetchedCont = await step('fetch cont', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
-  await step('fetch none', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
-  await step('raise during turn', () => b.enqueueOrchestratorWork(externalRaised('A') as WorkItem, T + 11, null));
-
-  const tokenA = fetchedA?.lockToken ?? 'missing';
-  await step('ack unknown', () => b.ackOrchestrationItem(turn('nope', T + 20)));
-  await step('ack duplicate', () =>
-    b.ackOrchestrationItem(
-      turn(tokenA, T + 20, { historyDelta: [activityScheduled(2), activityScheduled(2)] as HistoryEvent[] }),
-    ),
-  );
-  await step('ack bad status', () =>
-    b.ackOrchestrationItem(turn(tokenA, T + 20, { metadata: { status: 'Nope' as 'Failed' } })),
-  );
-  await step('ack A', () =>
-    b.ackOrchestrationItem(
-      turn(tokenA, T + 20, {
-        historyDelta: [...started, activityScheduled(2), activityScheduled(3)],
-        workerItems: [activityExecute('A', 2), activityExecute('A', 3)] as WorkItem[],
-        orchestratorItems: [
-          start('A::child', { parentInstance: 'A', version: null }),
-          timerFired('A', 5, T + 100),
-          subOrchCompleted('grandparent', 6),
-        ] as WorkItem[],
-        metadata: { orchestrationName: 'Renamed', orchestrationVersion: '2.0.0' },
-      }),
-    ),
-  );
-  await step('ack A again', () => b.ackOrchestrationItem(turn(tokenA, T + 21)));
-  await step('abandon B', () => b.abandonOrchestrationItem(fetchedB?.lockToken ?? 'missing', T + 30, 500));
-  await step('abandon B again', () => b.abandonOrchestrationItem(fetchedB?.lockToken ?? 'missing', T + 30, null));
-  await step('ack orphan', () => b.ackOrchestrationItem(turn(fetchedOrphan?.lockToken ?? 'missing', T + 31)));
-  await step('abandon cont', () => b.abandonOrchestrationItem(fetchedCont?.lockToken ?? 'missing', T + 32, null));
-
-  const lease1 = await step('dequeue 1', () => b.dequeueWorkerPeekLock(T + 40, 1_000));
-  const lease2 = await step('dequeue 2', () => b.dequeueWorkerPeekLock(T + 40, 1_000));
-  await step('dequeue none', () => b.dequeueWorkerPeekLock(T + 40, 1_000));
-  await step('ack worker unknown', () => b.ackWorker('nope', activityCompleted('A', 2) as ActivityCompletion, T + 41));
-  await step('ack worker 1', () =>
-    b.ackWorker(lease1?.lockToken ?? 'missing', activityCompleted('A', 2) as ActivityCompletion, T + 41),
-  );
-  const lease2again = await step('redeliver 2', () => b.dequeueWorkerPeekLock(T + 1_040, 1_000));
-  await step('ack worker stale', () =>
-    b.ackWorker(lease2?.lockToken ?? 'missing', activityCompleted('A', 3) as ActivityCompletion, T + 1_041),
-  );
-  const failed = {
-    ActivityFailed: {
-      instance: 'A',
-      execution_id: 1,
-      id: 3,
-      details: { Application: { kind: 'ActivityFailed', message: 'card declined', retryable: false } },
-    },
-  } as ActivityCompletion;
-  await step('ack worker 2', () => b.ackWorker(lease2again?.lockToken ?? 'missing', failed, T + 1_041));
-
-  const round: (OrchestrationItem | null | undefined)[] = [];
-  for (let i = 0; i < 5; i++)
-    round.push(await step(`fetch round ${i}`, () => b.fetchOrchestrationItem(T + 1_100, 100)));
-  await step('ack expired', () => b.ackOrchestrationItem(turn(round[0]?.lockToken ?? 'missing', T + 1_200)));
-  const refetched = await step('refetch expired', () => b.fetchOrchestrationItem(T + 1_200, LOCK_MS));
-  await step('complete', () =>
-    b.ackOrchestrationItem(
-      turn(refetched?.lockToken ?? 'missing', T + 1_201, { metadata: { status: 'Completed', output: 'done' } }),
-    ),
-  );
-  for (let i = 1; i < round.length; i++) {
-    await step(`continue as new ${i}`, () =>
-      b.ackOrchestrationItem(
-        turn(round[i]?.lockToken ?? 'missing', T + 1_150, {
-          executionId: 2,
-          historyDelta: started,
-          metadata: { status: i % 2 === 0 ? 'Failed' : 'ContinuedAsNew', output: `out ${i}` },
-        }),
-      ),
-    );
-  }
-
-  await step('append', () => b.appendWithExecution('H', 2, [...started, activityScheduled(2)], T + 2_000));
-  await step('append duplicate', () =>
-    b.appendWithExecution('H', 2, [activityScheduled(3), activityScheduled(1)], T + 2_000),
-  );
-  await step('append empty', () => b.appendWithExecution('H', 3, [], T + 2_000));
-  for (const instance of ['A', 'B', 'H', 'cont', 'orphan', 'nobody']) {
-    await step(`read ${instance}`, () => b.read(instance));
-    await step(`read ${instance} 1`, () => b.readWithExecution(instance, 1));
-    await step(`latest ${instance}`, () => b.latestExecutionId(instance));
-    await step(`executions ${instance}`, () => b.listExecutions(instance));
-    await step(`info ${instance}`, () => b.getInstanceInfo(instance));
-    await step(`execution ${instance} 1`, () => b.getExecutionInfo(instance, 1));
-    await step(`execution ${instance} 2`, () => b.getExecutionInfo(instance, 2));
-  }
-  await step('instances', () => b.listInstances());
-  for (const status of ['Running', 'Completed', 'Failed', 'ContinuedAsNew']) {
-    await step(`by status ${status}`, () => b.listInstancesByStatus(status));
-  }
-  await step('metrics', () => b.getSystemMetrics());
-  for (const at of [T, T + 1_200, T + 6_000, T + 60_000]) await step(`depths ${at - T}`, () => b.getQueueDepths(at));
-  return outcomes;
-}
-
-/** Every row of every provider table as JSON, in an order that does not depend on lock tokens. */
-async function tableContents(schema: TenantSchema): Promise<Record<string, unknown[]>> {
-  const orderBy: Record<string, string> = {
-    instances: 'instance_id',
-    executions: 'instance_id, execution_id',
-    history: 'instance_id, execution_id, event_id',
-    orchestrator_queue: 'id',
-    worker_queue: 'id',
-    instance_locks: 'instance_id',
-  };
-  const contents: Record<string, unknown[]> = {};
-  for (const [table, order] of Object.entries(orderBy)) {
-    const result = await schema.pool.query<{ row: unknown }>(
-      `SELECT to_jsonb(t) AS row FROM ${schema.quoted}.${pg.escapeIdentifier(table)} t ORDER BY ${order}`,
-    );
-    contents[table] = result.rows.map((row) => row.row);
-  }
-  return contents;
-}
-
-/** Replaces each lock token by its order of first appearance, so two runs with random tokens compare equal. */
-function withNumberedTokens(outcomes: Outcome[], contents: Record<string, unknown[]>): string {
-  let text = JSON.stringify({ outcomes, contents });
-  const tokens = [...new Set(text.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? [])];
-  tokens.forEach((token, index) => (text = text.replaceAll(token, `<token ${index}>`)));
-  return text;
-}
-
-describe('parity with the stored procedures', () => {
-  const procedureTenant = useTenantSchema({ name: randomSchemaName('Procedures "Tenant"') });
-
-  it('returns, fails and writes exactly alike over a script covering every operation', async () => {
-    const inline = await runScript(backend);
-    const procedures = await runScript(proceduresBackend(procedureTenant));
-
-    // The script reaches the paths it is meant to (so agreement is not agreement on nothing).
-    const errors = inline.flatMap((o) => ('error' in o ? [`${o.step}: ${o.error.code}`] : []));
-    expect(errors).toEqual([
-      'nameless: 22023',
-      'bad execution: 22023',
-      'ack unknown: DXL01',
-      'ack duplicate: 23505',
-      'ack bad status: 22023',
-      'ack A again: DXL01',
-      'abandon B again: DXL01',
-      'ack worker unknown: DXW01',
-      'ack worker stale: DXW01',
-      'ack expired: DXL02',
-      'append duplicate: 23505',
-      'execution B 1: P0002', // B started at execution 2
-      'info H: P0002', // history only, appended without an instance
-      'execution H 1: P0002',
-      'execution H 2: P0002',
-      'info cont: P0002', // a ContinueAsNew never creates its instance
-      'execution cont 2: P0002',
-      'info orphan: P0002', // acking the orphan batch away created execution 1 only
-      'execution orphan 2: P0002',
-      'info nobody: P0002',
-      'execution nobody 1: P0002',
-      'execution nobody 2: P0002',
-    ]);
-    expect(withNumberedTokens(inline, await tableContents(tenant))).toBe(
-      withNumberedTokens(procedures, await tableContents(procedureTenant)),
-    );
   });
 });
