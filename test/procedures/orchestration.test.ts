@@ -208,6 +208,19 @@ describe('sp_fetch_orchestration_item', () => {
     expect((await fetchItem(tenant, BASE_MS + 3))?.instance_id).toBe('real');
   });
 
+  it('describes an instance without a row from the first start message in its batch', async () => {
+    await enqueueOrchestrator(tenant, externalRaised('lost'), BASE_MS);
+    await enqueueOrchestrator(tenant, startOrchestration('lost', { orchestration: 'FromStart', version: null, executionId: 2 }), BASE_MS);
+    await tenant.pool.query(`DELETE FROM ${tenant.quoted}.instances WHERE instance_id = 'lost'`);
+    expect(await fetchItem(tenant, BASE_MS)).toMatchObject({
+      instance_id: 'lost',
+      orchestration_name: 'FromStart',
+      orchestration_version: '1.0.0',
+      execution_id: '2',
+      history: [],
+    });
+  });
+
   it('describes an instance without a row from its history when it has one', async () => {
     await appendHistory(tenant, 'history-only', 1, [orchestrationStarted(1, 'FromHistory', '4.0.0')]);
     await enqueueOrchestrator(tenant, externalRaised('history-only'), BASE_MS);
