@@ -57,6 +57,8 @@ const routineObjectKinds: Record<string, RoutineObjectKind> = {
 };
 
 class FileReader {
+  /** Parsers read `positions.text`, where the placeholder is substituted; texts shown to users come from here. */
+  private readonly original: string;
   private readonly positions: SourcePositions;
 
   constructor(
@@ -66,13 +68,14 @@ class FileReader {
     private readonly catalog: Catalog,
     private readonly diagnostics: Diagnostic[],
   ) {
+    this.original = file.text;
     this.positions = sourcePositions(file.path, placeholder.apply(file.text));
   }
 
   read(): void {
     let tokens: Token[];
     try {
-      tokens = tokenize(this.positions);
+      tokens = tokenize(this.positions, this.original);
     } catch {
       this.reportUntokenizable();
       return;
@@ -138,7 +141,7 @@ class FileReader {
       const doc =
         comment === undefined || !literal
           ? null
-          : splitDocComment(literalLines(comment, literal), this.positions, literal.start);
+          : splitDocComment(literalLines(this.placeholder.restore(comment), literal), this.positions, literal.start);
       this.withReference(readRoutineReference(object.ObjectWithArgs, context), statement, (reference) =>
         this.catalog.commentOnRoutine(reference, kind, doc, location),
       );
@@ -267,7 +270,7 @@ class FileReader {
       return;
     }
     const { orReplace, ...routine } = definition.value.routine;
-    const defaultTexts = parameterDefaultTexts(statement.tokens, this.positions.text);
+    const defaultTexts = parameterDefaultTexts(statement.tokens, this.original);
     const parameters = routine.parameters.map((parameter, index) => ({
       ...parameter,
       defaultText: parameter.hasDefault ? (defaultTexts[index] ?? null) : null,

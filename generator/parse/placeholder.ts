@@ -13,6 +13,8 @@ export interface PlaceholderSubstitution {
   /** The schema name both parsers report for the substituted identifier. */
   schemaName: string;
   apply(text: string): string;
+  /** Puts the placeholder back into text read from a parser, such as a COMMENT ON string. */
+  restore(text: string): string;
   schemaRef(schema: string | null | undefined): SchemaRef;
 }
 
@@ -25,6 +27,7 @@ export function placeholderSubstitution(placeholder: string = defaultPlaceholder
     placeholder,
     schemaName,
     apply: (text) => (text.includes(placeholder) ? text.split(placeholder).join(token) : text),
+    restore: (text) => (text.includes(token) ? text.split(token).join(placeholder) : text),
     schemaRef(schema) {
       if (schema === null || schema === undefined) return { kind: 'unqualified' };
       if (schema === schemaName) return { kind: 'placeholder' };

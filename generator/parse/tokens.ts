@@ -11,21 +11,23 @@ export interface Token {
   keyword: string | null;
 }
 
-/** Throws (with PostgreSQL's message) when the lexer cannot tokenise the text, e.g. an unterminated literal. */
-export function tokenize(positions: SourcePositions): Token[] {
-  return scanSync(positions.text).tokens.map((token) => ({
-    start: positions.charOffset(token.start),
-    end: positions.charOffset(token.end),
-    text: token.text,
-    isComment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
-    keyword: token.keywordName === 'NO_KEYWORD' ? null : token.text.toLowerCase(),
-  }));
-}
-
-/** An identifier token's name as PostgreSQL folds it: quoted kept exact (with "" unescaped), unquoted lower-cased. */
-export function identifierName(token: Token): string {
-  if (token.text.startsWith('"')) return token.text.slice(1, -1).replaceAll('""', '"');
-  return token.text.toLowerCase();
+/**
+ * Tokenises the parsed (placeholder-substituted) text; token texts are taken from the original, which has the same
+ * offsets, so that comments and defaults read as written. Throws (with PostgreSQL's message) when the lexer cannot
+ * tokenise the text, e.g. an unterminated literal.
+ */
+export function tokenize(positions: SourcePositions, original: string): Token[] {
+  return scanSync(positions.text).tokens.map((token) => {
+    const start = positions.charOffset(token.start);
+    const end = positions.charOffset(token.end);
+    return {
+      start,
+      end,
+      text: original.slice(start, end),
+      isComment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
+      keyword: token.keywordName === 'NO_KEYWORD' ? null : token.text.toLowerCase(),
+    };
+  });
 }
 
 /** The string literal after AS in a CREATE FUNCTION/PROCEDURE statement: the function body. */

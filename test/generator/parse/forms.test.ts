@@ -352,6 +352,15 @@ describe('placeholder', () => {
     });
   });
 
+  it('shows the placeholder as written in defaults and doc comments', () => {
+    const { model, diagnostics } = parseSql(`-- Reads {schema}.things.
+CREATE FUNCTION {schema}.f(a text DEFAULT {schema}.default_name()) RETURNS int LANGUAGE sql AS 'select 1';
+COMMENT ON FUNCTION {schema}.f(text) IS 'Tenant {schema} only.';`);
+    expect(diagnostics).toEqual([]);
+    expect(model.procedures[0]!.parameters[0]!.defaultText).toBe('{schema}.default_name()');
+    expect(model.procedures[0]!.doc).toBe('Reads {schema}.things.\n\nTenant {schema} only.');
+  });
+
   it('accepts a configured placeholder', () => {
     const { model } = parseSql(`CREATE FUNCTION __TENANT__.f() RETURNS int LANGUAGE sql AS 'select 1';`, {
       placeholder: '__TENANT__',

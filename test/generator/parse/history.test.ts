@@ -28,6 +28,16 @@ describe('migration history', () => {
     expect(model.procedures[0]!.parameters[0]!.type).toEqual(builtin('varchar', 0, [20]));
   });
 
+  it('sees the same signature when only OUT parameters differ', () => {
+    const { model, diagnostics } = parseSql([
+      `CREATE FUNCTION f(a int, OUT b int) LANGUAGE sql AS 'select 1';`,
+      `CREATE FUNCTION f(a int, OUT b text, OUT c text) LANGUAGE sql AS 'select 1';`,
+      `CREATE FUNCTION g(a int, OUT b int) LANGUAGE sql AS 'select 1'; DROP FUNCTION g(int);`,
+    ]);
+    expect(model.procedures.map((procedure) => procedure.name)).toEqual(['f']);
+    expect(diagnostics.map((diagnostic) => diagnostic.code)).toEqual(['duplicate-function']);
+  });
+
   it('keeps overloads apart', () => {
     const { model, diagnostics } = parseSql([
       create('f(a int)'),
