@@ -1,9 +1,13 @@
 import { performance } from 'node:perf_hooks';
+import { analyze } from '../../generator/analyze/index.js';
 import { loadSources } from '../../generator/cli/load-sources.js';
 import { runPipeline } from '../../generator/cli/pipeline.js';
 import { resolveConfig } from '../../generator/cli/resolve-config.js';
 import type { GeneratorConfig } from '../../generator/config/types.js';
+import { emit } from '../../generator/emit/index.js';
+import { fingerprintSources } from '../../generator/model/fingerprint.js';
 import type { SourceFile } from '../../generator/model/types.js';
+import { parseSources } from '../../generator/parse/index.js';
 import { renderProcedure, syntheticSpecs } from '../../test/generator/property/procedure-spec.js';
 import { formatMs, median, timeRuns } from './measure.js';
 
@@ -13,6 +17,20 @@ export interface GenerationFigures {
   outputBytes: number;
   firstRunMs: number;
   medianMs: number;
+  /** One more run, stage by stage. */
+  stagesMs: { parse: number; analyze: number; emit: number };
+}
+
+async function timeStages(sources: SourceFile[], config: GeneratorConfig): Promise<GenerationFigures['stagesMs']> {
+  let start = performance.now();
+  const { model } = parseSources(sources, { placeholder: config.placeholder });
+  const parse = performance.now() - start;
+  start = performance.now();
+  const { program } = analyze(model, config);
+  const analyzeMs = performance.now() - start;
+  start = performance.now();
+  await emit(program, { fingerprint: fingerprintSources(sources) });
+  return { parse, analyze: analyzeMs, emit: performance.now() - start };
 }
 
 async function measure(label: string, sources: SourceFile[], config: GeneratorConfig, runs: number): Promise<GenerationFigures> {
@@ -30,6 +48,7 @@ async function measure(label: string, sources: SourceFile[], config: GeneratorCo
     outputBytes: first.files.reduce((total, file) => total + Buffer.byteLength(file.text), 0),
     firstRunMs,
     medianMs: median(times),
+    stagesMs: await timeStages(sources, config),
   };
 }
 
@@ -53,6 +72,11 @@ export function printGeneration(figures: readonly GenerationFigures[]): void {
       `  ${figure.label.padEnd(16)} ${String(figure.procedures).padStart(5)} procedures, ` +
         `${(figure.outputBytes / 1024).toFixed(0).padStart(5)} KB out: first run ${formatMs(figure.firstRunMs)}, ` +
         `median of later runs ${formatMs(figure.medianMs)}`,
+    );
+    const { parse, analyze: analyzeMs, emit: emitMs } = figure.stagesMs;
+    console.log(
+      `  ${''.padEnd(16)} stages: parse ${formatMs(parse)}, analyze ${formatMs(analyzeMs)}, ` +
+        `emit + prettier ${formatMs(emitMs)}`,
     );
   }
   const synthetic = figures.find((figure) => figure.label.startsWith('1,000'));

@@ -24,6 +24,8 @@ export interface WrapperFigures {
   rows: number;
   calls: number;
   bareMicros: number;
+  /** The wrapper's own SQL text and values sent through bare `pg`: what the SQL costs without binding and decoding. */
+  wrapperSqlMicros: number;
   wrapperMicros: number;
   overheadPercent: number;
 }
@@ -58,15 +60,26 @@ async function generateClient(workDir: string, repositoryRoot: string): Promise<
   return (db, schema) => module.createClient(db, { schema });
 }
 
-async function timeCalls(calls: number, call: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  for (let index = 0; index < calls; index++) await call();
-  return performance.now() - start;
+/**
+ * Total milliseconds per side over `calls` calls each, the sides taking turns call by call (after a warm-up) so a
+ * busy moment on the machine or the server lands on all of them alike.
+ */
+async function timeInterleaved(sides: readonly (() => Promise<unknown>)[], calls: number): Promise<number[]> {
+  const warmup = Math.ceil(calls / 10);
+  const totals = sides.map(() => 0);
+  for (let index = 0; index < warmup + calls; index++) {
+    for (const [side, call] of sides.entries()) {
+      const start = performance.now();
+      await call();
+      if (index >= warmup) totals[side]! += performance.now() - start;
+    }
+  }
+  return totals;
 }
 
 /**
  * The same call through the generated wrapper (bind, query, decode every column) and as a bare `pg` query, on one
- * connection, in alternating rounds so drift in the server or the machine affects both sides alike.
+ * connection, taking turns call by call.
  */
 export async function benchWrapper(connectionString: string, repositoryRoot: string): Promise<WrapperFigures[]> {
   const workDir = await mkdtemp(join(tmpdir(), 'wrapper-bench-'));
@@ -76,34 +89,30 @@ export async function benchWrapper(connectionString: string, repositoryRoot: str
   try {
     await db.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
     await db.query(substituteSchema(benchSql, '{schema}', schema));
+    let sent: { text: string; values: unknown[] } | undefined;
+    const recorder = { query: (text: string, values: unknown[]) => ((sent = { text, values }), db.query(text, values)) };
     const client = (await generateClient(workDir, repositoryRoot))(db, schema);
+    const recordingClient = (await generateClient(workDir, repositoryRoot))(recorder as unknown as pg.Client, schema);
     const bareText = `SELECT * FROM ${quoteIdentifier(schema)}.sp_bench_rows($1)`;
     const figures: WrapperFigures[] = [];
-    for (const [rows, callsPerRound] of [
-      [1, 500],
-      [100, 100],
+    for (const [rows, calls] of [
+      [1, 5000],
+      [100, 1000],
     ] as const) {
-      const bare = () => db.query(bareText, [rows]);
-      const wrapped = () => client.benchRows({ count: rows });
-      await timeCalls(callsPerRound, bare);
-      await timeCalls(callsPerRound, wrapped);
-      let bareMs = 0;
-      let wrapperMs = 0;
-      const rounds = 10;
-      for (let round = 0; round < rounds; round++) {
-        if (round % 2 === 0) {
-          bareMs += await timeCalls(callsPerRound, bare);
-          wrapperMs += await timeCalls(callsPerRound, wrapped);
-        } else {
-          wrapperMs += await timeCalls(callsPerRound, wrapped);
-          bareMs += await timeCalls(callsPerRound, bare);
-        }
-      }
-      const calls = rounds * callsPerRound;
+      await recordingClient.benchRows({ count: rows });
+      const wrapperSql = sent!;
+      const sides = [
+        () => db.query(bareText, [rows]),
+        () => db.query(wrapperSql.text, wrapperSql.values),
+        () => client.benchRows({ count: rows }),
+      ];
+      const totals = await timeInterleaved(sides, calls);
+      const [bareMs, wrapperSqlMs, wrapperMs] = totals as [number, number, number];
       figures.push({
         rows,
         calls,
         bareMicros: (bareMs / calls) * 1000,
+        wrapperSqlMicros: (wrapperSqlMs / calls) * 1000,
         wrapperMicros: (wrapperMs / calls) * 1000,
         overheadPercent: ((wrapperMs - bareMs) / bareMs) * 100,
       });
@@ -117,12 +126,13 @@ export async function benchWrapper(connectionString: string, repositoryRoot: str
 }
 
 export function printWrapper(figures: readonly WrapperFigures[]): void {
-  console.log('Generated wrapper vs bare pg query (same procedure, same connection, alternating rounds)');
+  console.log('Generated wrapper vs bare pg query (same procedure, same connection, calls taking turns)');
   for (const figure of figures) {
     const verdict = figure.overheadPercent < 5 ? 'meets' : 'MISSES';
     console.log(
       `  ${String(figure.rows).padStart(3)} row${figure.rows === 1 ? ' ' : 's'} × ${figure.calls} calls: ` +
-        `bare ${figure.bareMicros.toFixed(0)} µs/call, wrapper ${figure.wrapperMicros.toFixed(0)} µs/call, ` +
+        `bare ${figure.bareMicros.toFixed(0)} µs/call, wrapper ${figure.wrapperMicros.toFixed(0)} µs/call ` +
+        `(its SQL alone through bare pg: ${figure.wrapperSqlMicros.toFixed(0)} µs), ` +
         `ratio ${(figure.wrapperMicros / figure.bareMicros).toFixed(3)} ` +
         `(overhead ${figure.overheadPercent.toFixed(1)} %; goal < 5 %: ${verdict})`,
     );
