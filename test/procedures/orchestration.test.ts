@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it } from "vitest";
-import { truncateTables } from "../support/table-snapshot.js";
-import { useTenantSchema } from "../support/tenant-schema.js";
+import { beforeEach, describe, expect, it } from 'vitest';
+import { truncateTables } from '../support/table-snapshot.js';
+import { useTenantSchema } from '../support/tenant-schema.js';
 import {
   activityCompleted,
   activityExecute,
@@ -10,7 +10,7 @@ import {
   startOrchestration,
   subOrchCompleted,
   timerFired,
-} from "../support/work-items.js";
+} from '../support/work-items.js';
 import {
   BASE_MS,
   LOCK_MS,
@@ -23,7 +23,7 @@ import {
   json,
   runTurn,
   tableRows,
-} from "./procedure-calls.js";
+} from './procedure-calls.js';
 
 const tenant = useTenantSchema();
 
@@ -34,9 +34,9 @@ beforeEach(async () => {
 const continueAsNew = (instance: string) => ({
   ContinueAsNew: {
     instance,
-    orchestration: "TestOrch",
+    orchestration: 'TestOrch',
     input: '{"page":2}',
-    version: "1.0.0",
+    version: '1.0.0',
   },
 });
 const timerCreated = (eventId: number, fireAtMs: number) => ({
@@ -51,64 +51,49 @@ interface QueueRow {
   lock_token: string | null;
   locked_until: string | null;
 }
-const queueRows = () => tableRows<QueueRow>(tenant, "orchestrator_queue", "id");
-const lockRows = () => tableRows(tenant, "instance_locks");
+const queueRows = () => tableRows<QueueRow>(tenant, 'orchestrator_queue', 'id');
+const lockRows = () => tableRows(tenant, 'instance_locks');
 
-const abandon = (
-  token: string | null,
-  nowMs: number,
-  delayMs: number | null = null,
-) => call(tenant, "sp_abandon_orchestration_item", token, nowMs, delayMs);
+const abandon = (token: string | null, nowMs: number, delayMs: number | null = null) =>
+  call(tenant, 'sp_abandon_orchestration_item', token, nowMs, delayMs);
 
-describe("sp_fetch_orchestration_item", () => {
-  it("returns zero rows when nothing is queued", async () => {
-    const result = await call(
-      tenant,
-      "sp_fetch_orchestration_item",
-      BASE_MS,
-      LOCK_MS,
-    );
+describe('sp_fetch_orchestration_item', () => {
+  it('returns zero rows when nothing is queued', async () => {
+    const result = await call(tenant, 'sp_fetch_orchestration_item', BASE_MS, LOCK_MS);
     expect(result.rows).toEqual([]);
     expect(result.fields.map((f) => f.name)).toEqual([
-      "instance_id",
-      "orchestration_name",
-      "orchestration_version",
-      "execution_id",
-      "history",
-      "messages",
-      "lock_token",
+      'instance_id',
+      'orchestration_name',
+      'orchestration_version',
+      'execution_id',
+      'history',
+      'messages',
+      'lock_token',
     ]);
   });
 
-  it("locks one instance and returns all its visible messages in id order with its history in event_id order", async () => {
-    const start = startOrchestration("inst", {
-      orchestration: "Proc",
-      version: "2.0.0",
+  it('locks one instance and returns all its visible messages in id order with its history in event_id order', async () => {
+    const start = startOrchestration('inst', {
+      orchestration: 'Proc',
+      version: '2.0.0',
     });
     await enqueueOrchestrator(tenant, start, BASE_MS);
-    await runTurn(tenant, "inst", BASE_MS + 1, {
-      delta: [orchestrationStarted(1, "Proc", "2.0.0"), activityScheduled(2)],
+    await runTurn(tenant, 'inst', BASE_MS + 1, {
+      delta: [orchestrationStarted(1, 'Proc', '2.0.0'), activityScheduled(2)],
     });
-    await appendHistory(tenant, "inst", 1, [
-      activityScheduled(4),
-      activityScheduled(3),
-    ]);
-    const messages = [
-      activityCompleted("inst", 2),
-      externalRaised("inst"),
-      activityCompleted("inst", 3),
-    ];
+    await appendHistory(tenant, 'inst', 1, [activityScheduled(4), activityScheduled(3)]);
+    const messages = [activityCompleted('inst', 2), externalRaised('inst'), activityCompleted('inst', 3)];
     for (const m of messages) await enqueueOrchestrator(tenant, m, BASE_MS + 2);
-    await enqueueOrchestrator(tenant, externalRaised("other"), BASE_MS + 3);
+    await enqueueOrchestrator(tenant, externalRaised('other'), BASE_MS + 3);
 
     const item = await fetchItem(tenant, BASE_MS + 10, 5_000);
     expect(item).toEqual({
-      instance_id: "inst",
-      orchestration_name: "Proc",
-      orchestration_version: "2.0.0",
-      execution_id: "1",
+      instance_id: 'inst',
+      orchestration_name: 'Proc',
+      orchestration_version: '2.0.0',
+      execution_id: '1',
       history: [
-        orchestrationStarted(1, "Proc", "2.0.0"),
+        orchestrationStarted(1, 'Proc', '2.0.0'),
         activityScheduled(2),
         activityScheduled(3),
         activityScheduled(4),
@@ -118,197 +103,171 @@ describe("sp_fetch_orchestration_item", () => {
     });
     expect(await lockRows()).toEqual([
       {
-        instance_id: "inst",
+        instance_id: 'inst',
         lock_token: item!.lock_token,
         locked_until: String(BASE_MS + 5_010),
         locked_at: String(BASE_MS + 10),
       },
     ]);
     const rows = await queueRows();
-    expect(
-      rows
-        .filter((r) => r.instance_id === "inst")
-        .map((r) => [r.lock_token, r.locked_until]),
-    ).toEqual(messages.map(() => [item!.lock_token, String(BASE_MS + 5_010)]));
-    expect(rows.find((r) => r.instance_id === "other")).toMatchObject({
+    expect(rows.filter((r) => r.instance_id === 'inst').map((r) => [r.lock_token, r.locked_until])).toEqual(
+      messages.map(() => [item!.lock_token, String(BASE_MS + 5_010)]),
+    );
+    expect(rows.find((r) => r.instance_id === 'other')).toMatchObject({
       lock_token: null,
       locked_until: null,
     });
   });
 
-  it("returns a fresh instance with its start message, empty history and the default version", async () => {
-    await enqueueOrchestrator(
-      tenant,
-      startOrchestration("fresh", { version: null }),
-      BASE_MS,
-    );
+  it('returns a fresh instance with its start message, empty history and the default version', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('fresh', { version: null }), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     expect(item).toMatchObject({
-      instance_id: "fresh",
-      orchestration_name: "TestOrch",
-      orchestration_version: "1.0.0",
-      execution_id: "1",
+      instance_id: 'fresh',
+      orchestration_name: 'TestOrch',
+      orchestration_version: '1.0.0',
+      execution_id: '1',
       history: [],
-      messages: [startOrchestration("fresh", { version: null })],
+      messages: [startOrchestration('fresh', { version: null })],
     });
   });
 
-  it("picks the instance of the oldest visible message first", async () => {
-    await enqueueOrchestrator(tenant, externalRaised("late"), BASE_MS, 100); // visible at +100
-    await enqueueOrchestrator(tenant, externalRaised("early"), BASE_MS + 50); // visible at +50
-    await enqueueOrchestrator(tenant, externalRaised("last"), BASE_MS + 150);
+  it('picks the instance of the oldest visible message first', async () => {
+    await enqueueOrchestrator(tenant, externalRaised('late'), BASE_MS, 100); // visible at +100
+    await enqueueOrchestrator(tenant, externalRaised('early'), BASE_MS + 50); // visible at +50
+    await enqueueOrchestrator(tenant, externalRaised('last'), BASE_MS + 150);
     const order = [];
-    for (let i = 0; i < 3; i++)
-      order.push((await fetchItem(tenant, BASE_MS + 200))!.instance_id);
-    expect(order).toEqual(["early", "late", "last"]);
+    for (let i = 0; i < 3; i++) order.push((await fetchItem(tenant, BASE_MS + 200))!.instance_id);
+    expect(order).toEqual(['early', 'late', 'last']);
     expect(await fetchItem(tenant, BASE_MS + 200)).toBeUndefined();
   });
 
-  it("leaves messages that are not visible yet out of the batch and fetches them once visible", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("t"), BASE_MS);
-    await enqueueOrchestrator(
-      tenant,
-      timerFired("t", 2, BASE_MS + 5_000),
-      BASE_MS,
-    );
-    await enqueueOrchestrator(tenant, externalRaised("t"), BASE_MS, 1_000);
+  it('leaves messages that are not visible yet out of the batch and fetches them once visible', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('t'), BASE_MS);
+    await enqueueOrchestrator(tenant, timerFired('t', 2, BASE_MS + 5_000), BASE_MS);
+    await enqueueOrchestrator(tenant, externalRaised('t'), BASE_MS, 1_000);
 
     const first = await fetchItem(tenant, BASE_MS);
-    expect(first!.messages).toEqual([startOrchestration("t")]);
+    expect(first!.messages).toEqual([startOrchestration('t')]);
     await ackItem(tenant, first!.lock_token, BASE_MS, {
       delta: [orchestrationStarted(1)],
     });
 
     expect(await fetchItem(tenant, BASE_MS + 999)).toBeUndefined();
     const second = await fetchItem(tenant, BASE_MS + 1_000);
-    expect(second!.messages).toEqual([externalRaised("t")]);
+    expect(second!.messages).toEqual([externalRaised('t')]);
     await ackItem(tenant, second!.lock_token, BASE_MS + 1_000);
 
     expect(await fetchItem(tenant, BASE_MS + 4_999)).toBeUndefined();
-    expect((await fetchItem(tenant, BASE_MS + 5_000))!.messages).toEqual([
-      timerFired("t", 2, BASE_MS + 5_000),
-    ]);
+    expect((await fetchItem(tenant, BASE_MS + 5_000))!.messages).toEqual([timerFired('t', 2, BASE_MS + 5_000)]);
   });
 
-  it("does not hand out a locked instance, but a lock on one instance never blocks another", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("a"), BASE_MS);
-    await enqueueOrchestrator(tenant, startOrchestration("b"), BASE_MS + 1);
+  it('does not hand out a locked instance, but a lock on one instance never blocks another', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('a'), BASE_MS);
+    await enqueueOrchestrator(tenant, startOrchestration('b'), BASE_MS + 1);
     const a = await fetchItem(tenant, BASE_MS + 10);
-    expect(a?.instance_id).toBe("a");
+    expect(a?.instance_id).toBe('a');
     // A message for the locked instance is older than b's only by enqueue order; it must not be handed out.
-    await enqueueOrchestrator(tenant, externalRaised("a"), BASE_MS + 11);
+    await enqueueOrchestrator(tenant, externalRaised('a'), BASE_MS + 11);
     const b = await fetchItem(tenant, BASE_MS + 12);
-    expect(b?.instance_id).toBe("b");
+    expect(b?.instance_id).toBe('b');
     expect(b!.lock_token).not.toBe(a!.lock_token);
     // Only locked instances have messages left: "no work".
     expect(await fetchItem(tenant, BASE_MS + 13)).toBeUndefined();
   });
 
-  it("re-fetches an instance after its lock expires with a new token; the old token is then useless", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("x"), BASE_MS);
+  it('re-fetches an instance after its lock expires with a new token; the old token is then useless', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('x'), BASE_MS);
     const first = await fetchItem(tenant, BASE_MS, 1_000);
-    await enqueueOrchestrator(tenant, externalRaised("x"), BASE_MS + 500);
+    await enqueueOrchestrator(tenant, externalRaised('x'), BASE_MS + 500);
     expect(await fetchItem(tenant, BASE_MS + 999, 1_000)).toBeUndefined();
 
     const second = await fetchItem(tenant, BASE_MS + 1_000, 1_000);
-    expect(second?.instance_id).toBe("x");
+    expect(second?.instance_id).toBe('x');
     expect(second!.lock_token).not.toBe(first!.lock_token);
     // The stale tags are replaced: the old batch and the message that arrived meanwhile form the new batch.
-    expect(second!.messages).toEqual([
-      startOrchestration("x"),
-      externalRaised("x"),
-    ]);
+    expect(second!.messages).toEqual([startOrchestration('x'), externalRaised('x')]);
 
-    await expectFailureChangesNothing(
-      tenant,
-      () => ackItem(tenant, first!.lock_token, BASE_MS + 1_001),
-      {
-        code: "DXL01",
-        message: "Invalid lock token",
-      },
-    );
+    await expectFailureChangesNothing(tenant, () => ackItem(tenant, first!.lock_token, BASE_MS + 1_001), {
+      code: 'DXL01',
+      message: 'Invalid lock token',
+    });
     await ackItem(tenant, second!.lock_token, BASE_MS + 1_001);
     expect(await queueRows()).toEqual([]);
   });
 
-  it("loads the history of the current execution, not of older ones", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("can"), BASE_MS);
-    await runTurn(tenant, "can", BASE_MS + 1, {
+  it('loads the history of the current execution, not of older ones', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('can'), BASE_MS);
+    await runTurn(tenant, 'can', BASE_MS + 1, {
       delta: [orchestrationStarted(1), activityScheduled(2)],
-      status: "ContinuedAsNew",
-      orchestratorItems: [continueAsNew("can")],
+      status: 'ContinuedAsNew',
+      orchestratorItems: [continueAsNew('can')],
     });
     const item = await fetchItem(tenant, BASE_MS + 2);
     expect(item).toMatchObject({
-      execution_id: "1",
+      execution_id: '1',
       history: [orchestrationStarted(1), activityScheduled(2)],
     });
     await ackItem(tenant, item!.lock_token, BASE_MS + 2, {
       executionId: 2,
-      delta: [orchestrationStarted(1, "TestOrch", "1.0.1")],
+      delta: [orchestrationStarted(1, 'TestOrch', '1.0.1')],
     });
-    await enqueueOrchestrator(tenant, externalRaised("can"), BASE_MS + 3);
+    await enqueueOrchestrator(tenant, externalRaised('can'), BASE_MS + 3);
     expect(await fetchItem(tenant, BASE_MS + 4)).toMatchObject({
-      execution_id: "2",
-      history: [orchestrationStarted(1, "TestOrch", "1.0.1")],
+      execution_id: '2',
+      history: [orchestrationStarted(1, 'TestOrch', '1.0.1')],
     });
   });
 
   it("still returns orphan messages, named 'Unknown' with version 'unknown', so an ack can clear them", async () => {
-    await enqueueOrchestrator(tenant, externalRaised("ghost"), BASE_MS);
-    await enqueueOrchestrator(tenant, startOrchestration("real"), BASE_MS + 1);
+    await enqueueOrchestrator(tenant, externalRaised('ghost'), BASE_MS);
+    await enqueueOrchestrator(tenant, startOrchestration('real'), BASE_MS + 1);
     const orphan = await fetchItem(tenant, BASE_MS + 2);
     expect(orphan).toEqual({
-      instance_id: "ghost",
-      orchestration_name: "Unknown",
-      orchestration_version: "unknown",
-      execution_id: "1",
+      instance_id: 'ghost',
+      orchestration_name: 'Unknown',
+      orchestration_version: 'unknown',
+      execution_id: '1',
       history: [],
-      messages: [externalRaised("ghost")],
+      messages: [externalRaised('ghost')],
       lock_token: expect.any(String),
     });
     await ackItem(tenant, orphan!.lock_token, BASE_MS + 2);
     // Acking the orphan's empty turn removes it and creates nothing.
-    expect((await queueRows()).map((r) => r.instance_id)).toEqual(["real"]);
-    expect(
-      (await tableRows(tenant, "instances")).map((r) => r.instance_id),
-    ).toEqual(["real"]);
-    expect((await fetchItem(tenant, BASE_MS + 3))?.instance_id).toBe("real");
+    expect((await queueRows()).map((r) => r.instance_id)).toEqual(['real']);
+    expect((await tableRows(tenant, 'instances')).map((r) => r.instance_id)).toEqual(['real']);
+    expect((await fetchItem(tenant, BASE_MS + 3))?.instance_id).toBe('real');
   });
 
-  it("describes an instance without a row from the first start message in its batch", async () => {
-    await enqueueOrchestrator(tenant, externalRaised("lost"), BASE_MS);
+  it('describes an instance without a row from the first start message in its batch', async () => {
+    await enqueueOrchestrator(tenant, externalRaised('lost'), BASE_MS);
     await enqueueOrchestrator(
       tenant,
-      startOrchestration("lost", {
-        orchestration: "FromStart",
+      startOrchestration('lost', {
+        orchestration: 'FromStart',
         version: null,
         executionId: 2,
       }),
       BASE_MS,
     );
-    await tenant.pool.query(
-      `DELETE FROM ${tenant.quoted}.instances WHERE instance_id = 'lost'`,
-    );
+    await tenant.pool.query(`DELETE FROM ${tenant.quoted}.instances WHERE instance_id = 'lost'`);
     expect(await fetchItem(tenant, BASE_MS)).toMatchObject({
-      instance_id: "lost",
-      orchestration_name: "FromStart",
-      orchestration_version: "1.0.0",
-      execution_id: "2",
+      instance_id: 'lost',
+      orchestration_name: 'FromStart',
+      orchestration_version: '1.0.0',
+      execution_id: '2',
       history: [],
     });
   });
 
-  it("describes an instance without a row from its history when it has one", async () => {
-    await appendHistory(tenant, "history-only", 1, [
-      orchestrationStarted(1, "FromHistory", "4.0.0"),
-    ]);
-    await enqueueOrchestrator(tenant, externalRaised("history-only"), BASE_MS);
+  it('describes an instance without a row from its history when it has one', async () => {
+    await appendHistory(tenant, 'history-only', 1, [orchestrationStarted(1, 'FromHistory', '4.0.0')]);
+    await enqueueOrchestrator(tenant, externalRaised('history-only'), BASE_MS);
     expect(await fetchItem(tenant, BASE_MS)).toMatchObject({
-      orchestration_name: "FromHistory",
-      orchestration_version: "4.0.0",
-      execution_id: "1",
-      history: [orchestrationStarted(1, "FromHistory", "4.0.0")],
+      orchestration_name: 'FromHistory',
+      orchestration_version: '4.0.0',
+      execution_id: '1',
+      history: [orchestrationStarted(1, 'FromHistory', '4.0.0')],
     });
   });
 
@@ -318,21 +277,17 @@ describe("sp_fetch_orchestration_item", () => {
                                                current_execution_id, created_at, updated_at)
        VALUES ('nov', 'NoVersion', NULL, 1, now(), now())`,
     );
-    await enqueueOrchestrator(tenant, externalRaised("nov"), BASE_MS);
+    await enqueueOrchestrator(tenant, externalRaised('nov'), BASE_MS);
     expect(await fetchItem(tenant, BASE_MS)).toMatchObject({
-      orchestration_name: "NoVersion",
-      orchestration_version: "unknown",
+      orchestration_name: 'NoVersion',
+      orchestration_version: 'unknown',
     });
   });
 
-  it("hands out a new token on every fetch", async () => {
+  it('hands out a new token on every fetch', async () => {
     const tokens = new Set<string>();
     for (let i = 0; i < 5; i++) {
-      await enqueueOrchestrator(
-        tenant,
-        externalRaised("same"),
-        BASE_MS + i * 10,
-      );
+      await enqueueOrchestrator(tenant, externalRaised('same'), BASE_MS + i * 10);
       const item = await fetchItem(tenant, BASE_MS + i * 10);
       tokens.add(item!.lock_token);
       await ackItem(tenant, item!.lock_token, BASE_MS + i * 10);
@@ -341,355 +296,297 @@ describe("sp_fetch_orchestration_item", () => {
   });
 
   it.each([
-    ["a NULL now", null, LOCK_MS],
-    ["a NULL lock timeout", BASE_MS, null],
-    ["a zero lock timeout", BASE_MS, 0],
-    ["a negative lock timeout", BASE_MS, -1],
-  ])(
-    "rejects %s with 22023 and locks nothing",
-    async (_label, nowMs, lockTimeoutMs) => {
-      await enqueueOrchestrator(tenant, startOrchestration("a"), BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () => call(tenant, "sp_fetch_orchestration_item", nowMs, lockTimeoutMs),
-        {
-          code: "22023",
-          message:
-            "p_now_ms must not be NULL and p_lock_timeout_ms must be positive",
-        },
-      );
-    },
-  );
+    ['a NULL now', null, LOCK_MS],
+    ['a NULL lock timeout', BASE_MS, null],
+    ['a zero lock timeout', BASE_MS, 0],
+    ['a negative lock timeout', BASE_MS, -1],
+  ])('rejects %s with 22023 and locks nothing', async (_label, nowMs, lockTimeoutMs) => {
+    await enqueueOrchestrator(tenant, startOrchestration('a'), BASE_MS);
+    await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_fetch_orchestration_item', nowMs, lockTimeoutMs), {
+      code: '22023',
+      message: 'p_now_ms must not be NULL and p_lock_timeout_ms must be positive',
+    });
+  });
 });
 
-describe("sp_ack_orchestration_item", () => {
-  it("commits a whole turn: metadata, execution, history, worker and orchestrator items, batch and lock", async () => {
+describe('sp_ack_orchestration_item', () => {
+  it('commits a whole turn: metadata, execution, history, worker and orchestrator items, batch and lock', async () => {
     await enqueueOrchestrator(
       tenant,
-      startOrchestration("parent", {
-        orchestration: "Enqueued",
+      startOrchestration('parent', {
+        orchestration: 'Enqueued',
         version: null,
       }),
       BASE_MS,
     );
     const item = await fetchItem(tenant, BASE_MS + 10);
     const delta = [
-      orchestrationStarted(1, "Resolved", "2.1.0"),
+      orchestrationStarted(1, 'Resolved', '2.1.0'),
       activityScheduled(2),
       timerCreated(3, BASE_MS + 5_000),
     ];
-    const child = startOrchestration("parent::child", {
-      orchestration: "Child",
+    const child = startOrchestration('parent::child', {
+      orchestration: 'Child',
       version: null,
-      parentInstance: "parent",
+      parentInstance: 'parent',
     });
     const ackResult = await ackItem(tenant, item!.lock_token, BASE_MS + 20, {
       delta,
-      workerItems: [activityExecute("parent", 2)],
-      orchestratorItems: [timerFired("parent", 3, BASE_MS + 5_000), child],
-      name: "Resolved",
-      version: "2.1.0",
+      workerItems: [activityExecute('parent', 2)],
+      orchestratorItems: [timerFired('parent', 3, BASE_MS + 5_000), child],
+      name: 'Resolved',
+      version: '2.1.0',
     });
-    expect(ackResult.rows).toEqual([{ sp_ack_orchestration_item: "" }]);
+    expect(ackResult.rows).toEqual([{ sp_ack_orchestration_item: '' }]);
 
-    expect(await tableRows(tenant, "instances", "instance_id")).toEqual([
+    expect(await tableRows(tenant, 'instances', 'instance_id')).toEqual([
       {
-        instance_id: "parent",
-        orchestration_name: "Resolved",
-        orchestration_version: "2.1.0",
-        current_execution_id: "1",
+        instance_id: 'parent',
+        orchestration_name: 'Resolved',
+        orchestration_version: '2.1.0',
+        current_execution_id: '1',
         created_at: new Date(BASE_MS),
         updated_at: new Date(BASE_MS + 20),
       },
       {
-        instance_id: "parent::child",
-        orchestration_name: "Child",
-        orchestration_version: "1.0.0",
-        current_execution_id: "1",
+        instance_id: 'parent::child',
+        orchestration_name: 'Child',
+        orchestration_version: '1.0.0',
+        current_execution_id: '1',
         created_at: new Date(BASE_MS + 20),
         updated_at: new Date(BASE_MS + 20),
       },
     ]);
-    expect(await tableRows(tenant, "executions", "instance_id")).toEqual([
+    expect(await tableRows(tenant, 'executions', 'instance_id')).toEqual([
       {
-        instance_id: "parent",
-        execution_id: "1",
-        status: "Running",
+        instance_id: 'parent',
+        execution_id: '1',
+        status: 'Running',
         output: null,
         started_at: new Date(BASE_MS),
         completed_at: null,
       },
       {
-        instance_id: "parent::child",
-        execution_id: "1",
-        status: "Running",
+        instance_id: 'parent::child',
+        execution_id: '1',
+        status: 'Running',
         output: null,
         started_at: new Date(BASE_MS + 20),
         completed_at: null,
       },
     ]);
     expect(
-      (await tableRows(tenant, "history", "event_id")).map((r) => [
+      (await tableRows(tenant, 'history', 'event_id')).map((r) => [
         r.instance_id,
         r.execution_id,
         r.event_type,
         r.event_data,
       ]),
     ).toEqual([
-      ["parent", "1", "OrchestrationStarted", delta[0]],
-      ["parent", "1", "ActivityScheduled", delta[1]],
-      ["parent", "1", "TimerCreated", delta[2]],
+      ['parent', '1', 'OrchestrationStarted', delta[0]],
+      ['parent', '1', 'ActivityScheduled', delta[1]],
+      ['parent', '1', 'TimerCreated', delta[2]],
     ]);
-    expect(await tableRows(tenant, "worker_queue")).toEqual([
+    expect(await tableRows(tenant, 'worker_queue')).toEqual([
       expect.objectContaining({
-        work_item: activityExecute("parent", 2),
+        work_item: activityExecute('parent', 2),
         lock_token: null,
       }),
     ]);
     // The start message was consumed; the timer waits for fire_at_ms, the child's start is visible now.
-    expect(
-      (await queueRows()).map((r) => [
-        r.instance_id,
-        r.work_item,
-        r.visible_at,
-        r.lock_token,
-      ]),
-    ).toEqual([
-      [
-        "parent",
-        timerFired("parent", 3, BASE_MS + 5_000),
-        String(BASE_MS + 5_000),
-        null,
-      ],
-      ["parent::child", child, String(BASE_MS + 20), null],
+    expect((await queueRows()).map((r) => [r.instance_id, r.work_item, r.visible_at, r.lock_token])).toEqual([
+      ['parent', timerFired('parent', 3, BASE_MS + 5_000), String(BASE_MS + 5_000), null],
+      ['parent::child', child, String(BASE_MS + 20), null],
     ]);
     expect(await lockRows()).toEqual([]);
   });
 
-  it("leaves an existing child instance untouched when a start for it is enqueued again", async () => {
+  it('leaves an existing child instance untouched when a start for it is enqueued again', async () => {
     await enqueueOrchestrator(
       tenant,
-      startOrchestration("child", {
-        orchestration: "Original",
-        version: "1.2.3",
+      startOrchestration('child', {
+        orchestration: 'Original',
+        version: '1.2.3',
       }),
       BASE_MS,
     );
-    await enqueueOrchestrator(
-      tenant,
-      startOrchestration("parent"),
-      BASE_MS + 1,
-    );
-    const before = (await tableRows(tenant, "instances")).find(
-      (r) => r.instance_id === "child",
-    );
+    await enqueueOrchestrator(tenant, startOrchestration('parent'), BASE_MS + 1);
+    const before = (await tableRows(tenant, 'instances')).find((r) => r.instance_id === 'child');
     await fetchItem(tenant, BASE_MS + 2); // child
     const parent = await fetchItem(tenant, BASE_MS + 2);
-    expect(parent?.instance_id).toBe("parent");
+    expect(parent?.instance_id).toBe('parent');
     await ackItem(tenant, parent!.lock_token, BASE_MS + 3, {
       orchestratorItems: [
-        startOrchestration("child", {
-          orchestration: "Other",
-          version: "9.0.0",
+        startOrchestration('child', {
+          orchestration: 'Other',
+          version: '9.0.0',
           executionId: 2,
         }),
       ],
     });
-    expect(
-      (await tableRows(tenant, "instances")).find(
-        (r) => r.instance_id === "child",
-      ),
-    ).toEqual(before);
-    expect(
-      (await tableRows(tenant, "executions")).filter(
-        (r) => r.instance_id === "child",
-      ),
-    ).toHaveLength(1);
+    expect((await tableRows(tenant, 'instances')).find((r) => r.instance_id === 'child')).toEqual(before);
+    expect((await tableRows(tenant, 'executions')).filter((r) => r.instance_id === 'child')).toHaveLength(1);
   });
 
-  it("routes orchestrator items per kind and keeps their array order; own items are fetchable after the ack", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("self"), BASE_MS);
+  it('routes orchestrator items per kind and keeps their array order; own items are fetchable after the ack', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('self'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     await ackItem(tenant, item!.lock_token, BASE_MS + 5, {
       delta: [orchestrationStarted(1)],
       orchestratorItems: [
-        timerFired("self", 2, BASE_MS - 1), // already due: visible now
-        externalRaised("self"),
-        subOrchCompleted("the-parent", 7),
-        { CancelInstance: { instance: "a-child", reason: "cascade" } },
+        timerFired('self', 2, BASE_MS - 1), // already due: visible now
+        externalRaised('self'),
+        subOrchCompleted('the-parent', 7),
+        { CancelInstance: { instance: 'a-child', reason: 'cascade' } },
       ],
     });
-    expect(
-      (await queueRows()).map((r) => [r.instance_id, r.visible_at]),
-    ).toEqual([
-      ["self", String(BASE_MS + 5)],
-      ["self", String(BASE_MS + 5)],
-      ["the-parent", String(BASE_MS + 5)],
-      ["a-child", String(BASE_MS + 5)],
+    expect((await queueRows()).map((r) => [r.instance_id, r.visible_at])).toEqual([
+      ['self', String(BASE_MS + 5)],
+      ['self', String(BASE_MS + 5)],
+      ['the-parent', String(BASE_MS + 5)],
+      ['a-child', String(BASE_MS + 5)],
     ]);
     const next = await fetchItem(tenant, BASE_MS + 5);
     expect(next).toMatchObject({
-      instance_id: "self",
-      messages: [timerFired("self", 2, BASE_MS - 1), externalRaised("self")],
+      instance_id: 'self',
+      messages: [timerFired('self', 2, BASE_MS - 1), externalRaised('self')],
     });
   });
 
-  it("creates the execution row of a ContinueAsNew and moves the current execution forward, never back", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("can"), BASE_MS);
-    await runTurn(tenant, "can", BASE_MS + 1, {
+  it('creates the execution row of a ContinueAsNew and moves the current execution forward, never back', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('can'), BASE_MS);
+    await runTurn(tenant, 'can', BASE_MS + 1, {
       delta: [orchestrationStarted(1)],
-      status: "ContinuedAsNew",
+      status: 'ContinuedAsNew',
       output: '{"page":2}',
-      orchestratorItems: [continueAsNew("can")],
+      orchestratorItems: [continueAsNew('can')],
     });
-    await runTurn(tenant, "can", BASE_MS + 2, {
+    await runTurn(tenant, 'can', BASE_MS + 2, {
       executionId: 2,
       delta: [orchestrationStarted(1)],
     });
-    expect((await tableRows(tenant, "instances"))[0]).toMatchObject({
-      current_execution_id: "2",
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
+      current_execution_id: '2',
     });
-    expect(await tableRows(tenant, "executions", "execution_id")).toEqual([
+    expect(await tableRows(tenant, 'executions', 'execution_id')).toEqual([
       expect.objectContaining({
-        execution_id: "1",
-        status: "ContinuedAsNew",
+        execution_id: '1',
+        status: 'ContinuedAsNew',
         output: '{"page":2}',
         completed_at: new Date(BASE_MS + 1),
       }),
       expect.objectContaining({
-        execution_id: "2",
-        status: "Running",
+        execution_id: '2',
+        status: 'Running',
         started_at: new Date(BASE_MS + 2),
         completed_at: null,
       }),
     ]);
 
     // A late turn for execution 1 (a stale completion) must not move the pointer back.
-    await enqueueOrchestrator(
-      tenant,
-      activityCompleted("can", 2, 1),
-      BASE_MS + 3,
-    );
-    await runTurn(tenant, "can", BASE_MS + 4, { executionId: 1 });
-    expect((await tableRows(tenant, "instances"))[0]).toMatchObject({
-      current_execution_id: "2",
+    await enqueueOrchestrator(tenant, activityCompleted('can', 2, 1), BASE_MS + 3);
+    await runTurn(tenant, 'can', BASE_MS + 4, { executionId: 1 });
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
+      current_execution_id: '2',
       updated_at: new Date(BASE_MS + 4),
     });
   });
 
   it.each([
-    ["Completed", '"done"', BASE_MS + 9],
-    ["Failed", "canceled: user", BASE_MS + 9],
-    ["ContinuedAsNew", '{"page":2}', BASE_MS + 9],
-    ["Running", null, null],
-  ])(
-    "writes status %s with its output and completion time",
-    async (status, output, completedAt) => {
-      await enqueueOrchestrator(tenant, startOrchestration("s"), BASE_MS);
-      await runTurn(tenant, "s", BASE_MS + 9, {
-        delta: [orchestrationStarted(1)],
-        status,
-        output,
-      });
-      expect((await tableRows(tenant, "executions"))[0]).toMatchObject({
-        status,
-        output,
-        completed_at: completedAt === null ? null : new Date(completedAt),
-      });
-    },
-  );
-
-  it("leaves the status alone when none is given", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("s"), BASE_MS);
-    await runTurn(tenant, "s", BASE_MS + 1, {
-      status: "Completed",
-      output: "1",
+    ['Completed', '"done"', BASE_MS + 9],
+    ['Failed', 'canceled: user', BASE_MS + 9],
+    ['ContinuedAsNew', '{"page":2}', BASE_MS + 9],
+    ['Running', null, null],
+  ])('writes status %s with its output and completion time', async (status, output, completedAt) => {
+    await enqueueOrchestrator(tenant, startOrchestration('s'), BASE_MS);
+    await runTurn(tenant, 's', BASE_MS + 9, {
+      delta: [orchestrationStarted(1)],
+      status,
+      output,
     });
-    await enqueueOrchestrator(tenant, externalRaised("s"), BASE_MS + 2);
-    await runTurn(tenant, "s", BASE_MS + 3);
-    expect((await tableRows(tenant, "executions"))[0]).toMatchObject({
-      status: "Completed",
-      output: "1",
+    expect((await tableRows(tenant, 'executions'))[0]).toMatchObject({
+      status,
+      output,
+      completed_at: completedAt === null ? null : new Date(completedAt),
     });
   });
 
-  it("updates name and version only when both are given", async () => {
-    await enqueueOrchestrator(
-      tenant,
-      startOrchestration("m", { orchestration: "Start", version: "1.0.0" }),
-      BASE_MS,
-    );
-    await runTurn(tenant, "m", BASE_MS + 1, { name: "OnlyName" });
-    expect((await tableRows(tenant, "instances"))[0]).toMatchObject({
-      orchestration_name: "Start",
-      orchestration_version: "1.0.0",
+  it('leaves the status alone when none is given', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('s'), BASE_MS);
+    await runTurn(tenant, 's', BASE_MS + 1, {
+      status: 'Completed',
+      output: '1',
     });
-    await enqueueOrchestrator(tenant, externalRaised("m"), BASE_MS + 2);
-    await runTurn(tenant, "m", BASE_MS + 3, { version: "5.0.0" });
-    expect((await tableRows(tenant, "instances"))[0]).toMatchObject({
-      orchestration_name: "Start",
-      orchestration_version: "1.0.0",
+    await enqueueOrchestrator(tenant, externalRaised('s'), BASE_MS + 2);
+    await runTurn(tenant, 's', BASE_MS + 3);
+    expect((await tableRows(tenant, 'executions'))[0]).toMatchObject({
+      status: 'Completed',
+      output: '1',
     });
   });
 
-  it("creates the instance row from name and version when the batch had none", async () => {
-    await enqueueOrchestrator(tenant, externalRaised("late-start"), BASE_MS);
+  it('updates name and version only when both are given', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('m', { orchestration: 'Start', version: '1.0.0' }), BASE_MS);
+    await runTurn(tenant, 'm', BASE_MS + 1, { name: 'OnlyName' });
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
+      orchestration_name: 'Start',
+      orchestration_version: '1.0.0',
+    });
+    await enqueueOrchestrator(tenant, externalRaised('m'), BASE_MS + 2);
+    await runTurn(tenant, 'm', BASE_MS + 3, { version: '5.0.0' });
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
+      orchestration_name: 'Start',
+      orchestration_version: '1.0.0',
+    });
+  });
+
+  it('creates the instance row from name and version when the batch had none', async () => {
+    await enqueueOrchestrator(tenant, externalRaised('late-start'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
-    expect(item).toMatchObject({ orchestration_name: "Unknown" });
+    expect(item).toMatchObject({ orchestration_name: 'Unknown' });
     await ackItem(tenant, item!.lock_token, BASE_MS + 1, {
       executionId: 3,
-      name: "Named",
-      version: "7.0.0",
+      name: 'Named',
+      version: '7.0.0',
     });
-    expect(await tableRows(tenant, "instances")).toEqual([
+    expect(await tableRows(tenant, 'instances')).toEqual([
       {
-        instance_id: "late-start",
-        orchestration_name: "Named",
-        orchestration_version: "7.0.0",
-        current_execution_id: "3",
+        instance_id: 'late-start',
+        orchestration_name: 'Named',
+        orchestration_version: '7.0.0',
+        current_execution_id: '3',
         created_at: new Date(BASE_MS + 1),
         updated_at: new Date(BASE_MS + 1),
       },
     ]);
   });
 
-  it("deletes exactly the batch: messages that arrived during the turn survive the ack", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("busy"), BASE_MS);
+  it('deletes exactly the batch: messages that arrived during the turn survive the ack', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('busy'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
-    await enqueueOrchestrator(
-      tenant,
-      externalRaised("busy", "DuringTurn"),
-      BASE_MS + 1,
-    );
-    await enqueueOrchestrator(
-      tenant,
-      activityCompleted("busy", 2),
-      BASE_MS + 2,
-    );
-    expect(item!.messages).toEqual([startOrchestration("busy")]);
+    await enqueueOrchestrator(tenant, externalRaised('busy', 'DuringTurn'), BASE_MS + 1);
+    await enqueueOrchestrator(tenant, activityCompleted('busy', 2), BASE_MS + 2);
+    expect(item!.messages).toEqual([startOrchestration('busy')]);
     await ackItem(tenant, item!.lock_token, BASE_MS + 3, {
       delta: [orchestrationStarted(1)],
     });
     expect(await fetchItem(tenant, BASE_MS + 4)).toMatchObject({
-      instance_id: "busy",
-      messages: [
-        externalRaised("busy", "DuringTurn"),
-        activityCompleted("busy", 2),
-      ],
+      instance_id: 'busy',
+      messages: [externalRaised('busy', 'DuringTurn'), activityCompleted('busy', 2)],
     });
   });
 
-  it("accepts an empty turn: deletes the batch and releases the lock", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("e"), BASE_MS);
+  it('accepts an empty turn: deletes the batch and releases the lock', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('e'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     await ackItem(tenant, item!.lock_token, BASE_MS);
     expect(await queueRows()).toEqual([]);
     expect(await lockRows()).toEqual([]);
-    expect(await tableRows(tenant, "history")).toEqual([]);
+    expect(await tableRows(tenant, 'history')).toEqual([]);
   });
 
-  it("fails with DXL02 once the lock expired, changes nothing, and keeps the lock and tags", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("late"), BASE_MS);
+  it('fails with DXL02 once the lock expired, changes nothing, and keeps the lock and tags', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('late'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS, 1_000);
     const locksBefore = await lockRows();
     await expectFailureChangesNothing(
@@ -697,19 +594,19 @@ describe("sp_ack_orchestration_item", () => {
       () =>
         ackItem(tenant, item!.lock_token, BASE_MS + 1_000, {
           delta: [orchestrationStarted(1)],
-          status: "Completed",
+          status: 'Completed',
         }),
-      { code: "DXL02", message: "Invalid lock token: the lock expired" },
+      { code: 'DXL02', message: 'Invalid lock token: the lock expired' },
     );
     expect(await lockRows()).toEqual(locksBefore);
     expect((await queueRows())[0]!.lock_token).toBe(item!.lock_token);
   });
 
   it.each([
-    ["an unknown token", "no-such-token"],
-    ["a NULL token", null],
-  ])("fails for %s with DXL01 and changes nothing", async (_label, token) => {
-    await enqueueOrchestrator(tenant, startOrchestration("x"), BASE_MS);
+    ['an unknown token', 'no-such-token'],
+    ['a NULL token', null],
+  ])('fails for %s with DXL01 and changes nothing', async (_label, token) => {
+    await enqueueOrchestrator(tenant, startOrchestration('x'), BASE_MS);
     await fetchItem(tenant, BASE_MS);
     await expectFailureChangesNothing(
       tenant,
@@ -718,48 +615,37 @@ describe("sp_ack_orchestration_item", () => {
           delta: [orchestrationStarted(1)],
         }),
       {
-        code: "DXL01",
-        message: "Invalid lock token",
+        code: 'DXL01',
+        message: 'Invalid lock token',
       },
     );
   });
 
-  it("fails a second ack of the same token with DXL01", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("x"), BASE_MS);
+  it('fails a second ack of the same token with DXL01', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('x'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     await ackItem(tenant, item!.lock_token, BASE_MS + 1);
-    await expectFailureChangesNothing(
-      tenant,
-      () => ackItem(tenant, item!.lock_token, BASE_MS + 2),
-      {
-        code: "DXL01",
-        message: "Invalid lock token",
-      },
-    );
+    await expectFailureChangesNothing(tenant, () => ackItem(tenant, item!.lock_token, BASE_MS + 2), {
+      code: 'DXL01',
+      message: 'Invalid lock token',
+    });
   });
 
-  it("rolls everything back on a duplicate event id (23505); the lock stays and a retry can succeed", async () => {
-    await enqueueOrchestrator(
-      tenant,
-      startOrchestration("dup", { orchestration: "Before" }),
-      BASE_MS,
-    );
-    await runTurn(tenant, "dup", BASE_MS + 1, {
-      delta: [orchestrationStarted(1, "Before")],
+  it('rolls everything back on a duplicate event id (23505); the lock stays and a retry can succeed', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('dup', { orchestration: 'Before' }), BASE_MS);
+    await runTurn(tenant, 'dup', BASE_MS + 1, {
+      delta: [orchestrationStarted(1, 'Before')],
     });
-    await enqueueOrchestrator(tenant, externalRaised("dup"), BASE_MS + 2);
+    await enqueueOrchestrator(tenant, externalRaised('dup'), BASE_MS + 2);
     const item = await fetchItem(tenant, BASE_MS + 3);
     const failing = {
-      delta: [activityScheduled(2), orchestrationStarted(1, "After", "9.0.0")], // event 1 is already stored
-      workerItems: [activityExecute("dup", 2)],
-      orchestratorItems: [
-        timerFired("dup", 3, BASE_MS + 100),
-        startOrchestration("dup::child"),
-      ],
-      status: "Completed",
-      output: "x",
-      name: "After",
-      version: "9.0.0",
+      delta: [activityScheduled(2), orchestrationStarted(1, 'After', '9.0.0')], // event 1 is already stored
+      workerItems: [activityExecute('dup', 2)],
+      orchestratorItems: [timerFired('dup', 3, BASE_MS + 100), startOrchestration('dup::child')],
+      status: 'Completed',
+      output: 'x',
+      name: 'After',
+      version: '9.0.0',
       executionId: 2,
     };
     await expectFailureChangesNothing(
@@ -770,13 +656,13 @@ describe("sp_ack_orchestration_item", () => {
           executionId: 1,
         }),
       {
-        code: "23505",
-        message: "Duplicate event_id 1 in execution 1 of instance dup",
+        code: '23505',
+        message: 'Duplicate event_id 1 in execution 1 of instance dup',
       },
     );
     expect(await lockRows()).toEqual([
       expect.objectContaining({
-        instance_id: "dup",
+        instance_id: 'dup',
         lock_token: item!.lock_token,
       }),
     ]);
@@ -786,15 +672,11 @@ describe("sp_ack_orchestration_item", () => {
       () =>
         ackItem(tenant, item!.lock_token, BASE_MS + 4, {
           ...failing,
-          delta: [
-            orchestrationStarted(1),
-            activityScheduled(2),
-            activityScheduled(2),
-          ],
+          delta: [orchestrationStarted(1), activityScheduled(2), activityScheduled(2)],
         }),
       {
-        code: "23505",
-        message: "Duplicate event_id 2 in execution 2 of instance dup",
+        code: '23505',
+        message: 'Duplicate event_id 2 in execution 2 of instance dup',
       },
     );
     // The runtime retries with the same token; a correct delta then commits.
@@ -806,62 +688,52 @@ describe("sp_ack_orchestration_item", () => {
 
   it.each([
     [
-      "event_id 0",
-      [
-        orchestrationStarted(1),
-        { ExternalEvent: { event_id: 0, name: "x", data: "y" } },
-      ],
-      "DXE01",
-      "event_id must be set by runtime",
+      'event_id 0',
+      [orchestrationStarted(1), { ExternalEvent: { event_id: 0, name: 'x', data: 'y' } }],
+      'DXE01',
+      'event_id must be set by runtime',
     ],
     [
-      "an event without a kind",
+      'an event without a kind',
       [{ event_id: 1 }],
-      "22023",
-      "each event must be a JSON object with exactly one key naming its kind",
+      '22023',
+      'each event must be a JSON object with exactly one key naming its kind',
     ],
-  ])(
-    "rejects %s in the delta and changes nothing",
-    async (_label, delta, code, message) => {
-      await enqueueOrchestrator(tenant, startOrchestration("bad"), BASE_MS);
-      const item = await fetchItem(tenant, BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () =>
-          ackItem(tenant, item!.lock_token, BASE_MS + 1, {
-            delta,
-            workerItems: [activityExecute("bad", 2)],
-            status: "Completed",
-          }),
-        { code, message },
-      );
-    },
-  );
+  ])('rejects %s in the delta and changes nothing', async (_label, delta, code, message) => {
+    await enqueueOrchestrator(tenant, startOrchestration('bad'), BASE_MS);
+    const item = await fetchItem(tenant, BASE_MS);
+    await expectFailureChangesNothing(
+      tenant,
+      () =>
+        ackItem(tenant, item!.lock_token, BASE_MS + 1, {
+          delta,
+          workerItems: [activityExecute('bad', 2)],
+          status: 'Completed',
+        }),
+      { code, message },
+    );
+  });
 
-  it("rejects an ActivityExecute among the orchestrator items with DXI01 and changes nothing", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("w"), BASE_MS);
+  it('rejects an ActivityExecute among the orchestrator items with DXI01 and changes nothing', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('w'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     await expectFailureChangesNothing(
       tenant,
       () =>
         ackItem(tenant, item!.lock_token, BASE_MS + 1, {
           delta: [orchestrationStarted(1)],
-          workerItems: [activityExecute("w", 2)],
-          orchestratorItems: [
-            startOrchestration("w::child"),
-            activityExecute("w", 3),
-          ],
+          workerItems: [activityExecute('w', 2)],
+          orchestratorItems: [startOrchestration('w::child'), activityExecute('w', 3)],
         }),
       {
-        code: "DXI01",
-        message:
-          "ActivityExecute should go to worker queue, not orchestrator queue",
+        code: 'DXI01',
+        message: 'ActivityExecute should go to worker queue, not orchestrator queue',
       },
     );
   });
 
-  it("rejects a child start with an invalid execution id with 22023 and changes nothing", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("p"), BASE_MS);
+  it('rejects a child start with an invalid execution id with 22023 and changes nothing', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('p'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     await expectFailureChangesNothing(
       tenant,
@@ -869,138 +741,86 @@ describe("sp_ack_orchestration_item", () => {
         ackItem(tenant, item!.lock_token, BASE_MS + 1, {
           delta: [orchestrationStarted(1)],
           orchestratorItems: [
-            startOrchestration("p::child", {
-              parentInstance: "p",
+            startOrchestration('p::child', {
+              parentInstance: 'p',
               executionId: 0,
             }),
           ],
         }),
       {
-        code: "22023",
-        message: "StartOrchestration execution_id must be a positive integer",
+        code: '22023',
+        message: 'StartOrchestration execution_id must be a positive integer',
       },
     );
   });
 
-  it("rejects a non-activity among the worker items with DXI01 and changes nothing", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("w"), BASE_MS);
+  it('rejects a non-activity among the worker items with DXI01 and changes nothing', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('w'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     await expectFailureChangesNothing(
       tenant,
       () =>
         ackItem(tenant, item!.lock_token, BASE_MS + 1, {
           delta: [orchestrationStarted(1)],
-          workerItems: [activityExecute("w", 2), timerFired("w", 3, BASE_MS)],
+          workerItems: [activityExecute('w', 2), timerFired('w', 3, BASE_MS)],
         }),
       {
-        code: "DXI01",
-        message:
-          "Only ActivityExecute goes to the worker queue, not TimerFired",
+        code: 'DXI01',
+        message: 'Only ActivityExecute goes to the worker queue, not TimerFired',
       },
     );
   });
 
   it.each([
     [
-      "an unknown status",
-      { status: "Paused" },
-      "Unknown status Paused: expected Running, Completed, Failed or ContinuedAsNew",
+      'an unknown status',
+      { status: 'Paused' },
+      'Unknown status Paused: expected Running, Completed, Failed or ContinuedAsNew',
     ],
-    [
-      "execution id 0",
-      { executionId: 0 },
-      "p_now_ms must not be NULL and p_execution_id must be >= 1",
-    ],
-  ])(
-    "rejects %s with 22023 and changes nothing",
-    async (_label, turn, message) => {
-      await enqueueOrchestrator(tenant, startOrchestration("v"), BASE_MS);
-      const item = await fetchItem(tenant, BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () => ackItem(tenant, item!.lock_token, BASE_MS + 1, turn),
-        {
-          code: "22023",
-          message,
-        },
-      );
-    },
-  );
+    ['execution id 0', { executionId: 0 }, 'p_now_ms must not be NULL and p_execution_id must be >= 1'],
+  ])('rejects %s with 22023 and changes nothing', async (_label, turn, message) => {
+    await enqueueOrchestrator(tenant, startOrchestration('v'), BASE_MS);
+    const item = await fetchItem(tenant, BASE_MS);
+    await expectFailureChangesNothing(tenant, () => ackItem(tenant, item!.lock_token, BASE_MS + 1, turn), {
+      code: '22023',
+      message,
+    });
+  });
 
   it.each([
+    ['a NULL now', 1, null, '[]', '[]', '[]', 'p_now_ms must not be NULL and p_execution_id must be >= 1'],
     [
-      "a NULL now",
-      1,
-      null,
-      "[]",
-      "[]",
-      "[]",
-      "p_now_ms must not be NULL and p_execution_id must be >= 1",
-    ],
-    [
-      "a NULL execution id",
+      'a NULL execution id',
       null,
       BASE_MS,
-      "[]",
-      "[]",
-      "[]",
-      "p_now_ms must not be NULL and p_execution_id must be >= 1",
+      '[]',
+      '[]',
+      '[]',
+      'p_now_ms must not be NULL and p_execution_id must be >= 1',
     ],
+    ['a NULL history delta', 1, BASE_MS, null, '[]', '[]', 'events must be a JSON array'],
+    ['NULL worker items', 1, BASE_MS, '[]', null, '[]', 'worker items must be a JSON array'],
+    ['NULL orchestrator items', 1, BASE_MS, '[]', '[]', null, 'orchestrator items must be a JSON array'],
     [
-      "a NULL history delta",
+      'an object as orchestrator items',
       1,
       BASE_MS,
-      null,
-      "[]",
-      "[]",
-      "events must be a JSON array",
-    ],
-    [
-      "NULL worker items",
-      1,
-      BASE_MS,
-      "[]",
-      null,
-      "[]",
-      "worker items must be a JSON array",
-    ],
-    [
-      "NULL orchestrator items",
-      1,
-      BASE_MS,
-      "[]",
-      "[]",
-      null,
-      "orchestrator items must be a JSON array",
-    ],
-    [
-      "an object as orchestrator items",
-      1,
-      BASE_MS,
-      "[]",
-      "[]",
-      json(externalRaised("v")),
-      "orchestrator items must be a JSON array",
+      '[]',
+      '[]',
+      json(externalRaised('v')),
+      'orchestrator items must be a JSON array',
     ],
   ])(
-    "rejects %s with 22023 and changes nothing",
-    async (
-      _label,
-      executionId,
-      nowMs,
-      delta,
-      workerItems,
-      orchestratorItems,
-      message,
-    ) => {
-      await enqueueOrchestrator(tenant, startOrchestration("v"), BASE_MS);
+    'rejects %s with 22023 and changes nothing',
+    async (_label, executionId, nowMs, delta, workerItems, orchestratorItems, message) => {
+      await enqueueOrchestrator(tenant, startOrchestration('v'), BASE_MS);
       const item = await fetchItem(tenant, BASE_MS);
       await expectFailureChangesNothing(
         tenant,
         () =>
           call(
             tenant,
-            "sp_ack_orchestration_item",
+            'sp_ack_orchestration_item',
             item!.lock_token,
             nowMs,
             executionId,
@@ -1008,37 +828,28 @@ describe("sp_ack_orchestration_item", () => {
             workerItems,
             orchestratorItems,
           ),
-        { code: "22023", message },
+        { code: '22023', message },
       );
     },
   );
 
-  it("can be called without the optional metadata parameters", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("short"), BASE_MS);
+  it('can be called without the optional metadata parameters', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('short'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
-    await call(
-      tenant,
-      "sp_ack_orchestration_item",
-      item!.lock_token,
-      BASE_MS + 1,
-      1,
-      "[]",
-      "[]",
-      "[]",
-    );
+    await call(tenant, 'sp_ack_orchestration_item', item!.lock_token, BASE_MS + 1, 1, '[]', '[]', '[]');
     expect(await lockRows()).toEqual([]);
   });
 });
 
-describe("sp_abandon_orchestration_item", () => {
-  it("releases the lock and untags the batch without touching visibility; returns the instance id", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("ab"), BASE_MS);
-    await enqueueOrchestrator(tenant, externalRaised("ab"), BASE_MS + 3);
+describe('sp_abandon_orchestration_item', () => {
+  it('releases the lock and untags the batch without touching visibility; returns the instance id', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('ab'), BASE_MS);
+    await enqueueOrchestrator(tenant, externalRaised('ab'), BASE_MS + 3);
     const visibleBefore = (await queueRows()).map((r) => r.visible_at);
     const item = await fetchItem(tenant, BASE_MS + 10);
 
     const result = await abandon(item!.lock_token, BASE_MS + 20);
-    expect(result.rows).toEqual([{ sp_abandon_orchestration_item: "ab" }]);
+    expect(result.rows).toEqual([{ sp_abandon_orchestration_item: 'ab' }]);
     expect(await lockRows()).toEqual([]);
     const rows = await queueRows();
     expect(rows.map((r) => r.visible_at)).toEqual(visibleBefore);
@@ -1053,128 +864,92 @@ describe("sp_abandon_orchestration_item", () => {
     expect(again!.lock_token).not.toBe(item!.lock_token);
   });
 
-  it("treats delay 0 like no delay", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("z"), BASE_MS);
+  it('treats delay 0 like no delay', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('z'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS + 10);
     await abandon(item!.lock_token, BASE_MS + 20, 0);
     expect((await queueRows())[0]!.visible_at).toBe(String(BASE_MS));
   });
 
-  it("with a delay hides every visible message of the instance until now + delay, and nothing else", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("d"), BASE_MS);
-    await enqueueOrchestrator(
-      tenant,
-      timerFired("d", 5, BASE_MS + 60_000),
-      BASE_MS,
-    );
-    await enqueueOrchestrator(tenant, externalRaised("other"), BASE_MS);
+  it('with a delay hides every visible message of the instance until now + delay, and nothing else', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('d'), BASE_MS);
+    await enqueueOrchestrator(tenant, timerFired('d', 5, BASE_MS + 60_000), BASE_MS);
+    await enqueueOrchestrator(tenant, externalRaised('other'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS + 1);
-    expect(item?.instance_id).toBe("d");
-    await enqueueOrchestrator(tenant, externalRaised("d"), BASE_MS + 2); // arrives during the turn
+    expect(item?.instance_id).toBe('d');
+    await enqueueOrchestrator(tenant, externalRaised('d'), BASE_MS + 2); // arrives during the turn
 
     await abandon(item!.lock_token, BASE_MS + 10, 1_000);
-    expect(
-      (await queueRows()).map((r) => [r.work_item, r.visible_at, r.lock_token]),
-    ).toEqual([
-      [startOrchestration("d"), String(BASE_MS + 1_010), null],
-      [timerFired("d", 5, BASE_MS + 60_000), String(BASE_MS + 60_000), null],
-      [externalRaised("other"), String(BASE_MS), null],
-      [externalRaised("d"), String(BASE_MS + 1_010), null],
+    expect((await queueRows()).map((r) => [r.work_item, r.visible_at, r.lock_token])).toEqual([
+      [startOrchestration('d'), String(BASE_MS + 1_010), null],
+      [timerFired('d', 5, BASE_MS + 60_000), String(BASE_MS + 60_000), null],
+      [externalRaised('other'), String(BASE_MS), null],
+      [externalRaised('d'), String(BASE_MS + 1_010), null],
     ]);
 
     // Before the delay only the other instance is fetchable; at now + delay the whole batch comes back together.
-    expect((await fetchItem(tenant, BASE_MS + 1_009))?.instance_id).toBe(
-      "other",
-    );
+    expect((await fetchItem(tenant, BASE_MS + 1_009))?.instance_id).toBe('other');
     expect(await fetchItem(tenant, BASE_MS + 1_009)).toBeUndefined();
     expect(await fetchItem(tenant, BASE_MS + 1_010)).toMatchObject({
-      instance_id: "d",
-      messages: [startOrchestration("d"), externalRaised("d")],
+      instance_id: 'd',
+      messages: [startOrchestration('d'), externalRaised('d')],
     });
   });
 
-  it("makes the abandoned token useless for ack and abandon", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("u"), BASE_MS);
+  it('makes the abandoned token useless for ack and abandon', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('u'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     await abandon(item!.lock_token, BASE_MS + 1);
-    await expectFailureChangesNothing(
-      tenant,
-      () => ackItem(tenant, item!.lock_token, BASE_MS + 2),
-      {
-        code: "DXL01",
-        message: "Invalid lock token",
-      },
-    );
-    await expectFailureChangesNothing(
-      tenant,
-      () => abandon(item!.lock_token, BASE_MS + 2),
-      {
-        code: "DXL01",
-        message: "Invalid lock token",
-      },
-    );
+    await expectFailureChangesNothing(tenant, () => ackItem(tenant, item!.lock_token, BASE_MS + 2), {
+      code: 'DXL01',
+      message: 'Invalid lock token',
+    });
+    await expectFailureChangesNothing(tenant, () => abandon(item!.lock_token, BASE_MS + 2), {
+      code: 'DXL01',
+      message: 'Invalid lock token',
+    });
   });
 
-  it("abandons an expired lock nobody took over", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("exp"), BASE_MS);
+  it('abandons an expired lock nobody took over', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('exp'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS, 1_000);
     expect((await abandon(item!.lock_token, BASE_MS + 5_000)).rows[0]).toEqual({
-      sp_abandon_orchestration_item: "exp",
+      sp_abandon_orchestration_item: 'exp',
     });
     expect(await lockRows()).toEqual([]);
   });
 
-  it("refuses the old token once another fetch took over the expired lock", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("stolen"), BASE_MS);
+  it('refuses the old token once another fetch took over the expired lock', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('stolen'), BASE_MS);
     const first = await fetchItem(tenant, BASE_MS, 1_000);
     const second = await fetchItem(tenant, BASE_MS + 1_000, 1_000);
-    expect(second?.instance_id).toBe("stolen");
-    await expectFailureChangesNothing(
-      tenant,
-      () => abandon(first!.lock_token, BASE_MS + 1_001),
-      {
-        code: "DXL01",
-        message: "Invalid lock token",
-      },
-    );
-    expect(await lockRows()).toEqual([
-      expect.objectContaining({ lock_token: second!.lock_token }),
-    ]);
+    expect(second?.instance_id).toBe('stolen');
+    await expectFailureChangesNothing(tenant, () => abandon(first!.lock_token, BASE_MS + 1_001), {
+      code: 'DXL01',
+      message: 'Invalid lock token',
+    });
+    expect(await lockRows()).toEqual([expect.objectContaining({ lock_token: second!.lock_token })]);
   });
 
   it.each([
-    ["an unknown token", "nope", BASE_MS, null, "DXL01", "Invalid lock token"],
-    ["a NULL token", null, BASE_MS, null, "DXL01", "Invalid lock token"],
-    ["a NULL now", "TOKEN", null, null, "22023", "p_now_ms must not be NULL"],
-    [
-      "a negative delay",
-      "TOKEN",
-      BASE_MS,
-      -1,
-      "22023",
-      "p_delay_ms must not be negative",
-    ],
-  ])(
-    "fails for %s and changes nothing",
-    async (_label, token, nowMs, delayMs, code, message) => {
-      await enqueueOrchestrator(tenant, startOrchestration("f"), BASE_MS);
-      const item = await fetchItem(tenant, BASE_MS);
-      const realToken = token === "TOKEN" ? item!.lock_token : token;
-      await expectFailureChangesNothing(
-        tenant,
-        () => abandon(realToken, nowMs as number, delayMs),
-        { code, message },
-      );
-    },
-  );
-
-  it("can be called without the optional delay", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("short"), BASE_MS);
+    ['an unknown token', 'nope', BASE_MS, null, 'DXL01', 'Invalid lock token'],
+    ['a NULL token', null, BASE_MS, null, 'DXL01', 'Invalid lock token'],
+    ['a NULL now', 'TOKEN', null, null, '22023', 'p_now_ms must not be NULL'],
+    ['a negative delay', 'TOKEN', BASE_MS, -1, '22023', 'p_delay_ms must not be negative'],
+  ])('fails for %s and changes nothing', async (_label, token, nowMs, delayMs, code, message) => {
+    await enqueueOrchestrator(tenant, startOrchestration('f'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
-    const result = await tenant.pool.query(
-      `SELECT ${tenant.quoted}.sp_abandon_orchestration_item($1, $2) AS id`,
-      [item!.lock_token, BASE_MS + 1],
-    );
-    expect(result.rows).toEqual([{ id: "short" }]);
+    const realToken = token === 'TOKEN' ? item!.lock_token : token;
+    await expectFailureChangesNothing(tenant, () => abandon(realToken, nowMs as number, delayMs), { code, message });
+  });
+
+  it('can be called without the optional delay', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('short'), BASE_MS);
+    const item = await fetchItem(tenant, BASE_MS);
+    const result = await tenant.pool.query(`SELECT ${tenant.quoted}.sp_abandon_orchestration_item($1, $2) AS id`, [
+      item!.lock_token,
+      BASE_MS + 1,
+    ]);
+    expect(result.rows).toEqual([{ id: 'short' }]);
   });
 });

@@ -1,7 +1,7 @@
-import pg from "pg";
-import { expect } from "vitest";
-import { snapshotTables } from "../support/table-snapshot.js";
-import type { TenantSchema } from "../support/tenant-schema.js";
+import pg from 'pg';
+import { expect } from 'vitest';
+import { snapshotTables } from '../support/table-snapshot.js';
+import type { TenantSchema } from '../support/tenant-schema.js';
 
 /** A fixed "now" for every test: the procedures never read the database clock, so time is whatever we pass. */
 export const BASE_MS = 1_800_000_000_000;
@@ -18,14 +18,12 @@ export function json(value: unknown): string {
 }
 
 /** `SELECT * FROM <tenant>.<procedure>($1, …)` with the arguments as parameters. */
-export async function call<
-  Row extends pg.QueryResultRow = Record<string, unknown>,
->(
+export async function call<Row extends pg.QueryResultRow = Record<string, unknown>>(
   tenant: TenantSchema,
   procedure: string,
   ...args: unknown[]
 ): Promise<pg.QueryResult<Row>> {
-  const placeholders = args.map((_, i) => `$${i + 1}`).join(", ");
+  const placeholders = args.map((_, i) => `$${i + 1}`).join(', ');
   return tenant.pool.query<Row>(
     `SELECT * FROM ${tenant.quoted}.${pg.escapeIdentifier(procedure)}(${placeholders})`,
     args,
@@ -33,17 +31,12 @@ export async function call<
 }
 
 /** The rejection of a call, failing the test when the call succeeds or fails with something other than SQL. */
-export async function sqlError(
-  promise: Promise<unknown>,
-): Promise<pg.DatabaseError> {
+export async function sqlError(promise: Promise<unknown>): Promise<pg.DatabaseError> {
   const outcome = await promise.then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
-  if (outcome.ok)
-    throw new Error(
-      `expected the call to fail, it returned ${JSON.stringify(outcome.value)}`,
-    );
+  if (outcome.ok) throw new Error(`expected the call to fail, it returned ${JSON.stringify(outcome.value)}`);
   expect(outcome.error).toBeInstanceOf(pg.DatabaseError);
   return outcome.error as pg.DatabaseError;
 }
@@ -65,17 +58,18 @@ export async function expectFailureChangesNothing(
   const before = await snapshotTables(tenant);
   const error = await sqlError(run());
   expect(error.code, error.message).toBe(expected.code);
-  if (typeof expected.message === "string")
-    expect(error.message).toBe(expected.message);
+  if (typeof expected.message === 'string') expect(error.message).toBe(expected.message);
   else if (expected.message) expect(error.message).toMatch(expected.message);
   expect(await snapshotTables(tenant)).toEqual(before);
   return error;
 }
 
 /** All rows of one provider table, ordered by the given columns. */
-export async function tableRows<
-  Row extends pg.QueryResultRow = Record<string, unknown>,
->(tenant: TenantSchema, table: string, orderBy = "1"): Promise<Row[]> {
+export async function tableRows<Row extends pg.QueryResultRow = Record<string, unknown>>(
+  tenant: TenantSchema,
+  table: string,
+  orderBy = '1',
+): Promise<Row[]> {
   const result = await tenant.pool.query<Row>(
     `SELECT * FROM ${tenant.quoted}.${pg.escapeIdentifier(table)} ORDER BY ${orderBy}`,
   );
@@ -98,12 +92,7 @@ export async function fetchItem(
   nowMs: number,
   lockTimeoutMs = LOCK_MS,
 ): Promise<FetchedItem | undefined> {
-  const result = await call<FetchedItem>(
-    tenant,
-    "sp_fetch_orchestration_item",
-    nowMs,
-    lockTimeoutMs,
-  );
+  const result = await call<FetchedItem>(tenant, 'sp_fetch_orchestration_item', nowMs, lockTimeoutMs);
   expect(result.rows.length).toBeLessThanOrEqual(1);
   return result.rows[0];
 }
@@ -120,15 +109,10 @@ export interface Turn {
 }
 
 /** sp_ack_orchestration_item with every parameter spelled out; omitted parts are an empty turn. */
-export function ackItem(
-  tenant: TenantSchema,
-  lockToken: string | null,
-  nowMs: number,
-  turn: Turn = {},
-) {
+export function ackItem(tenant: TenantSchema, lockToken: string | null, nowMs: number, turn: Turn = {}) {
   return call(
     tenant,
-    "sp_ack_orchestration_item",
+    'sp_ack_orchestration_item',
     lockToken,
     nowMs,
     turn.executionId ?? 1,
@@ -151,7 +135,7 @@ export async function enqueueOrchestrator(
 ): Promise<string> {
   const result = await call<{ sp_enqueue_orchestrator_work: string }>(
     tenant,
-    "sp_enqueue_orchestrator_work",
+    'sp_enqueue_orchestrator_work',
     json(item),
     nowMs,
     delayMs,
@@ -160,17 +144,8 @@ export async function enqueueOrchestrator(
 }
 
 /** sp_enqueue_worker_work; returns the new queue id (string). */
-export async function enqueueWorker(
-  tenant: TenantSchema,
-  item: unknown,
-  nowMs: number,
-): Promise<string> {
-  const result = await call<{ sp_enqueue_worker_work: string }>(
-    tenant,
-    "sp_enqueue_worker_work",
-    json(item),
-    nowMs,
-  );
+export async function enqueueWorker(tenant: TenantSchema, item: unknown, nowMs: number): Promise<string> {
+  const result = await call<{ sp_enqueue_worker_work: string }>(tenant, 'sp_enqueue_worker_work', json(item), nowMs);
   return result.rows[0]!.sp_enqueue_worker_work;
 }
 
@@ -182,14 +157,7 @@ export function appendHistory(
   events: unknown[],
   nowMs = BASE_MS,
 ) {
-  return call(
-    tenant,
-    "sp_append_history",
-    instanceId,
-    executionId,
-    json(events),
-    nowMs,
-  );
+  return call(tenant, 'sp_append_history', instanceId, executionId, json(events), nowMs);
 }
 
 /** Fetches the next item, checks it belongs to `instanceId`, and acks it with `turn`; returns the fetched item. */

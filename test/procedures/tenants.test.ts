@@ -1,14 +1,14 @@
-import pg from "pg";
-import { beforeEach, describe, expect, it } from "vitest";
-import { snapshotTables, truncateTables } from "../support/table-snapshot.js";
-import { randomSchemaName, useTenantSchema } from "../support/tenant-schema.js";
+import pg from 'pg';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { snapshotTables, truncateTables } from '../support/table-snapshot.js';
+import { randomSchemaName, useTenantSchema } from '../support/tenant-schema.js';
 import {
   activityCompleted,
   activityExecute,
   externalRaised,
   orchestrationStarted,
   startOrchestration,
-} from "../support/work-items.js";
+} from '../support/work-items.js';
 import {
   BASE_MS,
   LOCK_MS,
@@ -20,7 +20,7 @@ import {
   expectFailureChangesNothing,
   fetchItem,
   json,
-} from "./procedure-calls.js";
+} from './procedure-calls.js';
 
 // Two tenants in one database; the second name needs quoting everywhere (quotes, spaces, mixed case).
 const plain = useTenantSchema();
@@ -31,215 +31,139 @@ beforeEach(async () => {
   await truncateTables(hostile);
 });
 
-describe("two tenant schemas side by side", () => {
-  it("really gives the hostile tenant its quoted name", () => {
+describe('two tenant schemas side by side', () => {
+  it('really gives the hostile tenant its quoted name', () => {
     expect(hostile.name).toMatch(/^Tenant "A" 'x' b_/);
     expect(hostile.quoted).toBe(pg.escapeIdentifier(hostile.name));
   });
 
-  it("keep instances with the same id apart", async () => {
-    await enqueueOrchestrator(
-      plain,
-      startOrchestration("shared", { orchestration: "PlainOrch" }),
-      BASE_MS,
-    );
-    await enqueueOrchestrator(
-      hostile,
-      startOrchestration("shared", { orchestration: "HostileOrch" }),
-      BASE_MS + 1,
-    );
-    await enqueueOrchestrator(
-      hostile,
-      startOrchestration("only-hostile"),
-      BASE_MS + 2,
-    );
+  it('keep instances with the same id apart', async () => {
+    await enqueueOrchestrator(plain, startOrchestration('shared', { orchestration: 'PlainOrch' }), BASE_MS);
+    await enqueueOrchestrator(hostile, startOrchestration('shared', { orchestration: 'HostileOrch' }), BASE_MS + 1);
+    await enqueueOrchestrator(hostile, startOrchestration('only-hostile'), BASE_MS + 2);
 
-    expect((await call(plain, "sp_list_instances")).rows).toEqual([
-      { instance_id: "shared" },
+    expect((await call(plain, 'sp_list_instances')).rows).toEqual([{ instance_id: 'shared' }]);
+    expect((await call(hostile, 'sp_list_instances')).rows).toEqual([
+      { instance_id: 'only-hostile' },
+      { instance_id: 'shared' },
     ]);
-    expect((await call(hostile, "sp_list_instances")).rows).toEqual([
-      { instance_id: "only-hostile" },
-      { instance_id: "shared" },
-    ]);
-    expect(
-      (await call(plain, "sp_get_instance_info", "shared")).rows[0],
-    ).toMatchObject({
-      orchestration_name: "PlainOrch",
+    expect((await call(plain, 'sp_get_instance_info', 'shared')).rows[0]).toMatchObject({
+      orchestration_name: 'PlainOrch',
       created_at: new Date(BASE_MS),
     });
-    expect(
-      (await call(hostile, "sp_get_instance_info", "shared")).rows[0],
-    ).toMatchObject({
-      orchestration_name: "HostileOrch",
+    expect((await call(hostile, 'sp_get_instance_info', 'shared')).rows[0]).toMatchObject({
+      orchestration_name: 'HostileOrch',
       created_at: new Date(BASE_MS + 1),
     });
-    await expectFailureChangesNothing(
-      plain,
-      () => call(plain, "sp_get_instance_info", "only-hostile"),
-      {
-        code: "P0002",
-        message: "Instance not found: only-hostile",
-      },
-    );
-  });
-
-  it("keep histories apart", async () => {
-    await appendHistory(plain, "shared", 1, [
-      orchestrationStarted(1, "PlainOrch"),
-    ]);
-    await appendHistory(hostile, "shared", 1, [
-      orchestrationStarted(1, "HostileOrch"),
-    ]);
-    const read = async (tenant: typeof plain) =>
-      (await call(tenant, "sp_read_history", "shared", 1)).rows.map(
-        (r) => r.event_data,
-      );
-    expect(await read(plain)).toEqual([orchestrationStarted(1, "PlainOrch")]);
-    expect(await read(hostile)).toEqual([
-      orchestrationStarted(1, "HostileOrch"),
-    ]);
-    // The same event id in the other tenant is no duplicate.
-    expect((await call(plain, "sp_get_system_metrics")).rows[0]).toMatchObject({
-      total_events: "1",
+    await expectFailureChangesNothing(plain, () => call(plain, 'sp_get_instance_info', 'only-hostile'), {
+      code: 'P0002',
+      message: 'Instance not found: only-hostile',
     });
   });
 
-  it("fetch only their own orchestration work, and a token of one tenant is unknown in the other", async () => {
-    await enqueueOrchestrator(plain, startOrchestration("p"), BASE_MS);
-    await enqueueOrchestrator(hostile, startOrchestration("h"), BASE_MS);
+  it('keep histories apart', async () => {
+    await appendHistory(plain, 'shared', 1, [orchestrationStarted(1, 'PlainOrch')]);
+    await appendHistory(hostile, 'shared', 1, [orchestrationStarted(1, 'HostileOrch')]);
+    const read = async (tenant: typeof plain) =>
+      (await call(tenant, 'sp_read_history', 'shared', 1)).rows.map((r) => r.event_data);
+    expect(await read(plain)).toEqual([orchestrationStarted(1, 'PlainOrch')]);
+    expect(await read(hostile)).toEqual([orchestrationStarted(1, 'HostileOrch')]);
+    // The same event id in the other tenant is no duplicate.
+    expect((await call(plain, 'sp_get_system_metrics')).rows[0]).toMatchObject({
+      total_events: '1',
+    });
+  });
+
+  it('fetch only their own orchestration work, and a token of one tenant is unknown in the other', async () => {
+    await enqueueOrchestrator(plain, startOrchestration('p'), BASE_MS);
+    await enqueueOrchestrator(hostile, startOrchestration('h'), BASE_MS);
 
     const fromPlain = await fetchItem(plain, BASE_MS + 1);
-    expect(fromPlain?.instance_id).toBe("p");
+    expect(fromPlain?.instance_id).toBe('p');
     expect(await fetchItem(plain, BASE_MS + 1)).toBeUndefined();
 
+    await expectFailureChangesNothing(hostile, () => ackItem(hostile, fromPlain!.lock_token, BASE_MS + 2), {
+      code: 'DXL01',
+      message: 'Invalid lock token',
+    });
     await expectFailureChangesNothing(
       hostile,
-      () => ackItem(hostile, fromPlain!.lock_token, BASE_MS + 2),
-      {
-        code: "DXL01",
-        message: "Invalid lock token",
-      },
-    );
-    await expectFailureChangesNothing(
-      hostile,
-      () =>
-        call(
-          hostile,
-          "sp_abandon_orchestration_item",
-          fromPlain!.lock_token,
-          BASE_MS + 2,
-          null,
-        ),
-      { code: "DXL01", message: "Invalid lock token" },
+      () => call(hostile, 'sp_abandon_orchestration_item', fromPlain!.lock_token, BASE_MS + 2, null),
+      { code: 'DXL01', message: 'Invalid lock token' },
     );
 
     const fromHostile = await fetchItem(hostile, BASE_MS + 1);
-    expect(fromHostile?.instance_id).toBe("h");
+    expect(fromHostile?.instance_id).toBe('h');
     const plainBefore = await snapshotTables(plain);
     await ackItem(hostile, fromHostile!.lock_token, BASE_MS + 3, {
       delta: [orchestrationStarted(1)],
-      workerItems: [activityExecute("h", 2)],
-      status: "Completed",
+      workerItems: [activityExecute('h', 2)],
+      status: 'Completed',
     });
     expect(await snapshotTables(plain)).toEqual(plainBefore);
-    expect(
-      (await call(plain, "sp_get_queue_depths", BASE_MS + 3)).rows[0],
-    ).toEqual({
-      orchestrator_queue: "0",
-      worker_queue: "0",
+    expect((await call(plain, 'sp_get_queue_depths', BASE_MS + 3)).rows[0]).toEqual({
+      orchestrator_queue: '0',
+      worker_queue: '0',
     });
-    expect(
-      (await call(hostile, "sp_get_queue_depths", BASE_MS + 3)).rows[0],
-    ).toEqual({
-      orchestrator_queue: "0",
-      worker_queue: "1",
+    expect((await call(hostile, 'sp_get_queue_depths', BASE_MS + 3)).rows[0]).toEqual({
+      orchestrator_queue: '0',
+      worker_queue: '1',
     });
   });
 
-  it("keep worker queues apart", async () => {
-    await enqueueWorker(hostile, activityExecute("h", 1), BASE_MS);
-    expect(
-      (await call(plain, "sp_dequeue_worker_peek_lock", BASE_MS, LOCK_MS)).rows,
-    ).toEqual([]);
-    const [got] = (
-      await call<{ lock_token: string }>(
-        hostile,
-        "sp_dequeue_worker_peek_lock",
-        BASE_MS,
-        LOCK_MS,
-      )
-    ).rows;
+  it('keep worker queues apart', async () => {
+    await enqueueWorker(hostile, activityExecute('h', 1), BASE_MS);
+    expect((await call(plain, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS)).rows).toEqual([]);
+    const [got] = (await call<{ lock_token: string }>(hostile, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS)).rows;
 
     await expectFailureChangesNothing(
       plain,
-      () =>
-        call(
-          plain,
-          "sp_ack_worker",
-          got!.lock_token,
-          json(activityCompleted("h", 1)),
-          BASE_MS,
-        ),
+      () => call(plain, 'sp_ack_worker', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS),
       {
-        code: "DXW01",
-        message: "Worker queue item not found or already processed",
+        code: 'DXW01',
+        message: 'Worker queue item not found or already processed',
       },
     );
-    await call(
-      hostile,
-      "sp_ack_worker",
-      got!.lock_token,
-      json(activityCompleted("h", 1)),
-      BASE_MS,
-    );
-    expect(
-      (await call(hostile, "sp_get_queue_depths", BASE_MS)).rows[0],
-    ).toEqual({
-      orchestrator_queue: "1",
-      worker_queue: "0",
+    await call(hostile, 'sp_ack_worker', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS);
+    expect((await call(hostile, 'sp_get_queue_depths', BASE_MS)).rows[0]).toEqual({
+      orchestrator_queue: '1',
+      worker_queue: '0',
     });
   });
 
-  it("keep metrics apart", async () => {
-    for (const id of ["a", "b", "c"])
-      await enqueueOrchestrator(hostile, startOrchestration(id), BASE_MS);
-    await enqueueOrchestrator(plain, externalRaised("x"), BASE_MS);
-    expect((await call(plain, "sp_get_system_metrics")).rows[0]).toMatchObject({
-      total_instances: "0",
-      total_executions: "0",
+  it('keep metrics apart', async () => {
+    for (const id of ['a', 'b', 'c']) await enqueueOrchestrator(hostile, startOrchestration(id), BASE_MS);
+    await enqueueOrchestrator(plain, externalRaised('x'), BASE_MS);
+    expect((await call(plain, 'sp_get_system_metrics')).rows[0]).toMatchObject({
+      total_instances: '0',
+      total_executions: '0',
     });
-    expect(
-      (await call(hostile, "sp_get_system_metrics")).rows[0],
-    ).toMatchObject({
-      total_instances: "3",
-      running_instances: "3",
+    expect((await call(hostile, 'sp_get_system_metrics')).rows[0]).toMatchObject({
+      total_instances: '3',
+      running_instances: '3',
     });
-    expect(
-      (await call(plain, "sp_list_instances_by_status", "Running")).rows,
-    ).toEqual([]);
+    expect((await call(plain, 'sp_list_instances_by_status', 'Running')).rows).toEqual([]);
   });
 
   it("use their own tables whatever the caller's search_path", async () => {
-    await enqueueOrchestrator(hostile, startOrchestration("mine"), BASE_MS);
+    await enqueueOrchestrator(hostile, startOrchestration('mine'), BASE_MS);
     const client = await plain.pool.connect();
     try {
       await client.query(`SET search_path TO ${plain.quoted}`);
-      const result = await client.query(
-        `SELECT * FROM ${hostile.quoted}.sp_list_instances()`,
-      );
-      expect(result.rows).toEqual([{ instance_id: "mine" }]);
-      const fetched = await client.query(
-        `SELECT * FROM ${hostile.quoted}.sp_fetch_orchestration_item($1, $2)`,
-        [BASE_MS, LOCK_MS],
-      );
-      expect(fetched.rows[0]).toMatchObject({ instance_id: "mine" });
+      const result = await client.query(`SELECT * FROM ${hostile.quoted}.sp_list_instances()`);
+      expect(result.rows).toEqual([{ instance_id: 'mine' }]);
+      const fetched = await client.query(`SELECT * FROM ${hostile.quoted}.sp_fetch_orchestration_item($1, $2)`, [
+        BASE_MS,
+        LOCK_MS,
+      ]);
+      expect(fetched.rows[0]).toMatchObject({ instance_id: 'mine' });
     } finally {
-      await client.query("RESET search_path");
+      await client.query('RESET search_path');
       client.release();
     }
   });
 
-  it("each hold the same procedure set", async () => {
+  it('each hold the same procedure set', async () => {
     const procedures = async (tenant: typeof plain) =>
       (
         await tenant.pool.query<{ signature: string }>(

@@ -1,12 +1,7 @@
-import { beforeEach, describe, expect, it } from "vitest";
-import { truncateTables } from "../support/table-snapshot.js";
-import { useTenantSchema } from "../support/tenant-schema.js";
-import {
-  activityCompleted,
-  activityExecute,
-  startOrchestration,
-  timerFired,
-} from "../support/work-items.js";
+import { beforeEach, describe, expect, it } from 'vitest';
+import { truncateTables } from '../support/table-snapshot.js';
+import { useTenantSchema } from '../support/tenant-schema.js';
+import { activityCompleted, activityExecute, startOrchestration, timerFired } from '../support/work-items.js';
 import {
   BASE_MS,
   LOCK_MS,
@@ -16,7 +11,7 @@ import {
   json,
   sqlError,
   tableRows,
-} from "./procedure-calls.js";
+} from './procedure-calls.js';
 
 const tenant = useTenantSchema({ poolSize: 12 });
 
@@ -30,32 +25,14 @@ interface Dequeued {
   lock_token: string;
 }
 
-async function dequeue(
-  nowMs: number,
-  lockTimeoutMs = LOCK_MS,
-): Promise<Dequeued | undefined> {
-  const result = await call<Dequeued>(
-    tenant,
-    "sp_dequeue_worker_peek_lock",
-    nowMs,
-    lockTimeoutMs,
-  );
+async function dequeue(nowMs: number, lockTimeoutMs = LOCK_MS): Promise<Dequeued | undefined> {
+  const result = await call<Dequeued>(tenant, 'sp_dequeue_worker_peek_lock', nowMs, lockTimeoutMs);
   expect(result.rows.length).toBeLessThanOrEqual(1);
   return result.rows[0];
 }
 
-const ackWorker = (
-  token: string | null,
-  completion: unknown,
-  nowMs = BASE_MS,
-) =>
-  call(
-    tenant,
-    "sp_ack_worker",
-    token,
-    completion === null ? null : json(completion),
-    nowMs,
-  );
+const ackWorker = (token: string | null, completion: unknown, nowMs = BASE_MS) =>
+  call(tenant, 'sp_ack_worker', token, completion === null ? null : json(completion), nowMs);
 
 const activityFailed = (instance: string, id: number) => ({
   ActivityFailed: {
@@ -64,32 +41,23 @@ const activityFailed = (instance: string, id: number) => ({
     id,
     details: {
       Application: {
-        kind: "ActivityFailed",
-        message: "card declined",
+        kind: 'ActivityFailed',
+        message: 'card declined',
         retryable: false,
       },
     },
   },
 });
 
-describe("sp_dequeue_worker_peek_lock", () => {
-  it("returns zero rows when the queue is empty", async () => {
-    const result = await call(
-      tenant,
-      "sp_dequeue_worker_peek_lock",
-      BASE_MS,
-      LOCK_MS,
-    );
+describe('sp_dequeue_worker_peek_lock', () => {
+  it('returns zero rows when the queue is empty', async () => {
+    const result = await call(tenant, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS);
     expect(result.rows).toEqual([]);
-    expect(result.fields.map((f) => f.name)).toEqual([
-      "id",
-      "work_item",
-      "lock_token",
-    ]);
+    expect(result.fields.map((f) => f.name)).toEqual(['id', 'work_item', 'lock_token']);
   });
 
-  it("locks the oldest item with a fresh token, returning the parsed item and the int8 id as a string", async () => {
-    const item = activityExecute("order-1", 2);
+  it('locks the oldest item with a fresh token, returning the parsed item and the int8 id as a string', async () => {
+    const item = activityExecute('order-1', 2);
     const id = await enqueueWorker(tenant, item, BASE_MS);
     const got = await dequeue(BASE_MS + 10, 5_000);
     expect(got).toEqual({
@@ -99,7 +67,7 @@ describe("sp_dequeue_worker_peek_lock", () => {
     });
     expect(got!.lock_token.length).toBeGreaterThan(0);
     // Peek-lock: the row stays until ack_worker, carrying the token and its expiry.
-    expect(await tableRows(tenant, "worker_queue")).toEqual([
+    expect(await tableRows(tenant, 'worker_queue')).toEqual([
       expect.objectContaining({
         id,
         lock_token: got!.lock_token,
@@ -108,89 +76,59 @@ describe("sp_dequeue_worker_peek_lock", () => {
     ]);
   });
 
-  it("hands items out in FIFO order, each with its own token, and none while all are locked", async () => {
+  it('hands items out in FIFO order, each with its own token, and none while all are locked', async () => {
     const ids = [];
-    for (let i = 1; i <= 3; i++)
-      ids.push(await enqueueWorker(tenant, activityExecute("a", i), BASE_MS));
-    const got = [
-      await dequeue(BASE_MS),
-      await dequeue(BASE_MS),
-      await dequeue(BASE_MS),
-    ];
+    for (let i = 1; i <= 3; i++) ids.push(await enqueueWorker(tenant, activityExecute('a', i), BASE_MS));
+    const got = [await dequeue(BASE_MS), await dequeue(BASE_MS), await dequeue(BASE_MS)];
     expect(got.map((g) => g?.id)).toEqual(ids);
-    expect(
-      got.map(
-        (g) =>
-          (g!.work_item as ReturnType<typeof activityExecute>).ActivityExecute
-            .id,
-      ),
-    ).toEqual([1, 2, 3]);
+    expect(got.map((g) => (g!.work_item as ReturnType<typeof activityExecute>).ActivityExecute.id)).toEqual([1, 2, 3]);
     expect(new Set(got.map((g) => g!.lock_token)).size).toBe(3);
     expect(await dequeue(BASE_MS)).toBeUndefined();
   });
 
-  it("redelivers an item after its lock expires, with a new token, and the old token no longer acks", async () => {
-    const id = await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
+  it('redelivers an item after its lock expires, with a new token, and the old token no longer acks', async () => {
+    const id = await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
     const first = await dequeue(BASE_MS, 1_000);
     expect(await dequeue(BASE_MS + 999, 1_000)).toBeUndefined();
     const second = await dequeue(BASE_MS + 1_000, 1_000);
     expect(second?.id).toBe(id);
     expect(second!.lock_token).not.toBe(first!.lock_token);
 
-    await expectFailureChangesNothing(
-      tenant,
-      () => ackWorker(first!.lock_token, activityCompleted("a", 1)),
-      {
-        code: "DXW01",
-        message: "Worker queue item not found or already processed",
-      },
-    );
-    await ackWorker(second!.lock_token, activityCompleted("a", 1));
-    expect(await tableRows(tenant, "worker_queue")).toEqual([]);
+    await expectFailureChangesNothing(tenant, () => ackWorker(first!.lock_token, activityCompleted('a', 1)), {
+      code: 'DXW01',
+      message: 'Worker queue item not found or already processed',
+    });
+    await ackWorker(second!.lock_token, activityCompleted('a', 1));
+    expect(await tableRows(tenant, 'worker_queue')).toEqual([]);
   });
 
-  it("does not let a later item overtake an expired earlier one", async () => {
-    const firstId = await enqueueWorker(
-      tenant,
-      activityExecute("a", 1),
-      BASE_MS,
-    );
+  it('does not let a later item overtake an expired earlier one', async () => {
+    const firstId = await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
     await dequeue(BASE_MS, 1_000);
-    await enqueueWorker(tenant, activityExecute("a", 2), BASE_MS + 1);
+    await enqueueWorker(tenant, activityExecute('a', 2), BASE_MS + 1);
     expect((await dequeue(BASE_MS + 2_000, 1_000))?.id).toBe(firstId);
   });
 
   it.each([
-    ["a NULL now", null, LOCK_MS],
-    ["a NULL lock timeout", BASE_MS, null],
-    ["a zero lock timeout", BASE_MS, 0],
-    ["a negative lock timeout", BASE_MS, -5],
-  ])(
-    "rejects %s with 22023 and locks nothing",
-    async (_label, nowMs, lockTimeoutMs) => {
-      await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () => call(tenant, "sp_dequeue_worker_peek_lock", nowMs, lockTimeoutMs),
-        {
-          code: "22023",
-          message:
-            "p_now_ms must not be NULL and p_lock_timeout_ms must be positive",
-        },
-      );
-    },
-  );
+    ['a NULL now', null, LOCK_MS],
+    ['a NULL lock timeout', BASE_MS, null],
+    ['a zero lock timeout', BASE_MS, 0],
+    ['a negative lock timeout', BASE_MS, -5],
+  ])('rejects %s with 22023 and locks nothing', async (_label, nowMs, lockTimeoutMs) => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
+    await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_dequeue_worker_peek_lock', nowMs, lockTimeoutMs), {
+      code: '22023',
+      message: 'p_now_ms must not be NULL and p_lock_timeout_ms must be positive',
+    });
+  });
 
-  it("never hands an item out twice and loses none under parallel dequeues from separate connections", async () => {
+  it('never hands an item out twice and loses none under parallel dequeues from separate connections', async () => {
     const workers = 8;
     for (let round = 0; round < 5; round++) {
       await truncateTables(tenant);
       const items = 40;
       const expected = [];
-      for (let i = 1; i <= items; i++)
-        expected.push(
-          await enqueueWorker(tenant, activityExecute("a", i), BASE_MS),
-        );
+      for (let i = 1; i <= items; i++) expected.push(await enqueueWorker(tenant, activityExecute('a', i), BASE_MS));
 
       const drain = async (): Promise<Dequeued[]> => {
         const mine: Dequeued[] = [];
@@ -209,26 +147,24 @@ describe("sp_dequeue_worker_peek_lock", () => {
       // Each worker sees its own items in FIFO order.
       for (const mine of results) {
         const order = mine.map((g) => BigInt(g.id));
-        expect(order).toEqual(
-          [...order].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
-        );
+        expect(order).toEqual([...order].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
       }
     }
   });
 });
 
-describe("sp_ack_worker", () => {
-  it("deletes the item and enqueues the completion for its instance, visible at now, in one call", async () => {
-    await enqueueWorker(tenant, activityExecute("order-1", 2), BASE_MS);
+describe('sp_ack_worker', () => {
+  it('deletes the item and enqueues the completion for its instance, visible at now, in one call', async () => {
+    await enqueueWorker(tenant, activityExecute('order-1', 2), BASE_MS);
     const got = await dequeue(BASE_MS);
-    const completion = activityCompleted("order-1", 2);
+    const completion = activityCompleted('order-1', 2);
     const result = await ackWorker(got!.lock_token, completion, BASE_MS + 20);
-    expect(result.rows).toEqual([{ sp_ack_worker: "" }]);
-    expect(await tableRows(tenant, "worker_queue")).toEqual([]);
-    expect(await tableRows(tenant, "orchestrator_queue")).toEqual([
+    expect(result.rows).toEqual([{ sp_ack_worker: '' }]);
+    expect(await tableRows(tenant, 'worker_queue')).toEqual([]);
+    expect(await tableRows(tenant, 'orchestrator_queue')).toEqual([
       {
         id: expect.any(String),
-        instance_id: "order-1",
+        instance_id: 'order-1',
         work_item: completion,
         visible_at: String(BASE_MS + 20),
         lock_token: null,
@@ -237,192 +173,135 @@ describe("sp_ack_worker", () => {
       },
     ]);
     // A completion is only a message: it creates no instance.
-    expect(await tableRows(tenant, "instances")).toEqual([]);
+    expect(await tableRows(tenant, 'instances')).toEqual([]);
   });
 
-  it("accepts an ActivityFailed completion", async () => {
-    await enqueueWorker(tenant, activityExecute("order-1", 2), BASE_MS);
+  it('accepts an ActivityFailed completion', async () => {
+    await enqueueWorker(tenant, activityExecute('order-1', 2), BASE_MS);
     const got = await dequeue(BASE_MS);
-    await ackWorker(got!.lock_token, activityFailed("order-1", 2));
-    expect(await tableRows(tenant, "orchestrator_queue")).toEqual([
+    await ackWorker(got!.lock_token, activityFailed('order-1', 2));
+    expect(await tableRows(tenant, 'orchestrator_queue')).toEqual([
       expect.objectContaining({
-        instance_id: "order-1",
-        work_item: activityFailed("order-1", 2),
+        instance_id: 'order-1',
+        work_item: activityFailed('order-1', 2),
       }),
     ]);
   });
 
-  it("acks only the item of its token", async () => {
-    await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
-    const otherId = await enqueueWorker(
-      tenant,
-      activityExecute("a", 2),
-      BASE_MS,
-    );
+  it('acks only the item of its token', async () => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
+    const otherId = await enqueueWorker(tenant, activityExecute('a', 2), BASE_MS);
     const first = await dequeue(BASE_MS);
     await dequeue(BASE_MS);
-    await ackWorker(first!.lock_token, activityCompleted("a", 1));
-    expect((await tableRows(tenant, "worker_queue")).map((r) => r.id)).toEqual([
-      otherId,
-    ]);
+    await ackWorker(first!.lock_token, activityCompleted('a', 1));
+    expect((await tableRows(tenant, 'worker_queue')).map((r) => r.id)).toEqual([otherId]);
   });
 
-  it("accepts a token whose lock expired as long as no one dequeued the item again", async () => {
-    await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
+  it('accepts a token whose lock expired as long as no one dequeued the item again', async () => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
     const got = await dequeue(BASE_MS, 1_000);
-    await ackWorker(
-      got!.lock_token,
-      activityCompleted("a", 1),
-      BASE_MS + 60_000,
-    );
-    expect(await tableRows(tenant, "worker_queue")).toEqual([]);
-    expect(await tableRows(tenant, "orchestrator_queue")).toHaveLength(1);
+    await ackWorker(got!.lock_token, activityCompleted('a', 1), BASE_MS + 60_000);
+    expect(await tableRows(tenant, 'worker_queue')).toEqual([]);
+    expect(await tableRows(tenant, 'orchestrator_queue')).toHaveLength(1);
   });
 
-  it("fails the second ack of one token with DXW01 and enqueues nothing more", async () => {
-    await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
+  it('fails the second ack of one token with DXW01 and enqueues nothing more', async () => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
     const got = await dequeue(BASE_MS);
-    await ackWorker(got!.lock_token, activityCompleted("a", 1));
-    await expectFailureChangesNothing(
-      tenant,
-      () => ackWorker(got!.lock_token, activityCompleted("a", 1)),
-      {
-        code: "DXW01",
-        message: "Worker queue item not found or already processed",
-      },
-    );
+    await ackWorker(got!.lock_token, activityCompleted('a', 1));
+    await expectFailureChangesNothing(tenant, () => ackWorker(got!.lock_token, activityCompleted('a', 1)), {
+      code: 'DXW01',
+      message: 'Worker queue item not found or already processed',
+    });
   });
 
   it.each([
-    ["an unknown token", "no-such-token"],
-    ["a NULL token", null],
-  ])("fails for %s with DXW01 and changes nothing", async (_label, token) => {
-    await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
+    ['an unknown token', 'no-such-token'],
+    ['a NULL token', null],
+  ])('fails for %s with DXW01 and changes nothing', async (_label, token) => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
     await dequeue(BASE_MS);
-    await expectFailureChangesNothing(
-      tenant,
-      () => ackWorker(token, activityCompleted("a", 1)),
-      {
-        code: "DXW01",
-        message: "Worker queue item not found or already processed",
-      },
-    );
+    await expectFailureChangesNothing(tenant, () => ackWorker(token, activityCompleted('a', 1)), {
+      code: 'DXW01',
+      message: 'Worker queue item not found or already processed',
+    });
   });
 
   it.each([
-    ["ActivityExecute", activityExecute("a", 1)],
-    ["TimerFired", timerFired("a", 1, BASE_MS)],
-    ["StartOrchestration", startOrchestration("a")],
-  ])(
-    "rejects a %s completion with DXI01 and consumes nothing",
-    async (kind, completion) => {
-      await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
-      const got = await dequeue(BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () => ackWorker(got!.lock_token, completion),
-        {
-          code: "DXI01",
-          message: `Invalid completion type: ${kind} (expected ActivityCompleted or ActivityFailed)`,
-        },
-      );
-      // The token is still good for the right completion.
-      await ackWorker(got!.lock_token, activityCompleted("a", 1));
-    },
-  );
+    ['ActivityExecute', activityExecute('a', 1)],
+    ['TimerFired', timerFired('a', 1, BASE_MS)],
+    ['StartOrchestration', startOrchestration('a')],
+  ])('rejects a %s completion with DXI01 and consumes nothing', async (kind, completion) => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
+    const got = await dequeue(BASE_MS);
+    await expectFailureChangesNothing(tenant, () => ackWorker(got!.lock_token, completion), {
+      code: 'DXI01',
+      message: `Invalid completion type: ${kind} (expected ActivityCompleted or ActivityFailed)`,
+    });
+    // The token is still good for the right completion.
+    await ackWorker(got!.lock_token, activityCompleted('a', 1));
+  });
 
   it.each([
+    ['has no instance', { ActivityCompleted: { execution_id: 1, id: 1, result: '1' } }],
     [
-      "has no instance",
-      { ActivityCompleted: { execution_id: 1, id: 1, result: "1" } },
-    ],
-    [
-      "names its instance with a number",
+      'names its instance with a number',
       {
-        ActivityCompleted: { instance: 7, execution_id: 1, id: 1, result: "1" },
+        ActivityCompleted: { instance: 7, execution_id: 1, id: 1, result: '1' },
       },
     ],
-  ])(
-    "rolls the delete back when the completion %s",
-    async (_label, completion) => {
-      await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
-      const got = await dequeue(BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () => ackWorker(got!.lock_token, completion),
-        {
-          code: "22023",
-          message: "ActivityCompleted work item has no target instance",
-        },
-      );
-    },
-  );
+  ])('rolls the delete back when the completion %s', async (_label, completion) => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
+    const got = await dequeue(BASE_MS);
+    await expectFailureChangesNothing(tenant, () => ackWorker(got!.lock_token, completion), {
+      code: '22023',
+      message: 'ActivityCompleted work item has no target instance',
+    });
+  });
 
   it.each([
+    ['a NULL completion', null, 'p_completion must be a JSON object with exactly one key naming its kind'],
     [
-      "a NULL completion",
-      null,
-      "p_completion must be a JSON object with exactly one key naming its kind",
+      'a completion without a kind',
+      { instance: 'a', id: 1 },
+      'p_completion must be a JSON object with exactly one key naming its kind',
     ],
     [
-      "a completion without a kind",
-      { instance: "a", id: 1 },
-      "p_completion must be a JSON object with exactly one key naming its kind",
+      'a completion array',
+      [activityCompleted('a', 1)],
+      'p_completion must be a JSON object with exactly one key naming its kind',
     ],
-    [
-      "a completion array",
-      [activityCompleted("a", 1)],
-      "p_completion must be a JSON object with exactly one key naming its kind",
-    ],
-  ])(
-    "rejects %s with 22023 and consumes nothing",
-    async (_label, completion, message) => {
-      await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
-      const got = await dequeue(BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () => ackWorker(got!.lock_token, completion),
-        { code: "22023", message },
-      );
-    },
-  );
+  ])('rejects %s with 22023 and consumes nothing', async (_label, completion, message) => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
+    const got = await dequeue(BASE_MS);
+    await expectFailureChangesNothing(tenant, () => ackWorker(got!.lock_token, completion), { code: '22023', message });
+  });
 
-  it("rejects a NULL now with 22023 and consumes nothing", async () => {
-    await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
+  it('rejects a NULL now with 22023 and consumes nothing', async () => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
     const got = await dequeue(BASE_MS);
     await expectFailureChangesNothing(
       tenant,
-      () =>
-        call(
-          tenant,
-          "sp_ack_worker",
-          got!.lock_token,
-          json(activityCompleted("a", 1)),
-          null,
-        ),
-      { code: "22023", message: "p_now_ms must not be NULL" },
+      () => call(tenant, 'sp_ack_worker', got!.lock_token, json(activityCompleted('a', 1)), null),
+      { code: '22023', message: 'p_now_ms must not be NULL' },
     );
   });
 
-  it("lets exactly one of several concurrent acks of one token succeed", async () => {
+  it('lets exactly one of several concurrent acks of one token succeed', async () => {
     for (let round = 0; round < 5; round++) {
       await truncateTables(tenant);
-      await enqueueWorker(tenant, activityExecute("a", 1), BASE_MS);
+      await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
       const got = await dequeue(BASE_MS);
       const outcomes = await Promise.allSettled(
-        Array.from({ length: 6 }, () =>
-          ackWorker(got!.lock_token, activityCompleted("a", 1)),
-        ),
+        Array.from({ length: 6 }, () => ackWorker(got!.lock_token, activityCompleted('a', 1))),
       );
-      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
-      for (const o of outcomes.filter((o) => o.status === "rejected")) {
-        const error = await sqlError(
-          Promise.reject((o as PromiseRejectedResult).reason),
-        );
-        expect(error.code).toBe("DXW01");
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+        const error = await sqlError(Promise.reject((o as PromiseRejectedResult).reason));
+        expect(error.code).toBe('DXW01');
       }
-      expect(await tableRows(tenant, "orchestrator_queue")).toHaveLength(1);
-      expect(await tableRows(tenant, "worker_queue")).toEqual([]);
+      expect(await tableRows(tenant, 'orchestrator_queue')).toHaveLength(1);
+      expect(await tableRows(tenant, 'worker_queue')).toEqual([]);
     }
   });
 });

@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it } from "vitest";
-import { truncateTables } from "../support/table-snapshot.js";
-import { useTenantSchema } from "../support/tenant-schema.js";
+import { beforeEach, describe, expect, it } from 'vitest';
+import { truncateTables } from '../support/table-snapshot.js';
+import { useTenantSchema } from '../support/tenant-schema.js';
 import {
   activityCompleted,
   activityExecute,
@@ -10,7 +10,7 @@ import {
   startOrchestration,
   subOrchCompleted,
   timerFired,
-} from "../support/work-items.js";
+} from '../support/work-items.js';
 import {
   BASE_MS,
   appendHistory,
@@ -20,7 +20,7 @@ import {
   expectFailureChangesNothing,
   json,
   tableRows,
-} from "./procedure-calls.js";
+} from './procedure-calls.js';
 
 const tenant = useTenantSchema();
 
@@ -30,31 +30,21 @@ beforeEach(async () => {
 
 /** Work-item shapes that are not "one key naming the kind, whose value is an object". */
 const MALFORMED_ITEMS: [string, unknown][] = [
-  ["a JSON array", [activityExecute("a", 1)]],
-  ["a JSON string", "ActivityExecute"],
-  [
-    "an object with two keys",
-    { ...activityExecute("a", 1), ...activityCompleted("a", 1) },
-  ],
-  ["a kind whose value is not an object", { ActivityExecute: "a" }],
-  ["an empty object", {}],
+  ['a JSON array', [activityExecute('a', 1)]],
+  ['a JSON string', 'ActivityExecute'],
+  ['an object with two keys', { ...activityExecute('a', 1), ...activityCompleted('a', 1) }],
+  ['a kind whose value is not an object', { ActivityExecute: 'a' }],
+  ['an empty object', {}],
 ];
 
-describe("sp_enqueue_worker_work", () => {
-  it("stores the item unlocked, verbatim, and returns its id as an int8 string", async () => {
-    const item = activityExecute("order-1", 2);
-    const result = await call(
-      tenant,
-      "sp_enqueue_worker_work",
-      json(item),
-      BASE_MS + 3,
-    );
-    expect(result.fields.map((f) => f.name)).toEqual([
-      "sp_enqueue_worker_work",
-    ]);
+describe('sp_enqueue_worker_work', () => {
+  it('stores the item unlocked, verbatim, and returns its id as an int8 string', async () => {
+    const item = activityExecute('order-1', 2);
+    const result = await call(tenant, 'sp_enqueue_worker_work', json(item), BASE_MS + 3);
+    expect(result.fields.map((f) => f.name)).toEqual(['sp_enqueue_worker_work']);
     const id = result.rows[0]!.sp_enqueue_worker_work;
     expect(id).toMatch(/^\d+$/);
-    expect(await tableRows(tenant, "worker_queue")).toEqual([
+    expect(await tableRows(tenant, 'worker_queue')).toEqual([
       {
         id,
         work_item: item,
@@ -65,128 +55,95 @@ describe("sp_enqueue_worker_work", () => {
     ]);
   });
 
-  it("hands out increasing ids in enqueue order", async () => {
+  it('hands out increasing ids in enqueue order', async () => {
     const ids = [];
-    for (let i = 1; i <= 3; i++)
-      ids.push(
-        BigInt(await enqueueWorker(tenant, activityExecute("a", i), BASE_MS)),
-      );
+    for (let i = 1; i <= 3; i++) ids.push(BigInt(await enqueueWorker(tenant, activityExecute('a', i), BASE_MS)));
     expect(ids[0]! < ids[1]! && ids[1]! < ids[2]!).toBe(true);
   });
 
   it.each([
-    ["work item", null, BASE_MS],
-    ["now", json(activityExecute("a", 1)), null],
-  ])(
-    "rejects a NULL %s with 22023 and changes nothing",
-    async (_label, item, nowMs) => {
-      await enqueueWorker(tenant, activityExecute("before", 1), BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () => call(tenant, "sp_enqueue_worker_work", item, nowMs),
-        {
-          code: "22023",
-          message: "p_work_item and p_now_ms must not be NULL",
-        },
-      );
-    },
-  );
-
-  it.each([
-    ["ActivityCompleted", activityCompleted("a", 1)],
-    ["StartOrchestration", startOrchestration("a")],
-    ["Bogus", { Bogus: { instance: "a" } }],
-  ])("rejects a %s with DXI01 and changes nothing", async (kind, item) => {
-    await enqueueWorker(tenant, activityExecute("before", 1), BASE_MS);
-    await expectFailureChangesNothing(
-      tenant,
-      () => call(tenant, "sp_enqueue_worker_work", json(item), BASE_MS),
-      {
-        code: "DXI01",
-        message: `Only ActivityExecute goes to the worker queue, not ${kind}`,
-      },
-    );
+    ['work item', null, BASE_MS],
+    ['now', json(activityExecute('a', 1)), null],
+  ])('rejects a NULL %s with 22023 and changes nothing', async (_label, item, nowMs) => {
+    await enqueueWorker(tenant, activityExecute('before', 1), BASE_MS);
+    await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_enqueue_worker_work', item, nowMs), {
+      code: '22023',
+      message: 'p_work_item and p_now_ms must not be NULL',
+    });
   });
 
-  it.each(MALFORMED_ITEMS)(
-    "rejects %s with 22023 and changes nothing",
-    async (_label, item) => {
-      await expectFailureChangesNothing(
-        tenant,
-        () => call(tenant, "sp_enqueue_worker_work", json(item), BASE_MS),
-        {
-          code: "22023",
-          message:
-            "each work item must be a JSON object with exactly one key naming its kind",
-        },
-      );
-    },
-  );
+  it.each([
+    ['ActivityCompleted', activityCompleted('a', 1)],
+    ['StartOrchestration', startOrchestration('a')],
+    ['Bogus', { Bogus: { instance: 'a' } }],
+  ])('rejects a %s with DXI01 and changes nothing', async (kind, item) => {
+    await enqueueWorker(tenant, activityExecute('before', 1), BASE_MS);
+    await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_enqueue_worker_work', json(item), BASE_MS), {
+      code: 'DXI01',
+      message: `Only ActivityExecute goes to the worker queue, not ${kind}`,
+    });
+  });
 
-  it("rejects text that is not JSON", async () => {
-    await expectFailureChangesNothing(
-      tenant,
-      () => call(tenant, "sp_enqueue_worker_work", "{oops", BASE_MS),
-      {
-        code: "22P02",
-      },
-    );
+  it.each(MALFORMED_ITEMS)('rejects %s with 22023 and changes nothing', async (_label, item) => {
+    await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_enqueue_worker_work', json(item), BASE_MS), {
+      code: '22023',
+      message: 'each work item must be a JSON object with exactly one key naming its kind',
+    });
+  });
+
+  it('rejects text that is not JSON', async () => {
+    await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_enqueue_worker_work', '{oops', BASE_MS), {
+      code: '22P02',
+    });
   });
 });
 
-describe("sp_append_history", () => {
-  it("stores every event with its kind as event_type and returns nothing", async () => {
+describe('sp_append_history', () => {
+  it('stores every event with its kind as event_type and returns nothing', async () => {
     const events = [orchestrationStarted(1), activityScheduled(2)];
-    const result = await call(
-      tenant,
-      "sp_append_history",
-      "inst",
-      1,
-      json(events),
-      BASE_MS + 9,
-    );
-    expect(result.rows).toEqual([{ sp_append_history: "" }]);
-    expect(await tableRows(tenant, "history", "event_id")).toEqual([
+    const result = await call(tenant, 'sp_append_history', 'inst', 1, json(events), BASE_MS + 9);
+    expect(result.rows).toEqual([{ sp_append_history: '' }]);
+    expect(await tableRows(tenant, 'history', 'event_id')).toEqual([
       {
-        instance_id: "inst",
-        execution_id: "1",
-        event_id: "1",
-        event_type: "OrchestrationStarted",
+        instance_id: 'inst',
+        execution_id: '1',
+        event_id: '1',
+        event_type: 'OrchestrationStarted',
         event_data: events[0],
         created_at: new Date(BASE_MS + 9),
       },
       {
-        instance_id: "inst",
-        execution_id: "1",
-        event_id: "2",
-        event_type: "ActivityScheduled",
+        instance_id: 'inst',
+        execution_id: '1',
+        event_id: '2',
+        event_type: 'ActivityScheduled',
         event_data: events[1],
         created_at: new Date(BASE_MS + 9),
       },
     ]);
   });
 
-  it("does nothing for an empty array", async () => {
-    await appendHistory(tenant, "inst", 1, []);
-    expect(await tableRows(tenant, "history")).toEqual([]);
+  it('does nothing for an empty array', async () => {
+    await appendHistory(tenant, 'inst', 1, []);
+    expect(await tableRows(tenant, 'history')).toEqual([]);
   });
 
-  it("allows the same event id in another execution or another instance", async () => {
-    await appendHistory(tenant, "inst", 1, [orchestrationStarted(1)]);
-    await appendHistory(tenant, "inst", 2, [orchestrationStarted(1)]);
-    await appendHistory(tenant, "other", 1, [orchestrationStarted(1)]);
-    expect(await tableRows(tenant, "history")).toHaveLength(3);
+  it('allows the same event id in another execution or another instance', async () => {
+    await appendHistory(tenant, 'inst', 1, [orchestrationStarted(1)]);
+    await appendHistory(tenant, 'inst', 2, [orchestrationStarted(1)]);
+    await appendHistory(tenant, 'other', 1, [orchestrationStarted(1)]);
+    expect(await tableRows(tenant, 'history')).toHaveLength(3);
   });
 
-  it("creates no instance or execution rows", async () => {
-    await appendHistory(tenant, "inst", 1, [orchestrationStarted(1)]);
-    expect(await tableRows(tenant, "instances")).toEqual([]);
-    expect(await tableRows(tenant, "executions")).toEqual([]);
+  it('creates no instance or execution rows', async () => {
+    await appendHistory(tenant, 'inst', 1, [orchestrationStarted(1)]);
+    expect(await tableRows(tenant, 'instances')).toEqual([]);
+    expect(await tableRows(tenant, 'executions')).toEqual([]);
   });
 
   it.each([
     [
-      "event_id 0",
+      'event_id 0',
       {
         OrchestrationStarted: {
           ...orchestrationStarted(1).OrchestrationStarted,
@@ -194,201 +151,123 @@ describe("sp_append_history", () => {
         },
       },
     ],
-    [
-      "a negative event_id",
-      { ExternalEvent: { event_id: -1, name: "x", data: "y" } },
-    ],
-    ["no event_id", { ExternalEvent: { name: "x", data: "y" } }],
-    [
-      "a string event_id",
-      { ExternalEvent: { event_id: "3", name: "x", data: "y" } },
-    ],
-    [
-      "a fractional event_id",
-      { ExternalEvent: { event_id: 2.5, name: "x", data: "y" } },
-    ],
-    [
-      "an event_id beyond BIGINT",
-      { ExternalEvent: { event_id: 1e20, name: "x", data: "y" } },
-    ],
-  ])(
-    "rejects %s with DXE01 and stores none of the batch",
-    async (_label, bad) => {
-      await appendHistory(tenant, "inst", 1, [orchestrationStarted(1)]);
-      await expectFailureChangesNothing(
-        tenant,
-        () =>
-          appendHistory(tenant, "inst", 1, [
-            activityScheduled(2),
-            bad,
-            activityScheduled(4),
-          ]),
-        { code: "DXE01", message: "event_id must be set by runtime" },
-      );
-    },
-  );
-
-  it("rejects an event id already in the history with 23505 and stores none of the batch", async () => {
-    await appendHistory(tenant, "inst", 1, [
-      orchestrationStarted(1),
-      activityScheduled(2),
-    ]);
+    ['a negative event_id', { ExternalEvent: { event_id: -1, name: 'x', data: 'y' } }],
+    ['no event_id', { ExternalEvent: { name: 'x', data: 'y' } }],
+    ['a string event_id', { ExternalEvent: { event_id: '3', name: 'x', data: 'y' } }],
+    ['a fractional event_id', { ExternalEvent: { event_id: 2.5, name: 'x', data: 'y' } }],
+    ['an event_id beyond BIGINT', { ExternalEvent: { event_id: 1e20, name: 'x', data: 'y' } }],
+  ])('rejects %s with DXE01 and stores none of the batch', async (_label, bad) => {
+    await appendHistory(tenant, 'inst', 1, [orchestrationStarted(1)]);
     await expectFailureChangesNothing(
       tenant,
-      () =>
-        appendHistory(tenant, "inst", 1, [
-          activityScheduled(3),
-          activityScheduled(2),
-        ]),
+      () => appendHistory(tenant, 'inst', 1, [activityScheduled(2), bad, activityScheduled(4)]),
+      { code: 'DXE01', message: 'event_id must be set by runtime' },
+    );
+  });
+
+  it('rejects an event id already in the history with 23505 and stores none of the batch', async () => {
+    await appendHistory(tenant, 'inst', 1, [orchestrationStarted(1), activityScheduled(2)]);
+    await expectFailureChangesNothing(
+      tenant,
+      () => appendHistory(tenant, 'inst', 1, [activityScheduled(3), activityScheduled(2)]),
       {
-        code: "23505",
-        message: "Duplicate event_id 2 in execution 1 of instance inst",
+        code: '23505',
+        message: 'Duplicate event_id 2 in execution 1 of instance inst',
       },
     );
   });
 
-  it("rejects an event id given twice in one call with 23505", async () => {
+  it('rejects an event id given twice in one call with 23505', async () => {
     await expectFailureChangesNothing(
       tenant,
-      () =>
-        appendHistory(tenant, "inst", 1, [
-          orchestrationStarted(1),
-          activityScheduled(2),
-          activityScheduled(2),
-        ]),
+      () => appendHistory(tenant, 'inst', 1, [orchestrationStarted(1), activityScheduled(2), activityScheduled(2)]),
       {
-        code: "23505",
-        message: "Duplicate event_id 2 in execution 1 of instance inst",
+        code: '23505',
+        message: 'Duplicate event_id 2 in execution 1 of instance inst',
       },
     );
   });
 
   it.each([
-    ["a NULL instance id", null, 1, "p_instance_id must be a non-empty string"],
-    ["an empty instance id", "", 1, "p_instance_id must be a non-empty string"],
-    [
-      "a NULL execution id",
-      "inst",
-      null,
-      "p_execution_id must be >= 1 and p_now_ms must not be NULL",
-    ],
-    [
-      "execution id 0",
-      "inst",
-      0,
-      "p_execution_id must be >= 1 and p_now_ms must not be NULL",
-    ],
-  ])(
-    "rejects %s with 22023",
-    async (_label, instanceId, executionId, message) => {
-      await expectFailureChangesNothing(
-        tenant,
-        () =>
-          call(
-            tenant,
-            "sp_append_history",
-            instanceId,
-            executionId,
-            json([orchestrationStarted(1)]),
-            BASE_MS,
-          ),
-        { code: "22023", message },
-      );
-    },
-  );
-
-  it("rejects a NULL now with 22023", async () => {
+    ['a NULL instance id', null, 1, 'p_instance_id must be a non-empty string'],
+    ['an empty instance id', '', 1, 'p_instance_id must be a non-empty string'],
+    ['a NULL execution id', 'inst', null, 'p_execution_id must be >= 1 and p_now_ms must not be NULL'],
+    ['execution id 0', 'inst', 0, 'p_execution_id must be >= 1 and p_now_ms must not be NULL'],
+  ])('rejects %s with 22023', async (_label, instanceId, executionId, message) => {
     await expectFailureChangesNothing(
       tenant,
-      () =>
-        call(
-          tenant,
-          "sp_append_history",
-          "inst",
-          1,
-          json([orchestrationStarted(1)]),
-          null,
-        ),
+      () => call(tenant, 'sp_append_history', instanceId, executionId, json([orchestrationStarted(1)]), BASE_MS),
+      { code: '22023', message },
+    );
+  });
+
+  it('rejects a NULL now with 22023', async () => {
+    await expectFailureChangesNothing(
+      tenant,
+      () => call(tenant, 'sp_append_history', 'inst', 1, json([orchestrationStarted(1)]), null),
       {
-        code: "22023",
-        message: "p_execution_id must be >= 1 and p_now_ms must not be NULL",
+        code: '22023',
+        message: 'p_execution_id must be >= 1 and p_now_ms must not be NULL',
       },
     );
   });
 
   it.each([
-    ["NULL", null],
-    ["an object", json(orchestrationStarted(1))],
-  ])("rejects %s as the events with 22023", async (_label, events) => {
-    await expectFailureChangesNothing(
-      tenant,
-      () => call(tenant, "sp_append_history", "inst", 1, events, BASE_MS),
-      {
-        code: "22023",
-        message: "events must be a JSON array",
-      },
-    );
+    ['NULL', null],
+    ['an object', json(orchestrationStarted(1))],
+  ])('rejects %s as the events with 22023', async (_label, events) => {
+    await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_append_history', 'inst', 1, events, BASE_MS), {
+      code: '22023',
+      message: 'events must be a JSON array',
+    });
   });
 
-  it("rejects an event that does not name its kind with 22023", async () => {
+  it('rejects an event that does not name its kind with 22023', async () => {
     await expectFailureChangesNothing(
       tenant,
-      () =>
-        appendHistory(tenant, "inst", 1, [
-          orchestrationStarted(1),
-          { event_id: 2, name: "x" },
-        ]),
+      () => appendHistory(tenant, 'inst', 1, [orchestrationStarted(1), { event_id: 2, name: 'x' }]),
       {
-        code: "22023",
-        message:
-          "each event must be a JSON object with exactly one key naming its kind",
+        code: '22023',
+        message: 'each event must be a JSON object with exactly one key naming its kind',
       },
     );
   });
 });
 
-describe("sp_enqueue_orchestrator_work", () => {
-  it("creates a new instance, its first execution and a visible message; returns the queue id", async () => {
-    const start = startOrchestration("order-1", {
-      orchestration: "ProcessOrder",
-      version: "3.1.0",
+describe('sp_enqueue_orchestrator_work', () => {
+  it('creates a new instance, its first execution and a visible message; returns the queue id', async () => {
+    const start = startOrchestration('order-1', {
+      orchestration: 'ProcessOrder',
+      version: '3.1.0',
     });
-    const result = await call(
-      tenant,
-      "sp_enqueue_orchestrator_work",
-      json(start),
-      BASE_MS + 4,
-      null,
-    );
-    expect(result.fields.map((f) => f.name)).toEqual([
-      "sp_enqueue_orchestrator_work",
-    ]);
+    const result = await call(tenant, 'sp_enqueue_orchestrator_work', json(start), BASE_MS + 4, null);
+    expect(result.fields.map((f) => f.name)).toEqual(['sp_enqueue_orchestrator_work']);
     const id = result.rows[0]!.sp_enqueue_orchestrator_work;
 
-    expect(await tableRows(tenant, "instances")).toEqual([
+    expect(await tableRows(tenant, 'instances')).toEqual([
       {
-        instance_id: "order-1",
-        orchestration_name: "ProcessOrder",
-        orchestration_version: "3.1.0",
-        current_execution_id: "1",
+        instance_id: 'order-1',
+        orchestration_name: 'ProcessOrder',
+        orchestration_version: '3.1.0',
+        current_execution_id: '1',
         created_at: new Date(BASE_MS + 4),
         updated_at: new Date(BASE_MS + 4),
       },
     ]);
-    expect(await tableRows(tenant, "executions")).toEqual([
+    expect(await tableRows(tenant, 'executions')).toEqual([
       {
-        instance_id: "order-1",
-        execution_id: "1",
-        status: "Running",
+        instance_id: 'order-1',
+        execution_id: '1',
+        status: 'Running',
         output: null,
         started_at: new Date(BASE_MS + 4),
         completed_at: null,
       },
     ]);
-    expect(await tableRows(tenant, "orchestrator_queue")).toEqual([
+    expect(await tableRows(tenant, 'orchestrator_queue')).toEqual([
       {
         id,
-        instance_id: "order-1",
+        instance_id: 'order-1',
         work_item: start,
         visible_at: String(BASE_MS + 4),
         lock_token: null,
@@ -398,353 +277,267 @@ describe("sp_enqueue_orchestrator_work", () => {
     ]);
   });
 
-  it("defaults the version to 1.0.0 when the start has none", async () => {
-    await enqueueOrchestrator(
-      tenant,
-      startOrchestration("v", { version: null }),
-      BASE_MS,
-    );
-    expect((await tableRows(tenant, "instances"))[0]).toMatchObject({
-      orchestration_version: "1.0.0",
+  it('defaults the version to 1.0.0 when the start has none', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('v', { version: null }), BASE_MS);
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
+      orchestration_version: '1.0.0',
     });
   });
 
-  it("starts at execution 1 when the start message leaves execution_id NULL", async () => {
+  it('starts at execution 1 when the start message leaves execution_id NULL', async () => {
     await enqueueOrchestrator(
       tenant,
       {
         StartOrchestration: {
-          ...startOrchestration("n").StartOrchestration,
+          ...startOrchestration('n').StartOrchestration,
           execution_id: null,
         },
       },
       BASE_MS,
     );
-    expect((await tableRows(tenant, "instances"))[0]).toMatchObject({
-      current_execution_id: "1",
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
+      current_execution_id: '1',
     });
-    expect(await tableRows(tenant, "executions")).toEqual([
-      expect.objectContaining({ execution_id: "1" }),
-    ]);
+    expect(await tableRows(tenant, 'executions')).toEqual([expect.objectContaining({ execution_id: '1' })]);
   });
 
   it("takes the new instance's execution id from the start message", async () => {
-    await enqueueOrchestrator(
-      tenant,
-      startOrchestration("third", { executionId: 3 }),
-      BASE_MS,
-    );
-    expect((await tableRows(tenant, "instances"))[0]).toMatchObject({
-      current_execution_id: "3",
+    await enqueueOrchestrator(tenant, startOrchestration('third', { executionId: 3 }), BASE_MS);
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
+      current_execution_id: '3',
     });
-    expect(await tableRows(tenant, "executions")).toEqual([
-      expect.objectContaining({ execution_id: "3" }),
-    ]);
+    expect(await tableRows(tenant, 'executions')).toEqual([expect.objectContaining({ execution_id: '3' })]);
   });
 
-  it("leaves an existing instance untouched on a second start, and creates no execution", async () => {
+  it('leaves an existing instance untouched on a second start, and creates no execution', async () => {
     await enqueueOrchestrator(
       tenant,
-      startOrchestration("twice", { orchestration: "First", version: "1.0.0" }),
+      startOrchestration('twice', { orchestration: 'First', version: '1.0.0' }),
       BASE_MS,
     );
-    const instancesBefore = await tableRows(tenant, "instances");
-    const executionsBefore = await tableRows(tenant, "executions");
+    const instancesBefore = await tableRows(tenant, 'instances');
+    const executionsBefore = await tableRows(tenant, 'executions');
     await enqueueOrchestrator(
       tenant,
-      startOrchestration("twice", {
-        orchestration: "Second",
-        version: "9.9.9",
+      startOrchestration('twice', {
+        orchestration: 'Second',
+        version: '9.9.9',
         executionId: 2,
       }),
       BASE_MS + 100,
     );
-    expect(await tableRows(tenant, "instances")).toEqual(instancesBefore);
-    expect(await tableRows(tenant, "executions")).toEqual(executionsBefore);
-    expect(await tableRows(tenant, "orchestrator_queue")).toHaveLength(2);
+    expect(await tableRows(tenant, 'instances')).toEqual(instancesBefore);
+    expect(await tableRows(tenant, 'executions')).toEqual(executionsBefore);
+    expect(await tableRows(tenant, 'orchestrator_queue')).toHaveLength(2);
   });
 
   it.each([
-    ["ExternalRaised", externalRaised("x")],
-    ["CancelInstance", { CancelInstance: { instance: "x", reason: "user" } }],
+    ['ExternalRaised', externalRaised('x')],
+    ['CancelInstance', { CancelInstance: { instance: 'x', reason: 'user' } }],
     [
-      "ContinueAsNew",
+      'ContinueAsNew',
       {
         ContinueAsNew: {
-          instance: "x",
-          orchestration: "O",
-          input: "{}",
+          instance: 'x',
+          orchestration: 'O',
+          input: '{}',
           version: null,
         },
       },
     ],
-    ["ActivityCompleted", activityCompleted("x", 2)],
-    ["TimerFired", timerFired("x", 3, BASE_MS)],
-  ])(
-    "queues a %s for an unknown instance without creating any rows",
-    async (_kind, item) => {
-      await enqueueOrchestrator(tenant, item, BASE_MS);
-      expect(await tableRows(tenant, "instances")).toEqual([]);
-      expect(await tableRows(tenant, "executions")).toEqual([]);
-      expect(await tableRows(tenant, "orchestrator_queue")).toEqual([
-        expect.objectContaining({ instance_id: "x", work_item: item }),
-      ]);
-    },
-  );
+    ['ActivityCompleted', activityCompleted('x', 2)],
+    ['TimerFired', timerFired('x', 3, BASE_MS)],
+  ])('queues a %s for an unknown instance without creating any rows', async (_kind, item) => {
+    await enqueueOrchestrator(tenant, item, BASE_MS);
+    expect(await tableRows(tenant, 'instances')).toEqual([]);
+    expect(await tableRows(tenant, 'executions')).toEqual([]);
+    expect(await tableRows(tenant, 'orchestrator_queue')).toEqual([
+      expect.objectContaining({ instance_id: 'x', work_item: item }),
+    ]);
+  });
 
   it.each([
-    ["SubOrchCompleted", subOrchCompleted("parent-1", 4)],
+    ['SubOrchCompleted', subOrchCompleted('parent-1', 4)],
     [
-      "SubOrchFailed",
+      'SubOrchFailed',
       {
         SubOrchFailed: {
-          parent_instance: "parent-1",
+          parent_instance: 'parent-1',
           parent_execution_id: 1,
           parent_id: 4,
           details: {
             Application: {
-              kind: "OrchestrationFailed",
-              message: "no stock",
+              kind: 'OrchestrationFailed',
+              message: 'no stock',
               retryable: false,
             },
           },
         },
       },
     ],
-  ])("routes a %s to its parent instance", async (_kind, item) => {
+  ])('routes a %s to its parent instance', async (_kind, item) => {
     await enqueueOrchestrator(tenant, item, BASE_MS);
-    expect(await tableRows(tenant, "orchestrator_queue")).toEqual([
-      expect.objectContaining({ instance_id: "parent-1", work_item: item }),
+    expect(await tableRows(tenant, 'orchestrator_queue')).toEqual([
+      expect.objectContaining({ instance_id: 'parent-1', work_item: item }),
     ]);
   });
 
-  describe("visibility", () => {
+  describe('visibility', () => {
     const visibleAt = async () =>
-      (
-        await tableRows<{ visible_at: string }>(tenant, "orchestrator_queue")
-      )[0]!.visible_at;
+      (await tableRows<{ visible_at: string }>(tenant, 'orchestrator_queue'))[0]!.visible_at;
 
     it.each([
-      ["no delay → now", externalRaised("a"), null, BASE_MS],
-      ["a delay → now + delay", externalRaised("a"), 2_500, BASE_MS + 2_500],
-      ["delay 0 → now", externalRaised("a"), 0, BASE_MS],
+      ['no delay → now', externalRaised('a'), null, BASE_MS],
+      ['a delay → now + delay', externalRaised('a'), 2_500, BASE_MS + 2_500],
+      ['delay 0 → now', externalRaised('a'), 0, BASE_MS],
+      ['a timer due later than the delay → fire_at_ms', timerFired('a', 1, BASE_MS + 9_000), 1_000, BASE_MS + 9_000],
+      ['a timer due sooner than the delay → now + delay', timerFired('a', 1, BASE_MS + 500), 1_000, BASE_MS + 1_000],
+      ['a timer with fire_at_ms 0 → now + delay', timerFired('a', 1, 0), 5_000, BASE_MS + 5_000],
+      ['a timer already due → now', timerFired('a', 1, BASE_MS - 60_000), null, BASE_MS],
       [
-        "a timer due later than the delay → fire_at_ms",
-        timerFired("a", 1, BASE_MS + 9_000),
-        1_000,
-        BASE_MS + 9_000,
-      ],
-      [
-        "a timer due sooner than the delay → now + delay",
-        timerFired("a", 1, BASE_MS + 500),
-        1_000,
-        BASE_MS + 1_000,
-      ],
-      [
-        "a timer with fire_at_ms 0 → now + delay",
-        timerFired("a", 1, 0),
-        5_000,
-        BASE_MS + 5_000,
-      ],
-      [
-        "a timer already due → now",
-        timerFired("a", 1, BASE_MS - 60_000),
-        null,
-        BASE_MS,
-      ],
-      [
-        "a non-timer ignores fire_at_ms-like fields",
+        'a non-timer ignores fire_at_ms-like fields',
         {
           CancelInstance: {
-            instance: "a",
-            reason: "x",
+            instance: 'a',
+            reason: 'x',
             fire_at_ms: BASE_MS + 9_000,
           },
         },
         null,
         BASE_MS,
       ],
-    ])("%s", async (_label, item, delayMs, expected) => {
+    ])('%s', async (_label, item, delayMs, expected) => {
       await enqueueOrchestrator(tenant, item, BASE_MS, delayMs);
       expect(await visibleAt()).toBe(String(expected));
     });
   });
 
-  it("rejects an ActivityExecute with DXI01 and changes nothing", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration("a"), BASE_MS);
+  it('rejects an ActivityExecute with DXI01 and changes nothing', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('a'), BASE_MS);
     await expectFailureChangesNothing(
       tenant,
-      () =>
-        call(
-          tenant,
-          "sp_enqueue_orchestrator_work",
-          json(activityExecute("a", 1)),
-          BASE_MS,
-          null,
-        ),
+      () => call(tenant, 'sp_enqueue_orchestrator_work', json(activityExecute('a', 1)), BASE_MS, null),
       {
-        code: "DXI01",
-        message:
-          "ActivityExecute should go to worker queue, not orchestrator queue",
+        code: 'DXI01',
+        message: 'ActivityExecute should go to worker queue, not orchestrator queue',
       },
     );
   });
 
-  it("rejects an unknown kind with DXI01", async () => {
+  it('rejects an unknown kind with DXI01', async () => {
     await expectFailureChangesNothing(
       tenant,
-      () =>
-        call(
-          tenant,
-          "sp_enqueue_orchestrator_work",
-          json({ Bogus: { instance: "a" } }),
-          BASE_MS,
-          null,
-        ),
+      () => call(tenant, 'sp_enqueue_orchestrator_work', json({ Bogus: { instance: 'a' } }), BASE_MS, null),
       {
-        code: "DXI01",
-        message: "Unknown work item kind for the orchestrator queue: Bogus",
+        code: 'DXI01',
+        message: 'Unknown work item kind for the orchestrator queue: Bogus',
       },
     );
   });
 
   it.each([
     [
-      "ExternalRaised without instance",
-      { ExternalRaised: { name: "x", data: "y" } },
-      "ExternalRaised work item has no target instance",
+      'ExternalRaised without instance',
+      { ExternalRaised: { name: 'x', data: 'y' } },
+      'ExternalRaised work item has no target instance',
     ],
+    ['ExternalRaised with an empty instance', externalRaised(''), 'ExternalRaised work item has no target instance'],
     [
-      "ExternalRaised with an empty instance",
-      externalRaised(""),
-      "ExternalRaised work item has no target instance",
-    ],
-    [
-      "SubOrchCompleted without parent_instance",
+      'SubOrchCompleted without parent_instance',
       {
         SubOrchCompleted: {
-          instance: "child",
+          instance: 'child',
           parent_execution_id: 1,
           parent_id: 4,
-          result: "1",
+          result: '1',
         },
       },
-      "SubOrchCompleted work item has no target instance",
+      'SubOrchCompleted work item has no target instance',
     ],
     [
-      "ExternalRaised whose instance is a number",
-      { ExternalRaised: { instance: 42, name: "x", data: "y" } },
-      "ExternalRaised work item has no target instance",
+      'ExternalRaised whose instance is a number',
+      { ExternalRaised: { instance: 42, name: 'x', data: 'y' } },
+      'ExternalRaised work item has no target instance',
     ],
     [
-      "SubOrchFailed whose parent_instance is an object",
+      'SubOrchFailed whose parent_instance is an object',
       {
         SubOrchFailed: {
-          parent_instance: { id: "p" },
+          parent_instance: { id: 'p' },
           parent_execution_id: 1,
           parent_id: 4,
           details: {},
         },
       },
-      "SubOrchFailed work item has no target instance",
+      'SubOrchFailed work item has no target instance',
     ],
     [
-      "StartOrchestration with execution_id 0",
+      'StartOrchestration with execution_id 0',
       {
         StartOrchestration: {
-          ...startOrchestration("a").StartOrchestration,
+          ...startOrchestration('a').StartOrchestration,
           execution_id: 0,
         },
       },
-      "StartOrchestration execution_id must be a positive integer",
+      'StartOrchestration execution_id must be a positive integer',
     ],
     [
-      "StartOrchestration with a text execution_id",
+      'StartOrchestration with a text execution_id',
       {
         StartOrchestration: {
-          ...startOrchestration("a").StartOrchestration,
-          execution_id: "two",
+          ...startOrchestration('a').StartOrchestration,
+          execution_id: 'two',
         },
       },
-      "StartOrchestration execution_id must be a positive integer",
+      'StartOrchestration execution_id must be a positive integer',
     ],
     [
-      "StartOrchestration without orchestration name",
+      'StartOrchestration without orchestration name',
       {
         StartOrchestration: {
-          ...startOrchestration("a").StartOrchestration,
+          ...startOrchestration('a').StartOrchestration,
           orchestration: null,
         },
       },
-      "StartOrchestration needs an orchestration name",
+      'StartOrchestration needs an orchestration name',
     ],
-  ])(
-    "rejects a %s with 22023 and creates nothing",
-    async (_label, item, message) => {
-      await expectFailureChangesNothing(
-        tenant,
-        () =>
-          call(
-            tenant,
-            "sp_enqueue_orchestrator_work",
-            json(item),
-            BASE_MS,
-            null,
-          ),
-        { code: "22023", message },
-      );
-    },
-  );
-
-  it.each(MALFORMED_ITEMS)("rejects %s with 22023", async (_label, item) => {
+  ])('rejects a %s with 22023 and creates nothing', async (_label, item, message) => {
     await expectFailureChangesNothing(
       tenant,
-      () =>
-        call(tenant, "sp_enqueue_orchestrator_work", json(item), BASE_MS, null),
+      () => call(tenant, 'sp_enqueue_orchestrator_work', json(item), BASE_MS, null),
+      { code: '22023', message },
+    );
+  });
+
+  it.each(MALFORMED_ITEMS)('rejects %s with 22023', async (_label, item) => {
+    await expectFailureChangesNothing(
+      tenant,
+      () => call(tenant, 'sp_enqueue_orchestrator_work', json(item), BASE_MS, null),
       {
-        code: "22023",
-        message:
-          "each work item must be a JSON object with exactly one key naming its kind",
+        code: '22023',
+        message: 'each work item must be a JSON object with exactly one key naming its kind',
       },
     );
   });
 
   it.each([
-    [
-      "a NULL work item",
-      null,
-      BASE_MS,
-      null,
-      "p_work_item and p_now_ms must not be NULL",
-    ],
-    [
-      "a NULL now",
-      json(externalRaised("a")),
-      null,
-      null,
-      "p_work_item and p_now_ms must not be NULL",
-    ],
-    [
-      "a negative delay",
-      json(externalRaised("a")),
-      BASE_MS,
-      -1,
-      "p_delay_ms must not be negative",
-    ],
-  ])("rejects %s with 22023", async (_label, item, nowMs, delayMs, message) => {
+    ['a NULL work item', null, BASE_MS, null, 'p_work_item and p_now_ms must not be NULL'],
+    ['a NULL now', json(externalRaised('a')), null, null, 'p_work_item and p_now_ms must not be NULL'],
+    ['a negative delay', json(externalRaised('a')), BASE_MS, -1, 'p_delay_ms must not be negative'],
+  ])('rejects %s with 22023', async (_label, item, nowMs, delayMs, message) => {
     await expectFailureChangesNothing(
       tenant,
-      () => call(tenant, "sp_enqueue_orchestrator_work", item, nowMs, delayMs),
-      { code: "22023", message },
+      () => call(tenant, 'sp_enqueue_orchestrator_work', item, nowMs, delayMs),
+      { code: '22023', message },
     );
   });
 
-  it("can be called without the optional delay", async () => {
-    await tenant.pool.query(
-      `SELECT ${tenant.quoted}.sp_enqueue_orchestrator_work($1, $2)`,
-      [json(externalRaised("a")), BASE_MS],
-    );
-    expect(await tableRows(tenant, "orchestrator_queue")).toEqual([
+  it('can be called without the optional delay', async () => {
+    await tenant.pool.query(`SELECT ${tenant.quoted}.sp_enqueue_orchestrator_work($1, $2)`, [
+      json(externalRaised('a')),
+      BASE_MS,
+    ]);
+    expect(await tableRows(tenant, 'orchestrator_queue')).toEqual([
       expect.objectContaining({ visible_at: String(BASE_MS) }),
     ]);
   });
