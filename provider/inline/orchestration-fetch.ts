@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { HistoryEvent } from '../types/history-event.js';
 import type { OrchestrationItem } from '../types/provider-types.js';
 import type { WorkItem } from '../types/work-item.js';
-import { jsonText, toNumber } from './row-values.js';
+import { hasTopLevel, jsonText, member, toNumber } from './row-values.js';
 import type { SchemaTables } from './schema-tables.js';
 import { inTransaction } from './transaction.js';
 
@@ -181,27 +181,28 @@ function describeRow(row: DescriptionRow | undefined): Description | null {
 }
 
 /**
- * Messages for an instance without a row: described by the first StartOrchestration or ContinueAsNew of the batch.
+ * Messages for an instance without a row: described by the first StartOrchestration or ContinueAsNew of the batch,
+ * read with the procedure's JSON operators so that a stored row that is not a work item cannot make the fetch throw.
  * Orphans are still returned (as 'Unknown') so the runtime acks them away instead of them blocking the queue head.
  */
 function describeFromBatch(messages: readonly WorkItem[]): Description | null {
-  for (const message of messages) {
-    if ('StartOrchestration' in message) {
-      const start = message.StartOrchestration as Record<string, unknown>;
-      return {
-        orchestrationName: jsonText(start.orchestration),
-        version: jsonText(start.version) ?? '1.0.0',
-        executionId: start.execution_id === null || start.execution_id === undefined ? 1 : Number(start.execution_id),
-      };
-    }
-    if ('ContinueAsNew' in message) {
-      const next = message.ContinueAsNew as Record<string, unknown>;
-      return {
-        orchestrationName: jsonText(next.orchestration),
-        version: jsonText(next.version) ?? '1.0.0',
-        executionId: 1,
-      };
-    }
+  const first = messages.find(
+    (message) => hasTopLevel(message, 'StartOrchestration') || hasTopLevel(message, 'ContinueAsNew'),
+  );
+  if (first === undefined) return null;
+  if (hasTopLevel(first, 'StartOrchestration')) {
+    const start = member(first, 'StartOrchestration');
+    const executionId = member(start, 'execution_id');
+    return {
+      orchestrationName: jsonText(member(start, 'orchestration')),
+      version: jsonText(member(start, 'version')) ?? '1.0.0',
+      executionId: executionId === null || executionId === undefined ? 1 : Number(executionId),
+    };
   }
-  return null;
+  const next = member(first, 'ContinueAsNew');
+  return {
+    orchestrationName: jsonText(member(next, 'orchestration')),
+    version: jsonText(member(next, 'version')) ?? '1.0.0',
+    executionId: 1,
+  };
 }

@@ -10,21 +10,27 @@ type Body = Record<string, unknown>;
 
 function bodyOf(value: object): { kind: string; body: Body } {
   const kind = kindOf(value);
-  if (kind === null)
+  if (kind === null) {
     throw new InlineSqlError('22023', 'each item must be a JSON object with exactly one key naming its kind');
+  }
   return { kind, body: (value as Record<string, Body>)[kind]! };
 }
 
-const MAX_BIGINT = 9223372036854775807;
-
-/** Whether a JSON value can be a runtime-assigned id: a whole number >= 1 that fits a BIGINT. */
+/** Whether a JSON value can be a runtime-assigned id: a whole number >= 1 that fits a BIGINT (below 2^63). */
 function isPositiveBigint(value: unknown): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_BIGINT;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value < 2 ** 63;
 }
 
-/** The instance whose orchestrator queue an item goes to: `parent_instance` for sub-orchestration completions. */
+/**
+ * The instance whose orchestrator queue an item goes to: `parent_instance` for sub-orchestration completions. Only a
+ * non-empty string routes anywhere (ack_worker's completion reaches here without the front's routing check).
+ */
 function routeOf(kind: string, body: Body): string {
-  return String(kind === 'SubOrchCompleted' || kind === 'SubOrchFailed' ? body.parent_instance : body.instance);
+  const target = kind === 'SubOrchCompleted' || kind === 'SubOrchFailed' ? body.parent_instance : body.instance;
+  if (typeof target !== 'string' || target === '') {
+    throw new InlineSqlError('22023', `${kind} work item has no target instance`);
+  }
+  return target;
 }
 
 /**

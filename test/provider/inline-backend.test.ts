@@ -274,6 +274,33 @@ describe('fetchOrchestrationItem', () => {
     });
   });
 
+  it('returns stored rows that are not work items as an orphan batch instead of stalling the queue', async () => {
+    for (const [instance, item] of [
+      ['corrupt-string', 'not a work item'],
+      ['corrupt-start', { StartOrchestration: null }],
+    ] as const) {
+      await tenant.pool.query(
+        `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
+         VALUES ($1, $2::jsonb, $3, now())`,
+        [instance, JSON.stringify(item), BASE_MS - 1],
+      );
+    }
+    await backend.enqueueOrchestratorWork(start('A'), BASE_MS, null);
+
+    expect(await fetchOne(BASE_MS)).toMatchObject({
+      instance: 'corrupt-string',
+      orchestrationName: 'Unknown',
+      version: 'unknown',
+      messages: ['not a work item'],
+    });
+    expect(await fetchOne(BASE_MS)).toMatchObject({
+      instance: 'corrupt-start',
+      orchestrationName: 'Unknown',
+      version: '1.0.0',
+    });
+    expect((await fetchOne(BASE_MS)).instance).toBe('A');
+  });
+
   describe('losing a candidate to a concurrent transaction moves on to the next instance', () => {
     let holders: pg.PoolClient[] = [];
     afterEach(async () => {
@@ -691,6 +718,16 @@ describe('worker queue', () => {
       (await rows('orchestrator_queue', 'id')).map((row) => [row.instance_id, row.work_item, row.visible_at]),
     ).toEqual([['A', activityCompleted('A', 2), String(BASE_MS + 7)]]);
     expect(await rows('instances', 'instance_id')).toEqual([]);
+  });
+
+  it('refuses a completion that routes nowhere (22023), keeping the lease', async () => {
+    await backend.enqueueWorkerWork(activityExecute('A', 2) as WorkItem, BASE_MS);
+    const lease = await backend.dequeueWorkerPeekLock(BASE_MS, LOCK_MS);
+    await expectFailsChangingNothing(
+      () => backend.ackWorker(lease!.lockToken, activityCompleted('', 2) as ActivityCompletion, BASE_MS),
+      { code: '22023', message: 'ActivityCompleted work item has no target instance' },
+    );
+    await backend.ackWorker(lease!.lockToken, activityCompleted('A', 2) as ActivityCompletion, BASE_MS);
   });
 
   it('fails with DXW01 for a token that matches nothing (unknown, acked, or superseded) and changes nothing', async () => {

@@ -144,7 +144,7 @@ type Outcome = { step: string; value: unknown } | { step: string; error: Failure
  * One long script over every operation, including the failing paths. Returns what each step returned or the
  * SQLSTATE and message it failed with.
  */
-async function runScript(b: ProviderBackend): Promise<Outcome[]> {
+async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
     try {
@@ -230,10 +230,33 @@ async function runScript(b: ProviderBackend): Promise<Outcome[]> {
       details: { Application: { kind: 'ActivityFailed', message: 'card declined', retryable: false } },
     },
   } as ActivityCompletion;
+  await step('ack worker to no instance', () =>
+    b.ackWorker(lease2again?.lockToken ?? 'missing', activityCompleted('', 3) as ActivityCompletion, T + 1_041),
+  );
   await step('ack worker 2', () => b.ackWorker(lease2again?.lockToken ?? 'missing', failed, T + 1_041));
 
+  // Rows no provider call writes (valid JSONB, but not work items) must be handled alike and not stall anything.
+  const queue = `${schema.quoted}.orchestrator_queue`;
+  await step('store corrupt rows', async () => {
+    for (const [instance, item] of [
+      ['corrupt-string', 'StartOrchestration'],
+      ['corrupt-start', { StartOrchestration: null, extra: 1 }],
+      ['corrupt-array', ['ContinueAsNew']],
+    ] as const) {
+      await schema.pool.query(
+        `INSERT INTO ${queue} (instance_id, work_item, visible_at, created_at) VALUES ($1, $2::jsonb, $3, to_timestamp(0))`,
+        [instance, JSON.stringify(item), T + 1_050],
+      );
+    }
+    await schema.pool.query(
+      `INSERT INTO ${schema.quoted}.worker_queue (work_item, created_at) VALUES ($1::jsonb, to_timestamp(0))`,
+      [JSON.stringify({ NotAnActivity: 42 })],
+    );
+  });
+  await step('dequeue corrupt', () => b.dequeueWorkerPeekLock(T + 1_060, 1_000));
+
   const round: (OrchestrationItem | null | undefined)[] = [];
-  for (let i = 0; i < 5; i++)
+  for (let i = 0; i < 9; i++)
     round.push(await step(`fetch round ${i}`, () => b.fetchOrchestrationItem(T + 1_100, 100)));
   await step('ack expired', () => b.ackOrchestrationItem(turn(round[0]?.lockToken ?? 'missing', T + 1_200)));
   const refetched = await step('refetch expired', () => b.fetchOrchestrationItem(T + 1_200, LOCK_MS));
@@ -242,7 +265,7 @@ async function runScript(b: ProviderBackend): Promise<Outcome[]> {
       turn(refetched?.lockToken ?? 'missing', T + 1_201, { metadata: { status: 'Completed', output: 'done' } }),
     ),
   );
-  for (let i = 1; i < round.length; i++) {
+  for (let i = 1; i < round.length && round[i]; i++) {
     await step(`continue as new ${i}`, () =>
       b.ackOrchestrationItem(
         turn(round[i]?.lockToken ?? 'missing', T + 1_150, {
@@ -307,8 +330,8 @@ function withNumberedTokens(outcomes: Outcome[], contents: Record<string, unknow
 
 describe('parity with the stored procedures', () => {
   it('returns, fails and writes exactly alike over a script covering every operation', async () => {
-    const inline = await runScript(new InlineBackend(inlineTenant.pool, inlineTenant.name));
-    const procedures = await runScript(proceduresBackend(procedureTenant));
+    const inline = await runScript(new InlineBackend(inlineTenant.pool, inlineTenant.name), inlineTenant);
+    const procedures = await runScript(proceduresBackend(procedureTenant), procedureTenant);
 
     // The script reaches the paths it is meant to (so agreement is not agreement on nothing).
     const errors = inline.flatMap((o) => ('error' in o ? [`${o.step}: ${o.error.code}`] : []));
@@ -322,6 +345,7 @@ describe('parity with the stored procedures', () => {
       'abandon B again: DXL01',
       'ack worker unknown: DXW01',
       'ack worker stale: DXW01',
+      'ack worker to no instance: 22023',
       'ack expired: DXL02',
       'append duplicate: 23505',
       'execution B 1: P0002', // B started at execution 2
