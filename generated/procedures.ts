@@ -288,7 +288,7 @@ export interface EnqueueWorkerWorkParams {
 }
 
 /** SQLSTATEs sp_enqueue_worker_work raises explicitly (besides any error PostgreSQL itself raises). */
-export type EnqueueWorkerWorkSqlState = '22023';
+export type EnqueueWorkerWorkSqlState = '22023' | 'DXI01';
 
 /** Arguments of sp_append_history. null is SQL NULL; a left-out optional argument takes its default. */
 export interface AppendHistoryParams {
@@ -299,7 +299,7 @@ export interface AppendHistoryParams {
 }
 
 /** SQLSTATEs sp_append_history raises explicitly (besides any error PostgreSQL itself raises). */
-export type AppendHistorySqlState = '22023';
+export type AppendHistorySqlState = '22023' | '23505' | 'DXE01';
 
 /** Arguments of sp_enqueue_orchestrator_work. null is SQL NULL; a left-out optional argument takes its default. */
 export interface EnqueueOrchestratorWorkParams {
@@ -309,7 +309,7 @@ export interface EnqueueOrchestratorWorkParams {
 }
 
 /** SQLSTATEs sp_enqueue_orchestrator_work raises explicitly (besides any error PostgreSQL itself raises). */
-export type EnqueueOrchestratorWorkSqlState = '22023';
+export type EnqueueOrchestratorWorkSqlState = '22023' | 'DXI01';
 
 /** Arguments of sp_dequeue_worker_peek_lock. null is SQL NULL; a left-out optional argument takes its default. */
 export interface DequeueWorkerPeekLockParams {
@@ -387,7 +387,7 @@ export function decodeFetchOrchestrationItemRow(row: Record<string, unknown>): F
 }
 
 /** SQLSTATEs sp_fetch_orchestration_item raises explicitly (besides any error PostgreSQL itself raises). */
-export type FetchOrchestrationItemSqlState = '22023' | 'DXF01';
+export type FetchOrchestrationItemSqlState = '22023';
 
 /** Arguments of sp_ack_orchestration_item. null is SQL NULL; a left-out optional argument takes its default. */
 export interface AckOrchestrationItemParams {
@@ -404,7 +404,7 @@ export interface AckOrchestrationItemParams {
 }
 
 /** SQLSTATEs sp_ack_orchestration_item raises explicitly (besides any error PostgreSQL itself raises). */
-export type AckOrchestrationItemSqlState = '22023' | 'DXL01' | 'DXL02';
+export type AckOrchestrationItemSqlState = '22023' | '23505' | 'DXE01' | 'DXI01' | 'DXL01' | 'DXL02';
 
 /** Arguments of sp_abandon_orchestration_item. null is SQL NULL; a left-out optional argument takes its default. */
 export interface AbandonOrchestrationItemParams {

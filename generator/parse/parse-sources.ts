@@ -6,7 +6,8 @@ import { commentBlockAbove, commentLines, literalLines, splitDocComment } from '
 import { parseSync } from './libpg-query-module.js';
 import { parameterDefaultTexts } from './parameter-defaults.js';
 import { placeholderSubstitution, type PlaceholderSubstitution } from './placeholder.js';
-import { raisedSqlStates } from './raised-sqlstates.js';
+import { addCalleeSqlStates, locationKey, type CallsByLocation } from './callee-sqlstates.js';
+import { raisedSqlStates, type BodyCall } from './raised-sqlstates.js';
 import { readWithPgsqlAstParser, type Definition } from './read-pgsql-ast-parser.js';
 import {
   qualifiedName,
@@ -43,11 +44,12 @@ export function parseSources(files: readonly SourceFile[], options: ParseOptions
   const placeholder = placeholderSubstitution(options.placeholder);
   const diagnostics: Diagnostic[] = [];
   const catalog = createCatalog(diagnostics);
+  const calls: CallsByLocation = new Map();
   for (const file of files) {
-    const reader = new FileReader(file, placeholder, options.forceParser ?? null, catalog, diagnostics);
+    const reader = new FileReader(file, placeholder, options.forceParser ?? null, catalog, diagnostics, calls);
     reader.read();
   }
-  return { model: catalog.model(), diagnostics };
+  return { model: addCalleeSqlStates(catalog.model(), calls), diagnostics };
 }
 
 const routineObjectKinds: Record<string, RoutineObjectKind> = {
@@ -67,6 +69,7 @@ class FileReader {
     private readonly forceParser: ParserName | null,
     private readonly catalog: Catalog,
     private readonly diagnostics: Diagnostic[],
+    private readonly calls: CallsByLocation,
   ) {
     this.original = file.text;
     this.positions = sourcePositions(file.path, placeholder.apply(file.text));
@@ -285,8 +288,10 @@ class FileReader {
       );
       return;
     }
-    const raises = routine.language === 'plpgsql' ? this.raises(statement, text) : [];
-    if (raises === null) return;
+    const body = routine.language === 'plpgsql' ? this.raises(statement, text) : { codes: [], calls: [] };
+    if (body === null) return;
+    const raises = body.codes;
+    this.calls.set(locationKey(location), body.calls);
     const { doc, annotations } = splitDocComment(
       commentLines(commentBlockAbove(statement, this.positions.text)),
       this.positions,
@@ -296,7 +301,7 @@ class FileReader {
   }
 
   /** Null when PL/pgSQL rejects the body, which PostgreSQL would too when creating the function. */
-  private raises(statement: Statement, text: string): string[] | null {
+  private raises(statement: Statement, text: string): { codes: string[]; calls: BodyCall[] } | null {
     const result = raisedSqlStates(text);
     const bodyLine = bodyLineLocator(statement);
     if (!result.ok) {
@@ -306,7 +311,7 @@ class FileReader {
     for (const problem of result.problems) {
       this.report(problem.severity, problem.code, problem.message, bodyLine(problem.bodyLine ?? 1));
     }
-    return result.codes;
+    return { codes: result.codes, calls: result.calls };
   }
 }
 

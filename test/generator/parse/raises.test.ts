@@ -91,4 +91,64 @@ describe('raised SQLSTATEs', () => {
     expect(conditionCodes.get('string_data_right_truncation')).toBe('22001');
     expect(conditionCodes.size).toBeGreaterThan(200);
   });
+
+  const caughtCases: [string, string, string[]][] = [
+    [
+      'a code caught by its own block',
+      `BEGIN RAISE EXCEPTION 'x' USING ERRCODE = 'DXF01'; EXCEPTION WHEN SQLSTATE 'DXF01' THEN NULL; END;`,
+      [],
+    ],
+    [
+      'a code caught by a named condition of an outer block',
+      `BEGIN BEGIN RAISE unique_violation; END; EXCEPTION WHEN unique_violation THEN NULL; END;`,
+      [],
+    ],
+    [
+      'a code caught by its class',
+      `BEGIN RAISE unique_violation; EXCEPTION WHEN integrity_constraint_violation THEN NULL; END;`,
+      [],
+    ],
+    ['a code caught by OTHERS', `BEGIN RAISE SQLSTATE 'DX001'; EXCEPTION WHEN others THEN NULL; END;`, []],
+    [
+      'a code another handler does not catch',
+      `BEGIN RAISE SQLSTATE 'DX001'; EXCEPTION WHEN SQLSTATE 'DX002' THEN NULL; END;`,
+      ['DX001'],
+    ],
+    [
+      'a raise in the handler itself, which its own block does not protect',
+      `BEGIN NULL; EXCEPTION WHEN SQLSTATE 'DX002' THEN RAISE SQLSTATE 'DX002'; END;`,
+      ['DX002'],
+    ],
+  ];
+  it.each(caughtCases)('leaves out %s', (_, body, codes) => {
+    expect(onlyProcedure(plpgsql(body)).raises).toEqual(codes);
+  });
+
+  it("adds the codes of the model's functions a body calls, through chains, unless a handler catches them", () => {
+    const { model } = parseSql(`
+CREATE FUNCTION inner_helper() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN RAISE SQLSTATE 'DX003'; END $$;
+CREATE FUNCTION helper(a int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  IF a < 0 THEN RAISE unique_violation; END IF;
+  RETURN {schema}.inner_helper();
+END $$;
+CREATE FUNCTION sp_caller() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN RETURN helper(1) + length('helper(2)'); END $$;
+CREATE FUNCTION sp_guarded() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN PERFORM helper(1); EXCEPTION WHEN unique_violation THEN NULL; END;
+END $$;
+CREATE FUNCTION sp_unrelated() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN RETURN lower('x')::int; END $$;
+`);
+    const raises = Object.fromEntries(model.procedures.map((p) => [p.name, p.raises]));
+    expect(raises).toEqual({
+      inner_helper: ['DX003'],
+      helper: ['23505', 'DX003'],
+      sp_caller: ['23505', 'DX003'],
+      sp_guarded: ['DX003'],
+      sp_unrelated: [],
+    });
+  });
 });
