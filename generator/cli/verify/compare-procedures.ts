@@ -211,11 +211,12 @@ async function compareResult(
       `${label}: model returns ${expectSet ? 'a set' : 'one value'}, catalog ${match.returnsSet ? 'a set' : 'one value'}`,
     );
   }
-  const expected = returns.kind === 'void' ? null : await expectedReturnType(label, returns.type, parameters, options, differences);
-  const expectedOid = returns.kind === 'void' ? 'void' : expected?.oid;
   if (returns.kind === 'void') {
     if (match.returnTypeName !== 'void') differences.push(`${label}: model returns void, catalog ${match.returnTypeName}`);
-  } else if (expected && expectedOid !== match.returnTypeOid) {
+    return;
+  }
+  const expected = await expectedReturnType(label, returns.type, parameters, options, differences);
+  if (expected && expected.oid !== match.returnTypeOid) {
     differences.push(`${label}: return type: model ${expected.name}, catalog ${match.returnTypeName}`);
   }
 }

@@ -150,6 +150,25 @@ describe('verifyModel', () => {
     expect(differences.some((line) => line.startsWith('fixture.sql:1:1: sp_pair(int4, int4, text): not in the catalog'))).toBe(true);
   });
 
+  it('reports a result shape that differs: set or single value, void or a value, procedure or function', async () => {
+    const model: Model = {
+      types: [],
+      procedures: matchingModel.procedures.map((entry) => {
+        if (entry.name === 'sp_add') return { ...entry, returns: { kind: 'setof' as const, type: builtin('int8') } };
+        if (entry.name === 'sp_touch') return { ...entry, returns: { kind: 'scalar' as const, type: builtin('int4') } };
+        if (entry.name === 'sp_one_out') return { ...entry, kind: 'procedure' as const, returns: { kind: 'procedure' as const } };
+        if (entry.name === 'sp_list') return { ...entry, returns: { kind: 'setof' as const, type: builtin('text') } };
+        return entry;
+      }),
+    };
+    expect(await verify(model)).toEqual([
+      'fixture.sql:1:1: sp_add(int4, int8): model returns a set, catalog one value',
+      'fixture.sql:1:1: sp_list(text[]): model returns setof, catalog returns TABLE(tag text, mood mood)',
+      'fixture.sql:1:1: sp_touch(): return type: model integer, catalog void',
+      "fixture.sql:1:1: sp_one_out(int4): model says procedure, catalog has prokind 'f'",
+    ]);
+  });
+
   it('ignores catalog functions the include pattern leaves out, and checks them all with "*"', async () => {
     expect(await verify(matchingModel, [sql], '^sp_')).toEqual([]);
     expect(await verify(matchingModel, [sql], '*')).toEqual(['{schema}.helper(): in the catalog but not in the model']);
