@@ -704,7 +704,7 @@ BEGIN
         -- so the runtime acks the orphans away instead of them blocking the head of the queue (contract §5.8).
         SELECT m.item INTO v_start
           FROM jsonb_array_elements(v_messages) WITH ORDINALITY AS m(item, ord)
-         WHERE m.item ? 'StartOrchestration' OR m.item ? 'ContinueAsNew'
+         WHERE {schema}._sp_kind(m.item) IN ('StartOrchestration', 'ContinueAsNew')
          ORDER BY m.ord
          LIMIT 1;
         IF v_start ? 'StartOrchestration' THEN
@@ -742,7 +742,7 @@ END;
 $$ LANGUAGE plpgsql;
 
 -- Commits one orchestration turn atomically (contract §3.17): claims the lock (it must be live), records the
--- instance's name/version when given, creates the execution row, moves the current-execution pointer forward,
+-- instance's name/version when given, creates the execution row (of an existing instance), moves the current-execution pointer forward,
 -- appends the history delta (a duplicate event id fails everything), applies the status, enqueues worker and
 -- orchestrator items (timers delayed until fire_at_ms, child instances created), deletes exactly the fetched batch
 -- and releases the lock. Any error leaves everything as before: lock held, batch still tagged.
@@ -801,8 +801,10 @@ BEGIN
          WHERE i.instance_id = v_instance_id;
     END IF;
 
+    -- Only for an instance that exists: acking an orphan batch away must not leave a Running execution behind.
     INSERT INTO {schema}.executions (instance_id, execution_id, status, started_at)
-    VALUES (v_instance_id, p_execution_id, 'Running', v_now)
+    SELECT v_instance_id, p_execution_id, 'Running', v_now
+     WHERE EXISTS (SELECT 1 FROM {schema}.instances i WHERE i.instance_id = v_instance_id)
     ON CONFLICT (instance_id, execution_id) DO NOTHING;
 
     PERFORM {schema}._sp_insert_history(v_instance_id, p_execution_id, p_history_delta, p_now_ms);

@@ -50,7 +50,8 @@ export class OrchestrationAck {
        WHERE i.instance_id = $1`;
     this.insertExecution = `
       INSERT INTO ${tables.executions} (instance_id, execution_id, status, started_at)
-      VALUES ($1, $2::bigint, 'Running', ${timestampOf('$3')})
+      SELECT $1, $2::bigint, 'Running', ${timestampOf('$3')}
+       WHERE EXISTS (SELECT 1 FROM ${tables.instances} i WHERE i.instance_id = $1)
       ON CONFLICT (instance_id, execution_id) DO NOTHING`;
     this.applyStatus = `
       UPDATE ${tables.executions} e

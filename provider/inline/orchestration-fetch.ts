@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { HistoryEvent } from '../types/history-event.js';
 import type { OrchestrationItem } from '../types/provider-types.js';
 import type { WorkItem } from '../types/work-item.js';
-import { hasTopLevel, jsonText, member, toNumber } from './row-values.js';
+import { kindOf } from '../input-validation.js';
+import { jsonText, member, toNumber } from './row-values.js';
 import type { SchemaTables } from './schema-tables.js';
 import { inTransaction } from './transaction.js';
 
@@ -181,16 +182,14 @@ function describeRow(row: DescriptionRow | undefined): Description | null {
 }
 
 /**
- * Messages for an instance without a row: described by the first StartOrchestration or ContinueAsNew of the batch,
- * read with the procedure's JSON operators so that a stored row that is not a work item cannot make the fetch throw.
+ * Messages for an instance without a row: described by the first StartOrchestration or ContinueAsNew of the batch
+ * (recognised as the procedure's `_sp_kind` does, so a stored row that is not a work item cannot make the fetch throw).
  * Orphans are still returned (as 'Unknown') so the runtime acks them away instead of them blocking the queue head.
  */
 function describeFromBatch(messages: readonly WorkItem[]): Description | null {
-  const first = messages.find(
-    (message) => hasTopLevel(message, 'StartOrchestration') || hasTopLevel(message, 'ContinueAsNew'),
-  );
+  const first = messages.find((message) => ['StartOrchestration', 'ContinueAsNew'].includes(kindOf(message) ?? ''));
   if (first === undefined) return null;
-  if (hasTopLevel(first, 'StartOrchestration')) {
+  if (kindOf(first) === 'StartOrchestration') {
     const start = member(first, 'StartOrchestration');
     const executionId = member(start, 'execution_id');
     return {

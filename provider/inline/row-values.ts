@@ -18,13 +18,6 @@ export function jsonText(value: unknown): string | null {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** PostgreSQL's `value ? key`: a top-level key of an object, an element of an array, or the string itself. */
-export function hasTopLevel(value: unknown, key: string): boolean {
-  if (typeof value === 'string') return value === key;
-  if (Array.isArray(value)) return value.includes(key);
-  return typeof value === 'object' && value !== null && Object.hasOwn(value, key);
-}
-
 /** PostgreSQL's `value -> key`: the member of an object, undefined for anything else (stored rows may be corrupt). */
 export function member(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -236,7 +236,18 @@ describe('sp_fetch_orchestration_item', () => {
     // Acking the orphan's empty turn removes it and creates nothing.
     expect((await queueRows()).map((r) => r.instance_id)).toEqual(['real']);
     expect((await tableRows(tenant, 'instances')).map((r) => r.instance_id)).toEqual(['real']);
+    expect((await tableRows(tenant, 'executions')).map((r) => r.instance_id)).toEqual(['real']);
     expect((await fetchItem(tenant, BASE_MS + 3))?.instance_id).toBe('real');
+  });
+
+  it('does not mistake a stored row that merely names a start for a start message', async () => {
+    await tenant.pool.query(
+      `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
+       VALUES ('odd', '"StartOrchestration"', $1, now()), ('odd', '["ContinueAsNew"]', $1, now())`,
+      [BASE_MS],
+    );
+    const item = await fetchItem(tenant, BASE_MS + 1);
+    expect(item).toMatchObject({ instance_id: 'odd', orchestration_name: 'Unknown', orchestration_version: 'unknown' });
   });
 
   it('describes an instance without a row from the first start message in its batch', async () => {

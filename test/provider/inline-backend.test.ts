@@ -296,7 +296,7 @@ describe('fetchOrchestrationItem', () => {
     expect(await fetchOne(BASE_MS)).toMatchObject({
       instance: 'corrupt-start',
       orchestrationName: 'Unknown',
-      version: '1.0.0',
+      version: 'unknown',
     });
     expect((await fetchOne(BASE_MS)).instance).toBe('A');
   });

@@ -353,8 +353,10 @@ describe('parity with the stored procedures', () => {
       'execution H 1: P0002',
       'execution H 2: P0002',
       'info cont: P0002', // a ContinueAsNew never creates its instance
+      'execution cont 1: P0002', // ... nor, without an instance, an execution
       'execution cont 2: P0002',
-      'info orphan: P0002', // acking the orphan batch away created execution 1 only
+      'info orphan: P0002', // acking the orphan batch away leaves no instance and no execution behind
+      'execution orphan 1: P0002',
       'execution orphan 2: P0002',
       'info nobody: P0002',
       'execution nobody 1: P0002',
