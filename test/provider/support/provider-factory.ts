@@ -81,7 +81,9 @@ async function closeTenant(tenant: TenantSchema): Promise<void> {
 
 /**
  * A vitest `it` whose scenarios get providers of one implementation. Fixtures (not afterEach hooks) own the cleanup,
- * so scenarios may run concurrently: each test drops exactly the schemas it created.
+ * so scenarios may run concurrently: each test drops exactly the schemas it created. The group files use
+ * `describe.concurrent.each(IMPLEMENTATIONS)` because most of the suite's time is spent sleeping out lock timeouts;
+ * overlapping those sleeps (vitest's maxConcurrency, 5 by default) keeps the suite fast even on one worker.
  */
 export function providerTest(implementation: Implementation) {
   return test.extend<ProviderFixtures>({
