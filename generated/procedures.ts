@@ -482,7 +482,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     },
     listExecutions: {
       procedure: 'sp_list_executions',
-      head: `SELECT "execution_id"::text AS "execution_id" FROM ${schema}."sp_list_executions"(`,
+      head: `SELECT "execution_id" FROM ${schema}."sp_list_executions"(`,
       tail: `)`,
       args: [
         {
@@ -498,7 +498,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     getLatestExecutionId: {
       procedure: 'sp_get_latest_execution_id',
       head: `SELECT ${schema}."sp_get_latest_execution_id"(`,
-      tail: `)::text AS "value"`,
+      tail: `) AS "value"`,
       args: [
         {
           key: 'instanceId',
@@ -550,7 +550,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     },
     getInstanceInfo: {
       procedure: 'sp_get_instance_info',
-      head: `SELECT "instance_id", "orchestration_name", "orchestration_version", "current_execution_id"::text AS "current_execution_id", "created_at", "updated_at", "status", "output" FROM ${schema}."sp_get_instance_info"(`,
+      head: `SELECT "instance_id", "orchestration_name", "orchestration_version", "current_execution_id", "created_at", "updated_at", "status", "output" FROM ${schema}."sp_get_instance_info"(`,
       tail: `)`,
       args: [
         {
@@ -565,7 +565,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     },
     getExecutionInfo: {
       procedure: 'sp_get_execution_info',
-      head: `SELECT "execution_id"::text AS "execution_id", "status", "output", "started_at", "completed_at", "event_count"::text AS "event_count" FROM ${schema}."sp_get_execution_info"(`,
+      head: `SELECT "execution_id", "status", "output", "started_at", "completed_at", "event_count" FROM ${schema}."sp_get_execution_info"(`,
       tail: `)`,
       args: [
         {
@@ -594,20 +594,20 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     },
     getSystemMetrics: {
       procedure: 'sp_get_system_metrics',
-      head: `SELECT "total_instances"::text AS "total_instances", "total_executions"::text AS "total_executions", "running_instances"::text AS "running_instances", "completed_instances"::text AS "completed_instances", "failed_instances"::text AS "failed_instances", "total_events"::text AS "total_events" FROM ${schema}."sp_get_system_metrics"(`,
+      head: `SELECT "total_instances", "total_executions", "running_instances", "completed_instances", "failed_instances", "total_events" FROM ${schema}."sp_get_system_metrics"(`,
       tail: `)`,
       args: [],
     },
     getQueueDepths: {
       procedure: 'sp_get_queue_depths',
-      head: `SELECT "orchestrator_queue"::text AS "orchestrator_queue", "worker_queue"::text AS "worker_queue" FROM ${schema}."sp_get_queue_depths"(`,
+      head: `SELECT "orchestrator_queue", "worker_queue" FROM ${schema}."sp_get_queue_depths"(`,
       tail: `)`,
       args: [{ key: 'nowMs', name: '"p_now_ms"', cast: `int8`, optional: false, variadic: false, encode: encodeInt8 }],
     },
     enqueueWorkerWork: {
       procedure: 'sp_enqueue_worker_work',
       head: `SELECT ${schema}."sp_enqueue_worker_work"(`,
-      tail: `)::text AS "value"`,
+      tail: `) AS "value"`,
       args: [
         { key: 'workItem', name: '"p_work_item"', cast: `jsonb`, optional: false, variadic: false, encode: encodeJson },
         { key: 'nowMs', name: '"p_now_ms"', cast: `int8`, optional: false, variadic: false, encode: encodeInt8 },
@@ -641,7 +641,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     enqueueOrchestratorWork: {
       procedure: 'sp_enqueue_orchestrator_work',
       head: `SELECT ${schema}."sp_enqueue_orchestrator_work"(`,
-      tail: `)::text AS "value"`,
+      tail: `) AS "value"`,
       args: [
         { key: 'workItem', name: '"p_work_item"', cast: `jsonb`, optional: false, variadic: false, encode: encodeJson },
         { key: 'nowMs', name: '"p_now_ms"', cast: `int8`, optional: false, variadic: false, encode: encodeInt8 },
@@ -650,7 +650,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     },
     dequeueWorkerPeekLock: {
       procedure: 'sp_dequeue_worker_peek_lock',
-      head: `SELECT "id"::text AS "id", "work_item"::text AS "work_item", "lock_token" FROM ${schema}."sp_dequeue_worker_peek_lock"(`,
+      head: `SELECT "id", "work_item"::text AS "work_item", "lock_token" FROM ${schema}."sp_dequeue_worker_peek_lock"(`,
       tail: `)`,
       args: [
         { key: 'nowMs', name: '"p_now_ms"', cast: `int8`, optional: false, variadic: false, encode: encodeInt8 },
@@ -690,7 +690,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     },
     fetchOrchestrationItem: {
       procedure: 'sp_fetch_orchestration_item',
-      head: `SELECT "instance_id", "orchestration_name", "orchestration_version", "execution_id"::text AS "execution_id", "history"::text AS "history", "messages"::text AS "messages", "lock_token" FROM ${schema}."sp_fetch_orchestration_item"(`,
+      head: `SELECT "instance_id", "orchestration_name", "orchestration_version", "execution_id", "history"::text AS "history", "messages"::text AS "messages", "lock_token" FROM ${schema}."sp_fetch_orchestration_item"(`,
       tail: `)`,
       args: [
         { key: 'nowMs', name: '"p_now_ms"', cast: `int8`, optional: false, variadic: false, encode: encodeInt8 },

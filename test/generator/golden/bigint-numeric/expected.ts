@@ -50,7 +50,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     bigTotal: {
       procedure: 'sp_big_total',
       head: `SELECT ${schema}."sp_big_total"(`,
-      tail: `)::text AS "value"`,
+      tail: `) AS "value"`,
       args: [
         {
           key: 'values',

@@ -303,7 +303,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
   const calls = {
     echoScalars: {
       procedure: 'sp_echo_scalars',
-      head: `SELECT "t", "vc", "u", "s", "i", "b"::text AS "b", "r", "d", "n"::text AS "n", "f" FROM ${schema}."sp_echo_scalars"(`,
+      head: `SELECT "t", "vc", "u", "s", "i", "b", "r", "d", "n"::text AS "n", "f" FROM ${schema}."sp_echo_scalars"(`,
       tail: `)`,
       args: [
         { key: 'text', name: '"p_text"', cast: `text`, optional: false, variadic: false, encode: encodeText },
@@ -354,7 +354,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     },
     echoArrays: {
       procedure: 'sp_echo_arrays',
-      head: `SELECT "ints"::text AS "ints", "bigs"::text AS "bigs", "texts"::text AS "texts", "grid"::text AS "grid", "days"::text AS "days" FROM ${schema}."sp_echo_arrays"(`,
+      head: `SELECT "ints", "bigs", "texts", "grid", "days"::text AS "days" FROM ${schema}."sp_echo_arrays"(`,
       tail: `)`,
       args: [
         { key: 'ints', name: '"p_ints"', cast: `int4[]`, optional: false, variadic: false, encode: encodeIntArray },
@@ -413,7 +413,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     bigValue: {
       procedure: 'sp_big_value',
       head: `SELECT ${schema}."sp_big_value"(`,
-      tail: `)::text AS "value"`,
+      tail: `) AS "value"`,
       args: [{ key: 'text', name: '"p_text"', cast: `text`, optional: false, variadic: false, encode: encodeText }],
     },
   } satisfies Record<string, CallSpec>;
