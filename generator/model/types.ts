@@ -90,8 +90,9 @@ export interface Procedure {
   volatility: 'volatile' | 'stable' | 'immutable';
   security: 'invoker' | 'definer';
   /**
-   * SQLSTATEs the body can raise explicitly (`RAISE ... USING ERRCODE = '...'`, `RAISE SQLSTATE '...'`, and
-   * condition names such as `unique_violation` mapped to their codes), sorted and unique.
+   * SQLSTATEs that can escape the body, sorted and unique: those it raises explicitly (`RAISE ... USING ERRCODE =
+   * '...'`, `RAISE SQLSTATE '...'`, condition names such as `unique_violation` mapped to their codes) unless its own
+   * EXCEPTION handlers catch them, plus those of the model's functions it calls (transitively).
    */
   raises: string[];
   /** The doc comment's text without comment markers and without annotation lines, or null. */
