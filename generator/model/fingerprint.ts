@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { SourceFile } from './types.js';
 
-const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+/** sha256 as lower-case hex; a string is hashed as its UTF-8 bytes. */
+export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /**
  * The fingerprint of a migration history: sha256 hex over one line `${basename}:${sha256hex(content)}\n` per file, in

@@ -1,6 +1,6 @@
 /**
  * Runtime helpers imported by generated clients. Kept free of Node-only modules; the fingerprint computation the
- * generator and the migration runner share lives in `./fingerprint.js`.
+ * generator and the migration runner share lives in `../model/fingerprint.js`.
  */
 export type { Queryable } from './queryable.js';
 export { quoteIdentifier } from './quote-identifier.js';

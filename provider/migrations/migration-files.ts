@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '../../generator/model/fingerprint.js';
 
 /** The project's own migrations: `procedures/NNNN_name.sql`. */
 export const PROCEDURES_DIR = fileURLToPath(new URL('../../procedures/', import.meta.url));
@@ -14,10 +14,6 @@ export interface MigrationFile {
   /** sha256 (hex) of the file's bytes. */
   checksum: string;
   sql: string;
-}
-
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** Reads `NNNN_*.sql` files in version order; two files with one version are an error. */
