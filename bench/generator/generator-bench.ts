@@ -16,7 +16,7 @@ console.log();
 
 const server = await connectionFromEnvironment();
 try {
-  printWrapper(await benchWrapper(server.connectionString, repositoryRoot));
+  printWrapper(await benchWrapper(server.connectionString));
 } finally {
   await server.stop();
 }

@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { runPipeline } from '../../generator/cli/pipeline.js';
-import type { GeneratorConfig } from '../../generator/config/types.js';
+import { defaultConfig } from '../../generator/config/defaults.js';
 import { substituteSchema } from '../../generator/database/placeholder.js';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
@@ -32,21 +32,8 @@ export interface WrapperFigures {
 
 type BenchClient = { benchRows(params: { count: number }): Promise<unknown[]> };
 
-async function generateClient(workDir: string, repositoryRoot: string): Promise<(db: pg.Client, schema: string) => BenchClient> {
-  const runtime = relative(workDir, join(repositoryRoot, 'generator', 'runtime', 'index.js'));
-  const config: GeneratorConfig = {
-    input: [],
-    output: workDir,
-    include: '^sp_',
-    placeholder: '{schema}',
-    int8: 'number',
-    numeric: 'string',
-    typeOverrides: {},
-    jsonTypesModule: null,
-    runtimeImport: runtime.startsWith('.') ? runtime : `./${runtime}`,
-    fingerprintFunction: null,
-  };
-  const result = await runPipeline([{ path: 'bench.sql', text: benchSql }], config);
+async function generateClient(workDir: string): Promise<(db: pg.Client, schema: string) => BenchClient> {
+  const result = await runPipeline([{ path: 'bench.sql', text: benchSql }], defaultConfig(workDir));
   if (!result.files) throw new Error(`bench procedure did not generate: ${JSON.stringify(result.diagnostics)}`);
   await writeFile(join(workDir, 'package.json'), '{ "type": "module" }\n');
   for (const file of result.files) {
@@ -81,7 +68,7 @@ async function timeInterleaved(sides: readonly (() => Promise<unknown>)[], calls
  * The same call through the generated wrapper (bind, query, decode every column) and as a bare `pg` query, on one
  * connection, taking turns call by call.
  */
-export async function benchWrapper(connectionString: string, repositoryRoot: string): Promise<WrapperFigures[]> {
+export async function benchWrapper(connectionString: string): Promise<WrapperFigures[]> {
   const workDir = await mkdtemp(join(tmpdir(), 'wrapper-bench-'));
   const schema = `bench_${Math.random().toString(36).slice(2, 10)}`;
   const db = new pg.Client({ connectionString });
@@ -91,8 +78,8 @@ export async function benchWrapper(connectionString: string, repositoryRoot: str
     await db.query(substituteSchema(benchSql, '{schema}', schema));
     let sent: { text: string; values: unknown[] } | undefined;
     const recorder = { query: (text: string, values: unknown[]) => ((sent = { text, values }), db.query(text, values)) };
-    const client = (await generateClient(workDir, repositoryRoot))(db, schema);
-    const recordingClient = (await generateClient(workDir, repositoryRoot))(recorder as unknown as pg.Client, schema);
+    const client = (await generateClient(workDir))(db, schema);
+    const recordingClient = (await generateClient(workDir))(recorder as unknown as pg.Client, schema);
     const bareText = `SELECT * FROM ${quoteIdentifier(schema)}.sp_bench_rows($1)`;
     const figures: WrapperFigures[] = [];
     for (const [rows, calls] of [

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { defaultConfig } from '../config/defaults.js';
 import type { GeneratorConfig } from '../config/types.js';
 
 export const defaultConfigFileName = 'pg-sproc-gen.config.json';
@@ -31,13 +31,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const runtimeEntry = fileURLToPath(new URL('../runtime/index.js', import.meta.url));
-
-/** The runtime shipped with this generator, as a relative import from the output folder. */
-function defaultRuntimeImport(outputDir: string): string {
-  const path = relative(outputDir, runtimeEntry).split('\\').join('/');
-  return path.startsWith('.') ? path : `./${path}`;
-}
 
 type Check = (value: unknown) => boolean;
 const isString: Check = (value) => typeof value === 'string';
@@ -136,14 +129,7 @@ export async function resolveConfig(flags: ConfigFlags, cwd: string): Promise<Re
   const outputDir = fromFlags.output !== undefined ? resolve(cwd, output) : resolve(configDir, output);
 
   const config: GeneratorConfig = {
-    include: '^sp_',
-    placeholder: '{schema}',
-    int8: 'number',
-    numeric: 'string',
-    typeOverrides: {},
-    jsonTypesModule: null,
-    runtimeImport: defaultRuntimeImport(outputDir),
-    fingerprintFunction: null,
+    ...defaultConfig(outputDir),
     ...fromFile,
     ...fromFlags,
     input,

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AnalyzedProcedure } from '../../../generator/analyze/index.js';
 import { runPipeline } from '../../../generator/cli/pipeline.js';
-import type { GeneratorConfig } from '../../../generator/config/types.js';
+import { defaultConfig } from '../../../generator/config/defaults.js';
 import { substituteSchema } from '../../../generator/database/placeholder.js';
 import { quoteIdentifier } from '../../../generator/runtime/quote-identifier.js';
 import { argumentsFor, omitted, procedureSpecs } from './arbitraries.js';
@@ -14,7 +14,6 @@ import { GeneratedCodeChecker } from './compile-generated.js';
 import { renderProcedure, type ProcedureSpec } from './procedure-spec.js';
 
 const runs = 25;
-const repositoryRoot = resolve(import.meta.dirname, '..', '..', '..');
 const schemaPrefix = `property_${Math.random().toString(36).slice(2, 10)}`;
 const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
 const checker = new GeneratedCodeChecker();
@@ -35,21 +34,6 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-function configFor(caseDir: string): GeneratorConfig {
-  const runtime = relative(caseDir, join(repositoryRoot, 'generator', 'runtime', 'index.js'));
-  return {
-    input: [],
-    output: caseDir,
-    include: '^sp_',
-    placeholder: '{schema}',
-    int8: 'number',
-    numeric: 'string',
-    typeOverrides: {},
-    jsonTypesModule: null,
-    runtimeImport: runtime.startsWith('.') ? runtime : `./${runtime}`,
-    fingerprintFunction: null,
-  };
-}
 
 /** What the echo gives back for the arguments (an omitted argument echoes its default, NULL). */
 function expectedResult(spec: ProcedureSpec, procedure: AnalyzedProcedure, args: unknown[]): unknown {
@@ -79,7 +63,7 @@ function normalise(value: unknown): unknown {
 describe('generated clients for random echo procedures', () => {
   it('are checked by a type checker that does report errors, including unresolved runtime imports', () => {
     const path = join(workDir, 'sanity', 'procedures.ts');
-    const runtime = configFor(dirname(path)).runtimeImport;
+    const runtime = defaultConfig(dirname(path)).runtimeImport;
     const diagnostics = checker.check(
       new Map([[path, `import { noSuchExport } from '${runtime}';\nexport const value: number = 'text';\n`]]),
     );
@@ -97,7 +81,7 @@ describe('generated clients for random echo procedures', () => {
           caseNumber++;
           const caseDir = join(workDir, `case-${caseNumber}`);
           const sql = specs.map((spec) => renderProcedure(spec)).join('\n');
-          const result = await runPipeline([{ path: 'property.sql', text: sql }], configFor(caseDir));
+          const result = await runPipeline([{ path: 'property.sql', text: sql }], defaultConfig(caseDir));
           expect(result.diagnostics).toEqual([]);
           const files = new Map(result.files!.map((file) => [resolve(caseDir, file.path), file.text]));
           expect(checker.check(files)).toEqual([]);
