@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ProcedureError } from '../../generator/runtime/index.js';
 import { createClient, type Client } from '../../generated/procedures.js';
 import type { ProviderBackend, TurnAck } from '../backend.js';
 import type { HistoryEvent } from '../types/history-event.js';
@@ -21,13 +22,26 @@ function missingRow(procedure: string): Error {
 export class ProceduresBackend implements ProviderBackend {
   private readonly client: Client;
 
-  constructor(pool: pg.Pool, schema: string) {
+  constructor(
+    pool: pg.Pool,
+    private readonly schema: string,
+  ) {
     this.client = createClient(pool, { schema });
   }
 
   /** Refuses to work against a procedure set other than the one the client was generated from. */
   async assertProceduresMatchClient(): Promise<void> {
-    const check = await this.client.checkFingerprint();
+    const check = await this.client.checkFingerprint().catch((error: unknown) => {
+      // 42883: no fingerprint function (nothing installed); 3F000: no such schema; 42P01: no tracking table.
+      if (error instanceof ProcedureError && ['42883', '3F000', '42P01'].includes(error.sqlstate)) {
+        throw new Error(
+          `The schema ${this.schema} holds no procedures (${error.databaseMessage}). Start the provider with ` +
+            "migrate: true (the default) or run 'npm start' to install them.",
+          { cause: error },
+        );
+      }
+      throw error;
+    });
     if (!check.matches) {
       throw new Error(
         `The procedures installed in the schema (fingerprint ${check.actual ?? 'none'}) are not the ones the ` +
