@@ -52,6 +52,9 @@ export const PROVIDER_METHODS = [
 
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
 
+/** Pauses before re-issuing a call that failed with a retryable SQLSTATE (duroxide-pg: 3 retries, 50/100/150 ms). */
+const RETRY_PAUSES_MS = [50, 100, 150];
+
 export interface PostgresProviderOptions {
   /** Where to connect; ignored when `pool` is given. */
   connectionString?: string;
@@ -71,7 +74,8 @@ export interface PostgresProviderOptions {
 
 /**
  * The durable-orchestration storage provider (contract §3) on PostgreSQL. Every method is one database call, i.e.
- * one transaction; every failure is a `ProviderError` and leaves the database as it was.
+ * one transaction (re-issued when the server reports a retryable failure); every failure is a `ProviderError` and
+ * leaves the database as it was.
  */
 export class PostgresProvider {
   private constructor(
@@ -117,11 +121,22 @@ export class PostgresProvider {
     if (this.ownsPool) await this.pool.end();
   }
 
+  /**
+   * Runs one method's database call. A call the server failed with a retryable SQLSTATE (deadlock, serialization or
+   * lock timeout, a plan invalidated by a concurrent migration, a dropped session) was rolled back as a whole, so it
+   * is re-issued — with a fresh clock reading — a few times with growing pauses before the error is reported
+   * (contract §3.16). Errors without a SQLSTATE are not retried: whether such a write committed is unknown.
+   */
   private async run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
-    try {
-      return await call(this.backends[method]);
-    } catch (error) {
-      throw toProviderError(method, error);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call(this.backends[method]);
+      } catch (thrown) {
+        const error = toProviderError(method, thrown);
+        const pause = RETRY_PAUSES_MS[attempt];
+        if (!error.retryable || error.sqlstate === null || pause === undefined) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
   }
 

@@ -418,4 +418,38 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     expect((await fetchItem(provider)).instance).toBe('instance-A');
   });
+
+  it('re-issues a call that failed with a retryable SQLSTATE, so a lock held past one lock timeout is waited out', async ({
+    createProvider,
+  }) => {
+    const { provider, tenant } = await createProvider({ lockWaitTimeoutMs: 100 });
+    const blocker = await tenant.pool.connect();
+    let pending: Promise<void> | undefined;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(
+        `LOCK TABLE ${tenant.quoted}.${pg.escapeIdentifier('orchestrator_queue')} IN ACCESS EXCLUSIVE MODE`,
+      );
+      pending = provider.enqueueOrchestratorWork(startItem('instance-A'));
+      // Once the call is seen waiting, holding the lock 300 ms more outlasts its 100 ms lock timeout: the first
+      // attempt fails with 55P03 and only a retry can succeed.
+      for (let seen = false, polls = 0; !seen; polls++) {
+        if (polls > 1000) throw new Error('the call was never seen waiting for the lock');
+        // Polled outside the blocker's transaction: pg_stat_activity is a snapshot taken once per transaction.
+        const waiting = await tenant.pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND strpos(query, $1) > 0`,
+          [tenant.quoted],
+        );
+        seen = waiting.rows[0].n > 0;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+
+    await pending;
+    expect((await fetchItem(provider)).instance).toBe('instance-A');
+  });
 });
