@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FingerprintMismatchError, ProcedureError, ProcedureValueError, type Queryable } from '../../../generator/runtime/index.js';
 import * as annotations from '../golden/annotations/expected.js';
 import * as bigintNumeric from '../golden/bigint-numeric/expected.js';
+import * as formsAndHistory from '../golden/forms-and-history/expected.js';
 import * as names from '../golden/names/expected.js';
 import * as shapes from '../golden/shapes/expected.js';
 import * as types from '../golden/types/expected.js';
@@ -29,6 +30,24 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
   const annotationsClient = client(annotations.createClient, 'annotations');
   const namesClient = client(names.createClient, 'names');
   const bigintClient = client(bigintNumeric.createClient, 'bigint-numeric');
+  const formsClient = client(formsAndHistory.createClient, 'forms-and-history');
+
+  describe('forms only libpg-query reads, after a migration history', () => {
+    it('calls the final definitions: a SETOF with a custom dollar tag, a replaced function with its new default', async () => {
+      const c = await formsClient();
+      expect(await c.tagged({ name: 'ab' })).toEqual(['ab', 'AB']);
+      expect(await c.greeting()).toBe('hi world');
+      expect(await c.greeting({ name: 'Ann' })).toBe('hi Ann');
+      expect('obsolete' in c).toBe(false);
+    });
+
+    it("raises a called helper's SQLSTATE through the caller, and not where the caller catches it", async () => {
+      const c = await formsClient();
+      await expect(c.checkedDouble({ value: -1 })).rejects.toMatchObject({ sqlstate: '22023' });
+      expect(await c.checkedDouble({ value: 4 })).toBe(8);
+      expect(await c.forgivingDouble({ value: -1 })).toBe(0);
+    });
+  });
 
   describe('result shapes', () => {
     it('returns table rows, leaving out optional arguments (also one in the middle)', async () => {
