@@ -52,9 +52,10 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql IMMUTABLE;
 
--- Whether a JSON value can be a runtime-assigned id (event_id, execution_id): a whole number >= 1 that fits a BIGINT.
--- Checked before any ::bigint cast, so a bad id fails with the contract's error rather than a cast error.
-CREATE OR REPLACE FUNCTION {schema}._sp_is_positive_bigint(p_value JSONB)
+-- Whether a JSON value is a whole number >= p_minimum that fits a BIGINT: runtime-assigned ids (event_id,
+-- execution_id: minimum 1) and times (fire_at_ms: minimum 0). Checked before any ::bigint cast, so a bad value fails
+-- with a clear error rather than a cast error.
+CREATE OR REPLACE FUNCTION {schema}._sp_is_whole_bigint(p_value JSONB, p_minimum NUMERIC)
 RETURNS BOOLEAN AS $$
 DECLARE
     v_number NUMERIC;
@@ -63,7 +64,7 @@ BEGIN
         RETURN false;
     END IF;
     v_number := p_value::numeric;
-    RETURN v_number >= 1 AND v_number = trunc(v_number) AND v_number <= 9223372036854775807;
+    RETURN v_number >= p_minimum AND v_number = trunc(v_number) AND v_number <= 9223372036854775807;
 END;
 $$ LANGUAGE plpgsql IMMUTABLE;
 
@@ -98,7 +99,7 @@ BEGIN
       FROM (SELECT e.ord,
                    CASE
                        WHEN k.kind IS NULL THEN 'shape'
-                       WHEN NOT {schema}._sp_is_positive_bigint(e.item -> k.kind -> 'event_id') THEN 'event_id'
+                       WHEN NOT {schema}._sp_is_whole_bigint(e.item -> k.kind -> 'event_id', 1) THEN 'event_id'
                    END AS problem
               FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e(item, ord)
              CROSS JOIN LATERAL (SELECT {schema}._sp_kind(e.item) AS kind) k) v
@@ -202,8 +203,13 @@ BEGIN
                        -- A missing or null execution_id means execution 1; anything else must be a valid id.
                        WHEN e.kind = 'StartOrchestration'
                             AND COALESCE(jsonb_typeof(e.item -> e.kind -> 'execution_id'), 'null') <> 'null'
-                            AND NOT {schema}._sp_is_positive_bigint(e.item -> e.kind -> 'execution_id')
+                            AND NOT {schema}._sp_is_whole_bigint(e.item -> e.kind -> 'execution_id', 1)
                            THEN 'execution_id'
+                       -- A missing or null fire_at_ms means "no due time": visible after the delay.
+                       WHEN e.kind = 'TimerFired'
+                            AND COALESCE(jsonb_typeof(e.item -> e.kind -> 'fire_at_ms'), 'null') <> 'null'
+                            AND NOT {schema}._sp_is_whole_bigint(e.item -> e.kind -> 'fire_at_ms', 0)
+                           THEN 'fire_at_ms'
                    END AS problem
               FROM (SELECT {schema}._sp_kind(a.item) AS kind, a.item, a.ord
                       FROM jsonb_array_elements(p_items) WITH ORDINALITY AS a(item, ord)) e) v
@@ -223,6 +229,8 @@ BEGIN
         RAISE EXCEPTION 'StartOrchestration needs an orchestration name' USING ERRCODE = '22023';
     ELSIF v_bad.problem = 'execution_id' THEN
         RAISE EXCEPTION 'StartOrchestration execution_id must be a positive integer' USING ERRCODE = '22023';
+    ELSIF v_bad.problem = 'fire_at_ms' THEN
+        RAISE EXCEPTION 'TimerFired fire_at_ms must be a non-negative integer' USING ERRCODE = '22023';
     END IF;
 
     -- A second start for an existing instance is legal and leaves the instance untouched (contract §3.15).

@@ -16,9 +16,12 @@ function bodyOf(value: object): { kind: string; body: Body } {
   return { kind, body: (value as Record<string, Body>)[kind]! };
 }
 
-/** Whether a JSON value can be a runtime-assigned id: a whole number >= 1 that fits a BIGINT (below 2^63). */
-function isPositiveBigint(value: unknown): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value < 2 ** 63;
+/**
+ * Whether a JSON value is a whole number >= minimum that fits a BIGINT (below 2^63): runtime-assigned ids (minimum 1)
+ * and times (minimum 0), as the procedures' `_sp_is_whole_bigint`.
+ */
+function isWholeBigint(value: unknown, minimum: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= minimum && value < 2 ** 63;
 }
 
 /**
@@ -145,11 +148,15 @@ export class StoreWrites {
           throw new InlineSqlError('22023', 'StartOrchestration needs an orchestration name');
         }
         // A missing or null execution_id means execution 1; anything else must be a valid id.
-        if (body.execution_id !== undefined && body.execution_id !== null && !isPositiveBigint(body.execution_id)) {
+        if (body.execution_id !== undefined && body.execution_id !== null && !isWholeBigint(body.execution_id, 1)) {
           throw new InlineSqlError('22023', 'StartOrchestration execution_id must be a positive integer');
         }
         // The first start of an instance in the batch is the one that may create it.
         if (!startsByInstance.has(instance)) startsByInstance.set(instance, body);
+      }
+      // A missing or null fire_at_ms means "no due time": visible after the delay.
+      if (kind === 'TimerFired' && body.fire_at_ms !== undefined && body.fire_at_ms !== null && !isWholeBigint(body.fire_at_ms, 0)) {
+        throw new InlineSqlError('22023', 'TimerFired fire_at_ms must be a non-negative integer');
       }
       rows.push({ instance_id: instance, item, fire_at_ms: kind === 'TimerFired' ? body.fire_at_ms : null });
     }

@@ -501,6 +501,21 @@ describe('sp_enqueue_orchestrator_work', () => {
       },
       'StartOrchestration needs an orchestration name',
     ],
+    [
+      'TimerFired with a fractional fire_at_ms',
+      { TimerFired: { instance: 'a', execution_id: 1, id: 3, fire_at_ms: 1.5 } },
+      'TimerFired fire_at_ms must be a non-negative integer',
+    ],
+    [
+      'TimerFired with a text fire_at_ms',
+      { TimerFired: { instance: 'a', execution_id: 1, id: 3, fire_at_ms: 'soon' } },
+      'TimerFired fire_at_ms must be a non-negative integer',
+    ],
+    [
+      'TimerFired with a negative fire_at_ms',
+      { TimerFired: { instance: 'a', execution_id: 1, id: 3, fire_at_ms: -1 } },
+      'TimerFired fire_at_ms must be a non-negative integer',
+    ],
   ])('rejects a %s with 22023 and creates nothing', async (_label, item, message) => {
     await expectFailureChangesNothing(
       tenant,

@@ -167,6 +167,7 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('child done', () => b.enqueueOrchestratorWork(subOrchCompleted('A', 4) as WorkItem, T + 4, null));
   await step('nameless', () => b.enqueueOrchestratorWork(start('X', { orchestration: '' }), T + 4, null));
   await step('bad execution', () => b.enqueueOrchestratorWork(start('X', { executionId: 0 }), T + 4, null));
+  await step('bad timer', () => b.enqueueOrchestratorWork(timerFired('A', 9, 1.5) as WorkItem, T + 4, null));
   await step('continue', () =>
     b.enqueueOrchestratorWork(
       { ContinueAsNew: { instance: 'cont', orchestration: 'Loop', input: '1', version: null } },
@@ -338,6 +339,7 @@ describe('parity with the stored procedures', () => {
     expect(errors).toEqual([
       'nameless: 22023',
       'bad execution: 22023',
+      'bad timer: 22023',
       'ack unknown: DXL01',
       'ack duplicate: 23505',
       'ack bad status: 22023',
