@@ -18,6 +18,7 @@
 --     DXI01 a work item of the wrong kind for its queue
 --     22023 invalid argument (NULL or empty where a value is required, malformed JSON shape)
 --     P0002 Instance not found / Execution not found (management reads)
+--   (DXF01 is internal: raised and caught inside sp_fetch_orchestration_item to roll back a lost attempt.)
 -- * Helpers shared by several procedures are named `_sp_*` (internal; no client wrapper is generated for them).
 
 -- ---------------------------------------------------------------------------------------------------------------
