@@ -47,8 +47,9 @@ export function enumStatements(item: AnalyzedEnum, codecs: CodecRegistry): State
   return [
     { ...constant(names.labels, labels, true), docs: [`The labels of the enum ${docText(item.sqlName)}, in order.`] },
     { kind: StructureKind.TypeAlias, isExported: true, name: names.type, type: `(typeof ${names.labels})[number]` },
-    constant(names.decode, `${codecs.runtime('enumDecoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`),
-    constant(names.encode, `${codecs.runtime('enumEncoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`),
+    // Exported, so a project compiling with noUnusedLocals accepts a codec no procedure happens to use.
+    constant(names.decode, `${codecs.runtime('enumDecoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, true),
+    constant(names.encode, `${codecs.runtime('enumEncoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, true),
   ];
 }
 
@@ -73,8 +74,10 @@ export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegist
     })),
   };
   const field = (property: string) => `\`\${field}.${property}\``;
+  // The codecs are exported, so a project compiling with noUnusedLocals accepts one no procedure happens to use.
   const decode: FunctionDeclarationStructure = {
     kind: StructureKind.Function,
+    isExported: true,
     name: names.decode,
     parameters: [
       { name: 'value', type: 'unknown' },
@@ -94,6 +97,7 @@ export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegist
   };
   const encode: FunctionDeclarationStructure = {
     kind: StructureKind.Function,
+    isExported: true,
     name: names.encode,
     parameters: [
       { name: 'value', type: names.input },

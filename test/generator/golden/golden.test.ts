@@ -36,7 +36,8 @@ describe('golden cases (UPDATE_GOLDEN=1 rewrites the expected files)', () => {
     const configPath = ts.findConfigFile(goldenRoot, ts.sys.fileExists)!;
     const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
     const { options } = ts.parseJsonConfigFileContent(config, ts.sys, join(configPath, '..'));
-    const program = ts.createProgram(files, { ...options, noEmit: true, noUnusedLocals: false });
+    // Strict about unused code too: the output must compile in projects that are.
+    const program = ts.createProgram(files, { ...options, noEmit: true, noUnusedLocals: true, noUnusedParameters: true });
     const problems = ts
       .getPreEmitDiagnostics(program)
       .map((diagnostic) => {

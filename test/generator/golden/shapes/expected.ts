@@ -34,7 +34,7 @@ export interface Point2Input {
   y?: number | null;
 }
 
-function decodePoint2(value: unknown, procedure: string, field: string): Point2 {
+export function decodePoint2(value: unknown, procedure: string, field: string): Point2 {
   const attributes = recordFields(value, 2, procedure, field);
   return {
     x: orNull(decodeInt, attributes[0], procedure, `${field}.x`),
@@ -42,7 +42,7 @@ function decodePoint2(value: unknown, procedure: string, field: string): Point2 
   };
 }
 
-function encodePoint2(value: Point2Input, procedure: string, field: string): string {
+export function encodePoint2(value: Point2Input, procedure: string, field: string): string {
   return formatRecordLiteral([
     value.x == null ? null : encodeInt(value.x, procedure, `${field}.x`),
     value.y == null ? null : encodeInt(value.y, procedure, `${field}.y`),

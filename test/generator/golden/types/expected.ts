@@ -45,8 +45,8 @@ export const SOURCE_FINGERPRINT = '1b6604df77c21478b2d683e2a1928b963f0a9ac1084f3
 /** The labels of the enum mood, in order. */
 export const moodLabels = ['happy', 'sad', 'it\'s "complicated"'] as const;
 export type Mood = (typeof moodLabels)[number];
-const decodeMood = enumDecoder('mood', moodLabels);
-const encodeMood = enumEncoder('mood', moodLabels);
+export const decodeMood = enumDecoder('mood', moodLabels);
+export const encodeMood = enumEncoder('mood', moodLabels);
 const decodeTextArray = arrayDecoder(decodeText, 1);
 const encodeTextArray = arrayEncoder(encodeText);
 const decodeIntArray = arrayDecoder(decodeInt, 1);
@@ -77,7 +77,7 @@ export interface AddressInput {
   movedAt?: Date | string | null;
 }
 
-function decodeAddress(value: unknown, procedure: string, field: string): Address {
+export function decodeAddress(value: unknown, procedure: string, field: string): Address {
   const attributes = recordFields(value, 4, procedure, field);
   return {
     street: orNull(decodeText, attributes[0], procedure, `${field}.street`),
@@ -87,7 +87,7 @@ function decodeAddress(value: unknown, procedure: string, field: string): Addres
   };
 }
 
-function encodeAddress(value: AddressInput, procedure: string, field: string): string {
+export function encodeAddress(value: AddressInput, procedure: string, field: string): string {
   return formatRecordLiteral([
     value.street == null ? null : encodeText(value.street, procedure, `${field}.street`),
     value.zip == null ? null : encodeInt(value.zip, procedure, `${field}.zip`),
