@@ -25,7 +25,7 @@ export async function runPipeline(sources: readonly SourceFile[], config: Genera
   const analyzed = analyze(parsed.model, config);
   const diagnostics = [...parsed.diagnostics, ...analyzed.diagnostics];
   if (hasErrors(diagnostics)) return { model: parsed.model, program: analyzed.program, diagnostics, files: null };
-  const files = await emit(analyzed.program, { fingerprint: fingerprintSources(sources), config });
+  const files = await emit(analyzed.program, { fingerprint: fingerprintSources(sources) });
   return { model: parsed.model, program: analyzed.program, diagnostics, files };
 }
 

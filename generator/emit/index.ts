@@ -1,7 +1,6 @@
 import prettier from 'prettier';
 import { Project, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
 import type { AnalyzedProgram } from '../analyze/program.js';
-import type { GeneratorConfig } from '../config/types.js';
 import { clientFunction } from './client.js';
 import { CodecRegistry } from './codecs.js';
 import { compositeStatements, enumStatements, procedureStatements } from './declarations.js';
@@ -12,8 +11,6 @@ export interface EmitOptions {
   fingerprint: string;
   /** Name of the generated module in the output folder; default `procedures.ts`. */
   fileName?: string;
-  /** Accepted for the CLI's convenience; everything emit needs from it is already in the program. */
-  config?: GeneratorConfig;
 }
 
 /** Types the runtime exports only as types, imported with `type` so the module works under verbatimModuleSyntax. */
