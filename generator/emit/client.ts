@@ -5,10 +5,12 @@ import type { CodecRegistry } from './codecs.js';
 import { decodeExpression, inputParams } from './declarations.js';
 import { docText, stringLiteral, templateLiteral } from './template-literal.js';
 
+/** One argument's spec; the flags are written only when set, which keeps the common argument to one line. */
 function argumentSpec(param: ParamField, codecs: CodecRegistry): string {
-  return `{ key: ${param.property === null ? 'null' : stringLiteral(param.property)}, name: ${
-    param.sqlName === null ? 'null' : stringLiteral(`"${param.sqlName.replaceAll('"', '""')}"`)
-  }, cast: ${templateLiteral(param.type.sqlType)}, optional: ${param.optional}, variadic: ${param.variadic}, encode: ${codecs.encoder(param.type.value)} }`;
+  const key = param.property === null ? 'null' : stringLiteral(param.property);
+  const name = param.sqlName === null ? 'null' : stringLiteral(`"${param.sqlName.replaceAll('"', '""')}"`);
+  const flags = `${param.optional ? ', optional: true' : ''}${param.variadic ? ', variadic: true' : ''}`;
+  return `{ key: ${key}, name: ${name}, cast: ${templateLiteral(param.type.sqlType)}${flags}, encode: ${codecs.encoder(param.type.value)} }`;
 }
 
 function callSpec(procedure: AnalyzedProcedure, codecs: CodecRegistry): string {

@@ -10,9 +10,10 @@ export interface ArgumentSpec {
   name: string | null;
   /** The SQL type the argument is cast to, so the server resolves the right overload and parses the text. */
   cast: string;
-  /** Has a default: omitted (`undefined`) means "not sent". */
-  optional: boolean;
-  variadic: boolean;
+  /** Has a default: omitted (`undefined`) means "not sent". Absent means false. */
+  optional?: boolean;
+  /** Passed as `VARIADIC $n`. Absent means false. */
+  variadic?: boolean;
   encode: Encoder<any>;
 }
 

@@ -131,15 +131,13 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       procedure: 'sp_find_settings',
       head: `SELECT "id", "settings"::text AS "settings", "note" FROM ${schema}."sp_find_settings"(`,
       tail: `)`,
-      args: [{ key: 'id', name: '"p_id"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'id', name: '"p_id"', cast: `int4`, encode: encodeInt }],
     },
     storeSettings: {
       procedure: 'sp_store_settings',
       head: `SELECT ${schema}."sp_store_settings"(`,
       tail: `)::text AS "value"`,
-      args: [
-        { key: 'settings', name: '"p_settings"', cast: `jsonb`, optional: false, variadic: false, encode: encodeJson },
-      ],
+      args: [{ key: 'settings', name: '"p_settings"', cast: `jsonb`, encode: encodeJson }],
     },
     tags: {
       procedure: 'sp_tags',
@@ -151,27 +149,25 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       procedure: 'sp_first_even',
       head: `SELECT t."value" AS "value" FROM ${schema}."sp_first_even"(`,
       tail: `) AS t("value")`,
-      args: [
-        { key: 'values', name: '"p_values"', cast: `int4[]`, optional: false, variadic: false, encode: encodeIntArray },
-      ],
+      args: [{ key: 'values', name: '"p_values"', cast: `int4[]`, encode: encodeIntArray }],
     },
     brokenSingle: {
       procedure: 'sp_broken_single',
       head: `SELECT "n" FROM ${schema}."sp_broken_single"(`,
       tail: `)`,
-      args: [{ key: 'count', name: '"p_count"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'count', name: '"p_count"', cast: `int4`, encode: encodeInt }],
     },
     claimsNotNull: {
       procedure: 'sp_claims_not_null',
       head: `SELECT ${schema}."sp_claims_not_null"(`,
       tail: `) AS "value"`,
-      args: [{ key: 'value', name: '"p_value"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'value', name: '"p_value"', cast: `int4`, encode: encodeInt }],
     },
     fail: {
       procedure: 'sp_fail',
       head: `SELECT ${schema}."sp_fail"(`,
       tail: `)`,
-      args: [{ key: 'code', name: '"p_code"', cast: `text`, optional: false, variadic: false, encode: encodeText }],
+      args: [{ key: 'code', name: '"p_code"', cast: `text`, encode: encodeText }],
     },
     procedureFingerprint: {
       procedure: 'sp_procedure_fingerprint',

@@ -51,24 +51,15 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       procedure: 'sp_big_total',
       head: `SELECT ${schema}."sp_big_total"(`,
       tail: `) AS "value"`,
-      args: [
-        {
-          key: 'values',
-          name: '"p_values"',
-          cast: `int8[]`,
-          optional: false,
-          variadic: false,
-          encode: encodeInt8Array,
-        },
-      ],
+      args: [{ key: 'values', name: '"p_values"', cast: `int8[]`, encode: encodeInt8Array }],
     },
     ratio: {
       procedure: 'sp_ratio',
       head: `SELECT ${schema}."sp_ratio"(`,
       tail: `)::text AS "value"`,
       args: [
-        { key: 'a', name: '"p_a"', cast: `numeric`, optional: false, variadic: false, encode: encodeNumeric },
-        { key: 'b', name: '"p_b"', cast: `numeric`, optional: false, variadic: false, encode: encodeNumeric },
+        { key: 'a', name: '"p_a"', cast: `numeric`, encode: encodeNumeric },
+        { key: 'b', name: '"p_b"', cast: `numeric`, encode: encodeNumeric },
       ],
     },
   } satisfies Record<string, CallSpec>;

@@ -63,25 +63,25 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       procedure: 'sp_tagged',
       head: `SELECT t."value" AS "value" FROM ${schema}."sp_tagged"(`,
       tail: `) AS t("value")`,
-      args: [{ key: 'name', name: '"p_name"', cast: `text`, optional: false, variadic: false, encode: encodeText }],
+      args: [{ key: 'name', name: '"p_name"', cast: `text`, encode: encodeText }],
     },
     greeting: {
       procedure: 'sp_greeting',
       head: `SELECT ${schema}."sp_greeting"(`,
       tail: `) AS "value"`,
-      args: [{ key: 'name', name: '"p_name"', cast: `text`, optional: true, variadic: false, encode: encodeText }],
+      args: [{ key: 'name', name: '"p_name"', cast: `text`, optional: true, encode: encodeText }],
     },
     checkedDouble: {
       procedure: 'sp_checked_double',
       head: `SELECT ${schema}."sp_checked_double"(`,
       tail: `) AS "value"`,
-      args: [{ key: 'value', name: '"p_value"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'value', name: '"p_value"', cast: `int4`, encode: encodeInt }],
     },
     forgivingDouble: {
       procedure: 'sp_forgiving_double',
       head: `SELECT ${schema}."sp_forgiving_double"(`,
       tail: `) AS "value"`,
-      args: [{ key: 'value', name: '"p_value"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'value', name: '"p_value"', cast: `int4`, encode: encodeInt }],
     },
   } satisfies Record<string, CallSpec>;
   return {

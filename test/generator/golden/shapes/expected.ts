@@ -194,9 +194,9 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       head: `SELECT "n", "label" FROM ${schema}."sp_range"(`,
       tail: `)`,
       args: [
-        { key: 'from', name: '"p_from"', cast: `int4`, optional: false, variadic: false, encode: encodeInt },
-        { key: 'step', name: '"p_step"', cast: `int4`, optional: true, variadic: false, encode: encodeInt },
-        { key: 'count', name: '"p_count"', cast: `int4`, optional: true, variadic: false, encode: encodeInt },
+        { key: 'from', name: '"p_from"', cast: `int4`, encode: encodeInt },
+        { key: 'step', name: '"p_step"', cast: `int4`, optional: true, encode: encodeInt },
+        { key: 'count', name: '"p_count"', cast: `int4`, optional: true, encode: encodeInt },
       ],
     },
     add: {
@@ -204,8 +204,8 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       head: `SELECT ${schema}."sp_add"(`,
       tail: `) AS "value"`,
       args: [
-        { key: 'a', name: '"p_a"', cast: `int4`, optional: false, variadic: false, encode: encodeInt },
-        { key: 'b', name: '"p_b"', cast: `int4`, optional: false, variadic: false, encode: encodeInt },
+        { key: 'a', name: '"p_a"', cast: `int4`, encode: encodeInt },
+        { key: 'b', name: '"p_b"', cast: `int4`, encode: encodeInt },
       ],
     },
     noop: { procedure: 'sp_noop', head: `SELECT ${schema}."sp_noop"(`, tail: `)`, args: [] },
@@ -214,51 +214,49 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       head: `SELECT "quotient", "remainder" FROM ${schema}."sp_divide"(`,
       tail: `)`,
       args: [
-        { key: 'a', name: '"p_a"', cast: `int4`, optional: false, variadic: false, encode: encodeInt },
-        { key: 'b', name: '"p_b"', cast: `int4`, optional: false, variadic: false, encode: encodeInt },
+        { key: 'a', name: '"p_a"', cast: `int4`, encode: encodeInt },
+        { key: 'b', name: '"p_b"', cast: `int4`, encode: encodeInt },
       ],
     },
     double: {
       procedure: 'sp_double',
       head: `SELECT ${schema}."sp_double"(`,
       tail: `) AS "value"`,
-      args: [{ key: 'a', name: '"p_a"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'a', name: '"p_a"', cast: `int4`, encode: encodeInt }],
     },
     each: {
       procedure: 'sp_each',
       head: `SELECT t."value" AS "value" FROM ${schema}."sp_each"(`,
       tail: `) AS t("value")`,
-      args: [
-        { key: 'values', name: '"p_values"', cast: `text[]`, optional: false, variadic: true, encode: encodeTextArray },
-      ],
+      args: [{ key: 'values', name: '"p_values"', cast: `text[]`, variadic: true, encode: encodeTextArray }],
     },
     points: {
       procedure: 'sp_points',
       head: `SELECT "x", "y" FROM ${schema}."sp_points"(`,
       tail: `)`,
-      args: [{ key: 'count', name: '"p_count"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'count', name: '"p_count"', cast: `int4`, encode: encodeInt }],
     },
     origin: { procedure: 'sp_origin', head: `SELECT ${schema}."sp_origin"(`, tail: `)::text AS "value"`, args: [] },
     pairs: {
       procedure: 'sp_pairs',
       head: `SELECT "k", "v" FROM ${schema}."sp_pairs"(`,
       tail: `)`,
-      args: [{ key: 'count', name: '"p_count"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'count', name: '"p_count"', cast: `int4`, encode: encodeInt }],
     },
     increment: {
       procedure: 'sp_increment',
       head: `CALL ${schema}."sp_increment"(`,
       tail: `)`,
       args: [
-        { key: 'counter', name: '"p_counter"', cast: `int4`, optional: false, variadic: false, encode: encodeInt },
-        { key: 'by', name: '"p_by"', cast: `int4`, optional: true, variadic: false, encode: encodeInt },
+        { key: 'counter', name: '"p_counter"', cast: `int4`, encode: encodeInt },
+        { key: 'by', name: '"p_by"', cast: `int4`, optional: true, encode: encodeInt },
       ],
     },
     checkPositive: {
       procedure: 'sp_check_positive',
       head: `CALL ${schema}."sp_check_positive"(`,
       tail: `)`,
-      args: [{ key: 'value', name: '"p_value"', cast: `int4`, optional: false, variadic: false, encode: encodeInt }],
+      args: [{ key: 'value', name: '"p_value"', cast: `int4`, encode: encodeInt }],
     },
   } satisfies Record<string, CallSpec>;
   return {
