@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 /** The provider's tables, qualified with the tenant schema (quoted once, here). */
 export interface SchemaTables {
@@ -11,7 +11,7 @@ export interface SchemaTables {
 }
 
 export function schemaTables(schema: string): SchemaTables {
-  const quoted = pg.escapeIdentifier(schema);
+  const quoted = quoteIdentifier(schema);
   return {
     instances: `${quoted}.instances`,
     executions: `${quoted}.executions`,

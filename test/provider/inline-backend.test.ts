@@ -20,6 +20,7 @@ import {
   timerFired,
 } from '../support/work-items.js';
 import { BASE_MS, type Failure, failureOf, LOCK_MS, start, turn } from './inline-test-helpers.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -39,7 +40,7 @@ async function rows<Row extends pg.QueryResultRow = Record<string, any>>(
   orderBy: string,
 ): Promise<Row[]> {
   const result = await tenant.pool.query<Row>(
-    `SELECT * FROM ${tenant.quoted}.${pg.escapeIdentifier(table)} ORDER BY ${orderBy}`,
+    `SELECT * FROM ${tenant.quoted}.${quoteIdentifier(table)} ORDER BY ${orderBy}`,
   );
   return result.rows;
 }

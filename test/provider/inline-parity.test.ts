@@ -3,7 +3,6 @@
  * included, runs through each in its own schema; the results, the errors (SQLSTATE and message) and every table row
  * must be identical.
  */
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { ProviderBackend } from '../../provider/backend.js';
 import { InlineBackend } from '../../provider/inline/inline-backend.js';
@@ -22,6 +21,7 @@ import {
   timerFired,
 } from '../support/work-items.js';
 import { BASE_MS, type Failure, LOCK_MS, start, turn } from './inline-test-helpers.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 const inlineTenant = useTenantSchema({ name: randomSchemaName('Inline "Tenant"') });
 const procedureTenant = useTenantSchema({ name: randomSchemaName('Procedures "Tenant"') });
@@ -314,7 +314,7 @@ async function tableContents(schema: TenantSchema): Promise<Record<string, unkno
   const contents: Record<string, unknown[]> = {};
   for (const [table, order] of Object.entries(orderBy)) {
     const result = await schema.pool.query<{ row: unknown }>(
-      `SELECT to_jsonb(t) AS row FROM ${schema.quoted}.${pg.escapeIdentifier(table)} t ORDER BY ${order}`,
+      `SELECT to_jsonb(t) AS row FROM ${schema.quoted}.${quoteIdentifier(table)} t ORDER BY ${order}`,
     );
     contents[table] = result.rows.map((row) => row.row);
   }
