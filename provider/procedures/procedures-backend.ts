@@ -163,14 +163,7 @@ export class ProceduresBackend implements ProviderBackend {
   async getSystemMetrics(): Promise<SystemMetrics> {
     const row = await this.client.getSystemMetrics();
     if (!row) throw missingRow('sp_get_system_metrics');
-    return {
-      totalInstances: row.totalInstances,
-      totalExecutions: row.totalExecutions,
-      runningInstances: row.runningInstances,
-      completedInstances: row.completedInstances,
-      failedInstances: row.failedInstances,
-      totalEvents: row.totalEvents,
-    };
+    return row;
   }
 
   async getQueueDepths(nowMs: number): Promise<QueueDepths> {
