@@ -2,10 +2,10 @@ import type pg from 'pg';
 import type { HistoryEvent } from '../types/history-event.js';
 import type { OrchestrationItem } from '../types/provider-types.js';
 import type { WorkItem } from '../types/work-item.js';
-import { kindOf } from '../input-validation.js';
 import { jsonText, member, toNumber } from './row-values.js';
 import type { SchemaTables } from './schema-tables.js';
 import { inTransaction } from './transaction.js';
+import { kindOf } from './work-item-checks.js';
 
 interface LockedBatch {
   lockToken: string;
