@@ -8,7 +8,7 @@ import type {
   SystemMetrics,
   WorkerLease,
 } from './types/provider-types.js';
-import type { ActivityCompletion, WorkItem } from './types/work-item.js';
+import type { WorkItem } from './types/work-item.js';
 
 export interface TurnAck {
   lockToken: string;
@@ -21,9 +21,10 @@ export interface TurnAck {
 }
 
 /**
- * One implementation of the provider's database work. `PostgresProvider` validates input, supplies the clock and the
- * lock timeout, picks a backend per method, and turns every error into a `ProviderError`; a backend only talks to
- * the database. Errors a backend raises itself carry the procedures' SQLSTATE in `code`, so both backends fail alike.
+ * One implementation of the provider's database work. `PostgresProvider` validates plain arguments, supplies the
+ * clock and the lock timeout, picks a backend per method, and turns every error into a `ProviderError`; a backend
+ * talks to the database, whose procedures check work items and events (the inline backend checks them as they do).
+ * Errors a backend raises itself carry the procedures' SQLSTATE in `code`, so both backends fail alike.
  */
 export interface ProviderBackend {
   fetchOrchestrationItem(nowMs: number, lockTimeoutMs: number): Promise<OrchestrationItem | null>;
@@ -34,7 +35,8 @@ export interface ProviderBackend {
   appendWithExecution(instance: string, executionId: number, events: HistoryEvent[], nowMs: number): Promise<void>;
   enqueueWorkerWork(item: WorkItem, nowMs: number): Promise<void>;
   dequeueWorkerPeekLock(nowMs: number, lockTimeoutMs: number): Promise<WorkerLease | null>;
-  ackWorker(lockToken: string, completion: ActivityCompletion, nowMs: number): Promise<void>;
+  /** Fails with DXI01 unless the completion is an ActivityCompleted or ActivityFailed. */
+  ackWorker(lockToken: string, completion: WorkItem, nowMs: number): Promise<void>;
   enqueueOrchestratorWork(item: WorkItem, nowMs: number, delayMs: number | null): Promise<void>;
   latestExecutionId(instance: string): Promise<number | null>;
   listInstances(): Promise<string[]>;

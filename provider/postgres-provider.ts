@@ -1,15 +1,7 @@
 import pg from 'pg';
 import type { ProviderBackend } from './backend.js';
 import { InlineBackend } from './inline/inline-backend.js';
-import {
-  requireCompletion,
-  requireDelay,
-  requireEvents,
-  requireExecutionId,
-  requireInstanceId,
-  requireOrchestratorItems,
-  requireWorkerItems,
-} from './input-validation.js';
+import { requireDelay, requireExecutionId, requireInstanceId } from './input-validation.js';
 import { migrate } from './migrations/run-migrations.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
 import { toProviderError } from './provider-error.js';
@@ -156,9 +148,6 @@ export class PostgresProvider {
   ): Promise<void> {
     return this.run('ackOrchestrationItem', (b) => {
       requireExecutionId('ackOrchestrationItem', executionId);
-      requireEvents('ackOrchestrationItem', historyDelta);
-      requireWorkerItems('ackOrchestrationItem', workerItems);
-      requireOrchestratorItems('ackOrchestrationItem', orchestratorItems);
       return b.ackOrchestrationItem({
         lockToken,
         nowMs: this.clock(),
@@ -180,7 +169,6 @@ export class PostgresProvider {
 
   enqueueOrchestratorWork(item: WorkItem, delayMs?: number): Promise<void> {
     return this.run('enqueueOrchestratorWork', (b) => {
-      requireOrchestratorItems('enqueueOrchestratorWork', [item]);
       requireDelay('enqueueOrchestratorWork', delayMs);
       return b.enqueueOrchestratorWork(item, this.clock(), delayMs ?? null);
     });
@@ -189,10 +177,7 @@ export class PostgresProvider {
   // --- worker queue -------------------------------------------------------------------------------------------
 
   enqueueWorkerWork(item: WorkItem): Promise<void> {
-    return this.run('enqueueWorkerWork', (b) => {
-      requireWorkerItems('enqueueWorkerWork', [item]);
-      return b.enqueueWorkerWork(item, this.clock());
-    });
+    return this.run('enqueueWorkerWork', (b) => b.enqueueWorkerWork(item, this.clock()));
   }
 
   dequeueWorkerPeekLock(): Promise<WorkerLease | null> {
@@ -200,10 +185,7 @@ export class PostgresProvider {
   }
 
   ackWorker(lockToken: string, completion: WorkItem): Promise<void> {
-    return this.run('ackWorker', (b) => {
-      requireCompletion('ackWorker', completion);
-      return b.ackWorker(lockToken, completion, this.clock());
-    });
+    return this.run('ackWorker', (b) => b.ackWorker(lockToken, completion, this.clock()));
   }
 
   // --- history ------------------------------------------------------------------------------------------------
@@ -228,7 +210,6 @@ export class PostgresProvider {
     return this.run('appendWithExecution', (b) => {
       requireInstanceId('appendWithExecution', instance);
       requireExecutionId('appendWithExecution', executionId);
-      requireEvents('appendWithExecution', events);
       return b.appendWithExecution(instance, executionId, events, this.clock());
     });
   }

@@ -8,9 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import pg from 'pg';
-import { connectionFromEnvironment } from '../generator/database/embedded-postgres.js';
+import { connectionFromEnvironment } from '../test/support/embedded-postgres.js';
 import { runOrderOrchestration } from './demo/order-orchestration.js';
 import { PostgresProvider } from './postgres-provider.js';
+import { quoteIdentifier } from '../generator/runtime/quote-identifier.js';
 
 const options = new Command()
   .name('npm start --')
@@ -24,7 +25,7 @@ const server = await connectionFromEnvironment();
 const pool = new pg.Pool({ connectionString: server.connectionString });
 // Idle connections are closed by the server when an embedded one stops; that is not an error worth a crash.
 pool.on('error', () => {});
-const quotedSchema = pg.escapeIdentifier(options.schema);
+const quotedSchema = quoteIdentifier(options.schema);
 
 try {
   const existed = (await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [options.schema])).rowCount! > 0;
@@ -43,7 +44,9 @@ try {
 
   for (const executionId of await provider.listExecutions(instance)) {
     const execution = await provider.getExecutionInfo(instance, executionId);
-    console.log(`\nExecution ${executionId}: ${execution.status}, ${execution.eventCount} events, output ${execution.output}`);
+    console.log(
+      `\nExecution ${executionId}: ${execution.status}, ${execution.eventCount} events, output ${execution.output}`,
+    );
     for (const event of await provider.readExecution(instance, executionId)) {
       const [kind, body] = Object.entries(event)[0]!;
       const { event_id: eventId, ...fields } = body as { event_id: number };

@@ -5,7 +5,7 @@ import { runPipeline } from '../../generator/cli/pipeline.js';
 import { resolveConfig } from '../../generator/cli/resolve-config.js';
 import type { GeneratorConfig } from '../../generator/config/types.js';
 import { emit } from '../../generator/emit/index.js';
-import { fingerprintSources } from '../../generator/model/fingerprint.js';
+import { fingerprintSources } from '../../generator/runtime/schema-sources.js';
 import type { SourceFile } from '../../generator/model/types.js';
 import { parseSources } from '../../generator/parse/index.js';
 import { renderProcedure, syntheticSpecs } from '../../test/generator/property/procedure-spec.js';
@@ -33,7 +33,12 @@ async function timeStages(sources: SourceFile[], config: GeneratorConfig): Promi
   return { parse, analyze: analyzeMs, emit: performance.now() - start };
 }
 
-async function measure(label: string, sources: SourceFile[], config: GeneratorConfig, runs: number): Promise<GenerationFigures> {
+async function measure(
+  label: string,
+  sources: SourceFile[],
+  config: GeneratorConfig,
+  runs: number,
+): Promise<GenerationFigures> {
   const start = performance.now();
   const first = await runPipeline(sources, config);
   const firstRunMs = performance.now() - start;
@@ -57,7 +62,12 @@ export async function benchGeneration(repositoryRoot: string): Promise<Generatio
   const resolved = await resolveConfig({ config: 'pg-sproc-gen.config.json' }, repositoryRoot);
   const ours = await loadSources(resolved, repositoryRoot);
   const synthetic: SourceFile[] = [
-    { path: 'synthetic/0001_synthetic.sql', text: syntheticSpecs(1000).map((spec) => renderProcedure(spec)).join('\n') },
+    {
+      path: 'synthetic/0001_synthetic.sql',
+      text: syntheticSpecs(1000)
+        .map((spec) => renderProcedure(spec))
+        .join('\n'),
+    },
   ];
   return [
     await measure('procedures/', ours, resolved.config, 5),

@@ -4,7 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { connectionFromEnvironment } from '../../generator/database/embedded-postgres.js';
+import { connectionFromEnvironment } from '../../test/support/embedded-postgres.js';
 import { benchGeneration, printGeneration } from './generation-bench.js';
 import { benchWrapper, printWrapper } from './wrapper-bench.js';
 

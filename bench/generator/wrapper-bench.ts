@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { runPipeline } from '../../generator/cli/pipeline.js';
 import { defaultConfig } from '../../generator/config/defaults.js';
-import { substituteSchema } from '../../generator/database/placeholder.js';
+import { substituteSchema } from '../../generator/runtime/schema-sources.js';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 // A procedure whose rows carry the types a decoder works hardest on.
@@ -77,7 +77,9 @@ export async function benchWrapper(connectionString: string): Promise<WrapperFig
     await db.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
     await db.query(substituteSchema(benchSql, '{schema}', schema));
     let sent: { text: string; values: unknown[] } | undefined;
-    const recorder = { query: (text: string, values: unknown[]) => ((sent = { text, values }), db.query(text, values)) };
+    const recorder = {
+      query: (text: string, values: unknown[]) => ((sent = { text, values }), db.query(text, values)),
+    };
     const client = (await generateClient(workDir))(db, schema);
     const recordingClient = (await generateClient(workDir))(recorder as unknown as pg.Client, schema);
     const bareText = `SELECT * FROM ${quoteIdentifier(schema)}.sp_bench_rows($1)`;

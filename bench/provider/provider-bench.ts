@@ -9,10 +9,11 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { connectionFromEnvironment } from '../../generator/database/embedded-postgres.js';
+import { connectionFromEnvironment } from '../../test/support/embedded-postgres.js';
 import { type Implementation, PostgresProvider } from '../../provider/postgres-provider.js';
 import type { HistoryEvent } from '../../provider/types/history-event.js';
 import type { WorkItem } from '../../provider/types/work-item.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 const IMPLEMENTATIONS: Implementation[] = ['procedures', 'inline'];
 const ROUNDS = 400;
@@ -33,7 +34,14 @@ const start = (instance: string): WorkItem => ({
   },
 });
 const started: HistoryEvent = {
-  OrchestrationStarted: { event_id: 1, name: 'Bench', version: '1.0.0', input: '{}', parent_instance: null, parent_id: null },
+  OrchestrationStarted: {
+    event_id: 1,
+    name: 'Bench',
+    version: '1.0.0',
+    input: '{}',
+    parent_instance: null,
+    parent_id: null,
+  },
 };
 const scheduled: HistoryEvent = { ActivityScheduled: { event_id: 2, name: 'Work', input: '1', execution_id: 1 } };
 const activity = (instance: string): WorkItem => ({
@@ -71,7 +79,10 @@ const steps: { name: string; run: (provider: PostgresProvider, instance: string)
     run: async (p) => {
       const item = await p.fetchOrchestrationItem();
       if (!item) throw new Error('no completion');
-      await p.ackOrchestrationItem(item.lockToken, 1, completedEvents, [], [], { status: 'Completed', output: '"done"' });
+      await p.ackOrchestrationItem(item.lockToken, 1, completedEvents, [], [], {
+        status: 'Completed',
+        output: '"done"',
+      });
     },
   },
   { name: 'read history (4 events)', run: (p, instance) => p.read(instance) },
@@ -140,7 +151,9 @@ async function throughput(provider: PostgresProvider, prefix: string): Promise<n
         continue;
       }
       const { instance } = (lease.item as Extract<WorkItem, { ActivityExecute: unknown }>).ActivityExecute;
-      await provider.ackWorker(lease.lockToken, { ActivityCompleted: { instance, execution_id: 1, id: 2, result: '"ok"' } });
+      await provider.ackWorker(lease.lockToken, {
+        ActivityCompleted: { instance, execution_id: 1, id: 2, result: '"ok"' },
+      });
     }
   };
   await Promise.all([...Array.from({ length: DISPATCHERS }, dispatcher), ...Array.from({ length: WORKERS }, worker)]);
@@ -170,7 +183,7 @@ try {
   }
   console.log(`  procedures/inline ${(rates.procedures / rates.inline).toFixed(2)}`);
 } finally {
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
   await pool.end();
   await server.stop();
 }

@@ -1,7 +1,7 @@
 import { analyze, type AnalyzedProgram } from '../analyze/index.js';
 import type { GeneratorConfig } from '../config/types.js';
 import { emit } from '../emit/index.js';
-import { fingerprintSources } from '../model/fingerprint.js';
+import { fingerprintSources } from '../runtime/schema-sources.js';
 import type { Diagnostic, Model, SourceFile } from '../model/types.js';
 import { parseSources } from '../parse/index.js';
 import { hasErrors } from './format-diagnostic.js';
@@ -30,6 +30,9 @@ export async function runPipeline(sources: readonly SourceFile[], config: Genera
 }
 
 /** parse only: what `--print-model` prints and `verify` checks. */
-export function parseOnly(sources: readonly SourceFile[], config: GeneratorConfig): { model: Model; diagnostics: Diagnostic[] } {
+export function parseOnly(
+  sources: readonly SourceFile[],
+  config: GeneratorConfig,
+): { model: Model; diagnostics: Diagnostic[] } {
   return parseSources([...sources], { placeholder: config.placeholder });
 }

@@ -1,4 +1,4 @@
-import { connectionFromEnvironment, type RunningServer } from '../database/embedded-postgres.js';
+import { connectionFromEnvironment, type RunningServer } from '../../test/support/embedded-postgres.js';
 import type { ConsoleOutput } from './console-output.js';
 import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
 import { includeFilter } from '../analyze/include-filter.js';

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCHEMA_PLACEHOLDER } from '../runtime/schema-sources.js';
 import type { GeneratorConfig } from './types.js';
 
 const runtimeEntry = fileURLToPath(new URL('../runtime/index.js', import.meta.url));
@@ -16,7 +17,7 @@ export function defaultConfig(outputDir: string): GeneratorConfig {
     input: [],
     output: outputDir,
     include: '^sp_',
-    placeholder: '{schema}',
+    placeholder: SCHEMA_PLACEHOLDER,
     int8: 'number',
     numeric: 'string',
     typeOverrides: {},

@@ -1,6 +1,5 @@
 import type { SchemaRef } from '../model/types.js';
-
-export const defaultPlaceholder = '{schema}';
+import { SCHEMA_PLACEHOLDER } from '../runtime/schema-sources.js';
 
 /**
  * The placeholder is not SQL, so it is replaced before parsing by an identifier of exactly the same length: every
@@ -18,7 +17,7 @@ export interface PlaceholderSubstitution {
   schemaRef(schema: string | null | undefined): SchemaRef;
 }
 
-export function placeholderSubstitution(placeholder: string = defaultPlaceholder): PlaceholderSubstitution {
+export function placeholderSubstitution(placeholder: string = SCHEMA_PLACEHOLDER): PlaceholderSubstitution {
   if (placeholder.length === 0) throw new Error('The schema placeholder must not be empty.');
   const quoted = placeholder.length >= 3;
   const schemaName = quoted ? '~'.repeat(placeholder.length - 2) : '_'.repeat(placeholder.length);

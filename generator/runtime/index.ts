@@ -1,6 +1,7 @@
 /**
- * Runtime helpers imported by generated clients. Kept free of Node-only modules; the fingerprint computation the
- * generator and the migration runner share lives in `../model/fingerprint.js`.
+ * Runtime helpers imported by generated clients. Kept free of Node-only modules; the schema placeholder
+ * substitution and the fingerprint computation the generator and the migration runner share live in
+ * `./schema-sources.js` (Node-only, imported directly).
  */
 export type { Queryable } from './queryable.js';
 export { quoteIdentifier } from './quote-identifier.js';

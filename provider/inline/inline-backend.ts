@@ -9,7 +9,7 @@ import type {
   SystemMetrics,
   WorkerLease,
 } from '../types/provider-types.js';
-import type { ActivityCompletion, WorkItem } from '../types/work-item.js';
+import type { WorkItem } from '../types/work-item.js';
 import { HistoryReads } from './history-reads.js';
 import { ManagementReads } from './management-reads.js';
 import { OrchestrationAck } from './orchestration-ack.js';
@@ -18,12 +18,14 @@ import { schemaTables } from './schema-tables.js';
 import { StoreWrites } from './store-writes.js';
 import { inTransaction } from './transaction.js';
 import { WorkerQueue } from './worker-queue.js';
+import { checkItemGiven } from './work-item-checks.js';
 
 /**
  * The provider's operations as inline SQL (the plan's "Option C" baseline), for parity tests and benchmarks against
  * the stored procedures, whose behaviour it reproduces: single statements where one suffices, otherwise one
- * client-side transaction on one pooled client. Input is validated by `PostgresProvider`, not here; errors this code
- * raises itself carry the procedures' SQLSTATE in `code` and their message text.
+ * client-side transaction on one pooled client. Plain arguments are validated by `PostgresProvider`; work items and
+ * events are checked here as the procedures check them (`work-item-checks.ts`). Errors this code raises itself carry
+ * the procedures' SQLSTATE in `code` and their message text.
  */
 export class InlineBackend implements ProviderBackend {
   private readonly writes: StoreWrites;
@@ -58,8 +60,9 @@ export class InlineBackend implements ProviderBackend {
     return this.ackTurn.abandon(lockToken, nowMs, delayMs);
   }
 
-  enqueueOrchestratorWork(item: WorkItem, nowMs: number, delayMs: number | null): Promise<void> {
-    return this.writes.insertOrchestratorItems(this.pool, [item], nowMs, delayMs);
+  async enqueueOrchestratorWork(item: WorkItem, nowMs: number, delayMs: number | null): Promise<void> {
+    checkItemGiven(item);
+    await this.writes.insertOrchestratorItems(this.pool, [item], nowMs, delayMs);
   }
 
   enqueueWorkerWork(item: WorkItem, nowMs: number): Promise<void> {
@@ -70,7 +73,7 @@ export class InlineBackend implements ProviderBackend {
     return this.worker.dequeuePeekLock(nowMs, lockTimeoutMs);
   }
 
-  ackWorker(lockToken: string, completion: ActivityCompletion, nowMs: number): Promise<void> {
+  ackWorker(lockToken: string, completion: WorkItem, nowMs: number): Promise<void> {
     return this.worker.ack(lockToken, completion, nowMs);
   }
 

@@ -2,13 +2,10 @@ import type pg from 'pg';
 import type { HistoryEvent } from '../types/history-event.js';
 import type { OrchestrationItem } from '../types/provider-types.js';
 import type { WorkItem } from '../types/work-item.js';
-import { kindOf } from '../input-validation.js';
 import { jsonText, member, toNumber } from './row-values.js';
 import type { SchemaTables } from './schema-tables.js';
 import { inTransaction } from './transaction.js';
-
-/** Keeps these advisory keys apart from single-bigint advisory locks other code may take (as the procedure does). */
-const FETCH_LOCK_CLASS = 20251104;
+import { kindOf } from './work-item-checks.js';
 
 interface LockedBatch {
   lockToken: string;
@@ -32,6 +29,7 @@ interface Description {
  */
 export class OrchestrationFetch {
   private readonly nextCandidate: string;
+  private readonly advisoryLock: string;
   private readonly lockInstance: string;
   private readonly tagBatch: string;
   private readonly instanceRow: string;
@@ -51,6 +49,9 @@ export class OrchestrationFetch {
                           WHERE l.instance_id = q.instance_id AND l.locked_until > $1::bigint)
        ORDER BY q.visible_at, q.id
        LIMIT 1`;
+    // The procedure's advisory lock, its class read from the schema, so fetchers of both implementations exclude
+    // each other on an instance.
+    this.advisoryLock = `SELECT pg_advisory_xact_lock(${tables.fetchLockClass}, hashtext($1))`;
     // Takes the lock when there is none or it expired; no row back means another fetch holds it.
     this.lockInstance = `
       INSERT INTO ${tables.instanceLocks} AS l (instance_id, lock_token, locked_until, locked_at)
@@ -110,7 +111,7 @@ export class OrchestrationFetch {
     lockedUntil: number,
   ): Promise<LockedBatch | null> {
     await client.query('SAVEPOINT fetch_attempt');
-    await client.query('SELECT pg_advisory_xact_lock($1::integer, hashtext($2))', [FETCH_LOCK_CLASS, instance]);
+    await client.query(this.advisoryLock, [instance]);
     const lock = await client.query<{ lock_token: string }>(this.lockInstance, [instance, lockedUntil, nowMs]);
     const lockToken = lock.rows[0]?.lock_token;
     if (lockToken !== undefined) {

@@ -1,6 +1,9 @@
-import pg from 'pg';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
-/** The provider's tables, qualified with the tenant schema (quoted once, here). */
+/**
+ * The provider's tables and the one procedure helper the inline SQL calls, qualified with the tenant schema (quoted
+ * once, here).
+ */
 export interface SchemaTables {
   readonly instances: string;
   readonly executions: string;
@@ -8,10 +11,12 @@ export interface SchemaTables {
   readonly orchestratorQueue: string;
   readonly workerQueue: string;
   readonly instanceLocks: string;
+  /** A call of `_sp_fetch_lock_class()`: the fetch's advisory-lock class, defined once, in the SQL. */
+  readonly fetchLockClass: string;
 }
 
 export function schemaTables(schema: string): SchemaTables {
-  const quoted = pg.escapeIdentifier(schema);
+  const quoted = quoteIdentifier(schema);
   return {
     instances: `${quoted}.instances`,
     executions: `${quoted}.executions`,
@@ -19,6 +24,7 @@ export function schemaTables(schema: string): SchemaTables {
     orchestratorQueue: `${quoted}.orchestrator_queue`,
     workerQueue: `${quoted}.worker_queue`,
     instanceLocks: `${quoted}.instance_locks`,
+    fetchLockClass: `${quoted}._sp_fetch_lock_class()`,
   };
 }
 

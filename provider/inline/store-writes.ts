@@ -1,40 +1,10 @@
-import { kindOf } from '../input-validation.js';
 import type { HistoryEvent } from '../types/history-event.js';
 import type { WorkItem } from '../types/work-item.js';
 import { InlineSqlError } from './inline-sql-error.js';
-import { type SchemaTables, timestampOf } from './schema-tables.js';
 import { toNumber } from './row-values.js';
+import { type SchemaTables, timestampOf } from './schema-tables.js';
 import type { Queryable } from './transaction.js';
-
-type Body = Record<string, unknown>;
-
-function bodyOf(value: object): { kind: string; body: Body } {
-  const kind = kindOf(value);
-  if (kind === null) {
-    throw new InlineSqlError('22023', 'each item must be a JSON object with exactly one key naming its kind');
-  }
-  return { kind, body: (value as Record<string, Body>)[kind]! };
-}
-
-/**
- * Whether a JSON value is a whole number >= minimum that fits a BIGINT (below 2^63): runtime-assigned ids (minimum 1)
- * and times (minimum 0), as the procedures' `_sp_is_whole_bigint`.
- */
-function isWholeBigint(value: unknown, minimum: number): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= minimum && value < 2 ** 63;
-}
-
-/**
- * The instance whose orchestrator queue an item goes to: `parent_instance` for sub-orchestration completions. Only a
- * non-empty string routes anywhere (ack_worker's completion reaches here without the front's routing check).
- */
-function routeOf(kind: string, body: Body): string {
-  const target = kind === 'SubOrchCompleted' || kind === 'SubOrchFailed' ? body.parent_instance : body.instance;
-  if (typeof target !== 'string' || target === '') {
-    throw new InlineSqlError('22023', `${kind} work item has no target instance`);
-  }
-  return target;
-}
+import { checkEvent, checkOrchestratorItem, checkWorkerItem } from './work-item-checks.js';
 
 /**
  * The writes several operations share (append and ack write history; enqueue, ack and ack_worker write orchestrator
@@ -103,8 +73,8 @@ export class StoreWrites {
   ): Promise<void> {
     if (events.length === 0) return;
     const rows = events.map((event) => {
-      const { kind, body } = bodyOf(event);
-      return { event_id: toNumber(body.event_id as number), event_type: kind, event_data: event };
+      const { kind, eventId } = checkEvent(event);
+      return { event_id: eventId, event_type: kind, event_data: event };
     });
     const ids = rows.map((row) => row.event_id);
     const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
@@ -123,6 +93,7 @@ export class StoreWrites {
   /** Enqueues ActivityExecute items in array order, unlocked. */
   async insertWorkerItems(db: Queryable, items: readonly WorkItem[], nowMs: number): Promise<void> {
     if (items.length === 0) return;
+    items.forEach(checkWorkerItem);
     await db.query(this.insertWorkerRows, [JSON.stringify(items), nowMs]);
   }
 
@@ -139,25 +110,11 @@ export class StoreWrites {
   ): Promise<void> {
     if (items.length === 0) return;
     const rows = [];
-    const startsByInstance = new Map<string, Body>();
+    const startsByInstance = new Map<string, Record<string, unknown>>();
     for (const item of items) {
-      const { kind, body } = bodyOf(item);
-      const instance = routeOf(kind, body);
-      if (kind === 'StartOrchestration') {
-        if (body.orchestration === undefined || body.orchestration === null || body.orchestration === '') {
-          throw new InlineSqlError('22023', 'StartOrchestration needs an orchestration name');
-        }
-        // A missing or null execution_id means execution 1; anything else must be a valid id.
-        if (body.execution_id !== undefined && body.execution_id !== null && !isWholeBigint(body.execution_id, 1)) {
-          throw new InlineSqlError('22023', 'StartOrchestration execution_id must be a positive integer');
-        }
-        // The first start of an instance in the batch is the one that may create it.
-        if (!startsByInstance.has(instance)) startsByInstance.set(instance, body);
-      }
-      // A missing or null fire_at_ms means "no due time": visible after the delay.
-      if (kind === 'TimerFired' && body.fire_at_ms !== undefined && body.fire_at_ms !== null && !isWholeBigint(body.fire_at_ms, 0)) {
-        throw new InlineSqlError('22023', 'TimerFired fire_at_ms must be a non-negative integer');
-      }
+      const { kind, body, instance } = checkOrchestratorItem(item);
+      // The first start of an instance in the batch is the one that may create it.
+      if (kind === 'StartOrchestration' && !startsByInstance.has(instance)) startsByInstance.set(instance, body);
       rows.push({ instance_id: instance, item, fire_at_ms: kind === 'TimerFired' ? body.fire_at_ms : null });
     }
     await db.query(this.insertOrchestratorRows, [

@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import type { WorkerLease } from '../types/provider-types.js';
-import type { ActivityCompletion, WorkItem } from '../types/work-item.js';
+import type { WorkItem } from '../types/work-item.js';
 import { InlineSqlError } from './inline-sql-error.js';
 import type { SchemaTables } from './schema-tables.js';
 import type { StoreWrites } from './store-writes.js';
 import { inTransaction } from './transaction.js';
+import { checkCompletion, checkItemGiven } from './work-item-checks.js';
 
 /** The worker queue: enqueue, peek-lock dequeue, and the ack that turns an activity into its completion. */
 export class WorkerQueue {
@@ -35,6 +36,7 @@ export class WorkerQueue {
   }
 
   async enqueue(item: WorkItem, nowMs: number): Promise<void> {
+    checkItemGiven(item);
     await this.writes.insertWorkerItems(this.pool, [item], nowMs);
   }
 
@@ -51,7 +53,8 @@ export class WorkerQueue {
    * Deletes the leased row and enqueues the completion for the instance it names, atomically. A token that matches
    * nothing (already acked, or redelivered under a new token after its lock expired) enqueues nothing.
    */
-  async ack(lockToken: string, completion: ActivityCompletion, nowMs: number): Promise<void> {
+  async ack(lockToken: string, completion: WorkItem, nowMs: number): Promise<void> {
+    checkCompletion(completion);
     await inTransaction(this.pool, async (client) => {
       const deleted = await client.query(this.deleteLeased, [lockToken]);
       if (deleted.rowCount === 0) {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../../generator/model/fingerprint.js';
+import { sha256Hex } from '../../generator/runtime/schema-sources.js';
 
 /** The project's own migrations: `procedures/NNNN_name.sql`. */
 export const PROCEDURES_DIR = fileURLToPath(new URL('../../procedures/', import.meta.url));
@@ -33,7 +33,9 @@ export async function readMigrationFiles(dir: string = PROCEDURES_DIR): Promise<
   files.sort((a, b) => a.version - b.version);
   for (let i = 1; i < files.length; i++) {
     if (files[i]!.version === files[i - 1]!.version) {
-      throw new Error(`Two migration files share version ${files[i]!.version}: ${files[i - 1]!.name}, ${files[i]!.name}`);
+      throw new Error(
+        `Two migration files share version ${files[i]!.version}: ${files[i - 1]!.name}, ${files[i]!.name}`,
+      );
     }
   }
   return files;

@@ -1,9 +1,7 @@
 import pg from 'pg';
-import { assertValidSchemaName, substituteSchema } from '../../generator/database/placeholder.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { assertValidSchemaName, SCHEMA_PLACEHOLDER, substituteSchema } from '../../generator/runtime/schema-sources.js';
 import { type MigrationFile, PROCEDURES_DIR, readMigrationFiles } from './migration-files.js';
-
-/** Text in the migration files that stands for the tenant schema. */
-export const SCHEMA_PLACEHOLDER = '{schema}';
 
 /** The per-schema tracking table (contract §1.7, plus a checksum). */
 export const MIGRATIONS_TABLE = '_duroxide_migrations';
@@ -69,8 +67,8 @@ export async function migrate(db: pg.Pool | pg.ClientBase, options: MigrateOptio
 }
 
 async function migrateLocked(client: pg.ClientBase, schema: string, files: MigrationFile[]): Promise<MigrationReport> {
-  const quotedSchema = pg.escapeIdentifier(schema);
-  const table = `${quotedSchema}.${pg.escapeIdentifier(MIGRATIONS_TABLE)}`;
+  const quotedSchema = quoteIdentifier(schema);
+  const table = `${quotedSchema}.${quoteIdentifier(MIGRATIONS_TABLE)}`;
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${table} (

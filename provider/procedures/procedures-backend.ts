@@ -108,8 +108,9 @@ export class ProceduresBackend implements ProviderBackend {
     return row ? { item: row.workItem, lockToken: row.lockToken } : null;
   }
 
-  async ackWorker(lockToken: string, completion: ActivityCompletion, nowMs: number): Promise<void> {
-    await this.client.ackWorker({ lockToken, completion, nowMs });
+  async ackWorker(lockToken: string, completion: WorkItem, nowMs: number): Promise<void> {
+    // sp_ack_worker refuses any other kind (DXI01): the type is the procedure's check, not the caller's.
+    await this.client.ackWorker({ lockToken, completion: completion as ActivityCompletion, nowMs });
   }
 
   async enqueueOrchestratorWork(item: WorkItem, nowMs: number, delayMs: number | null): Promise<void> {
@@ -163,14 +164,7 @@ export class ProceduresBackend implements ProviderBackend {
   async getSystemMetrics(): Promise<SystemMetrics> {
     const row = await this.client.getSystemMetrics();
     if (!row) throw missingRow('sp_get_system_metrics');
-    return {
-      totalInstances: row.totalInstances,
-      totalExecutions: row.totalExecutions,
-      runningInstances: row.runningInstances,
-      completedInstances: row.completedInstances,
-      failedInstances: row.failedInstances,
-      totalEvents: row.totalEvents,
-    };
+    return row;
   }
 
   async getQueueDepths(nowMs: number): Promise<QueueDepths> {

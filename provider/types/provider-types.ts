@@ -1,3 +1,4 @@
+import type { GetSystemMetricsRow } from '../../generated/procedures.js';
 import type { HistoryEvent } from './history-event.js';
 import type { WorkItem } from './work-item.js';
 
@@ -51,14 +52,8 @@ export interface ExecutionInfo {
   eventCount: number;
 }
 
-export interface SystemMetrics {
-  totalInstances: number;
-  totalExecutions: number;
-  runningInstances: number;
-  completedInstances: number;
-  failedInstances: number;
-  totalEvents: number;
-}
+/** Counts over the whole store: exactly the row `sp_get_system_metrics` returns. */
+export type SystemMetrics = GetSystemMetricsRow;
 
 export interface QueueDepths {
   orchestratorQueue: number;

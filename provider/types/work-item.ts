@@ -33,8 +33,11 @@ export type WorkItem =
   | { CancelInstance: { instance: string; reason: string } }
   | { ContinueAsNew: { instance: string; orchestration: string; input: string; version: string | null } };
 
+/** The kinds (keys) of a union of externally tagged items, e.g. `KindOf<WorkItem>`. */
+export type KindOf<T> = T extends unknown ? keyof T : never;
+
 /** Union of every key, e.g. `'StartOrchestration'`. */
-export type WorkItemKind = WorkItem extends infer T ? (T extends unknown ? keyof T : never) : never;
+export type WorkItemKind = KindOf<WorkItem>;
 
 /** The kinds that complete an activity, the only ones `ackWorker` accepts. */
 export type ActivityCompletion = Extract<WorkItem, { ActivityCompleted: unknown } | { ActivityFailed: unknown }>;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROCEDURES_DIR, readMigrationFiles } from '../../provider/migrations/migration-files.js';
 import { MigrationError, migrate } from '../../provider/migrations/run-migrations.js';
 import { dropSchema, openPool, randomSchemaName } from '../support/tenant-schema.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 let pool: pg.Pool;
 const schemas: string[] = [];
@@ -27,7 +28,7 @@ async function copyOfProcedures(): Promise<string> {
 
 async function trackingRows(schema: string) {
   const result = await pool.query(
-    `SELECT version, name, checksum, applied_at FROM ${pg.escapeIdentifier(schema)}._duroxide_migrations ORDER BY version`,
+    `SELECT version, name, checksum, applied_at FROM ${quoteIdentifier(schema)}._duroxide_migrations ORDER BY version`,
   );
   return result.rows;
 }
@@ -73,7 +74,7 @@ describe('migration runner', () => {
   it('is a no-op when run again and keeps the data', async () => {
     const schema = newSchema();
     await migrate(pool, { schema });
-    const q = pg.escapeIdentifier(schema);
+    const q = quoteIdentifier(schema);
     await pool.query(`SELECT ${q}.sp_enqueue_worker_work($1, $2)`, [
       { ActivityExecute: { instance: 'a', execution_id: 1, id: 1, name: 'n', input: '' } },
       1,
@@ -117,7 +118,7 @@ describe('migration runner', () => {
     const report = await migrate(pool, { schema, dir });
 
     expect(report.applied.map((f) => f.name)).toEqual(['0099_extra.sql']);
-    const result = await pool.query(`SELECT ${pg.escapeIdentifier(schema)}.sp_extra() AS v`);
+    const result = await pool.query(`SELECT ${quoteIdentifier(schema)}.sp_extra() AS v`);
     expect(result.rows[0].v).toBe(7);
   });
 
@@ -134,7 +135,7 @@ describe('migration runner', () => {
 
     expect((error as MigrationError).code).toBe('apply-failed');
     expect((error as MigrationError).message).toMatch(/0050_broken\.sql failed/);
-    const table = await pool.query('SELECT to_regclass($1) AS t', [`${pg.escapeIdentifier(schema)}.half_done`]);
+    const table = await pool.query('SELECT to_regclass($1) AS t', [`${quoteIdentifier(schema)}.half_done`]);
     expect(table.rows[0].t).toBeNull();
     expect((await trackingRows(schema)).map((r) => r.name)).not.toContain('0050_broken.sql');
   });
@@ -143,7 +144,7 @@ describe('migration runner', () => {
     const schema = newSchema();
     await migrate(pool, { schema });
     await pool.query(
-      `INSERT INTO ${pg.escapeIdentifier(schema)}._duroxide_migrations (version, name, checksum) VALUES (999, 'x', 'y')`,
+      `INSERT INTO ${quoteIdentifier(schema)}._duroxide_migrations (version, name, checksum) VALUES (999, 'x', 'y')`,
     );
 
     const error = await migrate(pool, { schema }).catch((e: unknown) => e);
@@ -154,12 +155,12 @@ describe('migration runner', () => {
   it('re-applies everything when a cleanup dropped the tables but left tracking rows behind', async () => {
     const schema = newSchema();
     await migrate(pool, { schema });
-    await pool.query(`DROP TABLE ${pg.escapeIdentifier(schema)}.instances CASCADE`);
+    await pool.query(`DROP TABLE ${quoteIdentifier(schema)}.instances CASCADE`);
 
     const report = await migrate(pool, { schema });
 
     expect(report.applied).toHaveLength((await readMigrationFiles()).length);
-    const info = await pool.query(`SELECT * FROM ${pg.escapeIdentifier(schema)}.sp_list_instances()`);
+    const info = await pool.query(`SELECT * FROM ${quoteIdentifier(schema)}.sp_list_instances()`);
     expect(info.rows).toEqual([]);
   });
 

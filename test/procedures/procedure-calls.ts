@@ -2,6 +2,7 @@ import pg from 'pg';
 import { expect } from 'vitest';
 import { snapshotTables } from '../support/table-snapshot.js';
 import type { TenantSchema } from '../support/tenant-schema.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 /** A fixed "now" for every test: the procedures never read the database clock, so time is whatever we pass. */
 export const BASE_MS = 1_800_000_000_000;
@@ -24,10 +25,7 @@ export async function call<Row extends pg.QueryResultRow = Record<string, unknow
   ...args: unknown[]
 ): Promise<pg.QueryResult<Row>> {
   const placeholders = args.map((_, i) => `$${i + 1}`).join(', ');
-  return tenant.pool.query<Row>(
-    `SELECT * FROM ${tenant.quoted}.${pg.escapeIdentifier(procedure)}(${placeholders})`,
-    args,
-  );
+  return tenant.pool.query<Row>(`SELECT * FROM ${tenant.quoted}.${quoteIdentifier(procedure)}(${placeholders})`, args);
 }
 
 /** The rejection of a call, failing the test when the call succeeds or fails with something other than SQL. */
@@ -71,7 +69,7 @@ export async function tableRows<Row extends pg.QueryResultRow = Record<string, u
   orderBy = '1',
 ): Promise<Row[]> {
   const result = await tenant.pool.query<Row>(
-    `SELECT * FROM ${tenant.quoted}.${pg.escapeIdentifier(table)} ORDER BY ${orderBy}`,
+    `SELECT * FROM ${tenant.quoted}.${quoteIdentifier(table)} ORDER BY ${orderBy}`,
   );
   return result.rows;
 }

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fingerprintSources } from '../../generator/model/fingerprint.js';
+import { fingerprintSources } from '../../generator/runtime/schema-sources.js';
 import { readMigrationFiles } from '../../provider/migrations/migration-files.js';
 import { migrate } from '../../provider/migrations/run-migrations.js';
 import { truncateTables } from '../support/table-snapshot.js';
 import { dropSchema, randomSchemaName, useTenantSchema } from '../support/tenant-schema.js';
 import { externalRaised, startOrchestration } from '../support/work-items.js';
 import { BASE_MS, call, enqueueOrchestrator, expectFailureChangesNothing, sqlError } from './procedure-calls.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 const tenant = useTenantSchema();
 const PROVIDER_TABLES = ['executions', 'history', 'instance_locks', 'instances', 'orchestrator_queue', 'worker_queue'];
@@ -61,7 +61,7 @@ async function indexShapes(schema: string) {
       ORDER BY c.conname`,
     [schema],
   );
-  const anonymize = (text: string) => text.replaceAll(pg.escapeIdentifier(schema), 'S').replaceAll(`${schema}.`, 'S.');
+  const anonymize = (text: string) => text.replaceAll(quoteIdentifier(schema), 'S').replaceAll(`${schema}.`, 'S.');
   return {
     indexes: result.rows.map((row) => ({
       name: row.indexname,
@@ -141,16 +141,16 @@ describe('sp_initialize_tables and sp_create_indexes', () => {
     await call(tenant, 'sp_create_schema', name);
     await call(tenant, 'sp_initialize_tables', name);
     await call(tenant, 'sp_create_indexes', name);
-    await tenant.pool.query(`INSERT INTO ${pg.escapeIdentifier(name)}.instance_locks VALUES ('i', 'tok', 1, 0)`);
+    await tenant.pool.query(`INSERT INTO ${quoteIdentifier(name)}.instance_locks VALUES ('i', 'tok', 1, 0)`);
     await call(tenant, 'sp_initialize_tables', name);
     await call(tenant, 'sp_create_indexes', name);
-    const rows = await tenant.pool.query(`SELECT instance_id FROM ${pg.escapeIdentifier(name)}.instance_locks`);
+    const rows = await tenant.pool.query(`SELECT instance_id FROM ${quoteIdentifier(name)}.instance_locks`);
     expect(rows.rows).toEqual([{ instance_id: 'i' }]);
   });
 
   it('create tables that enforce the contract: no event_id 0, one holder per token', async () => {
     const name = extraSchemaName('rules');
-    const q = pg.escapeIdentifier(name);
+    const q = quoteIdentifier(name);
     await call(tenant, 'sp_create_schema', name);
     await call(tenant, 'sp_initialize_tables', name);
     await call(tenant, 'sp_create_indexes', name);
@@ -210,7 +210,7 @@ describe('sp_procedure_fingerprint', () => {
     const name = extraSchemaName('fp');
     await migrate(tenant.pool, { schema: name });
     const other = {
-      quoted: pg.escapeIdentifier(name),
+      quoted: quoteIdentifier(name),
       pool: tenant.pool,
       name,
     };
@@ -230,7 +230,7 @@ describe('sp_cleanup_schema', () => {
     ['a hostile name', `Clean "A" 'x' b`],
   ])('drops every provider table and sp_/_sp_ function of %s, and nothing else', async (_label, label) => {
     const name = extraSchemaName(label);
-    const q = pg.escapeIdentifier(name);
+    const q = quoteIdentifier(name);
     await migrate(tenant.pool, { schema: name });
     const other = { quoted: q, pool: tenant.pool, name };
     await enqueueOrchestrator(other, startOrchestration('a'), BASE_MS);
@@ -249,7 +249,9 @@ describe('sp_cleanup_schema', () => {
 
     // The schema can be installed again from scratch.
     const report = await migrate(tenant.pool, { schema: name });
-    expect(report.applied.map((file) => file.version)).toEqual([1, 2]);
+    expect(report.applied.map((file) => file.version)).toEqual(
+      (await readMigrationFiles()).map((file) => file.version),
+    );
     await enqueueOrchestrator(other, externalRaised('b'), BASE_MS);
   });
 
@@ -257,7 +259,7 @@ describe('sp_cleanup_schema', () => {
     const name = extraSchemaName('victim');
     await migrate(tenant.pool, { schema: name });
     await enqueueOrchestrator(tenant, startOrchestration('survivor'), BASE_MS);
-    await call({ quoted: pg.escapeIdentifier(name), pool: tenant.pool, name }, 'sp_cleanup_schema');
+    await call({ quoted: quoteIdentifier(name), pool: tenant.pool, name }, 'sp_cleanup_schema');
     expect((await call(tenant, 'sp_list_instances')).rows).toEqual([{ instance_id: 'survivor' }]);
     expect((await functionNames(tenant.name)).filter((f) => f.startsWith('sp_')).length).toBeGreaterThan(20);
   });

@@ -3,7 +3,6 @@
  * expired-but-unstolen locks, bad input and the error classification. Time is passed with injected clocks here,
  * so none of these sleep.
  */
-import pg from 'pg';
 import { describe, expect } from 'vitest';
 import type { PostgresProvider } from '../../provider/postgres-provider.js';
 import { snapshotTables } from '../support/table-snapshot.js';
@@ -28,6 +27,7 @@ import {
   startItem,
   type TestClock,
 } from './support/scenario-helpers.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 const ROUNDS = 20;
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -405,7 +405,7 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
     try {
       await blocker.query('BEGIN');
       await blocker.query(
-        `LOCK TABLE ${tenant.quoted}.${pg.escapeIdentifier('orchestrator_queue')} IN ACCESS EXCLUSIVE MODE`,
+        `LOCK TABLE ${tenant.quoted}.${quoteIdentifier('orchestrator_queue')} IN ACCESS EXCLUSIVE MODE`,
       );
 
       const error = await providerErrorOf(provider.enqueueOrchestratorWork(startItem('instance-A')));
@@ -428,7 +428,7 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
     try {
       await blocker.query('BEGIN');
       await blocker.query(
-        `LOCK TABLE ${tenant.quoted}.${pg.escapeIdentifier('orchestrator_queue')} IN ACCESS EXCLUSIVE MODE`,
+        `LOCK TABLE ${tenant.quoted}.${quoteIdentifier('orchestrator_queue')} IN ACCESS EXCLUSIVE MODE`,
       );
       pending = provider.enqueueOrchestratorWork(startItem('instance-A'));
       // Once the call is seen waiting, holding the lock 300 ms more outlasts its 100 ms lock timeout: the first

@@ -20,6 +20,7 @@ import {
   timerFired,
 } from '../support/work-items.js';
 import { BASE_MS, type Failure, failureOf, LOCK_MS, start, turn } from './inline-test-helpers.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -39,7 +40,7 @@ async function rows<Row extends pg.QueryResultRow = Record<string, any>>(
   orderBy: string,
 ): Promise<Row[]> {
   const result = await tenant.pool.query<Row>(
-    `SELECT * FROM ${tenant.quoted}.${pg.escapeIdentifier(table)} ORDER BY ${orderBy}`,
+    `SELECT * FROM ${tenant.quoted}.${quoteIdentifier(table)} ORDER BY ${orderBy}`,
   );
   return result.rows;
 }
@@ -311,12 +312,17 @@ describe('fetchOrchestrationItem', () => {
       holders = [];
     });
 
-    /** Holds the fetch advisory lock of `instance` in an open transaction, as a concurrent fetch or ack would. */
+    /**
+     * Holds the fetch advisory lock of `instance` in an open transaction, as a concurrent fetch (of either
+     * implementation: the class comes from the schema's `_sp_fetch_lock_class()`) or ack would.
+     */
     async function holdInstance(instance: string): Promise<pg.PoolClient> {
       const holder = await tenant.pool.connect();
       holders.push(holder);
       await holder.query('BEGIN');
-      await holder.query('SELECT pg_advisory_xact_lock(20251104, hashtext($1))', [instance]);
+      await holder.query(`SELECT pg_advisory_xact_lock(${tenant.quoted}._sp_fetch_lock_class(), hashtext($1))`, [
+        instance,
+      ]);
       return holder;
     }
 
@@ -325,7 +331,7 @@ describe('fetchOrchestrationItem', () => {
       for (;;) {
         const waiting = await tenant.pool.query<{ n: string }>(
           `SELECT count(*) AS n FROM pg_locks
-            WHERE locktype = 'advisory' AND NOT granted AND classid = 20251104
+            WHERE locktype = 'advisory' AND NOT granted AND classid = ${tenant.quoted}._sp_fetch_lock_class()
               AND objid::bigint = (hashtext($1)::bigint + 4294967296) % 4294967296`,
           [instance],
         );
@@ -353,6 +359,26 @@ describe('fetchOrchestrationItem', () => {
         [a, 'theirs'],
         ['B', expect.stringMatching(UUID)],
       ]);
+    });
+
+    it('the same way as the procedure, which takes the same advisory lock', async () => {
+      const a = `A-${randomSchemaName()}`;
+      await backend.enqueueOrchestratorWork(start(a), BASE_MS, null);
+      await backend.enqueueOrchestratorWork(start('B'), BASE_MS + 1, null);
+      const other = await holdInstance(a);
+      await other.query(
+        `INSERT INTO ${tenant.quoted}.instance_locks (instance_id, lock_token, locked_until, locked_at) VALUES ($1, 'theirs', $2, $3)`,
+        [a, BASE_MS + LOCK_MS, BASE_MS],
+      );
+
+      const fetching = tenant.pool.query<{ instance_id: string }>(
+        `SELECT instance_id FROM ${tenant.quoted}.sp_fetch_orchestration_item($1, $2)`,
+        [BASE_MS + 10, LOCK_MS],
+      );
+      await untilSomeoneWaitsFor(a);
+      await other.query('COMMIT');
+
+      expect((await fetching).rows.map((row) => row.instance_id)).toEqual(['B']);
     });
 
     it('when its messages were consumed meanwhile, undoing the lock row it had inserted', async () => {
@@ -387,7 +413,7 @@ describe('fetchOrchestrationItem', () => {
       await untilSomeoneWaitsFor(b);
       // The fetch now waits for B; it must not still hold A's advisory lock from the attempt it lost.
       const free = await tenant.pool.query<{ free: boolean }>(
-        'SELECT pg_try_advisory_xact_lock(20251104, hashtext($1)) AS free',
+        `SELECT pg_try_advisory_xact_lock(${tenant.quoted}._sp_fetch_lock_class(), hashtext($1)) AS free`,
         [a],
       );
       expect(free.rows[0]!.free).toBe(true);

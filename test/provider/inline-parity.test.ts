@@ -3,7 +3,6 @@
  * included, runs through each in its own schema; the results, the errors (SQLSTATE and message) and every table row
  * must be identical.
  */
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { ProviderBackend } from '../../provider/backend.js';
 import { InlineBackend } from '../../provider/inline/inline-backend.js';
@@ -22,9 +21,13 @@ import {
   timerFired,
 } from '../support/work-items.js';
 import { BASE_MS, type Failure, LOCK_MS, start, turn } from './inline-test-helpers.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 const inlineTenant = useTenantSchema({ name: randomSchemaName('Inline "Tenant"') });
 const procedureTenant = useTenantSchema({ name: randomSchemaName('Procedures "Tenant"') });
+
+/** A JSON argument as the generated client binds it: null is SQL NULL, anything else JSON text. */
+const jsonOrNull = (value: unknown) => (value === null ? null : json(value));
 
 /** The procedures behind the same interface, called directly (test-only; the provider has its own client). */
 function proceduresBackend(schema: TenantSchema): ProviderBackend {
@@ -71,7 +74,7 @@ function proceduresBackend(schema: TenantSchema): ProviderBackend {
       await call(schema, 'sp_append_history', instance, executionId, json(history), nowMs);
     },
     async enqueueWorkerWork(item, nowMs) {
-      await call(schema, 'sp_enqueue_worker_work', json(item), nowMs);
+      await call(schema, 'sp_enqueue_worker_work', jsonOrNull(item), nowMs);
     },
     async dequeueWorkerPeekLock(nowMs, lockTimeoutMs) {
       const [row] = await rowsOf('sp_dequeue_worker_peek_lock', nowMs, lockTimeoutMs);
@@ -81,7 +84,7 @@ function proceduresBackend(schema: TenantSchema): ProviderBackend {
       await call(schema, 'sp_ack_worker', lockToken, json(completion), nowMs);
     },
     async enqueueOrchestratorWork(item, nowMs, delayMs) {
-      await call(schema, 'sp_enqueue_orchestrator_work', json(item), nowMs, delayMs);
+      await call(schema, 'sp_enqueue_orchestrator_work', jsonOrNull(item), nowMs, delayMs);
     },
     async latestExecutionId(instance) {
       const [row] = await rowsOf('sp_get_latest_execution_id', instance);
@@ -168,6 +171,18 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('nameless', () => b.enqueueOrchestratorWork(start('X', { orchestration: '' }), T + 4, null));
   await step('bad execution', () => b.enqueueOrchestratorWork(start('X', { executionId: 0 }), T + 4, null));
   await step('bad timer', () => b.enqueueOrchestratorWork(timerFired('A', 9, 1.5) as WorkItem, T + 4, null));
+  await step('activity to orchestrator', () =>
+    b.enqueueOrchestratorWork(activityExecute('A', 1) as WorkItem, T + 4, null),
+  );
+  await step('unknown kind', () =>
+    b.enqueueOrchestratorWork({ Bogus: { instance: 'A' } } as unknown as WorkItem, T + 4, null),
+  );
+  await step('shapeless', () => b.enqueueOrchestratorWork({ TimerFired: 1 } as unknown as WorkItem, T + 4, null));
+  await step('no target', () => b.enqueueOrchestratorWork(subOrchCompleted('', 1) as WorkItem, T + 4, null));
+  await step('no item', () => b.enqueueOrchestratorWork(null as unknown as WorkItem, T + 4, null));
+  await step('message to worker', () => b.enqueueWorkerWork(externalRaised('A') as WorkItem, T + 4));
+  await step('shapeless to worker', () => b.enqueueWorkerWork([] as unknown as WorkItem, T + 4));
+  await step('no item to worker', () => b.enqueueWorkerWork(null as unknown as WorkItem, T + 4));
   await step('continue', () =>
     b.enqueueOrchestratorWork(
       { ContinueAsNew: { instance: 'cont', orchestration: 'Loop', input: '1', version: null } },
@@ -191,6 +206,20 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   );
   await step('ack bad status', () =>
     b.ackOrchestrationItem(turn(tokenA, T + 20, { metadata: { status: 'Nope' as 'Failed' } })),
+  );
+  await step('ack event id 0', () =>
+    b.ackOrchestrationItem(
+      turn(tokenA, T + 20, { historyDelta: [activityScheduled(1), activityScheduled(0)] as HistoryEvent[] }),
+    ),
+  );
+  await step('ack shapeless event', () =>
+    b.ackOrchestrationItem(turn(tokenA, T + 20, { historyDelta: [{}] as unknown as HistoryEvent[] })),
+  );
+  await step('ack message as worker item', () =>
+    b.ackOrchestrationItem(turn(tokenA, T + 20, { workerItems: [externalRaised('A')] as WorkItem[] })),
+  );
+  await step('ack activity as orchestrator item', () =>
+    b.ackOrchestrationItem(turn(tokenA, T + 20, { orchestratorItems: [activityExecute('A', 2)] as WorkItem[] })),
   );
   await step('ack A', () =>
     b.ackOrchestrationItem(
@@ -216,6 +245,12 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   const lease2 = await step('dequeue 2', () => b.dequeueWorkerPeekLock(T + 40, 1_000));
   await step('dequeue none', () => b.dequeueWorkerPeekLock(T + 40, 1_000));
   await step('ack worker unknown', () => b.ackWorker('nope', activityCompleted('A', 2) as ActivityCompletion, T + 41));
+  await step('ack worker wrong kind', () =>
+    b.ackWorker(lease1?.lockToken ?? 'missing', externalRaised('A') as WorkItem, T + 41),
+  );
+  await step('ack worker shapeless', () =>
+    b.ackWorker(lease1?.lockToken ?? 'missing', { ActivityCompleted: 'x' } as unknown as WorkItem, T + 41),
+  );
   await step('ack worker 1', () =>
     b.ackWorker(lease1?.lockToken ?? 'missing', activityCompleted('A', 2) as ActivityCompletion, T + 41),
   );
@@ -283,6 +318,8 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
     b.appendWithExecution('H', 2, [activityScheduled(3), activityScheduled(1)], T + 2_000),
   );
   await step('append empty', () => b.appendWithExecution('H', 3, [], T + 2_000));
+  await step('append event id 0', () => b.appendWithExecution('H', 3, [activityScheduled(0)], T + 2_000));
+  await step('append unsafe event id', () => b.appendWithExecution('H', 3, [activityScheduled(2.5)], T + 2_000));
   for (const instance of ['A', 'B', 'H', 'cont', 'orphan', 'nobody']) {
     await step(`read ${instance}`, () => b.read(instance));
     await step(`read ${instance} 1`, () => b.readWithExecution(instance, 1));
@@ -314,7 +351,7 @@ async function tableContents(schema: TenantSchema): Promise<Record<string, unkno
   const contents: Record<string, unknown[]> = {};
   for (const [table, order] of Object.entries(orderBy)) {
     const result = await schema.pool.query<{ row: unknown }>(
-      `SELECT to_jsonb(t) AS row FROM ${schema.quoted}.${pg.escapeIdentifier(table)} t ORDER BY ${order}`,
+      `SELECT to_jsonb(t) AS row FROM ${schema.quoted}.${quoteIdentifier(table)} t ORDER BY ${order}`,
     );
     contents[table] = result.rows.map((row) => row.row);
   }
@@ -340,16 +377,32 @@ describe('parity with the stored procedures', () => {
       'nameless: 22023',
       'bad execution: 22023',
       'bad timer: 22023',
+      'activity to orchestrator: DXI01',
+      'unknown kind: DXI01',
+      'shapeless: 22023',
+      'no target: 22023',
+      'no item: 22023',
+      'message to worker: DXI01',
+      'shapeless to worker: 22023',
+      'no item to worker: 22023',
       'ack unknown: DXL01',
       'ack duplicate: 23505',
       'ack bad status: 22023',
+      'ack event id 0: DXE01',
+      'ack shapeless event: 22023',
+      'ack message as worker item: DXI01',
+      'ack activity as orchestrator item: DXI01',
       'ack A again: DXL01',
       'abandon B again: DXL01',
       'ack worker unknown: DXW01',
+      'ack worker wrong kind: DXI01',
+      'ack worker shapeless: 22023',
       'ack worker stale: DXW01',
       'ack worker to no instance: 22023',
       'ack expired: DXL02',
       'append duplicate: 23505',
+      'append event id 0: DXE01',
+      'append unsafe event id: DXE01',
       'execution B 1: P0002', // B started at execution 2
       'info H: P0002', // history only, appended without an instance
       'execution H 1: P0002',

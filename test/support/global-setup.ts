@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { connectionFromEnvironment, type RunningServer } from '../../generator/database/embedded-postgres.js';
+import { connectionFromEnvironment, type RunningServer } from './embedded-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import type { TenantSchema } from './tenant-schema.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 const TABLES = ['instances', 'executions', 'history', 'orchestrator_queue', 'worker_queue', 'instance_locks'] as const;
 
@@ -14,7 +14,7 @@ export async function snapshotTables(tenant: TenantSchema): Promise<TableSnapsho
   const snapshot = {} as Record<string, unknown[]>;
   for (const table of TABLES) {
     const result = await tenant.pool.query(
-      `SELECT * FROM ${tenant.quoted}.${pg.escapeIdentifier(table)} t ORDER BY to_jsonb(t)::text`,
+      `SELECT * FROM ${tenant.quoted}.${quoteIdentifier(table)} t ORDER BY to_jsonb(t)::text`,
     );
     snapshot[table] = result.rows;
   }
@@ -23,6 +23,6 @@ export async function snapshotTables(tenant: TenantSchema): Promise<TableSnapsho
 
 /** Empties every provider table, so one test's rows cannot leak into the next. */
 export async function truncateTables(tenant: TenantSchema): Promise<void> {
-  const list = TABLES.map((table) => `${tenant.quoted}.${pg.escapeIdentifier(table)}`).join(', ');
+  const list = TABLES.map((table) => `${tenant.quoted}.${quoteIdentifier(table)}`).join(', ');
   await tenant.pool.query(`TRUNCATE ${list} RESTART IDENTITY`);
 }

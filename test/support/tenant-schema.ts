@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { migrate } from '../../provider/migrations/run-migrations.js';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
 /** A migrated schema of its own for one test file, and a pool to reach it. */
 export interface TenantSchema {
@@ -26,7 +27,7 @@ export function openPool(max = 20): pg.Pool {
 
 /** Drops a test schema with everything in it. */
 export async function dropSchema(pool: pg.Pool, name: string): Promise<void> {
-  await pool.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(name)} CASCADE`);
+  await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(name)} CASCADE`);
 }
 
 /**
@@ -38,7 +39,7 @@ export function useTenantSchema(options: { name?: string; poolSize?: number } = 
   beforeAll(async () => {
     tenant.pool = openPool(options.poolSize);
     tenant.name = options.name ?? randomSchemaName();
-    tenant.quoted = pg.escapeIdentifier(tenant.name);
+    tenant.quoted = quoteIdentifier(tenant.name);
     await migrate(tenant.pool, { schema: tenant.name });
   });
   afterAll(async () => {

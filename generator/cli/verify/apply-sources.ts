@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { SourceFile } from '../../model/types.js';
-import { substituteSchema } from '../../database/placeholder.js';
+import { substituteSchema } from '../../runtime/schema-sources.js';
 import { quoteIdentifier } from '../../runtime/quote-identifier.js';
 
 /** A file that PostgreSQL rejected, with the line PostgreSQL pointed at when it gave a position. */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { substituteSchema } from '../../../generator/database/placeholder.js';
+import { substituteSchema } from '../../../generator/runtime/schema-sources.js';
 import * as shapes from '../golden/shapes/expected.js';
 import { caseInput } from '../golden/golden-case.js';
 import { roundTripSuite } from './round-trip-suite.js';
+import { quoteIdentifier } from '../../../generator/runtime/quote-identifier.js';
 
 let pool: pg.Pool;
 const schemas: string[] = [];
@@ -15,7 +16,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+  for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
   await pool.query('DROP FUNCTION IF EXISTS public.sp_public_version()');
   await pool.end();
 });
@@ -24,7 +25,7 @@ async function install(caseName: string): Promise<{ db: pg.Pool; schema: string 
   // Mixed case and a space: the generated client must quote the schema everywhere.
   const schema = `Round Trip ${caseName} ${randomUUID().slice(0, 8)}`;
   schemas.push(schema);
-  await pool.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
+  await pool.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
   await pool.query(substituteSchema(caseInput(caseName), '{schema}', schema));
   return { db: pool, schema };
 }

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe } from 'vitest';
-import { substituteSchema } from '../../../generator/database/placeholder.js';
+import { substituteSchema } from '../../../generator/runtime/schema-sources.js';
 import { caseInput } from '../golden/golden-case.js';
 import { roundTripSuite } from './round-trip-suite.js';
 

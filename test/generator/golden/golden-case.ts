@@ -5,7 +5,7 @@ import { analyze } from '../../../generator/analyze/index.js';
 import { formatDiagnostic } from '../../../generator/cli/format-diagnostic.js';
 import type { GeneratorConfig } from '../../../generator/config/types.js';
 import { emit } from '../../../generator/emit/index.js';
-import { fingerprintSources } from '../../../generator/model/fingerprint.js';
+import { fingerprintSources } from '../../../generator/runtime/schema-sources.js';
 import { parseSources } from '../../../generator/parse/index.js';
 
 export const goldenRoot = dirname(fileURLToPath(import.meta.url));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AnalyzedProcedure } from '../../../generator/analyze/index.js';
 import { runPipeline } from '../../../generator/cli/pipeline.js';
 import { defaultConfig } from '../../../generator/config/defaults.js';
-import { substituteSchema } from '../../../generator/database/placeholder.js';
+import { substituteSchema } from '../../../generator/runtime/schema-sources.js';
 import { quoteIdentifier } from '../../../generator/runtime/quote-identifier.js';
 import { argumentsFor, omitted, procedureSpecs } from './arbitraries.js';
 import { GeneratedCodeChecker } from './compile-generated.js';
@@ -34,7 +34,6 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-
 /** What the echo gives back for the arguments (an omitted argument echoes its default, NULL). */
 function expectedResult(spec: ProcedureSpec, procedure: AnalyzedProcedure, args: unknown[]): unknown {
   const echoed = args.map((value) => (value === omitted ? null : value));
@@ -55,7 +54,8 @@ function normalise(value: unknown): unknown {
   if (value instanceof Uint8Array) return { bytes: [...value] };
   if (Array.isArray(value)) return value.map(normalise);
   if (value instanceof Date) return value;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, normalise(inner)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, normalise(inner)]));
   return value;
 }
 
@@ -65,7 +65,12 @@ describe('generated clients for random echo procedures', () => {
     const runtime = defaultConfig(dirname(path)).runtimeImport;
     const diagnostics = checker.check(
       // The import is re-exported so that the only errors are the two planted ones (the checker sees unused code too).
-      new Map([[path, `import { noSuchExport } from '${runtime}';\nexport const value: number = 'text';\nexport { noSuchExport };\n`]]),
+      new Map([
+        [
+          path,
+          `import { noSuchExport } from '${runtime}';\nexport const value: number = 'text';\nexport { noSuchExport };\n`,
+        ],
+      ]),
     );
     expect(diagnostics).toEqual([
       expect.stringMatching(/procedures\.ts:1:10: .*noSuchExport/),
@@ -97,7 +102,10 @@ describe('generated clients for random echo procedures', () => {
 
           const [entry] = files.keys();
           const module = (await import(entry!)) as {
-            createClient: (db: pg.Pool, options: { schema: string }) => Record<string, (params: object) => Promise<unknown>>;
+            createClient: (
+              db: pg.Pool,
+              options: { schema: string },
+            ) => Record<string, (params: object) => Promise<unknown>>;
           };
           const client = module.createClient(pool, { schema });
           for (const [index, spec] of specs.entries()) {

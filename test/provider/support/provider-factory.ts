@@ -3,6 +3,7 @@ import { inject, test } from 'vitest';
 import { type Implementation, PostgresProvider } from '../../../provider/postgres-provider.js';
 import { truncateTables } from '../../support/table-snapshot.js';
 import { dropSchema, openPool, randomSchemaName, type TenantSchema } from '../../support/tenant-schema.js';
+import { quoteIdentifier } from '../../../generator/runtime/quote-identifier.js';
 
 /** Both code paths run every scenario: the suite is the parity proof. */
 export const IMPLEMENTATIONS = ['procedures', 'inline'] as const satisfies readonly Implementation[];
@@ -43,7 +44,7 @@ async function openProvider(implementation: Implementation, options: ProviderOpt
   const pool =
     options.lockWaitTimeoutMs === undefined ? openPool(POOL_SIZE) : openLockTimeoutPool(options.lockWaitTimeoutMs);
   const name = randomSchemaName(`vs_${implementation}`);
-  const tenant: TenantSchema = { pool, name, quoted: pg.escapeIdentifier(name) };
+  const tenant: TenantSchema = { pool, name, quoted: quoteIdentifier(name) };
   try {
     const provider = await PostgresProvider.create({
       pool,

@@ -1,0 +1,118 @@
+import type { HistoryEvent } from '../types/history-event.js';
+import type { ActivityCompletion, KindOf, WorkItem, WorkItemKind } from '../types/work-item.js';
+import { InlineSqlError } from './inline-sql-error.js';
+
+/**
+ * The procedures' checks of work items and events, for the inline baseline. The SQL is the authority (`_sp_kind`,
+ * `_sp_route`, `_sp_is_whole_bigint`, `_sp_enqueue_orchestrator_items`, `_sp_enqueue_worker_items`,
+ * `_sp_insert_history`, `sp_ack_worker`); each check here fails where its counterpart fails, in the same order, with
+ * the same SQLSTATE and message, which the parity test compares. The procedures path has no TypeScript checks.
+ */
+
+type Body = Record<string, unknown>;
+type BodyOf<K extends WorkItemKind> = Extract<WorkItem, Record<K, unknown>>[K];
+
+/**
+ * Every work-item kind: the queue it goes to and the field naming the instance it is routed to (`_sp_route`). Keyed
+ * by the `WorkItem` union, so the compiler keeps the two in step; the SQL's kind lists are the same (parity test).
+ */
+const KINDS: {
+  [K in WorkItemKind]: { queue: 'orchestrator' | 'worker'; target: keyof BodyOf<K> & ('instance' | 'parent_instance') };
+} = {
+  StartOrchestration: { queue: 'orchestrator', target: 'instance' },
+  ActivityExecute: { queue: 'worker', target: 'instance' },
+  ActivityCompleted: { queue: 'orchestrator', target: 'instance' },
+  ActivityFailed: { queue: 'orchestrator', target: 'instance' },
+  TimerFired: { queue: 'orchestrator', target: 'instance' },
+  ExternalRaised: { queue: 'orchestrator', target: 'instance' },
+  SubOrchCompleted: { queue: 'orchestrator', target: 'parent_instance' },
+  SubOrchFailed: { queue: 'orchestrator', target: 'parent_instance' },
+  CancelInstance: { queue: 'orchestrator', target: 'instance' },
+  ContinueAsNew: { queue: 'orchestrator', target: 'instance' },
+};
+
+/** The kinds `ackWorker` accepts: exactly those of the `ActivityCompletion` type. */
+const COMPLETIONS: Record<KindOf<ActivityCompletion>, true> = { ActivityCompleted: true, ActivityFailed: true };
+
+const SHAPE = 'must be a JSON object with exactly one key naming its kind';
+
+function fail(code: string, message: string): never {
+  throw new InlineSqlError(code, message);
+}
+
+const isWorkItemKind = (kind: string): kind is WorkItemKind => Object.hasOwn(KINDS, kind);
+
+/** JSON null or a missing field: what the SQL treats as "not given". */
+const isAbsent = (value: unknown): boolean => value === undefined || value === null;
+
+/** `_sp_kind`: the single key of a work item or event whose value is an object; null when not shaped like one. */
+export function kindOf(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return null;
+  const body = (value as Record<string, unknown>)[keys[0]!];
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? keys[0]! : null;
+}
+
+/** `_sp_is_whole_bigint`: a whole number >= minimum that fits a BIGINT (below 2^63). */
+function isWholeBigint(value: unknown, minimum: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= minimum && value < 2 ** 63;
+}
+
+/** The NULL check of `sp_enqueue_worker_work` and `sp_enqueue_orchestrator_work` (the clock is never NULL here). */
+export function checkItemGiven(item: unknown): void {
+  if (isAbsent(item)) fail('22023', 'p_work_item and p_now_ms must not be NULL');
+}
+
+/** One event as `_sp_insert_history` checks it; returns its kind and event id. */
+export function checkEvent(event: HistoryEvent): { kind: string; eventId: number } {
+  const kind = kindOf(event) ?? fail('22023', `each event ${SHAPE}`);
+  const eventId = (event as unknown as Record<string, Body>)[kind]!.event_id;
+  if (!isWholeBigint(eventId, 1)) fail('DXE01', 'event_id must be set by runtime');
+  return { kind, eventId: eventId as number };
+}
+
+/** One worker item as `_sp_enqueue_worker_items` checks it. */
+export function checkWorkerItem(item: WorkItem): void {
+  const kind = kindOf(item) ?? fail('22023', `each work item ${SHAPE}`);
+  if (!isWorkItemKind(kind) || KINDS[kind].queue !== 'worker') {
+    fail('DXI01', `Only ActivityExecute goes to the worker queue, not ${kind}`);
+  }
+}
+
+/**
+ * One orchestrator message as `_sp_enqueue_orchestrator_items` checks it (the first failing check wins, in the
+ * SQL's order); returns its kind, its body and the instance whose queue it goes to.
+ */
+export function checkOrchestratorItem(item: WorkItem): { kind: WorkItemKind; body: Body; instance: string } {
+  const kind = kindOf(item) ?? fail('22023', `each work item ${SHAPE}`);
+  if (isWorkItemKind(kind) && KINDS[kind].queue === 'worker') {
+    fail('DXI01', `${kind} should go to worker queue, not orchestrator queue`);
+  }
+  if (!isWorkItemKind(kind)) fail('DXI01', `Unknown work item kind for the orchestrator queue: ${kind}`);
+  const body = (item as unknown as Record<string, Body>)[kind]!;
+  const instance = body[KINDS[kind].target];
+  if (typeof instance !== 'string' || instance === '') fail('22023', `${kind} work item has no target instance`);
+  if (kind === 'StartOrchestration') {
+    if (isAbsent(body.orchestration) || body.orchestration === '') {
+      fail('22023', 'StartOrchestration needs an orchestration name');
+    }
+    // A missing or null execution_id means execution 1; anything else must be a valid id.
+    if (!isAbsent(body.execution_id) && !isWholeBigint(body.execution_id, 1)) {
+      fail('22023', 'StartOrchestration execution_id must be a positive integer');
+    }
+  }
+  // A missing or null fire_at_ms means "no due time": visible after the delay.
+  if (kind === 'TimerFired' && !isAbsent(body.fire_at_ms) && !isWholeBigint(body.fire_at_ms, 0)) {
+    fail('22023', 'TimerFired fire_at_ms must be a non-negative integer');
+  }
+  return { kind, body, instance };
+}
+
+/** The completion `ackWorker` is given, as `sp_ack_worker` checks it before touching the queue. */
+export function checkCompletion(completion: WorkItem): asserts completion is ActivityCompletion {
+  const kind = kindOf(completion) ?? fail('22023', `p_completion ${SHAPE}`);
+  if (!Object.hasOwn(COMPLETIONS, kind)) {
+    fail('DXI01', `Invalid completion type: ${kind} (expected ActivityCompleted or ActivityFailed)`);
+  }
+}
