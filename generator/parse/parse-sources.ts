@@ -1,4 +1,5 @@
 import type { Node } from 'libpg-query';
+import { formatLocation } from '../model/source-location.js';
 import type { Diagnostic, Model, Procedure, SourceFile } from '../model/types.js';
 import { createCatalog, type Catalog, type RoutineObjectKind } from './catalog.js';
 import type { Mapped } from './definitions.js';
@@ -6,7 +7,7 @@ import { commentBlockAbove, commentLines, literalLines, splitDocComment } from '
 import { parseSync } from './libpg-query-module.js';
 import { parameterDefaultTexts } from './parameter-defaults.js';
 import { placeholderSubstitution, type PlaceholderSubstitution } from './placeholder.js';
-import { addCalleeSqlStates, locationKey, type CallsByLocation } from './callee-sqlstates.js';
+import { addCalleeSqlStates, type CallsByLocation } from './callee-sqlstates.js';
 import { raisedSqlStates, type BodyCall } from './raised-sqlstates.js';
 import { readWithPgsqlAstParser, type Definition } from './read-pgsql-ast-parser.js';
 import {
@@ -43,7 +44,7 @@ export interface ParseResult {
 export function parseSources(files: readonly SourceFile[], options: ParseOptions = {}): ParseResult {
   const placeholder = placeholderSubstitution(options.placeholder);
   const diagnostics: Diagnostic[] = [];
-  const catalog = createCatalog(diagnostics);
+  const catalog = createCatalog(diagnostics, placeholder.placeholder);
   const calls: CallsByLocation = new Map();
   for (const file of files) {
     const reader = new FileReader(file, placeholder, options.forceParser ?? null, catalog, diagnostics, calls);
@@ -291,7 +292,7 @@ class FileReader {
     const body = routine.language === 'plpgsql' ? this.raises(statement, text) : { codes: [], calls: [] };
     if (body === null) return;
     const raises = body.codes;
-    this.calls.set(locationKey(location), body.calls);
+    this.calls.set(formatLocation(location), body.calls);
     const { doc, annotations } = splitDocComment(
       commentLines(commentBlockAbove(statement, this.positions.text)),
       this.positions,
