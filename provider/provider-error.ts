@@ -1,4 +1,4 @@
-import { isRetryableSqlState } from '../generator/runtime/index.js';
+import { isRetryableSqlState, isSqlState } from '../generator/runtime/index.js';
 
 /** Network-level failures that carry no SQLSTATE but are worth re-issuing the whole call for. */
 const retryableNodeCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -32,10 +32,12 @@ export function toProviderError(operation: string, error: unknown): ProviderErro
   const fields = (error ?? {}) as { sqlstate?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   const causeMessage = fields.cause instanceof Error ? fields.cause.message : undefined;
   const message = causeMessage ?? (typeof fields.message === 'string' ? fields.message : String(error));
-  const code = typeof fields.sqlstate === 'string' ? fields.sqlstate : typeof fields.code === 'string' ? fields.code : null;
-  if (code && /^[0-9A-Z]{5}$/.test(code)) {
+  const code =
+    typeof fields.sqlstate === 'string' ? fields.sqlstate : typeof fields.code === 'string' ? fields.code : null;
+  if (code && isSqlState(code)) {
     return new ProviderError(operation, message, code, isRetryableSqlState(code), { cause: error });
   }
-  const retryable = (code !== null && retryableNodeCodes.has(code)) || /timeout exceeded when trying to connect/i.test(message);
+  const retryable =
+    (code !== null && retryableNodeCodes.has(code)) || /timeout exceeded when trying to connect/i.test(message);
   return new ProviderError(operation, message, null, retryable, { cause: error });
 }

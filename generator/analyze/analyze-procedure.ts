@@ -1,3 +1,4 @@
+import { isInput } from '../model/parameters.js';
 import type { Diagnostic, Parameter, Procedure, TypeRef } from '../model/types.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { jsonReturnName, readAnnotations, type Annotations } from './annotations.js';
@@ -58,8 +59,16 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
   if (context.diagnostics.length > errorsBefore) return null;
 
   const kind = applyAnnotations(annotations, shape.kind, columns, params, shape.isValue, error, context);
-  checkUnique(columns.map((column) => column.property), 'result columns', error);
-  checkUnique(params.flatMap((param) => (param.property ? [param.property] : [])), 'parameters', error);
+  checkUnique(
+    columns.map((column) => column.property),
+    'result columns',
+    error,
+  );
+  checkUnique(
+    params.flatMap((param) => (param.property ? [param.property] : [])),
+    'parameters',
+    error,
+  );
   if (context.diagnostics.length > errorsBefore) return null;
 
   return {
@@ -119,7 +128,9 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
   }
   if (isRecord(returns.type)) {
     if (outputs.length === 0) {
-      return unsupported('RETURNS record without OUT parameters has no column types; use OUT parameters or RETURNS TABLE(...)');
+      return unsupported(
+        'RETURNS record without OUT parameters has no column types; use OUT parameters or RETURNS TABLE(...)',
+      );
     }
     if (outputs.length === 1) return { kind: 'value', columns: single(outputs[0]!.type), isValue: true };
     return { kind: 'row', columns: outputColumns(), isValue: false };
@@ -147,13 +158,13 @@ function parameterFields(
 ): ParamField[] {
   const arguments_ = procedure.parameters
     .map((parameter, index) => ({ parameter, position: index + 1 }))
-    .filter(({ parameter }) => procedure.kind === 'procedure' || parameter.mode !== 'out');
+    .filter(({ parameter }) => procedure.kind === 'procedure' || isInput(parameter));
   const fields: ParamField[] = [];
   arguments_.forEach(({ parameter, position }, index) => {
     const what = `parameter ${parameter.name ?? `$${position}`}`;
     const type = mapType(parameter.type, what);
     if (!type) return;
-    const isOut = parameter.mode === 'out';
+    const isOut = !isInput(parameter);
     const laterAllNamed = arguments_.slice(index + 1).every((later) => later.parameter.name !== null);
     fields.push({
       sqlName: parameter.name,
@@ -188,17 +199,27 @@ function applyAnnotations(
     }
   }
   if (annotations.notNullAll) {
-    if (kind === 'void') error('bad-annotation', '@not-null does not apply: the result is void', annotations.notNullAll);
+    if (kind === 'void')
+      error('bad-annotation', '@not-null does not apply: the result is void', annotations.notNullAll);
     for (const column of columns) column.nullable = false;
   }
   for (const { name, location } of annotations.notNull) {
     if (isValue) {
-      error('bad-annotation', `@not-null ${name}: the result is a single value; write @not-null without names`, location);
+      error(
+        'bad-annotation',
+        `@not-null ${name}: the result is a single value; write @not-null without names`,
+        location,
+      );
       continue;
     }
     const column = columns.find((candidate) => candidate.sqlName === name);
     if (column) column.nullable = false;
-    else error('bad-annotation', `@not-null ${name}: no result column named ${name} (columns: ${namesOf(columns)})`, location);
+    else
+      error(
+        'bad-annotation',
+        `@not-null ${name}: no result column named ${name} (columns: ${namesOf(columns)})`,
+        location,
+      );
   }
   for (const json of annotations.json) {
     const targets: TypedValue[] = [];
@@ -206,22 +227,41 @@ function applyAnnotations(
     for (const column of columns) if (!isValue && column.sqlName === json.name) targets.push(column.type);
     for (const param of params) if (param.sqlName === json.name) targets.push(param.type);
     if (targets.length === 0) {
-      const known = [...(isValue ? [jsonReturnName] : columns.map((column) => column.sqlName)), ...params.flatMap((p) => p.sqlName ?? [])];
-      error('bad-annotation', `@json ${json.name}: no parameter or result column named ${json.name} (known: ${known.join(', ')})`, json.location);
+      const known = [
+        ...(isValue ? [jsonReturnName] : columns.map((column) => column.sqlName)),
+        ...params.flatMap((p) => p.sqlName ?? []),
+      ];
+      error(
+        'bad-annotation',
+        `@json ${json.name}: no parameter or result column named ${json.name} (known: ${known.join(', ')})`,
+        json.location,
+      );
       continue;
     }
     for (const target of targets) {
       const element = target.value.kind === 'array' ? target.value.element : target.value;
       if (element.kind !== 'scalar' || element.codec !== 'json') {
-        error('bad-annotation', `@json ${json.name} does not apply: its type is ${target.sqlType.filter((part) => typeof part === 'string').join('')}, not json or jsonb`, json.location);
+        error(
+          'bad-annotation',
+          `@json ${json.name} does not apply: its type is ${target.sqlType.filter((part) => typeof part === 'string').join('')}, not json or jsonb`,
+          json.location,
+        );
         continue;
       }
       const dimensions = target.value.kind === 'array' ? target.value.dimensions : 0;
       const tsType = dimensions > 0 ? `(${json.typeText})${'[]'.repeat(dimensions)}` : json.typeText;
-      Object.assign(target, { tsInput: dimensions > 0 ? `readonly ${tsType}` : tsType, tsOutput: tsType, asserted: true });
+      Object.assign(target, {
+        tsInput: dimensions > 0 ? `readonly ${tsType}` : tsType,
+        tsOutput: tsType,
+        asserted: true,
+      });
     }
     if (json.imports.length > 0 && context.jsonTypesModule === null) {
-      error('bad-annotation', `@json ${json.name}: the type uses ${json.imports.join(', ')}, but no jsonTypesModule is configured to import it from`, json.location);
+      error(
+        'bad-annotation',
+        `@json ${json.name}: the type uses ${json.imports.join(', ')}, but no jsonTypesModule is configured to import it from`,
+        json.location,
+      );
     }
     for (const name of json.imports) context.jsonImports.add(name);
   }
@@ -229,7 +269,15 @@ function applyAnnotations(
 }
 
 function describeKind(kind: ResultKind): string {
-  return { rows: 'a set of rows', 'optional-row': 'at most one row', row: 'exactly one row (OUT parameters)', values: 'a set of values', 'optional-value': 'at most one value', value: 'a single value', void: 'void' }[kind];
+  return {
+    rows: 'a set of rows',
+    'optional-row': 'at most one row',
+    row: 'exactly one row (OUT parameters)',
+    values: 'a set of values',
+    'optional-value': 'at most one value',
+    value: 'a single value',
+    void: 'void',
+  }[kind];
 }
 
 function namesOf(columns: ResultColumn[]): string {
@@ -239,7 +287,8 @@ function namesOf(columns: ResultColumn[]): string {
 function checkUnique(properties: string[], what: string, error: (code: string, message: string) => void): void {
   const seen = new Set<string>();
   for (const property of properties) {
-    if (seen.has(property)) error('name-collision', `two ${what} map to the TypeScript property ${property}; rename one`);
+    if (seen.has(property))
+      error('name-collision', `two ${what} map to the TypeScript property ${property}; rename one`);
     seen.add(property);
   }
 }
@@ -257,7 +306,10 @@ function callSql(procedure: Procedure, kind: ResultKind, columns: ResultColumn[]
       return { head: ['SELECT ', ...callee], tail: `)${columns[0]!.type.viaText ? '::text' : ''} AS "value"` };
     case 'values':
     case 'optional-value':
-      return { head: [`SELECT ${asText('t."value"', columns[0]!)} AS "value" FROM `, ...callee], tail: ') AS t("value")' };
+      return {
+        head: [`SELECT ${asText('t."value"', columns[0]!)} AS "value" FROM `, ...callee],
+        tail: ') AS t("value")',
+      };
     default: {
       const list = columns
         .map((column) => {

@@ -6,13 +6,7 @@ import { includeFilter } from './include-filter.js';
 import { columnPropertyOf } from './naming.js';
 import { assignMethodNames, checkOverloads } from './overloads.js';
 import type { AnalyzedComposite, AnalyzedEnum, AnalyzedProcedure, AnalyzedProgram, TypedValue } from './program.js';
-import {
-  compositeNames,
-  enumNames,
-  fixedClientMembers,
-  fixedModuleNames,
-  procedureNames,
-} from './program-names.js';
+import { compositeNames, enumNames, fixedClientMembers, fixedModuleNames, procedureNames } from './program-names.js';
 import { TypeMapper } from './type-mapping.js';
 
 export type * from './program.js';
@@ -24,11 +18,14 @@ export * from './program-names.js';
  * result shapes and call SQL. Problems are returned as diagnostics (errors mean: do not emit); a procedure with an
  * error is left out of the program so the others can still be checked.
  */
-export function analyze(model: Model, config: GeneratorConfig): { program: AnalyzedProgram; diagnostics: Diagnostic[] } {
+export function analyze(
+  model: Model,
+  config: GeneratorConfig,
+): { program: AnalyzedProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const included = model.procedures.filter((procedure) => includeFilter(config.include)(procedure.name));
-  checkOverloads(included, diagnostics);
-  const methodNames = assignMethodNames(included, diagnostics);
+  checkOverloads(included, diagnostics, config.placeholder);
+  const methodNames = assignMethodNames(included, diagnostics, config.placeholder);
   const mapper = new TypeMapper(config, model.types);
   const jsonImports = new Set<string>();
   const context = { mapper, diagnostics, jsonTypesModule: config.jsonTypesModule, jsonImports };
@@ -104,10 +101,12 @@ function checkDeclaredNames(
   const typeLocation = (sqlName: string) =>
     model.types.find((type) => type.name === sqlName)?.location ?? { file: '', line: 1, column: 1 };
   for (const item of enums) {
-    for (const name of Object.values(enumNames(item.typeName))) claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
+    for (const name of Object.values(enumNames(item.typeName)))
+      claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
   }
   for (const item of composites) {
-    for (const name of Object.values(compositeNames(item.typeName))) claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
+    for (const name of Object.values(compositeNames(item.typeName)))
+      claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
   }
   const members = new Map<string, string>(fixedClientMembers.map((name) => [name, 'the client']));
   for (const procedure of procedures) {

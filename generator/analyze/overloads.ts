@@ -1,20 +1,16 @@
+import { describeType } from '../model/describe.js';
+import { isInput } from '../model/parameters.js';
 import type { Diagnostic, Procedure } from '../model/types.js';
-import { describeType } from './type-mapping.js';
+import { installedSchemaKey } from './installed-schema.js';
 import { methodNameOf, parameterPropertyOf, pascalCase } from './naming.js';
 
-const inputModes = new Set(['in', 'inout', 'variadic']);
-
 function inputsOf(procedure: Procedure) {
-  return procedure.parameters.filter((parameter) => inputModes.has(parameter.mode));
+  return procedure.parameters.filter(isInput);
 }
 
-function schemaKey(procedure: Procedure): string {
-  return procedure.schema.kind === 'named' ? `named:${procedure.schema.name}` : 'tenant';
-}
-
-function signatureText(procedure: Procedure): string {
+function signatureText(procedure: Procedure, placeholder: string): string {
   return `${procedure.name}(${inputsOf(procedure)
-    .map((parameter) => `${describeType(parameter.type)}${parameter.hasDefault ? ' DEFAULT' : ''}`)
+    .map((parameter) => `${describeType(parameter.type, placeholder)}${parameter.hasDefault ? ' DEFAULT' : ''}`)
     .join(', ')})`;
 }
 
@@ -24,16 +20,16 @@ function signatureText(procedure: Procedure): string {
  * count n that both accept (between their required and total input counts), their first n input types are equal.
  * Such a pair is an `ambiguous-overload` error at the later definition. Named-notation calls are not considered.
  */
-export function checkOverloads(procedures: readonly Procedure[], diagnostics: Diagnostic[]): void {
+export function checkOverloads(procedures: readonly Procedure[], diagnostics: Diagnostic[], placeholder: string): void {
   const groups = new Map<string, Procedure[]>();
   for (const procedure of procedures) {
-    const key = `${schemaKey(procedure)}/${procedure.name}`;
+    const key = `${installedSchemaKey(procedure.schema)}/${procedure.name}`;
     groups.set(key, [...(groups.get(key) ?? []), procedure]);
   }
   for (const group of groups.values()) {
     for (let later = 1; later < group.length; later += 1) {
       for (let earlier = 0; earlier < later; earlier += 1) {
-        const shared = sharedCall(group[earlier]!, group[later]!);
+        const shared = sharedCall(group[earlier]!, group[later]!, placeholder);
         if (shared === null) continue;
         const first = group[earlier]!;
         const second = group[later]!;
@@ -41,7 +37,7 @@ export function checkOverloads(procedures: readonly Procedure[], diagnostics: Di
           severity: 'error',
           code: 'ambiguous-overload',
           message:
-            `${signatureText(second)} and ${signatureText(first)} (${first.location.file}:${first.location.line}) ` +
+            `${signatureText(second, placeholder)} and ${signatureText(first, placeholder)} (${first.location.file}:${first.location.line}) ` +
             `can both be called as ${first.name}(${shared}); PostgreSQL cannot choose between them`,
           location: second.location,
         });
@@ -50,7 +46,7 @@ export function checkOverloads(procedures: readonly Procedure[], diagnostics: Di
   }
 }
 
-function sharedCall(a: Procedure, b: Procedure): string | null {
+function sharedCall(a: Procedure, b: Procedure, placeholder: string): string | null {
   const inputsA = inputsOf(a);
   const inputsB = inputsOf(b);
   const required = (inputs: typeof inputsA) => {
@@ -60,8 +56,8 @@ function sharedCall(a: Procedure, b: Procedure): string | null {
   const low = Math.max(required(inputsA), required(inputsB));
   const high = Math.min(inputsA.length, inputsB.length);
   for (let count = low; count <= high; count += 1) {
-    const typesA = inputsA.slice(0, count).map((parameter) => describeType(parameter.type));
-    const typesB = inputsB.slice(0, count).map((parameter) => describeType(parameter.type));
+    const typesA = inputsA.slice(0, count).map((parameter) => describeType(parameter.type, placeholder));
+    const typesB = inputsB.slice(0, count).map((parameter) => describeType(parameter.type, placeholder));
     if (typesA.every((type, index) => type === typesB[index])) return typesA.join(', ');
   }
   return null;
@@ -73,7 +69,11 @@ function sharedCall(a: Procedure, b: Procedure): string | null {
  * types when the property names do not tell them apart (`getUserWithInt4`, `getUserWithText`). Names that still
  * collide are an error.
  */
-export function assignMethodNames(procedures: readonly Procedure[], diagnostics: Diagnostic[]): Map<Procedure, string> {
+export function assignMethodNames(
+  procedures: readonly Procedure[],
+  diagnostics: Diagnostic[],
+  placeholder: string,
+): Map<Procedure, string> {
   const byBase = new Map<string, Procedure[]>();
   for (const procedure of procedures) {
     const base = methodNameOf(procedure.name);
@@ -93,7 +93,9 @@ export function assignMethodNames(procedures: readonly Procedure[], diagnostics:
         return properties.length > 0 ? `By${properties.join('And')}` : '';
       },
       (procedure: Procedure) => {
-        const types = inputsOf(procedure).map((parameter) => pascalCase(describeType(parameter.type).replaceAll('[]', 'Array')));
+        const types = inputsOf(procedure).map((parameter) =>
+          pascalCase(describeType(parameter.type, placeholder).replaceAll('[]', 'Array')),
+        );
         return types.length > 0 ? `With${types.join('')}` : '';
       },
     ];
@@ -105,7 +107,7 @@ export function assignMethodNames(procedures: readonly Procedure[], diagnostics:
         diagnostics.push({
           severity: 'error',
           code: 'name-collision',
-          message: `${signatureText(procedure)} gets the same client method name as another definition (${base}); rename one`,
+          message: `${signatureText(procedure, placeholder)} gets the same client method name as another definition (${base}); rename one`,
           location: procedure.location,
         });
       }

@@ -1,6 +1,8 @@
 import type { GeneratorConfig } from '../config/types.js';
 import type { SchemaRef, TypeRef, UserType } from '../model/types.js';
+import { describeType } from '../model/describe.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
+import { installedSchemaKey } from './installed-schema.js';
 import { pascalCase } from './naming.js';
 import type { ScalarCodec, SqlPart, TypedValue, ValueType } from './program.js';
 
@@ -17,7 +19,12 @@ const text: Builtin = { codec: 'text', tsInput: 'string', tsOutput: 'string', vi
 const integer: Builtin = { codec: 'int', tsInput: 'number', tsOutput: 'number', viaText: false };
 const float: Builtin = { codec: 'float', tsInput: 'number', tsOutput: 'number', viaText: false };
 const interval: Builtin = { codec: 'interval', tsInput: 'string', tsOutput: 'string', viaText: true };
-const dateTime = (codec: ScalarCodec): Builtin => ({ codec, tsInput: 'Date | string', tsOutput: 'Date', viaText: true });
+const dateTime = (codec: ScalarCodec): Builtin => ({
+  codec,
+  tsInput: 'Date | string',
+  tsOutput: 'Date',
+  viaText: true,
+});
 const json: Builtin = { codec: 'json', tsInput: 'unknown', tsOutput: 'unknown', viaText: true };
 
 /** Built-in types by PostgreSQL's internal name, as the model spells them. Everything else is an error. */
@@ -68,19 +75,8 @@ function configuredBuiltin(name: string, config: GeneratorConfig): Builtin | und
   return builtins[name];
 }
 
-/** Whether a type reference and a declared type name the same schema; `{schema}` and unqualified both mean the tenant. */
-function sameSchema(a: SchemaRef, b: SchemaRef): boolean {
-  if (a.kind === 'named' && b.kind === 'named') return a.name === b.name;
-  return a.kind !== 'named' && b.kind !== 'named';
-}
-
 export function schemaParts(schema: SchemaRef): SqlPart[] {
   return schema.kind === 'named' ? [quoteIdentifier(schema.name)] : [{ clientSchema: true }];
-}
-
-export function describeType(ref: TypeRef): string {
-  const schema = ref.schema.kind === 'named' ? `${ref.schema.name}.` : ref.schema.kind === 'placeholder' ? '{schema}.' : '';
-  return `${schema}${ref.name}${'[]'.repeat(ref.arrayDimensions)}`;
 }
 
 export type TypeLookup = (ref: TypeRef) => TypedValue | { error: string };
@@ -143,10 +139,12 @@ export class TypeMapper {
         };
       }
     }
-    const declared = this.userTypes.find((type) => type.name === ref.name && sameSchema(type.schema, ref.schema));
+    const declared = this.userTypes.find(
+      (type) => type.name === ref.name && installedSchemaKey(type.schema) === installedSchemaKey(ref.schema),
+    );
     if (!declared) {
       return {
-        error: `unknown type ${describeType(ref)}: not a supported built-in type, not declared in the input files, and not in typeOverrides`,
+        error: `unknown type ${describeType(ref, this.config.placeholder)}: not a supported built-in type, not declared in the input files, and not in typeOverrides`,
       };
     }
     return this.mapUserType(declared);

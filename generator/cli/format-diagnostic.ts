@@ -1,3 +1,4 @@
+import { formatLocation } from '../model/source-location.js';
 import type { Diagnostic, SourceFile } from '../model/types.js';
 
 const linesBefore = 2;
@@ -29,7 +30,7 @@ export function codeFrame(text: string, line: number, column: number): string {
 /** `file:line:col: error[code]: message`, then a code frame when the file's text is known. */
 export function formatDiagnostic(diagnostic: Diagnostic, sources: readonly SourceFile[]): string {
   const { file, line, column } = diagnostic.location;
-  const header = `${file}:${line}:${column}: ${diagnostic.severity}[${diagnostic.code}]: ${diagnostic.message}`;
+  const header = `${formatLocation(diagnostic.location)}: ${diagnostic.severity}[${diagnostic.code}]: ${diagnostic.message}`;
   const source = sources.find((candidate) => candidate.path === file);
   const frame = source ? codeFrame(source.text, line, column) : '';
   return frame ? `${header}\n${frame}` : header;

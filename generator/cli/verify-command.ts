@@ -5,7 +5,7 @@ import { includeFilter } from '../analyze/include-filter.js';
 import { loadSources } from './load-sources.js';
 import { parseOnly } from './pipeline.js';
 import { resolveConfig, type ConfigFlags } from './resolve-config.js';
-import { verifyModel } from './verify/verify-model.js';
+import { verifyModel } from '../verify/verify-model.js';
 
 export interface VerifyFlags extends ConfigFlags {
   databaseUrl?: string;

@@ -1,12 +1,9 @@
-import type { Model, Procedure, SourceLocation } from '../model/types.js';
+import { formatLocation } from '../model/source-location.js';
+import type { Model, Procedure } from '../model/types.js';
 import { isCaught, type BodyCall } from './raised-sqlstates.js';
 
-/** The calls each PL/pgSQL definition's body makes, keyed by the definition's location. */
+/** The calls each PL/pgSQL definition's body makes, keyed by the definition's `formatLocation`. */
 export type CallsByLocation = Map<string, BodyCall[]>;
-
-export function locationKey(location: SourceLocation): string {
-  return `${location.file}:${location.line}:${location.column}`;
-}
 
 /**
  * Adds to each procedure's `raises` the codes raised by the model's functions it calls, directly or through further
@@ -21,11 +18,11 @@ export function addCalleeSqlStates(model: Model, calls: CallsByLocation): Model 
     byName.set(procedure.name, [...(byName.get(procedure.name) ?? []), procedure]);
   }
   const raises = new Map(model.procedures.map((procedure) => [procedure, new Set(procedure.raises)]));
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const procedure of model.procedures) {
       const own = raises.get(procedure)!;
-      for (const call of calls.get(locationKey(procedure.location)) ?? []) {
+      for (const call of calls.get(formatLocation(procedure.location)) ?? []) {
         for (const callee of byName.get(call.name) ?? []) {
           for (const code of raises.get(callee)!) {
             if (!own.has(code) && !isCaught(code, call.handlers)) {

@@ -1,16 +1,10 @@
 import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation, UserType } from '../model/types.js';
 import type { DocComment } from './doc-comments.js';
 import { mergeDocComments } from './doc-comments.js';
-import {
-  describeName,
-  describeRoutine,
-  describeType,
-  isInput,
-  namedKey,
-  procedureKey,
-  resultKey,
-  routineKey,
-} from './identity.js';
+import { describeName, describeRoutine, describeType } from '../model/describe.js';
+import { isInput } from '../model/parameters.js';
+import { formatLocation } from '../model/source-location.js';
+import { namedKey, procedureKey, resultKey, routineKey, typeKey } from './identity.js';
 import type { RoutineReference } from './read-libpg-query.js';
 
 export type RoutineObjectKind = Procedure['kind'] | 'routine';
@@ -47,7 +41,8 @@ export interface Catalog {
   model(): Model;
 }
 
-export function createCatalog(diagnostics: Diagnostic[]): Catalog {
+/** `placeholder` is how messages spell the tenant schema. */
+export function createCatalog(diagnostics: Diagnostic[], placeholder: string): Catalog {
   const routines = new Map<string, Procedure>();
   /** COMMENT ON text outlives CREATE OR REPLACE, as in PostgreSQL; it goes with DROP. */
   const comments = new Map<string, DocComment>();
@@ -55,7 +50,6 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
   const error = (code: string, message: string, location: SourceLocation): void => {
     diagnostics.push({ severity: 'error', code, message, location });
   };
-  const at = (location: SourceLocation): string => `${location.file}:${location.line}:${location.column}`;
 
   function find(
     reference: RoutineReference,
@@ -73,10 +67,10 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
     if (written === null) {
       matches = named;
       if (matches.length > 1) {
-        const candidates = matches.map(([, procedure]) => describeRoutine(procedure)).join(', ');
+        const candidates = matches.map(([, procedure]) => describeRoutine(procedure, placeholder)).join(', ');
         error(
           'ambiguous-function',
-          `${kind} name "${describeName(reference.schema, reference.name)}" is not unique: ${candidates}`,
+          `${kind} name "${describeName(reference.schema, reference.name, placeholder)}" is not unique: ${candidates}`,
           location,
         );
         return null;
@@ -90,11 +84,11 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
       matches = named.filter(([key]) => key === inputKey);
       // A procedure may also be named by all its arguments, OUT ones included, when no modes are written.
       if (matches.length === 0 && kind !== 'function' && written.every((argument) => argument.mode === 'in')) {
-        const allKey = JSON.stringify(written.map((argument) => describeType(argument.type)));
+        const allKey = JSON.stringify(written.map((argument) => typeKey(argument.type)));
         matches = named.filter(
           ([, procedure]) =>
             procedure.kind === 'procedure' &&
-            JSON.stringify(procedure.parameters.map((parameter) => describeType(parameter.type))) === allKey,
+            JSON.stringify(procedure.parameters.map((parameter) => typeKey(parameter.type))) === allKey,
         );
       }
     }
@@ -102,10 +96,10 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
     if (match) return match[0];
     if (!missingOk) {
       const argumentList =
-        written === null ? '' : `(${written.map((argument) => describeType(argument.type)).join(', ')})`;
+        written === null ? '' : `(${written.map((argument) => describeType(argument.type, placeholder)).join(', ')})`;
       error(
         'undefined-function',
-        `${kind} ${describeName(reference.schema, reference.name)}${argumentList} does not exist`,
+        `${kind} ${describeName(reference.schema, reference.name, placeholder)}${argumentList} does not exist`,
         location,
       );
     }
@@ -119,7 +113,7 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
       if (existing && !orReplace) {
         error(
           'duplicate-function',
-          `${procedure.kind} ${describeRoutine(procedure)} already exists with same argument types (defined at ${at(existing.location)})`,
+          `${procedure.kind} ${describeRoutine(procedure, placeholder)} already exists with same argument types (defined at ${formatLocation(existing.location)})`,
           procedure.location,
         );
         return;
@@ -129,7 +123,7 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
         if (refusal) {
           error(
             'invalid-replacement',
-            `${refusal} (${describeRoutine(existing)} defined at ${at(existing.location)})`,
+            `${refusal} (${describeRoutine(existing, placeholder)} defined at ${formatLocation(existing.location)})`,
             procedure.location,
           );
           return;
@@ -156,7 +150,11 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
       const altered = { ...existing, ...change };
       const alteredKey = procedureKey(altered);
       if (alteredKey !== key && routines.has(alteredKey)) {
-        error('duplicate-function', `${altered.kind} ${describeRoutine(altered)} already exists`, location);
+        error(
+          'duplicate-function',
+          `${altered.kind} ${describeRoutine(altered, placeholder)} already exists`,
+          location,
+        );
         return;
       }
       routines.delete(key);
@@ -171,7 +169,7 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
       if (existing) {
         error(
           'duplicate-type',
-          `type ${describeName(type.schema, type.name)} already exists (defined at ${at(existing.location)})`,
+          `type ${describeName(type.schema, type.name, placeholder)} already exists (defined at ${formatLocation(existing.location)})`,
           type.location,
         );
         return;
@@ -184,14 +182,14 @@ export function createCatalog(diagnostics: Diagnostic[]): Catalog {
       if (!missingOk)
         error(
           'undefined-type',
-          `type ${describeType({ schema, name, arrayDimensions, modifiers: [] })} does not exist`,
+          `type ${describeType({ schema, name, arrayDimensions, modifiers: [] }, placeholder)} does not exist`,
           location,
         );
     },
     addEnumValue(schema, name, value, neighbor, ifNotExists, location) {
       const type = types.get(namedKey(schema, name));
       if (!type || type.kind !== 'enum') {
-        error('undefined-type', `enum type ${describeName(schema, name)} does not exist`, location);
+        error('undefined-type', `enum type ${describeName(schema, name, placeholder)} does not exist`, location);
         return;
       }
       if (type.values.includes(value)) {

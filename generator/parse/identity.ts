@@ -1,23 +1,24 @@
-import type { Parameter, Procedure, ReturnShape, SchemaRef, TypeRef } from '../model/types.js';
+import { isInput } from '../model/parameters.js';
+import type { Procedure, ReturnShape, SchemaRef, TypeRef } from '../model/types.js';
 
-/** How PostgreSQL tells objects apart: schema and name; for types also array-ness; never type modifiers. */
-export function schemaKey(schema: SchemaRef): string {
+/**
+ * How PostgreSQL tells objects apart: schema and name; for types also array-ness; never type modifiers. The schema
+ * counts as written: `{schema}` and unqualified are different until the files are applied.
+ */
+function writtenSchemaKey(schema: SchemaRef): string {
   return schema.kind === 'named' ? `named:${schema.name}` : schema.kind;
 }
 
 export function typeKey(type: TypeRef): string {
-  return JSON.stringify([schemaKey(type.schema), type.name, type.arrayDimensions]);
+  return JSON.stringify([writtenSchemaKey(type.schema), type.name, type.arrayDimensions]);
 }
 
 export function namedKey(schema: SchemaRef, name: string): string {
-  return JSON.stringify([schemaKey(schema), name]);
+  return JSON.stringify([writtenSchemaKey(schema), name]);
 }
 
-/** Input arguments (IN, INOUT, VARIADIC) make a routine's identity; OUT parameters do not. */
-export const isInput = (parameter: Pick<Parameter, 'mode'>): boolean => parameter.mode !== 'out';
-
 export function routineKey(schema: SchemaRef, name: string, argumentTypes: TypeRef[]): string {
-  return JSON.stringify([schemaKey(schema), name, argumentTypes.map(typeKey)]);
+  return JSON.stringify([writtenSchemaKey(schema), name, argumentTypes.map(typeKey)]);
 }
 
 export function procedureKey(procedure: Pick<Procedure, 'schema' | 'name' | 'parameters'>): string {
@@ -46,18 +47,4 @@ export function resultKey(procedure: Pick<Procedure, 'parameters' | 'returns'>):
     default:
       return JSON.stringify([shape.kind]);
   }
-}
-
-export function describeRoutine(procedure: Pick<Procedure, 'schema' | 'name' | 'parameters'>): string {
-  const argumentTypes = procedure.parameters.filter(isInput).map((parameter) => describeType(parameter.type));
-  return `${describeName(procedure.schema, procedure.name)}(${argumentTypes.join(', ')})`;
-}
-
-export function describeName(schema: SchemaRef, name: string): string {
-  const prefix = schema.kind === 'named' ? `${schema.name}.` : schema.kind === 'placeholder' ? '{schema}.' : '';
-  return prefix + name;
-}
-
-export function describeType(type: TypeRef): string {
-  return describeName(type.schema, type.name) + '[]'.repeat(type.arrayDimensions);
 }

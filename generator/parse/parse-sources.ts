@@ -1,24 +1,18 @@
 import type { Node } from 'libpg-query';
+import { formatLocation } from '../model/source-location.js';
 import type { Diagnostic, Model, Procedure, SourceFile } from '../model/types.js';
-import { createCatalog, type Catalog, type RoutineObjectKind } from './catalog.js';
+import { createCatalog, type Catalog } from './catalog.js';
 import type { Mapped } from './definitions.js';
-import { commentBlockAbove, commentLines, literalLines, splitDocComment } from './doc-comments.js';
+import { commentBlockAbove, commentLines, splitDocComment } from './doc-comments.js';
 import { parseSync } from './libpg-query-module.js';
 import { parameterDefaultTexts } from './parameter-defaults.js';
 import { placeholderSubstitution, type PlaceholderSubstitution } from './placeholder.js';
-import { addCalleeSqlStates, locationKey, type CallsByLocation } from './callee-sqlstates.js';
+import { addCalleeSqlStates, type CallsByLocation } from './callee-sqlstates.js';
 import { raisedSqlStates, type BodyCall } from './raised-sqlstates.js';
 import { readWithPgsqlAstParser, type Definition } from './read-pgsql-ast-parser.js';
-import {
-  qualifiedName,
-  readComposite,
-  readEnum,
-  readRoutine,
-  readRoutineReference,
-  stringValues,
-  type TreeContext,
-} from './read-libpg-query.js';
+import { readComposite, readEnum, readRoutine, type TreeContext } from './read-libpg-query.js';
 import { sourcePositions, type SourcePositions } from './source-positions.js';
+import { handleStatement } from './statement-handlers.js';
 import { splitStatements, type Statement } from './statements.js';
 import { functionBodyToken, tokenize, type Token } from './tokens.js';
 
@@ -43,7 +37,7 @@ export interface ParseResult {
 export function parseSources(files: readonly SourceFile[], options: ParseOptions = {}): ParseResult {
   const placeholder = placeholderSubstitution(options.placeholder);
   const diagnostics: Diagnostic[] = [];
-  const catalog = createCatalog(diagnostics);
+  const catalog = createCatalog(diagnostics, placeholder.placeholder);
   const calls: CallsByLocation = new Map();
   for (const file of files) {
     const reader = new FileReader(file, placeholder, options.forceParser ?? null, catalog, diagnostics, calls);
@@ -51,12 +45,6 @@ export function parseSources(files: readonly SourceFile[], options: ParseOptions
   }
   return { model: addCalleeSqlStates(catalog.model(), calls), diagnostics };
 }
-
-const routineObjectKinds: Record<string, RoutineObjectKind> = {
-  OBJECT_FUNCTION: 'function',
-  OBJECT_PROCEDURE: 'procedure',
-  OBJECT_ROUTINE: 'routine',
-};
 
 class FileReader {
   /** Parsers read `positions.text`, where the placeholder is substituted; texts shown to users come from here. */
@@ -120,85 +108,15 @@ class FileReader {
     const node = statement.node;
     if (!node) return;
     const context = this.treeContext(statement);
-    const location = this.positions.location(statement.start);
-    if ('CreateFunctionStmt' in node || 'CreateEnumStmt' in node || 'CompositeTypeStmt' in node) {
-      this.readDefinition(statement, node, context);
-    } else if ('DropStmt' in node) {
-      const { removeType, objects = [], missing_ok: missingOk = false } = node.DropStmt;
-      const kind = routineObjectKinds[removeType ?? ''];
-      for (const object of objects) {
-        if (kind && 'ObjectWithArgs' in object) {
-          this.withReference(readRoutineReference(object.ObjectWithArgs, context), statement, (reference) =>
-            this.catalog.dropRoutine(reference, kind, missingOk, location),
-          );
-        } else if (removeType === 'OBJECT_TYPE' && 'TypeName' in object) {
-          const { schema, name } = qualifiedName(stringValues(object.TypeName.names), context);
-          this.catalog.dropType(schema, name, object.TypeName.arrayBounds?.length ?? 0, missingOk, location);
-        }
-      }
-    } else if ('CommentStmt' in node) {
-      const { objtype, object, comment } = node.CommentStmt;
-      const kind = routineObjectKinds[objtype ?? ''];
-      if (!kind || !object || !('ObjectWithArgs' in object)) return;
-      const literal = statement.tokens[statement.tokens.findLastIndex((token) => token.keyword === 'is') + 1];
-      const doc =
-        comment === undefined || !literal
-          ? null
-          : splitDocComment(literalLines(this.placeholder.restore(comment), literal), this.positions, literal.start);
-      this.withReference(readRoutineReference(object.ObjectWithArgs, context), statement, (reference) =>
-        this.catalog.commentOnRoutine(reference, kind, doc, location),
-      );
-    } else if ('AlterEnumStmt' in node) {
-      this.alterEnum(node.AlterEnumStmt, context, statement);
-    } else if ('AlterFunctionStmt' in node) {
-      const { objtype, func, actions = [] } = node.AlterFunctionStmt;
-      const kind = routineObjectKinds[objtype ?? ''] ?? 'function';
-      const change: Partial<Pick<Procedure, 'volatility' | 'security'>> = {};
-      for (const action of actions) {
-        if (!('DefElem' in action)) continue;
-        const { defname, arg } = action.DefElem;
-        if (defname === 'volatility' && arg && 'String' in arg)
-          change.volatility = arg.String.sval as Procedure['volatility'];
-        if (defname === 'security' && arg && 'Boolean' in arg)
-          change.security = arg.Boolean.boolval ? 'definer' : 'invoker';
-      }
-      if (!func) return;
-      this.withReference(readRoutineReference(func, context), statement, (reference) =>
-        this.catalog.alterRoutine(reference, kind, change, location),
-      );
-    } else if ('RenameStmt' in node) {
-      const { renameType, object, newname } = node.RenameStmt;
-      const kind = routineObjectKinds[renameType ?? ''];
-      if (kind && object && 'ObjectWithArgs' in object && newname) {
-        this.withReference(readRoutineReference(object.ObjectWithArgs, context), statement, (reference) =>
-          this.catalog.alterRoutine(reference, kind, { name: newname }, location),
-        );
-      } else if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_ATTRIBUTE') {
-        this.report(
-          'warning',
-          'unmodelled-statement',
-          'renaming a type or attribute is not reflected in the model',
-          statement.start,
-        );
-      }
-    } else if ('AlterObjectSchemaStmt' in node) {
-      const objectType = node.AlterObjectSchemaStmt.objectType ?? '';
-      if (routineObjectKinds[objectType] || objectType === 'OBJECT_TYPE') {
-        this.report(
-          'warning',
-          'unmodelled-statement',
-          'moving a function or type to another schema is not reflected in the model',
-          statement.start,
-        );
-      }
-    } else if ('AlterTableStmt' in node && node.AlterTableStmt.objtype === 'OBJECT_TYPE') {
-      this.report(
-        'warning',
-        'unmodelled-statement',
-        'ALTER TYPE on a composite type is not reflected in the model',
-        statement.start,
-      );
-    }
+    handleStatement(node, {
+      statement,
+      context,
+      location: this.positions.location(statement.start),
+      catalog: this.catalog,
+      positions: this.positions,
+      report: (severity, code, message, offset) => this.report(severity, code, message, offset),
+      readDefinition: () => this.readDefinition(statement, node, context),
+    });
   }
 
   private treeContext(statement: Statement): TreeContext {
@@ -209,39 +127,6 @@ class FileReader {
           ? null
           : this.positions.charOffset(byteLocation + statement.byteBase),
     };
-  }
-
-  private withReference<T>(reference: Mapped<T>, statement: Statement, apply: (value: T) => void): void {
-    if (reference.ok) apply(reference.value);
-    else
-      this.report(
-        'error',
-        reference.problem.code,
-        reference.problem.message,
-        reference.problem.offset ?? statement.start,
-      );
-  }
-
-  private alterEnum(
-    alter: Extract<Node, { AlterEnumStmt: unknown }>['AlterEnumStmt'],
-    context: TreeContext,
-    statement: Statement,
-  ): void {
-    const { schema, name } = qualifiedName(stringValues(alter.typeName), context);
-    const location = this.positions.location(statement.start);
-    if (alter.oldVal !== undefined) {
-      this.report(
-        'warning',
-        'unmodelled-statement',
-        'renaming an enum value is not reflected in the model',
-        statement.start,
-      );
-      return;
-    }
-    if (alter.newVal === undefined) return;
-    const neighbor =
-      alter.newValNeighbor === undefined ? null : { value: alter.newValNeighbor, after: alter.newValIsAfter === true };
-    this.catalog.addEnumValue(schema, name, alter.newVal, neighbor, alter.skipIfNewValExists === true, location);
   }
 
   private readDefinition(statement: Statement, node: Node, context: TreeContext): void {
@@ -291,7 +176,7 @@ class FileReader {
     const body = routine.language === 'plpgsql' ? this.raises(statement, text) : { codes: [], calls: [] };
     if (body === null) return;
     const raises = body.codes;
-    this.calls.set(locationKey(location), body.calls);
+    this.calls.set(formatLocation(location), body.calls);
     const { doc, annotations } = splitDocComment(
       commentLines(commentBlockAbove(statement, this.positions.text)),
       this.positions,

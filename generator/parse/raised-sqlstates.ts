@@ -1,5 +1,6 @@
 import { conditionCodes } from './condition-codes.js';
 import { parsePlPgSQLSync } from './libpg-query-module.js';
+import { isSqlState } from '../runtime/sqlstate.js';
 
 /** PostgreSQL's elog level for ERROR, which RAISE EXCEPTION (and a RAISE without level) uses. */
 const errorLevel = 21;
@@ -7,7 +8,6 @@ const errorLevel = 21;
 const errcodeOption = 0;
 /** The SQLSTATE of RAISE EXCEPTION without a condition or ERRCODE. */
 const raiseException = 'P0001';
-const sqlstatePattern = /^[0-9A-Z]{5}$/;
 
 export interface RaiseProblem {
   severity: 'error' | 'warning';
@@ -31,8 +31,7 @@ export interface BodyCall {
 }
 
 export type RaisedSqlStates =
-  | { ok: true; codes: string[]; calls: BodyCall[]; problems: RaiseProblem[] }
-  | { ok: false; message: string };
+  { ok: true; codes: string[]; calls: BodyCall[]; problems: RaiseProblem[] } | { ok: false; message: string };
 
 /**
  * The SQLSTATEs a PL/pgSQL function raises explicitly and lets escape, from PL/pgSQL's own parser (which needs the
@@ -116,7 +115,7 @@ export function raisedSqlStates(createStatement: string): RaisedSqlStates {
 
 /** The 5-character SQLSTATE for a code or condition name as written, or null when it is neither. */
 function sqlstateOf(written: string): string | null {
-  return sqlstatePattern.test(written) ? written : (conditionCodes.get(written.toLowerCase()) ?? null);
+  return isSqlState(written) ? written : (conditionCodes.get(written.toLowerCase()) ?? null);
 }
 
 /**

@@ -6,6 +6,7 @@
 export type { Queryable } from './queryable.js';
 export { quoteIdentifier } from './quote-identifier.js';
 export { ProcedureError, ProcedureValueError, isRetryableSqlState, toProcedureError } from './procedure-error.js';
+export { isSqlState } from './sqlstate.js';
 export * from './decoders.js';
 export * from './encoders.js';
 export { bindArguments, invoke, atMostOneRow, exactlyOneRow, type ArgumentSpec, type CallSpec } from './call.js';

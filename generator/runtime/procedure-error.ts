@@ -1,3 +1,5 @@
+import { isSqlState } from './sqlstate.js';
+
 /**
  * SQLSTATEs worth retrying the whole call (or transaction) for: serialization failure, deadlock, lock not
  * available, query cancelled (statement timeout), too many connections, admin shutdown, feature not supported
@@ -41,8 +43,6 @@ export class ProcedureError<S extends string = string> extends Error {
   }
 }
 
-const sqlstatePattern = /^[0-9A-Z]{5}$/;
-
 /**
  * Turns an error thrown by the driver into a `ProcedureError` when it carries a SQLSTATE (both `pg` and PGlite put
  * it in `code`). Anything else (a network error, a bug) is returned unchanged so it is not disguised.
@@ -50,7 +50,7 @@ const sqlstatePattern = /^[0-9A-Z]{5}$/;
 export function toProcedureError(procedure: string, error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const fields = error as Error & { code?: unknown; detail?: unknown; hint?: unknown };
-  if (typeof fields.code !== 'string' || !sqlstatePattern.test(fields.code)) return error;
+  if (typeof fields.code !== 'string' || !isSqlState(fields.code)) return error;
   return new ProcedureError({
     procedure,
     sqlstate: fields.code,

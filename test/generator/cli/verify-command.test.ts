@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { verifyModel } from '../../../generator/cli/verify/verify-model.js';
+import { verifyModel } from '../../../generator/verify/verify-model.js';
 import { parseSources } from '../../../generator/parse/index.js';
 import { copyFixture, repositoryRoot, runCli } from './support/run-cli.js';
 

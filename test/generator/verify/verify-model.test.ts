@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Model, Parameter, Procedure, SourceFile, TypeRef } from '../../../generator/model/types.js';
-import { verifyModel } from '../../../generator/cli/verify/verify-model.js';
+import { verifyModel } from '../../../generator/verify/verify-model.js';
 
 // A hand-written model keeps these tests independent of the parse stage: they pin what verify compares.
 const builtin = (name: string, arrayDimensions = 0): TypeRef => ({

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Model, SourceFile } from '../../model/types.js';
-import { includeFilter } from '../../analyze/include-filter.js';
+import type { Model, SourceFile } from '../model/types.js';
+import { includeFilter } from '../analyze/include-filter.js';
 import { applySources } from './apply-sources.js';
 import { compareProcedures } from './compare-procedures.js';
-import { quoteIdentifier } from '../../runtime/quote-identifier.js';
+import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { readCatalog } from './read-catalog.js';
 import { schemaName, TypeResolver } from './resolve-types.js';
 

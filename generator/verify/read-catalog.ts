@@ -8,6 +8,11 @@ export interface CatalogArgument {
   typeName: string;
 }
 
+/** Whether a `proargmodes` letter is an input argument (IN, INOUT, VARIADIC): not OUT, not a TABLE column. */
+export function isCatalogInput(argument: Pick<CatalogArgument, 'mode'>): boolean {
+  return argument.mode === 'i' || argument.mode === 'b' || argument.mode === 'v';
+}
+
 /** What `pg_proc` holds about one function or procedure, with type names as `format_type` prints them. */
 export interface CatalogProcedure {
   schema: string;

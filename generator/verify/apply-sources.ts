@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { SourceFile } from '../../model/types.js';
-import { substituteSchema } from '../../runtime/schema-sources.js';
-import { quoteIdentifier } from '../../runtime/quote-identifier.js';
+import type { SourceFile } from '../model/types.js';
+import { substituteSchema } from '../runtime/schema-sources.js';
+import { quoteIdentifier } from '../runtime/quote-identifier.js';
 
 /** A file that PostgreSQL rejected, with the line PostgreSQL pointed at when it gave a position. */
 export class ApplyError extends Error {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { SchemaRef, TypeRef } from '../../model/types.js';
-import { quoteIdentifier } from '../../runtime/quote-identifier.js';
+import type { SchemaRef, TypeRef } from '../model/types.js';
+import { quoteIdentifier } from '../runtime/quote-identifier.js';
 
 /** A model type as the server resolved it: its oid and `format_type` name, or null when no such type exists. */
 export interface ResolvedType {
@@ -20,12 +20,6 @@ export function typeText(type: TypeRef, tenantSchema: string, quoteName = true):
   const schema = schemaName(type.schema, tenantSchema);
   const name = quoteName ? quoteIdentifier(type.name) : type.name;
   return `${schema === null ? '' : `${quoteIdentifier(schema)}.`}${name}${'[]'.repeat(type.arrayDimensions)}`;
-}
-
-/** A readable spelling of a model type for messages, e.g. `{schema}.mood[]`. */
-export function describeType(type: TypeRef, placeholder: string): string {
-  const schema = type.schema.kind === 'placeholder' ? placeholder : schemaName(type.schema, '');
-  return `${schema ? `${schema}.` : ''}${type.name}${'[]'.repeat(type.arrayDimensions)}`;
 }
 
 /**

@@ -1,6 +1,9 @@
-import type { Parameter, ParameterMode, Procedure, TypeRef } from '../../model/types.js';
-import type { CatalogArgument, CatalogProcedure } from './read-catalog.js';
-import { describeType, schemaName, type ResolvedType, type TypeResolver } from './resolve-types.js';
+import { describeType } from '../model/describe.js';
+import { isInput } from '../model/parameters.js';
+import { formatLocation } from '../model/source-location.js';
+import type { Parameter, ParameterMode, Procedure, TypeRef } from '../model/types.js';
+import { isCatalogInput, type CatalogArgument, type CatalogProcedure } from './read-catalog.js';
+import { schemaName, type ResolvedType, type TypeResolver } from './resolve-types.js';
 
 export interface CompareOptions {
   /** The schema the placeholder stood for while the files were applied. */
@@ -21,8 +24,6 @@ const modeNames: Record<CatalogArgument['mode'], string> = {
 };
 const volatilityCodes = { volatile: 'v', stable: 's', immutable: 'i' } as const;
 const kindCodes = { function: 'f', procedure: 'p' } as const;
-
-const isInput = (mode: ParameterMode | CatalogArgument['mode']): boolean => mode !== 'out' && mode !== 'o' && mode !== 't';
 
 interface ResolvedParameter {
   parameter: Parameter;
@@ -53,16 +54,15 @@ export async function compareProcedures(
 
 function catalogLabel(entry: CatalogProcedure, options: CompareOptions): string {
   const schema = entry.schema === options.tenantSchema ? options.placeholder : entry.schema;
-  const inputs = entry.arguments.filter((argument) => isInput(argument.mode)).map((argument) => argument.typeName);
+  const inputs = entry.arguments.filter(isCatalogInput).map((argument) => argument.typeName);
   return `${schema}.${entry.name}(${inputs.join(', ')})`;
 }
 
 function modelLabel(procedure: Procedure, options: CompareOptions): string {
-  const { file, line, column } = procedure.location;
   const inputs = procedure.parameters
-    .filter((parameter) => isInput(parameter.mode))
+    .filter(isInput)
     .map((parameter) => describeType(parameter.type, options.placeholder));
-  return `${file}:${line}:${column}: ${procedure.name}(${inputs.join(', ')})`;
+  return `${formatLocation(procedure.location)}: ${procedure.name}(${inputs.join(', ')})`;
 }
 
 async function resolveOrReport(
@@ -72,7 +72,8 @@ async function resolveOrReport(
   differences: string[],
 ): Promise<ResolvedType | null> {
   const resolved = await options.resolver.resolve(type);
-  if (!resolved) differences.push(`${what}: type ${describeType(type, options.placeholder)} does not exist on the server`);
+  if (!resolved)
+    differences.push(`${what}: type ${describeType(type, options.placeholder)} does not exist on the server`);
   return resolved;
 }
 
@@ -92,7 +93,7 @@ async function compareOne(
   if (differences.length > 0) return { differences, match: null };
 
   const schema = schemaName(procedure.schema, options.tenantSchema) ?? options.tenantSchema;
-  const inputOids = parameters.filter(({ parameter }) => isInput(parameter.mode)).map(({ type }) => type.oid);
+  const inputOids = parameters.filter(({ parameter }) => isInput(parameter)).map(({ type }) => type.oid);
   const sameName = catalog.filter((entry) => entry.schema === schema && entry.name === procedure.name);
   const match = sameName.find((entry) => sameList(entry.inputTypeOids, inputOids));
   if (!match) {
@@ -134,7 +135,9 @@ function compareParameters(
 ): void {
   const catalogArguments = match.arguments.filter((argument) => argument.mode !== 't');
   if (catalogArguments.length !== parameters.length) {
-    const listed = catalogArguments.map((argument) => `${modeNames[argument.mode]} ${argument.name ?? '?'} ${argument.typeName}`);
+    const listed = catalogArguments.map(
+      (argument) => `${modeNames[argument.mode]} ${argument.name ?? '?'} ${argument.typeName}`,
+    );
     differences.push(
       `${label}: model has ${parameters.length} parameters, catalog has ${catalogArguments.length} (${listed.join(', ')})`,
     );
@@ -155,14 +158,16 @@ function compareParameters(
     }
     if (parameter.hasDefault !== catalogDefaults[index]) {
       const says = (flag: boolean | undefined) => (flag ? 'has a default' : 'no default');
-      differences.push(`${where}: default: model ${says(parameter.hasDefault)}, catalog ${says(catalogDefaults[index])}`);
+      differences.push(
+        `${where}: default: model ${says(parameter.hasDefault)}, catalog ${says(catalogDefaults[index])}`,
+      );
     }
   }
 }
 
 /** `pronargdefaults` counts the trailing input arguments with defaults; this spreads it over all arguments. */
 function defaultFlags(catalogArguments: readonly CatalogArgument[], defaultCount: number): boolean[] {
-  const inputPositions = catalogArguments.flatMap((argument, index) => (isInput(argument.mode) ? [index] : []));
+  const inputPositions = catalogArguments.flatMap((argument, index) => (isCatalogInput(argument) ? [index] : []));
   const withDefault = new Set(inputPositions.slice(inputPositions.length - defaultCount));
   return catalogArguments.map((_, index) => defaultCount > 0 && withDefault.has(index));
 }
@@ -212,7 +217,8 @@ async function compareResult(
     );
   }
   if (returns.kind === 'void') {
-    if (match.returnTypeName !== 'void') differences.push(`${label}: model returns void, catalog ${match.returnTypeName}`);
+    if (match.returnTypeName !== 'void')
+      differences.push(`${label}: model returns void, catalog ${match.returnTypeName}`);
     return;
   }
   const expected = await expectedReturnType(label, returns.type, parameters, options, differences);
@@ -233,7 +239,8 @@ async function expectedReturnType(
   differences: string[],
 ): Promise<ResolvedType | null> {
   const outputs = parameters.filter(({ parameter }) => parameter.mode === 'out' || parameter.mode === 'inout');
-  const declaresRecord = declared.schema.kind === 'unqualified' && declared.name === 'record' && declared.arrayDimensions === 0;
+  const declaresRecord =
+    declared.schema.kind === 'unqualified' && declared.name === 'record' && declared.arrayDimensions === 0;
   if (declaresRecord && outputs.length === 1) return outputs[0]!.type;
   return resolveOrReport(declared, `${label}: return type`, options, differences);
 }
