@@ -1,4 +1,3 @@
-import { connectionFromEnvironment, type RunningServer } from '../../test/support/embedded-postgres.js';
 import type { ConsoleOutput } from './console-output.js';
 import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
 import { includeFilter } from '../analyze/include-filter.js';
@@ -12,8 +11,9 @@ export interface VerifyFlags extends ConfigFlags {
 }
 
 /**
- * `verify`: parses the inputs, applies them to PostgreSQL (`--database-url`, else `DATABASE_URL`, else an embedded
- * server started for the run) and prints every difference between the model and `pg_proc`. Returns the exit code.
+ * `verify`: parses the inputs, applies them to PostgreSQL (`--database-url`, else `DATABASE_URL`) and prints every
+ * difference between the model and `pg_proc`. Returns the exit code. The generator starts no server of its own: a
+ * project brings one (this repository's `npm run verify` starts an embedded one through test/support/with-database.ts).
  */
 export async function verifyCommand(flags: VerifyFlags, cwd: string, io: ConsoleOutput): Promise<number> {
   const resolved = await resolveConfig(flags, cwd);
@@ -22,21 +22,18 @@ export async function verifyCommand(flags: VerifyFlags, cwd: string, io: Console
   for (const diagnostic of diagnostics) io.err(formatDiagnostic(diagnostic, sources));
   if (hasErrors(diagnostics)) return 1;
 
-  const server: RunningServer = flags.databaseUrl
-    ? { connectionString: flags.databaseUrl, stop: async () => {} }
-    : await connectionFromEnvironment();
-  let differences: string[];
-  try {
-    differences = await verifyModel({
-      connectionString: server.connectionString,
-      sources,
-      model,
-      placeholder: resolved.config.placeholder,
-      include: resolved.config.include,
-    });
-  } finally {
-    await server.stop();
+  const connectionString = flags.databaseUrl ?? process.env.DATABASE_URL;
+  if (!connectionString) {
+    io.err('verify needs a PostgreSQL server to apply the SQL to: give --database-url or set DATABASE_URL');
+    return 2;
   }
+  const differences = await verifyModel({
+    connectionString,
+    sources,
+    model,
+    placeholder: resolved.config.placeholder,
+    include: resolved.config.include,
+  });
   const isIncluded = includeFilter(resolved.config.include);
   const count = model.procedures.filter((procedure) => isIncluded(procedure.name)).length;
   if (differences.length === 0) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyModel } from '../../../generator/verify/verify-model.js';
 import { parseSources } from '../../../generator/parse/index.js';
+import { verifyCommand } from '../../../generator/cli/verify-command.js';
 import { copyFixture, repositoryRoot, runCli } from './support/run-cli.js';
 
 const databaseUrl = inject('databaseUrl');
@@ -28,6 +29,19 @@ describe('pg-sproc-gen verify', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^verified \d+ procedures against pg_proc: no differences\n$/);
+  });
+
+  it('exits 2 and says what it needs when given no server', async () => {
+    const saved = process.env.DATABASE_URL;
+    delete process.env.DATABASE_URL;
+    const err: string[] = [];
+    try {
+      const code = await verifyCommand({}, fixture.dir, { out: () => {}, err: (line) => err.push(line) });
+      expect(code).toBe(2);
+    } finally {
+      if (saved !== undefined) process.env.DATABASE_URL = saved;
+    }
+    expect(err).toEqual(['verify needs a PostgreSQL server to apply the SQL to: give --database-url or set DATABASE_URL']);
   });
 
   it('fails with the PostgreSQL error when a file does not apply', async () => {
