@@ -1,4 +1,4 @@
-import type { GeneratorConfig } from '../config/types.js';
+import type { GeneratorConfig } from '../config/schema.js';
 import type { SchemaRef, TypeRef, UserType } from '../model/types.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { pascalCase } from './naming.js';

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GeneratorConfig } from './types.js';
+import type { GeneratorConfig } from './schema.js';
 
 const runtimeEntry = fileURLToPath(new URL('../runtime/index.js', import.meta.url));
 
