@@ -3,7 +3,7 @@ import { analyze } from '../../generator/analyze/index.js';
 import { loadSources } from '../../generator/cli/load-sources.js';
 import { runPipeline } from '../../generator/cli/pipeline.js';
 import { resolveConfig } from '../../generator/cli/resolve-config.js';
-import type { GeneratorConfig } from '../../generator/config/types.js';
+import type { GeneratorConfig } from '../../generator/config/schema.js';
 import { emit } from '../../generator/emit/index.js';
 import { fingerprintSources } from '../../generator/runtime/schema-sources.js';
 import type { SourceFile } from '../../generator/model/types.js';

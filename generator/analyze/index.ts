@@ -1,4 +1,4 @@
-import type { GeneratorConfig } from '../config/types.js';
+import type { GeneratorConfig } from '../config/schema.js';
 import type { CompositeType, Diagnostic, EnumType, Model } from '../model/types.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { analyzeProcedure } from './analyze-procedure.js';

@@ -1,4 +1,4 @@
-import type { GeneratorConfig } from '../config/types.js';
+import type { GeneratorConfig } from '../config/schema.js';
 import type { SchemaRef, TypeRef, UserType } from '../model/types.js';
 import { describeType } from '../model/describe.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';

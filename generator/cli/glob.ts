@@ -1,119 +1,77 @@
-import { readdir } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
 
 /**
- * A small glob expander (Node 20 has no stable `fs.glob`). Supported: `*` and `?` within one path segment,
- * `[abc]`/`[a-z]`/`[!abc]` character classes, `{a,b}` alternatives within a segment, and `**` as a whole segment
- * for any number of folders. As in shells, wildcards do not match a leading `.` of a name.
- * Patterns use `/` as the separator; relative patterns are resolved against `baseDir`.
+ * Input patterns, matched by `tinyglobby`; this module adds the rules a migration history needs on top: matches in a
+ * fixed order, each file once, and no pattern silently matching nothing. Patterns use `/` as the separator; relative
+ * patterns are resolved against `baseDir`.
  */
 
-const magicCharacters = /[*?[\]{}]/;
-
-export function hasMagic(pattern: string): boolean {
-  return magicCharacters.test(pattern);
+/** A pattern split at its first wildcard: the literal folder it starts from, and the part holding the wildcards. */
+export interface SplitPattern {
+  /** Absolute folder: what the pattern is matched in, and what `--watch` watches. */
+  base: string;
+  /** The rest of the pattern, relative to `base`. */
+  rest: string;
+  /** Whether the wildcards span folders, so a watch of `base` must be recursive. */
+  recursive: boolean;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** Compiles one path segment (no `/`) to an anchored regular expression. */
-export function segmentToRegExp(segment: string): RegExp {
-  let source = '';
-  let braceDepth = 0;
-  for (let index = 0; index < segment.length; index++) {
-    const char = segment[index]!;
-    if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else if (char === '[') {
-      const end = segment.indexOf(']', index + 2);
-      if (end === -1) throw new Error(`unclosed '[' in glob segment '${segment}'`);
-      let body = segment.slice(index + 1, end);
-      const negated = body.startsWith('!') || body.startsWith('^');
-      if (negated) body = body.slice(1);
-      source += `[${negated ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
-      index = end;
-    } else if (char === '{') {
-      braceDepth++;
-      source += '(?:';
-    } else if (char === ',' && braceDepth > 0) source += '|';
-    else if (char === '}' && braceDepth > 0) {
-      braceDepth--;
-      source += ')';
-    } else if (char === '\\' && index + 1 < segment.length) {
-      source += escapeRegExp(segment[++index]!);
-    } else source += escapeRegExp(char);
-  }
-  if (braceDepth !== 0) throw new Error(`unclosed '{' in glob segment '${segment}'`);
-  const hiddenGuard = segment.startsWith('.') ? '' : '(?!\\.)';
-  return new RegExp(`^${hiddenGuard}${source}$`);
-}
-
-async function listDirectory(path: string): Promise<{ name: string; isDirectory: boolean }[]> {
-  try {
-    const entries = await readdir(path, { withFileTypes: true });
-    return entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      return [];
-    }
-    throw error;
-  }
-}
-
-/** The folder a pattern starts from: its leading segments without wildcards (what `--watch` watches). */
-export function globBase(pattern: string, baseDir: string): string {
+export function splitPattern(pattern: string, baseDir: string): SplitPattern {
   const segments = pattern.split('/');
-  const literal: string[] = [];
-  for (const segment of segments.slice(0, -1)) {
-    if (hasMagic(segment)) break;
-    literal.push(segment);
-  }
-  const joined = literal.join('/') || (pattern.startsWith('/') ? '/' : '.');
-  return isAbsolute(joined) ? joined : resolve(baseDir, joined);
+  let literal = 0;
+  while (literal < segments.length - 1 && !isDynamicPattern(segments[literal]!)) literal++;
+  const rest = segments.slice(literal);
+  // `resolve` keeps an absolute pattern's root: `'/abs/x'.split('/')` starts with an empty segment.
+  const base = resolve(baseDir, segments.slice(0, literal).join('/') || (pattern.startsWith('/') ? '/' : '.'));
+  return { base, rest: rest.join('/'), recursive: rest.length > 1 };
 }
 
-async function walk(directory: string, segments: string[], matches: Set<string>): Promise<void> {
-  const [segment, ...rest] = segments;
-  if (segment === undefined) return;
-  if (segment === '**') {
-    // `**` matches zero folders (try the rest here) or one more folder (descend and keep the `**`).
-    await walk(directory, rest, matches);
-    for (const entry of await listDirectory(directory)) {
-      if (entry.isDirectory && !entry.name.startsWith('.')) await walk(join(directory, entry.name), segments, matches);
-    }
-    return;
-  }
-  const isLast = rest.length === 0;
-  if ((segment === '.' || segment === '..' || segment === '') && !isLast) {
-    await walk(join(directory, segment), rest, matches);
-    return;
-  }
-  if (!hasMagic(segment)) {
-    const entries = await listDirectory(directory);
-    const entry = entries.find((candidate) => candidate.name === segment);
-    if (!entry) return;
-    if (isLast) {
-      if (!entry.isDirectory) matches.add(join(directory, segment));
-    } else if (entry.isDirectory) await walk(join(directory, segment), rest, matches);
-    return;
-  }
-  const matcher = segmentToRegExp(segment);
-  for (const entry of await listDirectory(directory)) {
-    if (!matcher.test(entry.name)) continue;
-    if (isLast) {
-      if (!entry.isDirectory) matches.add(join(directory, entry.name));
-    } else if (entry.isDirectory) await walk(join(directory, entry.name), rest, matches);
-  }
+/** Code-unit order, so `0002_` follows `0001_` whatever the locale. */
+function byCodeUnit(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
-/** Absolute paths of the files one pattern matches, sorted by code unit so `0002_` follows `0001_` everywhere. */
+/**
+ * Whether every name starting with `.` was matched by a pattern segment starting with `.`, as in a shell: picomatch
+ * lets a leading negated class (`[!a]*`) match `.x` even with `dot: false`. Segments before the first `**` line up
+ * with names from the start, those after the last `**` from the end; a name `**` matched must not start with `.`.
+ */
+function dotNamesNamed(patternSegments: readonly string[], names: readonly string[]): boolean {
+  const first = patternSegments.indexOf('**');
+  const trailing = patternSegments.length - 1 - patternSegments.lastIndexOf('**');
+  return names.every((name, index) => {
+    if (!name.startsWith('.')) return true;
+    const fromEnd = names.length - index;
+    const segment =
+      first === -1 || index < first
+        ? patternSegments[index]
+        : fromEnd <= trailing
+          ? patternSegments[patternSegments.length - fromEnd]
+          : undefined;
+    return segment?.startsWith('.') ?? false;
+  });
+}
+
+/** Absolute paths of the files one pattern matches, sorted by name. Wildcards do not match a leading `.` of a name. */
 export async function expandGlob(pattern: string, baseDir: string): Promise<string[]> {
-  const start = isAbsolute(pattern) ? '/' : baseDir;
-  const matches = new Set<string>();
-  await walk(start, pattern.split('/'), matches);
-  return [...matches].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+  const { base, rest } = splitPattern(pattern, baseDir);
+  // Only the documented syntax is special: `(`, `)` and `|` (picomatch's groups) and a leading `!` (its negation) are
+  // characters of a file name.
+  const literalRest = rest.replace(/[()|]/g, '\\$&').replace(/^!/, '\\!');
+  const matches = await glob(literalRest, {
+    cwd: base,
+    onlyFiles: true,
+    dot: false,
+    // A pattern names files: it is not widened to a folder's contents.
+    expandDirectories: false,
+    extglob: false,
+  });
+  const patternSegments = rest.split('/');
+  return matches
+    .filter((match) => dotNamesNamed(patternSegments, match.split('/')))
+    .map((match) => resolve(base, match))
+    .sort(byCodeUnit);
 }
 
 /**
@@ -128,7 +86,9 @@ export async function expandInputs(patterns: string[], baseDir: string): Promise
     const files = await expandGlob(pattern, baseDir);
     if (files.length === 0) {
       throw new Error(
-        hasMagic(pattern) ? `input pattern '${pattern}' matched no files` : `input file '${pattern}' does not exist`,
+        isDynamicPattern(pattern)
+          ? `input pattern '${pattern}' matched no files`
+          : `input file '${pattern}' does not exist`,
       );
     }
     for (const file of files) {

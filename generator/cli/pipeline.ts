@@ -1,5 +1,5 @@
 import { analyze, type AnalyzedProgram } from '../analyze/index.js';
-import type { GeneratorConfig } from '../config/types.js';
+import type { GeneratorConfig } from '../config/schema.js';
 import { emit } from '../emit/index.js';
 import { fingerprintSources } from '../runtime/schema-sources.js';
 import type { Diagnostic, Model, SourceFile } from '../model/types.js';

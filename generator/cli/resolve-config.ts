@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { defaultConfig } from '../config/defaults.js';
-import type { GeneratorConfig } from '../config/types.js';
+import type { z } from 'zod';
+import { configFileSchema, expectations, type ConfigFile, type GeneratorConfig } from '../config/schema.js';
 
 export const defaultConfigFileName = 'pg-sproc-gen.config.json';
 
@@ -31,49 +32,30 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-
-type Check = (value: unknown) => boolean;
-const isString: Check = (value) => typeof value === 'string';
-const isStringOrNull: Check = (value) => value === null || typeof value === 'string';
-const fieldChecks: Record<keyof GeneratorConfig, { check: Check; expected: string }> = {
-  input: {
-    check: (value) => Array.isArray(value) && value.length > 0 && value.every(isString),
-    expected: 'a non-empty array of file names or globs',
-  },
-  output: { check: isString, expected: 'a folder name' },
-  include: { check: isString, expected: 'a regular expression or "*"' },
-  placeholder: { check: (value) => isString(value) && value !== '', expected: 'a non-empty string' },
-  int8: { check: (value) => value === 'number' || value === 'bigint', expected: '"number" or "bigint"' },
-  numeric: { check: (value) => value === 'string' || value === 'number', expected: '"string" or "number"' },
-  typeOverrides: {
-    check: (value) =>
-      typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isString),
-    expected: 'an object mapping PostgreSQL type names to TypeScript types',
-  },
-  jsonTypesModule: { check: isStringOrNull, expected: 'a module specifier or null' },
-  runtimeImport: { check: isString, expected: 'a module specifier' },
-  fingerprintFunction: { check: isStringOrNull, expected: 'a function name or null' },
-};
-
-function validateFields(values: Record<string, unknown>, source: string): Partial<GeneratorConfig> {
-  for (const [key, value] of Object.entries(values)) {
-    if (!(key in fieldChecks)) {
-      throw new ConfigError(`${source}: unknown setting '${key}' (known: ${Object.keys(fieldChecks).join(', ')})`);
-    }
-    const { check, expected } = fieldChecks[key as keyof GeneratorConfig];
-    if (!check(value)) throw new ConfigError(`${source}: '${key}' must be ${expected}, got ${JSON.stringify(value)}`);
+/** One line per problem, each naming the setting, what it must be and the value it has. */
+function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>, source: string): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(configFileSchema.shape).join(', ');
+    return issue.keys.map((key) => `${source}: unknown setting '${key}' (known: ${known})`).join('\n');
   }
-  if (typeof values.include === 'string') validateInclude(values.include, source);
-  return values as Partial<GeneratorConfig>;
+  const key = String(issue.path[0]);
+  if (issue.code === 'custom') return `${source}: '${key}' ${issue.message}`;
+  const field = Object.hasOwn(configFileSchema.shape, key)
+    ? configFileSchema.shape[key as keyof ConfigFile]
+    : undefined;
+  const expected = (field && expectations.get(field.unwrap())?.expected) ?? issue.message;
+  return `${source}: '${key}' must be ${expected}, got ${JSON.stringify(values[key])}`;
 }
 
-function validateInclude(include: string, source: string): void {
-  if (include === '*') return;
-  try {
-    new RegExp(include);
-  } catch (error) {
-    throw new ConfigError(`${source}: 'include' is not a valid regular expression: ${(error as Error).message}`);
+function validateFields(values: Record<string, unknown>, source: string): Partial<GeneratorConfig> {
+  const result = configFileSchema.safeParse(values);
+  if (!result.success) {
+    // Several checks can fail for one setting (an `input` of one number is not an array and holds no string).
+    const lines = new Set(result.error.issues.map((issue) => describeIssue(issue, values, source)));
+    throw new ConfigError([...lines].join('\n'));
   }
+  const { $schema: _schema, ...settings } = result.data;
+  return settings;
 }
 
 async function readConfigFile(path: string, required: boolean): Promise<Record<string, unknown> | null> {

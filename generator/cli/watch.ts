@@ -1,7 +1,7 @@
 import { watch as watchFolder, type FSWatcher } from 'node:fs';
 import type { ConsoleOutput } from './console-output.js';
 import { generateOnce } from './generate-once.js';
-import { globBase, hasMagic } from './glob.js';
+import { splitPattern } from './glob.js';
 import { loadSources } from './load-sources.js';
 import type { ResolvedConfig } from './resolve-config.js';
 
@@ -15,9 +15,7 @@ export interface Watching {
 function watchTargets(resolved: ResolvedConfig): Map<string, boolean> {
   const targets = new Map<string, boolean>();
   for (const pattern of resolved.config.input) {
-    const base = globBase(pattern, resolved.inputBase);
-    const segments = pattern.split('/');
-    const recursive = segments.slice(0, -1).some(hasMagic);
+    const { base, recursive } = splitPattern(pattern, resolved.inputBase);
     targets.set(base, (targets.get(base) ?? false) || recursive);
   }
   return targets;

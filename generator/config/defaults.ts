@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCHEMA_PLACEHOLDER } from '../runtime/schema-sources.js';
-import type { GeneratorConfig } from './types.js';
+import type { GeneratorConfig } from './schema.js';
 
 const runtimeEntry = fileURLToPath(new URL('../runtime/index.js', import.meta.url));
 

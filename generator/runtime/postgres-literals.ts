@@ -25,6 +25,9 @@ function malformedArray(text: string, position: number): never {
  * Parses `{1,2,NULL}`, `{"a b","c\"d"}`, `{{1,2},{3,4}}` and the `[0:1]={...}` form with explicit bounds.
  * A single loop over char codes with an explicit stack of open arrays: this runs for every array value of every row,
  * and the recursive version with per-call closures cost about 20 times as much.
+ * Not `postgres-array`: it is about 12 % faster per parse (86 vs 97 ns here), invisible in the wrapper benchmark, but
+ * it trusts its input: an unterminated quote (`{"abc}`) loops forever, and `{1,,2}`, `{{1}` or `ab` parse to
+ * something. A decoder exists to reject such values with an error.
  */
 export function parseArrayLiteral(text: string): ArrayLiteral {
   const length = text.length;

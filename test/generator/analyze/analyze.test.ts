@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../../generator/analyze/index.js';
-import type { GeneratorConfig } from '../../../generator/config/types.js';
+import type { GeneratorConfig } from '../../../generator/config/schema.js';
 import type { Model, Procedure, TypeRef } from '../../../generator/model/types.js';
 import { baseConfig } from '../golden/golden-case.js';
 

@@ -2,9 +2,22 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandInputs, globBase, segmentToRegExp } from '../../../generator/cli/glob.js';
+import { expandInputs, splitPattern } from '../../../generator/cli/glob.js';
 
 let root: string;
+const namesFolder = [
+  '0001_a.sql',
+  '001_a.sql',
+  '.hidden.sql',
+  'a.sql.bak',
+  '1.sql',
+  '2.sql',
+  'a.sql',
+  'b.sql',
+  'c.sql',
+  'a+b.sql',
+  'aab.sql',
+];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'glob-test-'));
@@ -16,7 +29,13 @@ beforeAll(async () => {
     'procedures/notes.md',
     'procedures/nested/0003_deep.sql',
     'procedures/nested/more/0004_deeper.sql',
+    'procedures/.hidden-folder/0005_hidden.sql',
     'extra/a.sql',
+    'brackets/[ab.sql',
+    'brackets/0003_fix(orders).sql',
+    'brackets/0003_fix_orders.sql',
+    'brackets/!bang.sql',
+    ...namesFolder.map((name) => `names/${name}`),
   ];
   for (const file of files) {
     await mkdir(join(root, file, '..'), { recursive: true });
@@ -30,26 +49,34 @@ afterAll(async () => {
 
 const relativeTo = (paths: string[]) => paths.map((path) => path.slice(root.length + 1));
 
-describe('segmentToRegExp', () => {
+describe('pattern syntax', () => {
   it.each([
-    ['*.sql', '0001_a.sql', true],
-    ['*.sql', '.hidden.sql', false],
-    ['*.sql', 'a.sql.bak', false],
-    ['00??_*.sql', '0001_a.sql', true],
-    ['00??_*.sql', '001_a.sql', false],
-    ['[0-1]*.sql', '1.sql', true],
-    ['[!0-1]*.sql', '1.sql', false],
-    ['[!0-1]*.sql', '2.sql', true],
-    ['{a,b}.sql', 'b.sql', true],
-    ['{a,b}.sql', 'c.sql', false],
-    ['a+b.sql', 'a+b.sql', true],
-    ['a+b.sql', 'aab.sql', false],
-  ])('%s matches %s: %s', (segment, name, expected) => {
-    expect(segmentToRegExp(segment).test(name)).toBe(expected);
+    ['*.sql', ['0001_a.sql', '001_a.sql', '1.sql', '2.sql', 'a+b.sql', 'a.sql', 'aab.sql', 'b.sql', 'c.sql']],
+    ['00??_*.sql', ['0001_a.sql']],
+    ['?.sql', ['1.sql', '2.sql', 'a.sql', 'b.sql', 'c.sql']],
+    ['[0-1]*.sql', ['0001_a.sql', '001_a.sql', '1.sql']],
+    ['[!0-1]*.sql', ['2.sql', 'a+b.sql', 'a.sql', 'aab.sql', 'b.sql', 'c.sql']],
+    ['{a,b}.sql', ['a.sql', 'b.sql']],
+    ['{1..2}.sql', ['1.sql', '2.sql']],
+    ['a+b.sql', ['a+b.sql']],
+    ['.*.sql', ['.hidden.sql']],
+    ['.hidden.sql', ['.hidden.sql']],
+  ])('names/%s matches exactly %j', async (pattern, expected) => {
+    expect(relativeTo(await expandInputs([`names/${pattern}`], root))).toEqual(expected.map((name) => `names/${name}`));
   });
 
-  it('rejects an unclosed class', () => {
-    expect(() => segmentToRegExp('[ab')).toThrow(/unclosed '\['/);
+  it('reads other characters, parentheses, | and a leading ! included, as part of a name', async () => {
+    expect(relativeTo(await expandInputs(['brackets/*(orders).sql'], root))).toEqual(['brackets/0003_fix(orders).sql']);
+    await expect(expandInputs(['brackets/*(orders|x).sql'], root)).rejects.toThrow('matched no files');
+    expect(relativeTo(await expandInputs(['brackets/!*.sql'], root))).toEqual(['brackets/!bang.sql']);
+    expect(relativeTo(await expandInputs(['brackets/0003_fix(orders).sql'], root))).toEqual([
+      'brackets/0003_fix(orders).sql',
+    ]);
+  });
+
+  it('reads an unclosed class as a literal name', async () => {
+    expect(relativeTo(await expandInputs(['brackets/[ab.sql'], root))).toEqual(['brackets/[ab.sql']);
+    await expect(expandInputs(['names/[ab.sql'], root)).rejects.toThrow("input file 'names/[ab.sql' does not exist");
   });
 });
 
@@ -63,21 +90,34 @@ describe('expandInputs', () => {
   });
 
   it('keeps the order of the patterns and the first position of a file matched twice', async () => {
-    expect(relativeTo(await expandInputs(['extra/a.sql', 'procedures/0002_second.sql', 'procedures/*.sql'], root))).toEqual([
-      'extra/a.sql',
-      'procedures/0002_second.sql',
-      'procedures/0001_first.sql',
-      'procedures/0010_late.sql',
-    ]);
+    expect(
+      relativeTo(await expandInputs(['extra/a.sql', 'procedures/0002_second.sql', 'procedures/*.sql'], root)),
+    ).toEqual(['extra/a.sql', 'procedures/0002_second.sql', 'procedures/0001_first.sql', 'procedures/0010_late.sql']);
   });
 
-  it('descends folders for **, including none', async () => {
+  it('descends folders for **, including none, but not into folders whose names start with a dot', async () => {
     expect(relativeTo(await expandInputs(['procedures/**/*.sql'], root))).toEqual([
       'procedures/0001_first.sql',
       'procedures/0002_second.sql',
       'procedures/0010_late.sql',
       'procedures/nested/0003_deep.sql',
       'procedures/nested/more/0004_deeper.sql',
+    ]);
+  });
+
+  it('lets no wildcard match a name starting with a dot, but a pattern segment starting with one reaches it', async () => {
+    expect(relativeTo(await expandInputs(['procedures/**/[!x]*.sql'], root))).toEqual([
+      'procedures/0001_first.sql',
+      'procedures/0002_second.sql',
+      'procedures/0010_late.sql',
+      'procedures/nested/0003_deep.sql',
+      'procedures/nested/more/0004_deeper.sql',
+    ]);
+    expect(relativeTo(await expandInputs(['procedures/.hidden-*/*.sql'], root))).toEqual([
+      'procedures/.hidden-folder/0005_hidden.sql',
+    ]);
+    expect(relativeTo(await expandInputs(['procedures/.hidden-folder/*.sql'], root))).toEqual([
+      'procedures/.hidden-folder/0005_hidden.sql',
     ]);
   });
 
@@ -91,15 +131,35 @@ describe('expandInputs', () => {
     await expect(expandInputs(['procedures/9999_missing.sql'], root)).rejects.toThrow(
       "input file 'procedures/9999_missing.sql' does not exist",
     );
-    await expect(expandInputs(['nowhere/*.sql'], root)).rejects.toThrow("input pattern 'nowhere/*.sql' matched no files");
+    await expect(expandInputs(['nowhere/*.sql'], root)).rejects.toThrow(
+      "input pattern 'nowhere/*.sql' matched no files",
+    );
   });
 });
 
-describe('globBase', () => {
-  it('is the literal folder a pattern starts from', () => {
-    expect(globBase('procedures/*.sql', '/repo')).toBe('/repo/procedures');
-    expect(globBase('procedures/**/*.sql', '/repo')).toBe('/repo/procedures');
-    expect(globBase('*.sql', '/repo')).toBe('/repo');
-    expect(globBase('/abs/sql/0001.sql', '/repo')).toBe('/abs/sql');
+describe('splitPattern', () => {
+  it('splits at the literal folder a pattern starts from, recursive when wildcards span folders', () => {
+    expect(splitPattern('procedures/*.sql', '/repo')).toEqual({
+      base: '/repo/procedures',
+      rest: '*.sql',
+      recursive: false,
+    });
+    expect(splitPattern('procedures/**/*.sql', '/repo')).toEqual({
+      base: '/repo/procedures',
+      rest: '**/*.sql',
+      recursive: true,
+    });
+    expect(splitPattern('*.sql', '/repo')).toEqual({ base: '/repo', rest: '*.sql', recursive: false });
+    expect(splitPattern('../sql/*/x.sql', '/repo/sub')).toEqual({
+      base: '/repo/sql',
+      rest: '*/x.sql',
+      recursive: true,
+    });
+    expect(splitPattern('/abs/sql/0001.sql', '/repo')).toEqual({
+      base: '/abs/sql',
+      rest: '0001.sql',
+      recursive: false,
+    });
+    expect(splitPattern('/0001.sql', '/repo')).toEqual({ base: '/', rest: '0001.sql', recursive: false });
   });
 });

@@ -16,6 +16,11 @@ beforeAll(async () => {
   await writeFile(join(root, 'bad.json'), '{ "input": ["a.sql"], "output": "o", "inculde": "x" }');
   await writeFile(join(root, 'not-json.json'), '{ input: ');
   await writeFile(join(root, 'wrong-type.json'), '{ "input": "a.sql", "output": "o" }');
+  await writeFile(
+    join(root, 'several.json'),
+    '{ "input": ["a.sql"], "output": "o", "typeOverrides": { "money": 1 }, "placeholder": "", "extra": true }',
+  );
+  await writeFile(join(root, 'with-schema.json'), '{ "$schema": "./schema.json", "input": ["a.sql"], "output": "o" }');
 });
 
 afterAll(async () => {
@@ -51,7 +56,10 @@ describe('resolveConfig', () => {
     expect(resolved.config.include).toBe('*');
     expect(resolved.config.int8).toBe('number');
 
-    const withInput = await resolveConfig({ config: '../pg-sproc-gen.config.json', input: ['x.sql'] }, join(root, 'project', 'sub'));
+    const withInput = await resolveConfig(
+      { config: '../pg-sproc-gen.config.json', input: ['x.sql'] },
+      join(root, 'project', 'sub'),
+    );
     expect(withInput.inputBase).toBe(join(root, 'project', 'sub'));
     expect(withInput.config.input).toEqual(['x.sql']);
   });
@@ -61,6 +69,24 @@ describe('resolveConfig', () => {
     const resolved = await resolveConfig({ input: ['a.sql'], output: join(repositoryRoot, 'generated') }, root);
     expect(resolved.configFile).toBeNull();
     expect(resolved.config.runtimeImport).toBe('../generator/runtime/index.js');
+  });
+
+  it('accepts a "$schema" for editors and keeps it out of the configuration', async () => {
+    const resolved = await resolveConfig({ config: 'with-schema.json' }, root);
+    expect(resolved.config).not.toHaveProperty('$schema');
+    expect(resolved.config.input).toEqual(['a.sql']);
+  });
+
+  it('names every problem of a file, one per line', async () => {
+    const error = await resolveConfig({ config: 'several.json' }, root).catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(Error);
+    const lines = (error as Error).message.split('\n').sort();
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/several\.json: 'placeholder' must be a non-empty string, got ""$/);
+    expect(lines[1]).toMatch(
+      /several\.json: 'typeOverrides' must be an object mapping PostgreSQL type names to TypeScript types, got \{"money":1\}$/,
+    );
+    expect(lines[2]).toMatch(/several\.json: unknown setting 'extra' \(known: input, output, .*\$schema\)$/);
   });
 
   it.each([

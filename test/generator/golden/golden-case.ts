@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../../../generator/analyze/index.js';
 import { formatDiagnostic } from '../../../generator/cli/format-diagnostic.js';
-import type { GeneratorConfig } from '../../../generator/config/types.js';
+import type { GeneratorConfig } from '../../../generator/config/schema.js';
 import { emit } from '../../../generator/emit/index.js';
 import { fingerprintSources } from '../../../generator/runtime/schema-sources.js';
 import { parseSources } from '../../../generator/parse/index.js';

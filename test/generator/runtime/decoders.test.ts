@@ -132,11 +132,17 @@ describe('enum, array and composite decoders', () => {
     expect(() => ints('{1,NULL}', ...at)).toThrow('sp_test: col[2]: array element is NULL');
     expect(() => ints('{9007199254740992}', ...at)).toThrow(/col\[1\]: int8 value/);
     const grid = arrayDecoder(decodeInt, 2);
-    expect(grid('{{1,2},{3,4}}', ...at)).toEqual([[1, 2], [3, 4]]);
+    expect(grid('{{1,2},{3,4}}', ...at)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(grid('[0:1][1:1]={{1},{2}}', ...at)).toEqual([[1], [2]]);
     const texts = arrayDecoder(decodeText);
     expect(texts('{"a,b","c\\"d","NULL",e}', ...at)).toEqual(['a,b', 'c"d', 'NULL', 'e']);
     expect(() => texts('{unterminated', ...at)).toThrow(/expected an array/);
+    for (const malformed of ['{"unterminated}', '{a,,b}', '{{a}', '{a}}', 'ab']) {
+      expect(() => texts(malformed, ...at), malformed).toThrow(/expected an array/);
+    }
     expect(() => texts(5, ...at)).toThrow(ProcedureValueError);
   });
 

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * The generator's configuration, declared once: the TypeScript type, the validation of `pg-sproc-gen.config.json`
+ * and of the flags, and the committed JSON Schema editors complete the file from (`pg-sproc-gen.schema.json`) all
+ * come from here. The descriptions are what editors show.
+ */
+
+/** What each setting must be, as the error message for a wrong value says it: `'int8' must be <expected>`. */
+export const expectations = z.registry<{ expected: string }>();
+
+function setting<T extends z.ZodType>(schema: T, expected: string, description: string): T {
+  const described = schema.meta({ description });
+  expectations.add(described, { expected });
+  return described;
+}
+
+function validRegExp(text: string): string | null {
+  try {
+    new RegExp(text);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+export const generatorConfigSchema = z.strictObject({
+  input: setting(
+    z.array(z.string()).min(1),
+    'a non-empty array of file names or globs',
+    'Input files or globs, read in this order (a migration history: later files override earlier ones). ' +
+      "Relative to this file's folder.",
+  ),
+  output: setting(
+    z.string(),
+    'a folder name',
+    "Output folder for the generated TypeScript, relative to this file's folder.",
+  ),
+  include: setting(
+    z.string().superRefine((text, context) => {
+      const problem = text === '*' ? null : validRegExp(text);
+      if (problem !== null)
+        context.addIssue({ code: 'custom', message: `is not a valid regular expression: ${problem}` });
+    }),
+    'a regular expression or "*"',
+    'Which functions to take: a regular expression on the function name, or "*" for all. Default "^sp_".',
+  ),
+  placeholder: setting(
+    z.string().min(1),
+    'a non-empty string',
+    'Text that stands for the tenant schema in the SQL. Default "{schema}".',
+  ),
+  int8: setting(
+    z.enum(['number', 'bigint']),
+    '"number" or "bigint"',
+    'How int8/bigint decodes: "number" (range-checked, throws past 2^53-1) or "bigint". Default "number".',
+  ),
+  numeric: setting(
+    z.enum(['string', 'number']),
+    '"string" or "number"',
+    'How numeric decodes: "string" (exact) or "number" (only when asked). Default "string".',
+  ),
+  typeOverrides: setting(
+    z.record(z.string(), z.string()),
+    'an object mapping PostgreSQL type names to TypeScript types',
+    'Extra or replaced type mappings: PostgreSQL type name → TypeScript type (used for input and output). Default {}.',
+  ),
+  jsonTypesModule: setting(
+    z.string().nullable(),
+    'a module specifier or null',
+    'Module that exports the TypeScript types named in @json annotations, as the generated file imports it. ' +
+      'Default null.',
+  ),
+  runtimeImport: setting(
+    z.string(),
+    'a module specifier',
+    'Import specifier of the runtime helpers, as the generated file imports it. Default: the runtime shipped with ' +
+      'the generator, as a relative import from the output folder.',
+  ),
+  fingerprintFunction: setting(
+    z.string().nullable(),
+    'a function name or null',
+    'Name of a function in the tenant schema that returns the fingerprint the migration runner recorded, or null. ' +
+      'The client compares it with the fingerprint of the SQL it was generated from. Default null.',
+  ),
+});
+
+/** A complete configuration: the file and the flags merged over the defaults. */
+export type GeneratorConfig = z.infer<typeof generatorConfigSchema>;
+
+/** `pg-sproc-gen.config.json` and the flags: any subset of the settings; the file may name its JSON Schema. */
+export const configFileSchema = generatorConfigSchema
+  .extend({
+    $schema: setting(
+      z.string(),
+      'a string',
+      'The JSON Schema of this file, for editors: generator/config/pg-sproc-gen.schema.json.',
+    ),
+  })
+  .partial()
+  .meta({
+    title: 'pg-sproc-gen configuration',
+    description: 'Configuration of pg-sproc-gen. Command-line flags override it; unset settings take their defaults.',
+  });
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
