@@ -626,108 +626,140 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** Creates a schema for another tenant; the tables come from `sp_initialize_tables` and `sp_create_indexes`.
+    /**
+     * Creates a schema for another tenant; the tables come from `sp_initialize_tables` and `sp_create_indexes`.
      *
-     * Calls sp_create_schema; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CreateSchemaSqlState). */
+     * Calls sp_create_schema; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CreateSchemaSqlState).
+     */
     async createSchema(params: CreateSchemaParams): Promise<void> {
       await invoke(db, calls.createSchema, params);
     },
-    /** Creates the provider's tables in a schema (idempotent).
+    /**
+     * Creates the provider's tables in a schema (idempotent).
      *
-     * Calls sp_initialize_tables; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: InitializeTablesSqlState). */
+     * Calls sp_initialize_tables; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: InitializeTablesSqlState).
+     */
     async initializeTables(params: InitializeTablesParams): Promise<void> {
       await invoke(db, calls.initializeTables, params);
     },
-    /** Creates the indexes each hot-path lookup needs (idempotent).
+    /**
+     * Creates the indexes each hot-path lookup needs (idempotent).
      *
-     * Calls sp_create_indexes; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CreateIndexesSqlState). */
+     * Calls sp_create_indexes; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CreateIndexesSqlState).
+     */
     async createIndexes(params: CreateIndexesParams): Promise<void> {
       await invoke(db, calls.createIndexes, params);
     },
-    /** All instances, newest first.
+    /**
+     * All instances, newest first.
      *
-     * Calls sp_list_instances; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ListInstancesSqlState). */
+     * Calls sp_list_instances; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ListInstancesSqlState).
+     */
     async listInstances(): Promise<ListInstancesRow[]> {
       return (await invoke(db, calls.listInstances)).map((row) => decodeListInstancesRow(row));
     },
-    /** The executions of an instance in ascending order; none for an unknown instance.
+    /**
+     * The executions of an instance in ascending order; none for an unknown instance.
      *
-     * Calls sp_list_executions; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ListExecutionsSqlState). */
+     * Calls sp_list_executions; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ListExecutionsSqlState).
+     */
     async listExecutions(params: ListExecutionsParams): Promise<ListExecutionsRow[]> {
       return (await invoke(db, calls.listExecutions, params)).map((row) => decodeListExecutionsRow(row));
     },
-    /** The instance's current execution id, or NULL for an unknown instance. On the hot path: one index lookup.
+    /**
+     * The instance's current execution id, or NULL for an unknown instance. On the hot path: one index lookup.
      *
-     * Calls sp_get_latest_execution_id; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetLatestExecutionIdSqlState). */
+     * Calls sp_get_latest_execution_id; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetLatestExecutionIdSqlState).
+     */
     async getLatestExecutionId(params: GetLatestExecutionIdParams): Promise<number | null> {
       const row = exactlyOneRow(await invoke(db, calls.getLatestExecutionId, params), 'sp_get_latest_execution_id');
       return orNull(decodeInt8AsNumber, row['value'], 'sp_get_latest_execution_id', 'value');
     },
-    /** The events of one execution, ordered by event_id; none when the execution has no history.
+    /**
+     * The events of one execution, ordered by event_id; none when the execution has no history.
      *
-     * Calls sp_read_history; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ReadHistorySqlState). */
+     * Calls sp_read_history; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ReadHistorySqlState).
+     */
     async readHistory(params: ReadHistoryParams): Promise<ReadHistoryRow[]> {
       return (await invoke(db, calls.readHistory, params)).map((row) => decodeReadHistoryRow(row));
     },
-    /** The events of the instance's current execution only (never several executions), ordered by event_id.
+    /**
+     * The events of the instance's current execution only (never several executions), ordered by event_id.
      *
-     * Calls sp_read_current_history; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ReadCurrentHistorySqlState). */
+     * Calls sp_read_current_history; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ReadCurrentHistorySqlState).
+     */
     async readCurrentHistory(params: ReadCurrentHistoryParams): Promise<ReadCurrentHistoryRow[]> {
       return (await invoke(db, calls.readCurrentHistory, params)).map((row) => decodeReadCurrentHistoryRow(row));
     },
-    /** An instance with the status and output of its current execution ('Running' while that execution has no row).
+    /**
+     * An instance with the status and output of its current execution ('Running' while that execution has no row).
      *
-     * Calls sp_get_instance_info; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetInstanceInfoSqlState). */
+     * Calls sp_get_instance_info; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetInstanceInfoSqlState).
+     */
     async getInstanceInfo(params: GetInstanceInfoParams): Promise<GetInstanceInfoRow | null> {
       const row = atMostOneRow(await invoke(db, calls.getInstanceInfo, params), 'sp_get_instance_info');
       return row === undefined ? null : decodeGetInstanceInfoRow(row);
     },
-    /** One execution with its number of history events.
+    /**
+     * One execution with its number of history events.
      *
-     * Calls sp_get_execution_info; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetExecutionInfoSqlState). */
+     * Calls sp_get_execution_info; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetExecutionInfoSqlState).
+     */
     async getExecutionInfo(params: GetExecutionInfoParams): Promise<GetExecutionInfoRow | null> {
       const row = atMostOneRow(await invoke(db, calls.getExecutionInfo, params), 'sp_get_execution_info');
       return row === undefined ? null : decodeGetExecutionInfoRow(row);
     },
-    /** Instances whose current execution has this exact status (Running, Completed, Failed, ContinuedAsNew), newest first.
+    /**
+     * Instances whose current execution has this exact status (Running, Completed, Failed, ContinuedAsNew), newest first.
      *
-     * Calls sp_list_instances_by_status; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ListInstancesByStatusSqlState). */
+     * Calls sp_list_instances_by_status; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ListInstancesByStatusSqlState).
+     */
     async listInstancesByStatus(params: ListInstancesByStatusParams): Promise<ListInstancesByStatusRow[]> {
       return (await invoke(db, calls.listInstancesByStatus, params)).map((row) => decodeListInstancesByStatusRow(row));
     },
-    /** Counts over the whole store in one round trip; running/completed/failed count instances by current execution.
+    /**
+     * Counts over the whole store in one round trip; running/completed/failed count instances by current execution.
      *
-     * Calls sp_get_system_metrics; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetSystemMetricsSqlState). */
+     * Calls sp_get_system_metrics; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetSystemMetricsSqlState).
+     */
     async getSystemMetrics(): Promise<GetSystemMetricsRow | null> {
       const row = atMostOneRow(await invoke(db, calls.getSystemMetrics), 'sp_get_system_metrics');
       return row === undefined ? null : decodeGetSystemMetricsRow(row);
     },
-    /** Messages a fetch or dequeue could take now: visible and not under a live lock.
+    /**
+     * Messages a fetch or dequeue could take now: visible and not under a live lock.
      *
-     * Calls sp_get_queue_depths; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetQueueDepthsSqlState). */
+     * Calls sp_get_queue_depths; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GetQueueDepthsSqlState).
+     */
     async getQueueDepths(params: GetQueueDepthsParams): Promise<GetQueueDepthsRow | null> {
       const row = atMostOneRow(await invoke(db, calls.getQueueDepths, params), 'sp_get_queue_depths');
       return row === undefined ? null : decodeGetQueueDepthsRow(row);
     },
-    /** Enqueues one ActivityExecute, unlocked and immediately dequeuable; returns its queue id.
+    /**
+     * Enqueues one ActivityExecute, unlocked and immediately dequeuable; returns its queue id.
      *
-     * Calls sp_enqueue_worker_work; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: EnqueueWorkerWorkSqlState). */
+     * Calls sp_enqueue_worker_work; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: EnqueueWorkerWorkSqlState).
+     */
     async enqueueWorkerWork(params: EnqueueWorkerWorkParams): Promise<number> {
       const row = exactlyOneRow(await invoke(db, calls.enqueueWorkerWork, params), 'sp_enqueue_worker_work');
       return notNull(decodeInt8AsNumber, row['value'], 'sp_enqueue_worker_work', 'value');
     },
-    /** Appends events to one execution's history, all or nothing. A duplicate event id fails the whole call (23505);
+    /**
+     * Appends events to one execution's history, all or nothing. A duplicate event id fails the whole call (23505);
      * an event without a positive event_id fails it with DXE01. An empty array does nothing.
      *
-     * Calls sp_append_history; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AppendHistorySqlState). */
+     * Calls sp_append_history; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AppendHistorySqlState).
+     */
     async appendHistory(params: AppendHistoryParams): Promise<void> {
       await invoke(db, calls.appendHistory, params);
     },
-    /** Enqueues one message for the instance it routes to (`parent_instance` for SubOrch* completions); returns its
+    /**
+     * Enqueues one message for the instance it routes to (`parent_instance` for SubOrch* completions); returns its
      * queue id. A StartOrchestration for a new instance creates the instance (version "1.0.0" when none is given) and its
      * first execution in the same transaction. Visible at now + delay; a TimerFired not before its fire_at_ms.
      *
-     * Calls sp_enqueue_orchestrator_work; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: EnqueueOrchestratorWorkSqlState). */
+     * Calls sp_enqueue_orchestrator_work; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: EnqueueOrchestratorWorkSqlState).
+     */
     async enqueueOrchestratorWork(params: EnqueueOrchestratorWorkParams): Promise<number> {
       const row = exactlyOneRow(
         await invoke(db, calls.enqueueOrchestratorWork, params),
@@ -735,23 +767,28 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       );
       return notNull(decodeInt8AsNumber, row['value'], 'sp_enqueue_orchestrator_work', 'value');
     },
-    /** Peek-locks the oldest available activity (unlocked, or its lock expired) with a fresh token. SKIP LOCKED is right
+    /**
+     * Peek-locks the oldest available activity (unlocked, or its lock expired) with a fresh token. SKIP LOCKED is right
      * here: any available row is a valid answer, so skipping one another caller is taking never reports a false "empty".
      *
-     * Calls sp_dequeue_worker_peek_lock; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: DequeueWorkerPeekLockSqlState). */
+     * Calls sp_dequeue_worker_peek_lock; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: DequeueWorkerPeekLockSqlState).
+     */
     async dequeueWorkerPeekLock(params: DequeueWorkerPeekLockParams): Promise<DequeueWorkerPeekLockRow | null> {
       const row = atMostOneRow(await invoke(db, calls.dequeueWorkerPeekLock, params), 'sp_dequeue_worker_peek_lock');
       return row === undefined ? null : decodeDequeueWorkerPeekLockRow(row);
     },
-    /** Completes a dequeued activity: deletes its row and enqueues the completion (ActivityCompleted or ActivityFailed)
+    /**
+     * Completes a dequeued activity: deletes its row and enqueues the completion (ActivityCompleted or ActivityFailed)
      * for the instance the completion names, atomically. A token that matches nothing (already acked, or redelivered
      * under a new token after its lock expired) fails with DXW01 and enqueues nothing.
      *
-     * Calls sp_ack_worker; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AckWorkerSqlState). */
+     * Calls sp_ack_worker; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AckWorkerSqlState).
+     */
     async ackWorker(params: AckWorkerParams): Promise<void> {
       await invoke(db, calls.ackWorker, params);
     },
-    /** Locks one instance that has visible messages and no live lock, tags all its visible messages as the batch, and
+    /**
+     * Locks one instance that has visible messages and no live lock, tags all its visible messages as the batch, and
      * returns them (id order) with the instance's current history (event_id order) and a fresh lock token. Zero rows
      * means no instance is eligible; losing a race for a candidate moves on to the next one.
      *
@@ -761,27 +798,32 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
      * instance_locks row, then the message rows — and the messages are re-read after the lock is taken, because
      * another turn may have consumed them in the meantime.
      *
-     * Calls sp_fetch_orchestration_item; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: FetchOrchestrationItemSqlState). */
+     * Calls sp_fetch_orchestration_item; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: FetchOrchestrationItemSqlState).
+     */
     async fetchOrchestrationItem(params: FetchOrchestrationItemParams): Promise<FetchOrchestrationItemRow | null> {
       const row = atMostOneRow(await invoke(db, calls.fetchOrchestrationItem, params), 'sp_fetch_orchestration_item');
       return row === undefined ? null : decodeFetchOrchestrationItemRow(row);
     },
-    /** Commits one orchestration turn atomically (contract §3.17): claims the lock (it must be live), records the
+    /**
+     * Commits one orchestration turn atomically (contract §3.17): claims the lock (it must be live), records the
      * instance's name/version when given, creates the execution row (of an existing instance), moves the current-execution pointer forward,
      * appends the history delta (a duplicate event id fails everything), applies the status, enqueues worker and
      * orchestrator items (timers delayed until fire_at_ms, child instances created), deletes exactly the fetched batch
      * and releases the lock. Any error leaves everything as before: lock held, batch still tagged.
      *
-     * Calls sp_ack_orchestration_item; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AckOrchestrationItemSqlState). */
+     * Calls sp_ack_orchestration_item; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AckOrchestrationItemSqlState).
+     */
     async ackOrchestrationItem(params: AckOrchestrationItemParams): Promise<void> {
       await invoke(db, calls.ackOrchestrationItem, params);
     },
-    /** Gives a fetched batch back without committing a turn: releases the lock (expired or not, as long as no other fetch
+    /**
+     * Gives a fetched batch back without committing a turn: releases the lock (expired or not, as long as no other fetch
      * took it), untags the batch, and with a positive delay hides every visible message of the instance until
      * now + delay, so a message that arrived during the turn is not fetched alone ahead of the batch. Without a delay
      * visibility is left alone. Returns the instance id.
      *
-     * Calls sp_abandon_orchestration_item; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AbandonOrchestrationItemSqlState). */
+     * Calls sp_abandon_orchestration_item; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AbandonOrchestrationItemSqlState).
+     */
     async abandonOrchestrationItem(params: AbandonOrchestrationItemParams): Promise<string> {
       const row = exactlyOneRow(
         await invoke(db, calls.abandonOrchestrationItem, params),
@@ -789,18 +831,22 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       );
       return notNull(decodeText, row['value'], 'sp_abandon_orchestration_item', 'value');
     },
-    /** Fingerprint of the procedure set this schema holds: sha256 over "<file name>:<sha256 of the file>\n" of every
+    /**
+     * Fingerprint of the procedure set this schema holds: sha256 over "<file name>:<sha256 of the file>\n" of every
      * applied migration in version order — the same value the code generator stamps into the client it generates.
      *
-     * Calls sp_procedure_fingerprint; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ProcedureFingerprintSqlState). */
+     * Calls sp_procedure_fingerprint; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ProcedureFingerprintSqlState).
+     */
     async procedureFingerprint(): Promise<string | null> {
       const row = exactlyOneRow(await invoke(db, calls.procedureFingerprint), 'sp_procedure_fingerprint');
       return orNull(decodeText, row['value'], 'sp_procedure_fingerprint', 'value');
     },
-    /** Drops the provider's tables and functions from this schema (tests). The schema itself stays: the caller drops it
+    /**
+     * Drops the provider's tables and functions from this schema (tests). The schema itself stays: the caller drops it
      * unless it is `public`.
      *
-     * Calls sp_cleanup_schema; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CleanupSchemaSqlState). */
+     * Calls sp_cleanup_schema; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CleanupSchemaSqlState).
+     */
     async cleanupSchema(): Promise<void> {
       await invoke(db, calls.cleanupSchema);
     },

@@ -1,9 +1,9 @@
 import prettier from 'prettier';
-import { Project, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
+import { Project, StructureKind, type StatementStructures } from 'ts-morph';
 import type { AnalyzedProgram } from '../analyze/program.js';
 import { clientFunction } from './client.js';
 import { CodecRegistry } from './codecs.js';
-import { compositeStatements, enumStatements, procedureStatements } from './declarations.js';
+import { compositeStatements, constant, enumStatements, procedureStatements } from './declarations.js';
 import { stringLiteral } from './template-literal.js';
 
 export interface EmitOptions {
@@ -23,7 +23,8 @@ export const generatedHeader = (fingerprint: string) =>
 /**
  * Prints the program as one TypeScript module. Every declaration is built as a ts-morph structure first and the
  * source file is created in one call (adding declarations one by one re-parses the file each time), then prettier
- * formats it.
+ * formats it. Code inside declarations that structures cannot express (object literals, methods) is written by the
+ * writer functions of `writers.ts`.
  */
 export async function emit(program: AnalyzedProgram, options: EmitOptions): Promise<{ path: string; text: string }[]> {
   const fileName = options.fileName ?? 'procedures.ts';
@@ -33,11 +34,7 @@ export async function emit(program: AnalyzedProgram, options: EmitOptions): Prom
   const procedures = program.procedures.flatMap((procedure) => procedureStatements(procedure, codecs));
   const client = clientFunction(program, codecs);
   // Array codecs are constants built from element codecs: after the enums they may use, before anything calls them.
-  const helpers: StatementStructures[] = [...codecs.helpers].map(([name, initializer]) => ({
-    kind: StructureKind.VariableStatement,
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name, initializer }],
-  }));
+  const helpers = [...codecs.helpers].map(([name, initializer]) => constant(name, initializer));
 
   const runtimeNames = [...codecs.runtimeImports].sort();
   const imports: StatementStructures[] = [
@@ -56,15 +53,11 @@ export async function emit(program: AnalyzedProgram, options: EmitOptions): Prom
     });
   }
 
-  const statements: (StatementStructures | string)[] = [
-    generatedHeader(options.fingerprint),
+  const statements: StatementStructures[] = [
     ...imports,
     {
-      kind: StructureKind.VariableStatement,
-      isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
+      ...constant('SOURCE_FINGERPRINT', stringLiteral(options.fingerprint), true),
       docs: ['The fingerprint of the SQL files this module was generated from.'],
-      declarations: [{ name: 'SOURCE_FINGERPRINT', initializer: stringLiteral(options.fingerprint) }],
     },
     ...enums,
     ...helpers,
@@ -79,7 +72,9 @@ export async function emit(program: AnalyzedProgram, options: EmitOptions): Prom
           name: 'schema',
           hasQuestionToken: true,
           type: 'string',
-          docs: ['The schema holding the procedures (the tenant schema); default `public`. Quoted, so any name is safe.'],
+          docs: [
+            'The schema holding the procedures (the tenant schema); default `public`. Quoted, so any name is safe.',
+          ],
         },
       ],
     },
@@ -88,7 +83,11 @@ export async function emit(program: AnalyzedProgram, options: EmitOptions): Prom
   ];
 
   const project = new Project({ useInMemoryFileSystem: true });
-  const file = project.createSourceFile(fileName, { statements }, { overwrite: true });
+  const file = project.createSourceFile(
+    fileName,
+    { leadingTrivia: generatedHeader(options.fingerprint), statements },
+    { overwrite: true },
+  );
   const text = await prettier.format(file.getFullText(), {
     parser: 'typescript',
     singleQuote: true,

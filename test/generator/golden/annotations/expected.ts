@@ -185,9 +185,11 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** The user's settings, if any.
+    /**
+     * The user's settings, if any.
      *
-     * Calls sp_find_settings; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: FindSettingsSqlState). */
+     * Calls sp_find_settings; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: FindSettingsSqlState).
+     */
     async findSettings(params: FindSettingsParams): Promise<FindSettingsRow | null> {
       const row = atMostOneRow(await invoke(db, calls.findSettings, params), 'sp_find_settings');
       return row === undefined ? null : decodeFindSettingsRow(row);
@@ -201,36 +203,46 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     async tags(): Promise<TagsRow[]> {
       return (await invoke(db, calls.tags)).map((row) => decodeTagsRow(row));
     },
-    /** A first match or nothing.
+    /**
+     * A first match or nothing.
      *
-     * Calls sp_first_even; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: FirstEvenSqlState). */
+     * Calls sp_first_even; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: FirstEvenSqlState).
+     */
     async firstEven(params: FirstEvenParams): Promise<number | null> {
       const row = atMostOneRow(await invoke(db, calls.firstEven, params), 'sp_first_even');
       return row === undefined ? null : notNull(decodeInt, row['value'], 'sp_first_even', 'value');
     },
-    /** Claims one row but can return two: the wrapper must refuse.
+    /**
+     * Claims one row but can return two: the wrapper must refuse.
      *
-     * Calls sp_broken_single; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BrokenSingleSqlState). */
+     * Calls sp_broken_single; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BrokenSingleSqlState).
+     */
     async brokenSingle(params: BrokenSingleParams): Promise<BrokenSingleRow | null> {
       const row = atMostOneRow(await invoke(db, calls.brokenSingle, params), 'sp_broken_single');
       return row === undefined ? null : decodeBrokenSingleRow(row);
     },
-    /** Claims non-null, returns NULL for a negative input: the decoder must refuse.
+    /**
+     * Claims non-null, returns NULL for a negative input: the decoder must refuse.
      *
-     * Calls sp_claims_not_null; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ClaimsNotNullSqlState). */
+     * Calls sp_claims_not_null; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ClaimsNotNullSqlState).
+     */
     async claimsNotNull(params: ClaimsNotNullParams): Promise<number> {
       const row = exactlyOneRow(await invoke(db, calls.claimsNotNull, params), 'sp_claims_not_null');
       return notNull(decodeInt, row['value'], 'sp_claims_not_null', 'value');
     },
-    /** Raises errors the client sees as ProcedureError.
+    /**
+     * Raises errors the client sees as ProcedureError.
      *
-     * Calls sp_fail; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: FailSqlState). */
+     * Calls sp_fail; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: FailSqlState).
+     */
     async fail(params: FailParams): Promise<void> {
       await invoke(db, calls.fail, params);
     },
-    /** The fingerprint function the client compares with.
+    /**
+     * The fingerprint function the client compares with.
      *
-     * Calls sp_procedure_fingerprint; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ProcedureFingerprintSqlState). */
+     * Calls sp_procedure_fingerprint; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ProcedureFingerprintSqlState).
+     */
     async procedureFingerprint(): Promise<string | null> {
       const row = exactlyOneRow(await invoke(db, calls.procedureFingerprint), 'sp_procedure_fingerprint');
       return orNull(decodeText, row['value'], 'sp_procedure_fingerprint', 'value');

@@ -72,9 +72,11 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** int8 as bigint and numeric as number, when the configuration asks for them.
+    /**
+     * int8 as bigint and numeric as number, when the configuration asks for them.
      *
-     * Calls sp_big_total; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BigTotalSqlState). */
+     * Calls sp_big_total; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BigTotalSqlState).
+     */
     async bigTotal(params: BigTotalParams): Promise<bigint> {
       const row = exactlyOneRow(await invoke(db, calls.bigTotal, params), 'sp_big_total');
       return notNull(decodeInt8AsBigInt, row['value'], 'sp_big_total', 'value');

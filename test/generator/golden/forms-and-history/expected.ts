@@ -93,19 +93,23 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** Custom dollar tags, SECURITY DEFINER, SET, PARALLEL, COST and ROWS.
+    /**
+     * Custom dollar tags, SECURITY DEFINER, SET, PARALLEL, COST and ROWS.
      *
-     * Calls sp_tagged; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: TaggedSqlState). */
+     * Calls sp_tagged; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: TaggedSqlState).
+     */
     async tagged(params: TaggedParams): Promise<(string | null)[]> {
       return (await invoke(db, calls.tagged, params)).map((row) =>
         orNull(decodeText, row['value'], 'sp_tagged', 'value'),
       );
     },
-    /** The second version keeps the signature, adds a default and a doc comment.
+    /**
+     * The second version keeps the signature, adds a default and a doc comment.
      *
      * Greets someone (the world by default).
      *
-     * Calls sp_greeting; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GreetingSqlState). */
+     * Calls sp_greeting; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GreetingSqlState).
+     */
     async greeting(params: GreetingParams = {}): Promise<string | null> {
       const row = exactlyOneRow(await invoke(db, calls.greeting, params), 'sp_greeting');
       return orNull(decodeText, row['value'], 'sp_greeting', 'value');

@@ -420,9 +420,11 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     async echoAddress(params: EchoAddressParams): Promise<EchoAddressRow[]> {
       return (await invoke(db, calls.echoAddress, params)).map((row) => decodeEchoAddressRow(row));
     },
-    /** A text value claimed to be an int8 by a cast in SQL: used to test the range check past 2^53-1.
+    /**
+     * A text value claimed to be an int8 by a cast in SQL: used to test the range check past 2^53-1.
      *
-     * Calls sp_big_value; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BigValueSqlState). */
+     * Calls sp_big_value; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BigValueSqlState).
+     */
     async bigValue(params: BigValueParams): Promise<number | null> {
       const row = exactlyOneRow(await invoke(db, calls.bigValue, params), 'sp_big_value');
       return orNull(decodeInt8AsNumber, row['value'], 'sp_big_value', 'value');
