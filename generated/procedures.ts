@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   assertFingerprint,
   atMostOneRow,
   decodeInt8AsNumber,
@@ -15,6 +17,7 @@ import {
   encodeText,
   exactlyOneRow,
   invoke,
+  isRaisedSqlState,
   notNull,
   orNull,
   quoteIdentifier,
@@ -854,3 +857,73 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  createSchema: CreateSchemaSqlState;
+  initializeTables: InitializeTablesSqlState;
+  createIndexes: CreateIndexesSqlState;
+  listInstances: ListInstancesSqlState;
+  listExecutions: ListExecutionsSqlState;
+  getLatestExecutionId: GetLatestExecutionIdSqlState;
+  readHistory: ReadHistorySqlState;
+  readCurrentHistory: ReadCurrentHistorySqlState;
+  getInstanceInfo: GetInstanceInfoSqlState;
+  getExecutionInfo: GetExecutionInfoSqlState;
+  listInstancesByStatus: ListInstancesByStatusSqlState;
+  getSystemMetrics: GetSystemMetricsSqlState;
+  getQueueDepths: GetQueueDepthsSqlState;
+  enqueueWorkerWork: EnqueueWorkerWorkSqlState;
+  appendHistory: AppendHistorySqlState;
+  enqueueOrchestratorWork: EnqueueOrchestratorWorkSqlState;
+  dequeueWorkerPeekLock: DequeueWorkerPeekLockSqlState;
+  ackWorker: AckWorkerSqlState;
+  fetchOrchestrationItem: FetchOrchestrationItemSqlState;
+  ackOrchestrationItem: AckOrchestrationItemSqlState;
+  abandonOrchestrationItem: AbandonOrchestrationItemSqlState;
+  procedureFingerprint: ProcedureFingerprintSqlState;
+  cleanupSchema: CleanupSchemaSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  createSchema: ['sp_create_schema', ['22023']],
+  initializeTables: ['sp_initialize_tables', ['22023']],
+  createIndexes: ['sp_create_indexes', ['22023']],
+  listInstances: ['sp_list_instances', []],
+  listExecutions: ['sp_list_executions', ['22023']],
+  getLatestExecutionId: ['sp_get_latest_execution_id', ['22023']],
+  readHistory: ['sp_read_history', ['22023']],
+  readCurrentHistory: ['sp_read_current_history', ['22023']],
+  getInstanceInfo: ['sp_get_instance_info', ['22023', 'P0002']],
+  getExecutionInfo: ['sp_get_execution_info', ['22023', 'P0002']],
+  listInstancesByStatus: ['sp_list_instances_by_status', ['22023']],
+  getSystemMetrics: ['sp_get_system_metrics', []],
+  getQueueDepths: ['sp_get_queue_depths', ['22023']],
+  enqueueWorkerWork: ['sp_enqueue_worker_work', ['22023', 'DXI01']],
+  appendHistory: ['sp_append_history', ['22023', '23505', 'DXE01']],
+  enqueueOrchestratorWork: ['sp_enqueue_orchestrator_work', ['22023', 'DXI01']],
+  dequeueWorkerPeekLock: ['sp_dequeue_worker_peek_lock', ['22023']],
+  ackWorker: ['sp_ack_worker', ['22023', 'DXI01', 'DXW01']],
+  fetchOrchestrationItem: ['sp_fetch_orchestration_item', ['22023']],
+  ackOrchestrationItem: ['sp_ack_orchestration_item', ['22023', '23505', 'DXE01', 'DXI01', 'DXL01', 'DXL02']],
+  abandonOrchestrationItem: ['sp_abandon_orchestration_item', ['22023', 'DXL01']],
+  procedureFingerprint: ['sp_procedure_fingerprint', []],
+  cleanupSchema: ['sp_cleanup_schema', []],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes, e.g. `isProcedureError(error, 'createSchema', '22023')`.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}

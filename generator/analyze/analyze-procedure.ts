@@ -58,8 +58,16 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
   if (context.diagnostics.length > errorsBefore) return null;
 
   const kind = applyAnnotations(annotations, shape.kind, columns, params, shape.isValue, error, context);
-  checkUnique(columns.map((column) => column.property), 'result columns', error);
-  checkUnique(params.flatMap((param) => (param.property ? [param.property] : [])), 'parameters', error);
+  checkUnique(
+    columns.map((column) => column.property),
+    'result columns',
+    error,
+  );
+  checkUnique(
+    params.flatMap((param) => (param.property ? [param.property] : [])),
+    'parameters',
+    error,
+  );
   if (context.diagnostics.length > errorsBefore) return null;
 
   return {
@@ -70,7 +78,8 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
     doc: procedure.doc,
     params,
     result: { kind, columns },
-    sql: callSql(procedure, kind, columns),
+    // The SQL follows the declared shape; the row-count annotations only change what the wrapper accepts.
+    sql: callSql(procedure, shape.kind, columns),
     raises: procedure.raises,
     location: procedure.location,
   };
@@ -119,7 +128,9 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
   }
   if (isRecord(returns.type)) {
     if (outputs.length === 0) {
-      return unsupported('RETURNS record without OUT parameters has no column types; use OUT parameters or RETURNS TABLE(...)');
+      return unsupported(
+        'RETURNS record without OUT parameters has no column types; use OUT parameters or RETURNS TABLE(...)',
+      );
     }
     if (outputs.length === 1) return { kind: 'value', columns: single(outputs[0]!.type), isValue: true };
     return { kind: 'row', columns: outputColumns(), isValue: false };
@@ -160,6 +171,7 @@ function parameterFields(
       property: isOut ? null : parameter.name ? parameterPropertyOf(parameter.name) : `arg${position}`,
       type,
       optional: !isOut && parameter.hasDefault && laterAllNamed,
+      nullable: true,
       variadic: parameter.mode === 'variadic',
     });
   });
@@ -187,18 +199,53 @@ function applyAnnotations(
       );
     }
   }
+  // After @single-row, which it implies: a procedure may carry both when an annotation added later says more.
+  if (annotations.exactlyOneRow) {
+    if (kind === 'rows') result = 'row';
+    else if (kind === 'values') result = 'value';
+    else {
+      error(
+        'bad-annotation',
+        `@exactly-one-row does not apply: the result is ${describeKind(kind)}, not a set of rows`,
+        annotations.exactlyOneRow,
+      );
+    }
+  }
+  for (const { name, location } of annotations.required) {
+    const param = params.find((candidate) => candidate.sqlName === name);
+    if (!param) {
+      const known = params.flatMap((candidate) => (candidate.property === null ? [] : (candidate.sqlName ?? [])));
+      error(
+        'bad-annotation',
+        `@required ${name}: no parameter named ${name} (parameters: ${known.join(', ') || 'none'})`,
+        location,
+      );
+    } else if (param.property === null) {
+      error('bad-annotation', `@required ${name}: an OUT parameter takes no argument`, location);
+    } else param.nullable = false;
+  }
   if (annotations.notNullAll) {
-    if (kind === 'void') error('bad-annotation', '@not-null does not apply: the result is void', annotations.notNullAll);
+    if (kind === 'void')
+      error('bad-annotation', '@not-null does not apply: the result is void', annotations.notNullAll);
     for (const column of columns) column.nullable = false;
   }
   for (const { name, location } of annotations.notNull) {
     if (isValue) {
-      error('bad-annotation', `@not-null ${name}: the result is a single value; write @not-null without names`, location);
+      error(
+        'bad-annotation',
+        `@not-null ${name}: the result is a single value; write @not-null without names`,
+        location,
+      );
       continue;
     }
     const column = columns.find((candidate) => candidate.sqlName === name);
     if (column) column.nullable = false;
-    else error('bad-annotation', `@not-null ${name}: no result column named ${name} (columns: ${namesOf(columns)})`, location);
+    else
+      error(
+        'bad-annotation',
+        `@not-null ${name}: no result column named ${name} (columns: ${namesOf(columns)})`,
+        location,
+      );
   }
   for (const json of annotations.json) {
     const targets: TypedValue[] = [];
@@ -206,22 +253,41 @@ function applyAnnotations(
     for (const column of columns) if (!isValue && column.sqlName === json.name) targets.push(column.type);
     for (const param of params) if (param.sqlName === json.name) targets.push(param.type);
     if (targets.length === 0) {
-      const known = [...(isValue ? [jsonReturnName] : columns.map((column) => column.sqlName)), ...params.flatMap((p) => p.sqlName ?? [])];
-      error('bad-annotation', `@json ${json.name}: no parameter or result column named ${json.name} (known: ${known.join(', ')})`, json.location);
+      const known = [
+        ...(isValue ? [jsonReturnName] : columns.map((column) => column.sqlName)),
+        ...params.flatMap((p) => p.sqlName ?? []),
+      ];
+      error(
+        'bad-annotation',
+        `@json ${json.name}: no parameter or result column named ${json.name} (known: ${known.join(', ')})`,
+        json.location,
+      );
       continue;
     }
     for (const target of targets) {
       const element = target.value.kind === 'array' ? target.value.element : target.value;
       if (element.kind !== 'scalar' || element.codec !== 'json') {
-        error('bad-annotation', `@json ${json.name} does not apply: its type is ${target.sqlType.filter((part) => typeof part === 'string').join('')}, not json or jsonb`, json.location);
+        error(
+          'bad-annotation',
+          `@json ${json.name} does not apply: its type is ${target.sqlType.filter((part) => typeof part === 'string').join('')}, not json or jsonb`,
+          json.location,
+        );
         continue;
       }
       const dimensions = target.value.kind === 'array' ? target.value.dimensions : 0;
       const tsType = dimensions > 0 ? `(${json.typeText})${'[]'.repeat(dimensions)}` : json.typeText;
-      Object.assign(target, { tsInput: dimensions > 0 ? `readonly ${tsType}` : tsType, tsOutput: tsType, asserted: true });
+      Object.assign(target, {
+        tsInput: dimensions > 0 ? `readonly ${tsType}` : tsType,
+        tsOutput: tsType,
+        asserted: true,
+      });
     }
     if (json.imports.length > 0 && context.jsonTypesModule === null) {
-      error('bad-annotation', `@json ${json.name}: the type uses ${json.imports.join(', ')}, but no jsonTypesModule is configured to import it from`, json.location);
+      error(
+        'bad-annotation',
+        `@json ${json.name}: the type uses ${json.imports.join(', ')}, but no jsonTypesModule is configured to import it from`,
+        json.location,
+      );
     }
     for (const name of json.imports) context.jsonImports.add(name);
   }
@@ -229,7 +295,15 @@ function applyAnnotations(
 }
 
 function describeKind(kind: ResultKind): string {
-  return { rows: 'a set of rows', 'optional-row': 'at most one row', row: 'exactly one row (OUT parameters)', values: 'a set of values', 'optional-value': 'at most one value', value: 'a single value', void: 'void' }[kind];
+  return {
+    rows: 'a set of rows',
+    'optional-row': 'at most one row',
+    row: 'exactly one row (OUT parameters)',
+    values: 'a set of values',
+    'optional-value': 'at most one value',
+    value: 'a single value',
+    void: 'void',
+  }[kind];
 }
 
 function namesOf(columns: ResultColumn[]): string {
@@ -239,7 +313,8 @@ function namesOf(columns: ResultColumn[]): string {
 function checkUnique(properties: string[], what: string, error: (code: string, message: string) => void): void {
   const seen = new Set<string>();
   for (const property of properties) {
-    if (seen.has(property)) error('name-collision', `two ${what} map to the TypeScript property ${property}; rename one`);
+    if (seen.has(property))
+      error('name-collision', `two ${what} map to the TypeScript property ${property}; rename one`);
     seen.add(property);
   }
 }
@@ -257,7 +332,10 @@ function callSql(procedure: Procedure, kind: ResultKind, columns: ResultColumn[]
       return { head: ['SELECT ', ...callee], tail: `)${columns[0]!.type.viaText ? '::text' : ''} AS "value"` };
     case 'values':
     case 'optional-value':
-      return { head: [`SELECT ${asText('t."value"', columns[0]!)} AS "value" FROM `, ...callee], tail: ') AS t("value")' };
+      return {
+        head: [`SELECT ${asText('t."value"', columns[0]!)} AS "value" FROM `, ...callee],
+        tail: ') AS t("value")',
+      };
     default: {
       const list = columns
         .map((column) => {

@@ -37,13 +37,18 @@ export function decodeExpression(
   return type.asserted ? `(${call} as ${outputType(type, nullable)})` : call;
 }
 
-/** `const name = initializer;`, at module level or in a function body. */
-export function constant(name: string, initializer: Code, isExported = false): VariableStatementStructure {
+/** `const name: type = initializer;`, at module level or in a function body. */
+export function constant(
+  name: string,
+  initializer: Code,
+  options: { isExported?: boolean; type?: string; docs?: string[] } = {},
+): VariableStatementStructure {
   return {
     kind: StructureKind.VariableStatement,
-    isExported,
+    isExported: options.isExported ?? false,
+    docs: options.docs ?? [],
     declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name, initializer }],
+    declarations: [{ name, type: options.type, initializer }],
   };
 }
 
@@ -51,11 +56,18 @@ export function enumStatements(item: AnalyzedEnum, codecs: CodecRegistry): State
   const names = enumNames(item.typeName);
   const labels = `[${item.labels.map(stringLiteral).join(', ')}] as const`;
   return [
-    { ...constant(names.labels, labels, true), docs: [`The labels of the enum ${docText(item.sqlName)}, in order.`] },
+    constant(names.labels, labels, {
+      isExported: true,
+      docs: [`The labels of the enum ${docText(item.sqlName)}, in order.`],
+    }),
     { kind: StructureKind.TypeAlias, isExported: true, name: names.type, type: `(typeof ${names.labels})[number]` },
     // Exported, so a project compiling with noUnusedLocals accepts a codec no procedure happens to use.
-    constant(names.decode, `${codecs.runtime('enumDecoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, true),
-    constant(names.encode, `${codecs.runtime('enumEncoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, true),
+    constant(names.decode, `${codecs.runtime('enumDecoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, {
+      isExported: true,
+    }),
+    constant(names.encode, `${codecs.runtime('enumEncoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, {
+      isExported: true,
+    }),
   ];
 }
 
@@ -161,7 +173,7 @@ export function procedureStatements(procedure: AnalyzedProcedure, codecs: CodecR
       properties: params.map((param) => ({
         name: param.property,
         hasQuestionToken: param.optional,
-        type: `${param.type.tsInput} | null`,
+        type: param.nullable ? `${param.type.tsInput} | null` : param.type.tsInput,
       })),
     });
   }

@@ -4,7 +4,14 @@
  */
 export type { Queryable } from './queryable.js';
 export { quoteIdentifier } from './quote-identifier.js';
-export { ProcedureError, ProcedureValueError, isRetryableSqlState, toProcedureError } from './procedure-error.js';
+export {
+  ProcedureError,
+  ProcedureValueError,
+  isRetryableSqlState,
+  toProcedureError,
+  isRaisedSqlState,
+  type RaisedSqlStates,
+} from './procedure-error.js';
 export * from './decoders.js';
 export * from './encoders.js';
 export { bindArguments, invoke, atMostOneRow, exactlyOneRow, type ArgumentSpec, type CallSpec } from './call.js';

@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   assertFingerprint,
   decodeInt,
   decodeText,
@@ -11,6 +13,7 @@ import {
   encodeText,
   exactlyOneRow,
   invoke,
+  isRaisedSqlState,
   orNull,
   quoteIdentifier,
   readFingerprint,
@@ -128,3 +131,35 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  tagged: TaggedSqlState;
+  greeting: GreetingSqlState;
+  checkedDouble: CheckedDoubleSqlState;
+  forgivingDouble: ForgivingDoubleSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  tagged: ['sp_tagged', []],
+  greeting: ['sp_greeting', []],
+  checkedDouble: ['sp_checked_double', ['22023']],
+  forgivingDouble: ['sp_forgiving_double', []],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes, e.g. `isProcedureError(error, 'checkedDouble', '22023')`.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}

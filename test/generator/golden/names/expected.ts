@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   assertFingerprint,
   decodeInt,
   decodeText,
@@ -12,6 +14,7 @@ import {
   encodeText,
   exactlyOneRow,
   invoke,
+  isRaisedSqlState,
   orNull,
   quoteIdentifier,
   readFingerprint,
@@ -210,3 +213,41 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  mixedCase: MixedCaseSqlState;
+  lookupById: LookupByIdSqlState;
+  lookupByEmail: LookupByEmailSqlState;
+  showWithInt4: ShowWithInt4SqlState;
+  showWithBool: ShowWithBoolSqlState;
+  concat: ConcatSqlState;
+  publicVersion: PublicVersionSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  mixedCase: ['sp_MixedCase', []],
+  lookupById: ['sp_lookup', []],
+  lookupByEmail: ['sp_lookup', []],
+  showWithInt4: ['sp_show', []],
+  showWithBool: ['sp_show', []],
+  concat: ['sp_concat', []],
+  publicVersion: ['sp_public_version', []],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}

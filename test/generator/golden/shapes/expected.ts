@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   arrayEncoder,
   assertFingerprint,
   decodeInt,
@@ -13,6 +15,7 @@ import {
   exactlyOneRow,
   formatRecordLiteral,
   invoke,
+  isRaisedSqlState,
   orNull,
   quoteIdentifier,
   readFingerprint,
@@ -364,3 +367,49 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  range: RangeSqlState;
+  add: AddSqlState;
+  noop: NoopSqlState;
+  divide: DivideSqlState;
+  double: DoubleSqlState;
+  each: EachSqlState;
+  points: PointsSqlState;
+  origin: OriginSqlState;
+  pairs: PairsSqlState;
+  increment: IncrementSqlState;
+  checkPositive: CheckPositiveSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  range: ['sp_range', []],
+  add: ['sp_add', []],
+  noop: ['sp_noop', []],
+  divide: ['sp_divide', []],
+  double: ['sp_double', []],
+  each: ['sp_each', []],
+  points: ['sp_points', []],
+  origin: ['sp_origin', []],
+  pairs: ['sp_pairs', []],
+  increment: ['sp_increment', []],
+  checkPositive: ['sp_check_positive', ['22023']],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes, e.g. `isProcedureError(error, 'checkPositive', '22023')`.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}

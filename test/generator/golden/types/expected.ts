@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   arrayDecoder,
   arrayEncoder,
   assertFingerprint,
@@ -35,6 +37,7 @@ import {
   exactlyOneRow,
   formatRecordLiteral,
   invoke,
+  isRaisedSqlState,
   orNull,
   quoteIdentifier,
   readFingerprint,
@@ -433,3 +436,43 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  echoScalars: EchoScalarsSqlState;
+  echoTimes: EchoTimesSqlState;
+  echoJson: EchoJsonSqlState;
+  echoBytes: EchoBytesSqlState;
+  echoArrays: EchoArraysSqlState;
+  echoMood: EchoMoodSqlState;
+  echoAddress: EchoAddressSqlState;
+  bigValue: BigValueSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  echoScalars: ['sp_echo_scalars', []],
+  echoTimes: ['sp_echo_times', []],
+  echoJson: ['sp_echo_json', []],
+  echoBytes: ['sp_echo_bytes', []],
+  echoArrays: ['sp_echo_arrays', []],
+  echoMood: ['sp_echo_mood', []],
+  echoAddress: ['sp_echo_address', []],
+  bigValue: ['sp_big_value', []],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}
