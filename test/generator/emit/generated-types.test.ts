@@ -6,6 +6,8 @@ import type * as annotations from '../golden/annotations/expected.js';
 import { isProcedureError } from '../golden/annotations/expected.js';
 import type * as bigintNumeric from '../golden/bigint-numeric/expected.js';
 import type * as names from '../golden/names/expected.js';
+import type * as procedures from '../../../generated/procedures.js';
+import type { HistoryEvent } from '../../../provider/types/index.js';
 import type * as shapes from '../golden/shapes/expected.js';
 import type * as types from '../golden/types/expected.js';
 import type { Settings, Tag } from '../golden/json-types.js';
@@ -106,5 +108,31 @@ describe('generated types', () => {
     isProcedureError(error, 'claimsOne', 'P0002');
     // @ts-expect-error no such method
     isProcedureError(error, 'noSuchMethod');
+  });
+
+  it("pins what the project's client annotations (procedures/0004) promise", () => {
+    type Client = procedures.Client;
+    expectTypeOf<ReturnType<Client['getInstanceInfo']>>().toEqualTypeOf<Promise<procedures.GetInstanceInfoRow>>();
+    expectTypeOf<ReturnType<Client['getExecutionInfo']>>().toEqualTypeOf<Promise<procedures.GetExecutionInfoRow>>();
+    expectTypeOf<ReturnType<Client['getSystemMetrics']>>().toEqualTypeOf<Promise<procedures.GetSystemMetricsRow>>();
+    expectTypeOf<ReturnType<Client['getQueueDepths']>>().toEqualTypeOf<Promise<procedures.GetQueueDepthsRow>>();
+    // Still zero or one row: nothing promises more.
+    expectTypeOf<ReturnType<Client['fetchOrchestrationItem']>>().toEqualTypeOf<
+      Promise<procedures.FetchOrchestrationItemRow | null>
+    >();
+    expectTypeOf<procedures.GetExecutionInfoParams>().toEqualTypeOf<{
+      instanceId: string;
+      executionId: number | bigint;
+    }>();
+    expectTypeOf<procedures.AbandonOrchestrationItemParams>().toEqualTypeOf<{
+      lockToken: string;
+      nowMs: number | bigint;
+      delayMs?: number | bigint | null;
+    }>();
+    expectTypeOf<procedures.AckOrchestrationItemParams['historyDelta']>().toEqualTypeOf<HistoryEvent[]>();
+    expectTypeOf<procedures.AckOrchestrationItemParams['status']>().toEqualTypeOf<string | null | undefined>();
+    expectTypeOf<procedures.ProcedureSqlStates['ackOrchestrationItem']>().toEqualTypeOf<
+      '22023' | '23505' | 'DXE01' | 'DXI01' | 'DXL01' | 'DXL02'
+    >();
   });
 });
