@@ -249,7 +249,8 @@ describe('sp_cleanup_schema', () => {
 
     // The schema can be installed again from scratch.
     const report = await migrate(tenant.pool, { schema: name });
-    expect(report.applied.map((file) => file.version)).toEqual([1, 2]);
+    const versions = (await readMigrationFiles()).map((file) => file.version);
+    expect(report.applied.map((file) => file.version)).toEqual(versions);
     await enqueueOrchestrator(other, externalRaised('b'), BASE_MS);
   });
 
