@@ -1,3 +1,4 @@
+import { isProcedureError } from '../generated/procedures.js';
 import { isRetryableSqlState, isSqlState } from '../generator/runtime/index.js';
 
 /** Network-level failures that carry no SQLSTATE but are worth re-issuing the whole call for. */
@@ -29,6 +30,11 @@ export class ProviderError extends Error {
 /** Wraps whatever a backend threw; the SQLSTATE is read from `sqlstate` (generated client) or `code` (pg). */
 export function toProviderError(operation: string, error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
+  // One of the stable errors a procedure raises on purpose (procedures/0002's header): its answer to this input and
+  // state, which re-issuing the same call cannot change.
+  if (isProcedureError(error)) {
+    return new ProviderError(operation, error.databaseMessage, error.sqlstate, false, { cause: error });
+  }
   const fields = (error ?? {}) as { sqlstate?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   const causeMessage = fields.cause instanceof Error ? fields.cause.message : undefined;
   const message = causeMessage ?? (typeof fields.message === 'string' ? fields.message : String(error));

@@ -79,7 +79,8 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
     doc: procedure.doc,
     params,
     result: { kind, columns },
-    sql: callSql(procedure, kind, columns),
+    // The SQL follows the declared shape; the row-count annotations only change what the wrapper accepts.
+    sql: callSql(procedure, shape.kind, columns),
     raises: procedure.raises,
     location: procedure.location,
   };
@@ -171,6 +172,7 @@ function parameterFields(
       property: isOut ? null : parameter.name ? parameterPropertyOf(parameter.name) : `arg${position}`,
       type,
       optional: !isOut && parameter.hasDefault && laterAllNamed,
+      nullable: true,
       variadic: parameter.mode === 'variadic',
     });
   });
@@ -197,6 +199,31 @@ function applyAnnotations(
         annotations.singleRow,
       );
     }
+  }
+  // After @single-row, which it implies: a procedure may carry both when an annotation added later says more.
+  if (annotations.exactlyOneRow) {
+    if (kind === 'rows') result = 'row';
+    else if (kind === 'values') result = 'value';
+    else {
+      error(
+        'bad-annotation',
+        `@exactly-one-row does not apply: the result is ${describeKind(kind)}, not a set of rows`,
+        annotations.exactlyOneRow,
+      );
+    }
+  }
+  for (const { name, location } of annotations.required) {
+    const param = params.find((candidate) => candidate.sqlName === name);
+    if (!param) {
+      const known = params.flatMap((candidate) => (candidate.property === null ? [] : (candidate.sqlName ?? [])));
+      error(
+        'bad-annotation',
+        `@required ${name}: no parameter named ${name} (parameters: ${known.join(', ') || 'none'})`,
+        location,
+      );
+    } else if (param.property === null) {
+      error('bad-annotation', `@required ${name}: an OUT parameter takes no argument`, location);
+    } else param.nullable = false;
   }
   if (annotations.notNullAll) {
     if (kind === 'void')

@@ -23,8 +23,20 @@ export const compositeNames = (typeName: string) => ({
   encode: `encode${typeName}`,
 });
 
-/** Declared by every generated module. */
-export const fixedModuleNames = ['SOURCE_FINGERPRINT', 'createClient', 'Client', 'ClientOptions', 'calls'];
+/** The SQLSTATE guard every generated module declares: the method → union map, its table and the guard itself. */
+export const sqlStateGuardNames = { map: 'ProcedureSqlStates', table: 'raisedSqlStates', guard: 'isProcedureError' };
+
+/** Declared by every generated module, or imported by it from the runtime under these names. */
+export const fixedModuleNames = [
+  'SOURCE_FINGERPRINT',
+  'createClient',
+  'Client',
+  'ClientOptions',
+  'calls',
+  ...Object.values(sqlStateGuardNames),
+  'ProcedureError',
+  'RaisedSqlStates',
+];
 
 /** Members of every client besides the procedure methods. */
 export const fixedClientMembers = ['fingerprint', 'checkFingerprint', 'assertFingerprint'];

@@ -64,6 +64,8 @@ export interface ParamField {
   type: TypedValue;
   /** Has a default and can be left out (see the naming rule in `parameter-rules.ts`). */
   optional: boolean;
+  /** Accepts SQL NULL: false when `@required` says the procedure rejects it. */
+  nullable: boolean;
   variadic: boolean;
 }
 
@@ -79,9 +81,9 @@ export interface ResultColumn {
 /**
  * - `rows`: every row (RETURNS TABLE, SETOF composite, SETOF record with OUT parameters).
  * - `optional-row`: `@single-row` on those: the row or null.
- * - `row`: exactly one row (several OUT/INOUT parameters).
+ * - `row`: exactly one row (several OUT/INOUT parameters, or `@exactly-one-row` on a set of rows).
  * - `values` / `optional-value` / `value`: SETOF scalar, the same with `@single-row`, a scalar (also one OUT
- *   parameter, and a composite value). Their single column is named `value`.
+ *   parameter, a composite value, and SETOF scalar with `@exactly-one-row`). Their single column is named `value`.
  * - `void`: nothing.
  */
 export type ResultKind = 'rows' | 'optional-row' | 'row' | 'values' | 'optional-value' | 'value' | 'void';

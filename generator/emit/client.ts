@@ -1,37 +1,44 @@
-import { StructureKind, type FunctionDeclarationStructure } from 'ts-morph';
+import { StructureKind, Writers, type FunctionDeclarationStructure } from 'ts-morph';
 import type { AnalyzedProcedure, AnalyzedProgram, ParamField } from '../analyze/program.js';
 import { procedureNames } from '../analyze/program-names.js';
 import type { CodecRegistry } from './codecs.js';
-import { decodeExpression, inputParams } from './declarations.js';
+import { constant, decodeExpression, inputParams } from './declarations.js';
 import { docText, stringLiteral, templateLiteral } from './template-literal.js';
+import { arrayLiteral, block, documented, followedBy, objectLiteral, property, type Code } from './writers.js';
 
 /** One argument's spec; the flags are written only when set, which keeps the common argument to one line. */
-function argumentSpec(param: ParamField, codecs: CodecRegistry): string {
-  const key = param.property === null ? 'null' : stringLiteral(param.property);
-  const name = param.sqlName === null ? 'null' : stringLiteral(`"${param.sqlName.replaceAll('"', '""')}"`);
-  const flags = `${param.optional ? ', optional: true' : ''}${param.variadic ? ', variadic: true' : ''}`;
-  return `{ key: ${key}, name: ${name}, cast: ${templateLiteral(param.type.sqlType)}${flags}, encode: ${codecs.encoder(param.type.value)} }`;
+function argumentSpec(param: ParamField, codecs: CodecRegistry): Code {
+  return objectLiteral([
+    property('key', param.property === null ? 'null' : stringLiteral(param.property)),
+    property('name', param.sqlName === null ? 'null' : stringLiteral(`"${param.sqlName.replaceAll('"', '""')}"`)),
+    property('cast', templateLiteral(param.type.sqlType)),
+    ...(param.optional ? [property('optional', 'true')] : []),
+    ...(param.variadic ? [property('variadic', 'true')] : []),
+    property('encode', codecs.encoder(param.type.value)),
+  ]);
 }
 
-function callSpec(procedure: AnalyzedProcedure, codecs: CodecRegistry): string {
-  return `${procedure.methodName}: { procedure: ${stringLiteral(procedure.sqlName)}, head: ${templateLiteral(
-    procedure.sql.head,
-  )}, tail: ${templateLiteral([procedure.sql.tail])}, args: [${procedure.params
-    .map((param) => argumentSpec(param, codecs))
-    .join(', ')}] },`;
+function callSpec(procedure: AnalyzedProcedure, codecs: CodecRegistry): Code {
+  return property(
+    procedure.methodName,
+    objectLiteral([
+      property('procedure', stringLiteral(procedure.sqlName)),
+      property('head', templateLiteral(procedure.sql.head)),
+      property('tail', templateLiteral([procedure.sql.tail])),
+      property('args', arrayLiteral(procedure.params.map((param) => argumentSpec(param, codecs)))),
+    ]),
+  );
 }
 
 function parenthesised(type: string): string {
   return /[|&]/.test(type) ? `(${type})` : type;
 }
 
-function method(procedure: AnalyzedProcedure, codecs: CodecRegistry): string {
+/** The return type and statements of a method, by result shape. */
+function methodBody(procedure: AnalyzedProcedure, codecs: CodecRegistry): { returnType: string; statements: string[] } {
   const names = procedureNames(procedure.typeName);
   const procedureName = stringLiteral(procedure.sqlName);
-  const params = inputParams(procedure);
-  const parameter =
-    params.length === 0 ? '' : `params: ${names.params}${params.every((param) => param.optional) ? ' = {}' : ''}`;
-  const call = `await ${codecs.runtime('invoke')}(db, calls.${procedure.methodName}${params.length === 0 ? '' : ', params'})`;
+  const call = `await ${codecs.runtime('invoke')}(db, calls.${procedure.methodName}${inputParams(procedure).length === 0 ? '' : ', params'})`;
   const [column] = procedure.result.columns;
   const decodeValue = (row: string) =>
     decodeExpression(
@@ -44,49 +51,47 @@ function method(procedure: AnalyzedProcedure, codecs: CodecRegistry): string {
       stringLiteral(column!.sqlName),
     );
   const valueType = column ? `${column.type.tsOutput}${column.nullable ? ' | null' : ''}` : '';
-  let returnType: string;
-  let body: string;
+  const atMostOne = () => `const row = ${codecs.runtime('atMostOneRow')}(${call}, ${procedureName});`;
+  const exactlyOne = () => `${codecs.runtime('exactlyOneRow')}(${call}, ${procedureName})`;
   switch (procedure.result.kind) {
     case 'rows':
-      returnType = `${names.row}[]`;
-      body = `return (${call}).map((row) => ${names.decodeRow}(row));`;
-      break;
+      return { returnType: `${names.row}[]`, statements: [`return (${call}).map((row) => ${names.decodeRow}(row));`] };
     case 'optional-row':
-      returnType = `${names.row} | null`;
-      body = `const row = ${codecs.runtime('atMostOneRow')}(${call}, ${procedureName});
-        return row === undefined ? null : ${names.decodeRow}(row);`;
-      break;
+      return {
+        returnType: `${names.row} | null`,
+        statements: [atMostOne(), `return row === undefined ? null : ${names.decodeRow}(row);`],
+      };
     case 'row':
-      returnType = names.row;
-      body = `return ${names.decodeRow}(${codecs.runtime('exactlyOneRow')}(${call}, ${procedureName}));`;
-      break;
+      return { returnType: names.row, statements: [`return ${names.decodeRow}(${exactlyOne()});`] };
     case 'values':
-      returnType = `${parenthesised(valueType)}[]`;
-      body = `return (${call}).map((row) => ${decodeValue('row')});`;
-      break;
+      return {
+        returnType: `${parenthesised(valueType)}[]`,
+        statements: [`return (${call}).map((row) => ${decodeValue('row')});`],
+      };
     case 'optional-value':
-      returnType = column!.nullable ? valueType : `${valueType} | null`;
-      body = `const row = ${codecs.runtime('atMostOneRow')}(${call}, ${procedureName});
-        return row === undefined ? null : ${decodeValue('row')};`;
-      break;
+      return {
+        returnType: column!.nullable ? valueType : `${valueType} | null`,
+        statements: [atMostOne(), `return row === undefined ? null : ${decodeValue('row')};`],
+      };
     case 'value':
-      returnType = valueType;
-      body = `const row = ${codecs.runtime('exactlyOneRow')}(${call}, ${procedureName});
-        return ${decodeValue('row')};`;
-      break;
+      return { returnType: valueType, statements: [`const row = ${exactlyOne()};`, `return ${decodeValue('row')};`] };
     case 'void':
-      returnType = 'void';
-      body = `${call};`;
-      break;
+      return { returnType: 'void', statements: [`${call};`] };
   }
-  const doc = [procedure.doc, `Calls ${procedure.kind === 'procedure' ? 'the procedure ' : ''}${procedure.sqlName}; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ${names.sqlState}).`]
+}
+
+function method(procedure: AnalyzedProcedure, codecs: CodecRegistry): Code {
+  const names = procedureNames(procedure.typeName);
+  const params = inputParams(procedure);
+  const parameter =
+    params.length === 0 ? '' : `params: ${names.params}${params.every((param) => param.optional) ? ' = {}' : ''}`;
+  const { returnType, statements } = methodBody(procedure, codecs);
+  const calls = `Calls ${procedure.kind === 'procedure' ? 'the procedure ' : ''}${procedure.sqlName}; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ${names.sqlState}).`;
+  const doc = [procedure.doc, calls]
     .filter((line): line is string => line !== null)
     .map(docText)
     .join('\n\n');
-  return `/** ${doc.split('\n').join('\n * ')} */
-    async ${procedure.methodName}(${parameter}): Promise<${returnType}> {
-      ${body}
-    },`;
+  return documented(doc, block(`async ${procedure.methodName}(${parameter}): Promise<${returnType}>`, statements));
 }
 
 /** `createClient(db, { schema })`: the schema is quoted once; each method builds its call from a prepared spec. */
@@ -95,13 +100,32 @@ export function clientFunction(program: AnalyzedProgram, codecs: CodecRegistry):
     ? templateLiteral(['SELECT ', { clientSchema: true } as const, `.${program.fingerprintFunction}() AS value`])
     : null;
   const fingerprintMembers = fingerprintQuery
-    ? `/** Compares SOURCE_FINGERPRINT with the fingerprint the migration runner recorded in the schema. */
-      checkFingerprint: (): Promise<${codecs.runtime('FingerprintCheck')}> => ${codecs.runtime('readFingerprint')}(db, ${fingerprintQuery}, SOURCE_FINGERPRINT),
-      /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
-      assertFingerprint: (): Promise<void> => ${codecs.runtime('assertFingerprint')}(db, ${fingerprintQuery}, SOURCE_FINGERPRINT),`
-    : '';
-  const methods = program.procedures.map((procedure) => method(procedure, codecs)).join('\n');
-  const specs = program.procedures.map((procedure) => callSpec(procedure, codecs)).join('\n');
+    ? [
+        documented(
+          'Compares SOURCE_FINGERPRINT with the fingerprint the migration runner recorded in the schema.',
+          property(
+            'checkFingerprint',
+            `(): Promise<${codecs.runtime('FingerprintCheck')}> => ${codecs.runtime('readFingerprint')}(db, ${fingerprintQuery}, SOURCE_FINGERPRINT)`,
+          ),
+        ),
+        documented(
+          'Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from.',
+          property(
+            'assertFingerprint',
+            `(): Promise<void> => ${codecs.runtime('assertFingerprint')}(db, ${fingerprintQuery}, SOURCE_FINGERPRINT)`,
+          ),
+        ),
+      ]
+    : [];
+  const calls = objectLiteral(program.procedures.map((procedure) => callSpec(procedure, codecs)));
+  const client = objectLiteral([
+    documented(
+      'The fingerprint of the SQL this client was generated from.',
+      property('fingerprint', 'SOURCE_FINGERPRINT'),
+    ),
+    ...fingerprintMembers,
+    ...program.procedures.map((procedure) => method(procedure, codecs)),
+  ]);
   return {
     kind: StructureKind.Function,
     isExported: true,
@@ -115,14 +139,9 @@ export function clientFunction(program: AnalyzedProgram, codecs: CodecRegistry):
       { name: 'options', type: 'ClientOptions', initializer: '{}' },
     ],
     statements: [
-      `const schema = ${codecs.runtime('quoteIdentifier')}(options.schema ?? 'public');`,
-      `const calls = {${specs}} satisfies Record<string, ${codecs.runtime('CallSpec')}>;`,
-      `return {
-        /** The fingerprint of the SQL this client was generated from. */
-        fingerprint: SOURCE_FINGERPRINT,
-        ${fingerprintMembers}
-        ${methods}
-      };`,
+      constant('schema', `${codecs.runtime('quoteIdentifier')}(options.schema ?? 'public')`),
+      constant('calls', followedBy(calls, `satisfies Record<string, ${codecs.runtime('CallSpec')}>`)),
+      Writers.returnStatement(client),
     ],
   };
 }

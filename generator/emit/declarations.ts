@@ -1,6 +1,7 @@
 import {
   StructureKind,
   VariableDeclarationKind,
+  Writers,
   type FunctionDeclarationStructure,
   type InterfaceDeclarationStructure,
   type StatementStructures,
@@ -17,6 +18,7 @@ import type {
 import { compositeNames, enumNames, procedureNames } from '../analyze/program-names.js';
 import type { CodecRegistry } from './codecs.js';
 import { docText, stringLiteral } from './template-literal.js';
+import { objectLiteral, property, type Code } from './writers.js';
 
 const outputType = (type: TypedValue, nullable: boolean) => `${type.tsOutput}${nullable ? ' | null' : ''}`;
 
@@ -35,21 +37,37 @@ export function decodeExpression(
   return type.asserted ? `(${call} as ${outputType(type, nullable)})` : call;
 }
 
+/** `const name: type = initializer;`, at module level or in a function body. */
+export function constant(
+  name: string,
+  initializer: Code,
+  options: { isExported?: boolean; type?: string; docs?: string[] } = {},
+): VariableStatementStructure {
+  return {
+    kind: StructureKind.VariableStatement,
+    isExported: options.isExported ?? false,
+    docs: options.docs ?? [],
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [{ name, type: options.type, initializer }],
+  };
+}
+
 export function enumStatements(item: AnalyzedEnum, codecs: CodecRegistry): StatementStructures[] {
   const names = enumNames(item.typeName);
   const labels = `[${item.labels.map(stringLiteral).join(', ')}] as const`;
-  const constant = (name: string, initializer: string, isExported = false): VariableStatementStructure => ({
-    kind: StructureKind.VariableStatement,
-    isExported,
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name, initializer }],
-  });
   return [
-    { ...constant(names.labels, labels, true), docs: [`The labels of the enum ${docText(item.sqlName)}, in order.`] },
+    constant(names.labels, labels, {
+      isExported: true,
+      docs: [`The labels of the enum ${docText(item.sqlName)}, in order.`],
+    }),
     { kind: StructureKind.TypeAlias, isExported: true, name: names.type, type: `(typeof ${names.labels})[number]` },
     // Exported, so a project compiling with noUnusedLocals accepts a codec no procedure happens to use.
-    constant(names.decode, `${codecs.runtime('enumDecoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, true),
-    constant(names.encode, `${codecs.runtime('enumEncoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, true),
+    constant(names.decode, `${codecs.runtime('enumDecoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, {
+      isExported: true,
+    }),
+    constant(names.encode, `${codecs.runtime('enumEncoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, {
+      isExported: true,
+    }),
   ];
 }
 
@@ -60,7 +78,10 @@ export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegist
     isExported: true,
     name: names.type,
     docs: [`The composite type ${docText(item.sqlName)}. PostgreSQL cannot declare attributes non-null.`],
-    properties: item.attributes.map((attribute) => ({ name: attribute.property, type: outputType(attribute.type, true) })),
+    properties: item.attributes.map((attribute) => ({
+      name: attribute.property,
+      type: outputType(attribute.type, true),
+    })),
   };
   const input: InterfaceDeclarationStructure = {
     kind: StructureKind.Interface,
@@ -86,13 +107,25 @@ export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegist
     ],
     returnType: names.type,
     statements: [
-      `const attributes = ${codecs.runtime('recordFields')}(value, ${item.attributes.length}, procedure, field);`,
-      `return {${item.attributes
-        .map(
-          (attribute, index) =>
-            `${attribute.property}: ${decodeExpression(codecs, attribute.type, true, 'text', `attributes[${index}]`, 'procedure', field(attribute.property))},`,
-        )
-        .join('\n')}};`,
+      constant('attributes', `${codecs.runtime('recordFields')}(value, ${item.attributes.length}, procedure, field)`),
+      Writers.returnStatement(
+        objectLiteral(
+          item.attributes.map((attribute, index) =>
+            property(
+              attribute.property,
+              decodeExpression(
+                codecs,
+                attribute.type,
+                true,
+                'text',
+                `attributes[${index}]`,
+                'procedure',
+                field(attribute.property),
+              ),
+            ),
+          ),
+        ),
+      ),
     ],
   };
   const encode: FunctionDeclarationStructure = {
@@ -109,9 +142,9 @@ export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegist
       `return ${codecs.runtime('formatRecordLiteral')}([${item.attributes
         .map(
           (attribute) =>
-            `value.${attribute.property} == null ? null : ${codecs.encoder(attribute.type.value)}(value.${attribute.property}, procedure, ${field(attribute.property)}),`,
+            `value.${attribute.property} == null ? null : ${codecs.encoder(attribute.type.value)}(value.${attribute.property}, procedure, ${field(attribute.property)})`,
         )
-        .join('\n')}]);`,
+        .join(', ')}]);`,
     ],
   };
   return [output, input, decode, encode];
@@ -134,11 +167,13 @@ export function procedureStatements(procedure: AnalyzedProcedure, codecs: CodecR
       kind: StructureKind.Interface,
       isExported: true,
       name: names.params,
-      docs: [`Arguments of ${docText(procedure.sqlName)}. null is SQL NULL; a left-out optional argument takes its default.`],
+      docs: [
+        `Arguments of ${docText(procedure.sqlName)}. null is SQL NULL; a left-out optional argument takes its default.`,
+      ],
       properties: params.map((param) => ({
         name: param.property,
         hasQuestionToken: param.optional,
-        type: `${param.type.tsInput} | null`,
+        type: param.nullable ? `${param.type.tsInput} | null` : param.type.tsInput,
       })),
     });
   }
@@ -171,15 +206,18 @@ export function procedureStatements(procedure: AnalyzedProcedure, codecs: CodecR
 function rowDecoder(procedure: AnalyzedProcedure, codecs: CodecRegistry): FunctionDeclarationStructure {
   const names = procedureNames(procedure.typeName);
   const column = (item: ResultColumn) =>
-    `${item.property}: ${decodeExpression(
-      codecs,
-      item.type,
-      item.nullable,
-      item.transport,
-      `row[${stringLiteral(item.sqlName)}]`,
-      stringLiteral(procedure.sqlName),
-      stringLiteral(item.sqlName),
-    )},`;
+    property(
+      item.property,
+      decodeExpression(
+        codecs,
+        item.type,
+        item.nullable,
+        item.transport,
+        `row[${stringLiteral(item.sqlName)}]`,
+        stringLiteral(procedure.sqlName),
+        stringLiteral(item.sqlName),
+      ),
+    );
   return {
     kind: StructureKind.Function,
     isExported: true,
@@ -187,6 +225,6 @@ function rowDecoder(procedure: AnalyzedProcedure, codecs: CodecRegistry): Functi
     docs: [`Checks and converts one result row of ${docText(procedure.sqlName)}.`],
     parameters: [{ name: 'row', type: 'Record<string, unknown>' }],
     returnType: names.row,
-    statements: [`return {${procedure.result.columns.map(column).join('\n')}};`],
+    statements: [Writers.returnStatement(objectLiteral(procedure.result.columns.map(column)))],
   };
 }

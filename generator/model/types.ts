@@ -71,7 +71,8 @@ export type ReturnShape =
 /**
  * One `@tag args` line from the comment block directly above a definition (or from `COMMENT ON FUNCTION`).
  * The parse stage only splits the line; the analyze stage validates tag and arguments.
- * Known tags (validated in analyze): `@not-null [names...]`, `@json <name> <TypeScript type>`, `@single-row`.
+ * Known tags (validated in analyze): `@not-null [names...]`, `@required <names...>`, `@json <name> <TypeScript type>`,
+ * `@single-row`, `@exactly-one-row`.
  */
 export interface RawAnnotation {
   tag: string;

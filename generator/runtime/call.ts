@@ -29,10 +29,7 @@ export interface CallSpec {
  * Builds the argument list and values. Arguments go positionally until an optional one is omitted; after that,
  * PostgreSQL's named notation (`name => $n`) says which parameters the remaining values are for.
  */
-export function bindArguments(
-  spec: CallSpec,
-  params: object | undefined,
-): { text: string; values: unknown[] } {
+export function bindArguments(spec: CallSpec, params: object | undefined): { text: string; values: unknown[] } {
   const byKey = params as Record<string, unknown> | undefined;
   const values: unknown[] = [];
   const pieces: string[] = [];
@@ -55,7 +52,11 @@ export function bindArguments(
     }
     if (named) {
       if (argument.name === null) {
-        throw new ProcedureValueError(spec.procedure, argument.key ?? '?', 'an unnamed parameter follows an omitted one');
+        throw new ProcedureValueError(
+          spec.procedure,
+          argument.key ?? '?',
+          'an unnamed parameter follows an omitted one',
+        );
       }
       expression = `${argument.name} => ${expression}`;
     }
@@ -65,11 +66,7 @@ export function bindArguments(
 }
 
 /** Runs the call; database errors come back as `ProcedureError`. */
-export async function invoke(
-  db: Queryable,
-  spec: CallSpec,
-  params?: object,
-): Promise<Record<string, unknown>[]> {
+export async function invoke(db: Queryable, spec: CallSpec, params?: object): Promise<Record<string, unknown>[]> {
   const { text, values } = bindArguments(spec, params);
   try {
     const result = await db.query(text, values);
@@ -90,7 +87,7 @@ export function atMostOneRow(
   return rows[0];
 }
 
-/** The row of a call that always returns exactly one (OUT parameters, scalar selects). */
+/** The row of a call that always returns exactly one (OUT parameters, scalar selects, `@exactly-one-row`). */
 export function exactlyOneRow(rows: readonly Record<string, unknown>[], procedure: string): Record<string, unknown> {
   const [row] = rows;
   if (rows.length !== 1 || row === undefined) {

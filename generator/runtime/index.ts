@@ -5,7 +5,14 @@
  */
 export type { Queryable } from './queryable.js';
 export { quoteIdentifier } from './quote-identifier.js';
-export { ProcedureError, ProcedureValueError, isRetryableSqlState, toProcedureError } from './procedure-error.js';
+export {
+  ProcedureError,
+  ProcedureValueError,
+  isRetryableSqlState,
+  toProcedureError,
+  isRaisedSqlState,
+  type RaisedSqlStates,
+} from './procedure-error.js';
 export { isSqlState } from './sqlstate.js';
 export * from './decoders.js';
 export * from './encoders.js';

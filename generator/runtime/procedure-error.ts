@@ -43,6 +43,25 @@ export class ProcedureError<S extends string = string> extends Error {
   }
 }
 
+/** A client method's procedure and the SQLSTATEs it raises explicitly, as a generated module lists them. */
+export type RaisedSqlStates = readonly [procedure: string, sqlstates: readonly string[]];
+
+/**
+ * Whether `error` is a ProcedureError of one of `raisers`' procedures with a SQLSTATE that procedure raises
+ * explicitly, and one of `only` unless that is empty. A generated module's `isProcedureError` types it.
+ */
+export function isRaisedSqlState(
+  error: unknown,
+  raisers: readonly RaisedSqlStates[],
+  only: readonly string[],
+): error is ProcedureError {
+  return (
+    error instanceof ProcedureError &&
+    (only.length === 0 || only.includes(error.sqlstate)) &&
+    raisers.some(([procedure, sqlstates]) => procedure === error.procedure && sqlstates.includes(error.sqlstate))
+  );
+}
+
 /**
  * Turns an error thrown by the driver into a `ProcedureError` when it carries a SQLSTATE (both `pg` and PGlite put
  * it in `code`). Anything else (a network error, a bug) is returned unchanged so it is not disguised.

@@ -13,11 +13,6 @@ import type {
 } from '../types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../types/work-item.js';
 
-/** A procedure that always returns one row returned none: the schema is not what this code expects. */
-function missingRow(procedure: string): Error {
-  return new Error(`${procedure} returned no row; is the schema migrated?`);
-}
-
 /** The provider's database work as calls of the generated procedure client: one call per operation. */
 export class ProceduresBackend implements ProviderBackend {
   private readonly client: Client;
@@ -135,7 +130,6 @@ export class ProceduresBackend implements ProviderBackend {
 
   async getInstanceInfo(instance: string): Promise<InstanceInfo> {
     const row = await this.client.getInstanceInfo({ instanceId: instance });
-    if (!row) throw missingRow('sp_get_instance_info');
     return {
       instanceId: row.instanceId,
       orchestrationName: row.orchestrationName,
@@ -150,7 +144,6 @@ export class ProceduresBackend implements ProviderBackend {
 
   async getExecutionInfo(instance: string, executionId: number): Promise<ExecutionInfo> {
     const row = await this.client.getExecutionInfo({ instanceId: instance, executionId });
-    if (!row) throw missingRow('sp_get_execution_info');
     return {
       executionId: row.executionId,
       status: row.status,
@@ -162,14 +155,11 @@ export class ProceduresBackend implements ProviderBackend {
   }
 
   async getSystemMetrics(): Promise<SystemMetrics> {
-    const row = await this.client.getSystemMetrics();
-    if (!row) throw missingRow('sp_get_system_metrics');
-    return row;
+    return this.client.getSystemMetrics();
   }
 
   async getQueueDepths(nowMs: number): Promise<QueueDepths> {
     const row = await this.client.getQueueDepths({ nowMs });
-    if (!row) throw missingRow('sp_get_queue_depths');
     return { orchestratorQueue: row.orchestratorQueue, workerQueue: row.workerQueue, timerQueue: 0 };
   }
 }

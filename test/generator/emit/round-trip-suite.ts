@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FingerprintMismatchError, ProcedureError, ProcedureValueError, type Queryable } from '../../../generator/runtime/index.js';
+import {
+  FingerprintMismatchError,
+  ProcedureError,
+  ProcedureValueError,
+  type Queryable,
+} from '../../../generator/runtime/index.js';
 import * as annotations from '../golden/annotations/expected.js';
 import * as bigintNumeric from '../golden/bigint-numeric/expected.js';
 import * as formsAndHistory from '../golden/forms-and-history/expected.js';
@@ -143,8 +148,16 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
         f: true,
       });
       const [negative] = await c.echoScalars({
-        text: null, varchar: null, uuid: null, small: null, int: null, big: -Number.MAX_SAFE_INTEGER,
-        real: null, double: null, numeric: null, flag: false,
+        text: null,
+        varchar: null,
+        uuid: null,
+        small: null,
+        int: null,
+        big: -Number.MAX_SAFE_INTEGER,
+        real: null,
+        double: null,
+        numeric: null,
+        flag: false,
       });
       expect(negative).toMatchObject({ t: null, b: -Number.MAX_SAFE_INTEGER, n: null, f: false });
     });
@@ -158,8 +171,20 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
         expect(error).toBeInstanceOf(ProcedureValueError);
         expect((error as Error).message).toMatch(/sp_big_value: value: int8 value .* outside/);
       }
-      await expect(c.echoScalars({ text: null, varchar: null, uuid: null, small: null, int: null, big: 2 ** 53, real: null, double: null, numeric: null, flag: null }))
-        .rejects.toBeInstanceOf(ProcedureValueError);
+      await expect(
+        c.echoScalars({
+          text: null,
+          varchar: null,
+          uuid: null,
+          small: null,
+          int: null,
+          big: 2 ** 53,
+          real: null,
+          double: null,
+          numeric: null,
+          flag: null,
+        }),
+      ).rejects.toBeInstanceOf(ProcedureValueError);
     });
 
     it('round-trips timestamps, dates, times and intervals', async () => {
@@ -177,7 +202,13 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
       expect(row!.day).toEqual(new Date('2024-02-29T00:00:00Z'));
       expect(row!.clock).toBe('12:34:56');
       expect(row!.span).toBe('1 day 02:00:00');
-      const [fromText] = await c.echoTimes({ tz: '2020-01-01T00:00:00+02:00', ts: '1999-12-31 23:59:59', date: '0044-03-15', time: null, span: null });
+      const [fromText] = await c.echoTimes({
+        tz: '2020-01-01T00:00:00+02:00',
+        ts: '1999-12-31 23:59:59',
+        date: '0044-03-15',
+        time: null,
+        span: null,
+      });
       expect(fromText!.tz).toEqual(new Date('2019-12-31T22:00:00Z'));
       expect(fromText!.ts).toEqual(new Date('1999-12-31T23:59:59Z'));
       expect(fromText!.day!.toISOString()).toBe('0044-03-15T00:00:00.000Z');
@@ -206,14 +237,20 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
         ints: [1, -2, 3],
         bigs: [Number.MAX_SAFE_INTEGER, -1],
         texts,
-        grid: [[1, 2], [3, 4]],
+        grid: [
+          [1, 2],
+          [3, 4],
+        ],
         days: [new Date('2020-01-01T00:00:00Z')],
       });
       expect(row).toEqual({
         ints: [1, -2, 3],
         bigs: [Number.MAX_SAFE_INTEGER, -1],
         texts,
-        grid: [[1, 2], [3, 4]],
+        grid: [
+          [1, 2],
+          [3, 4],
+        ],
         days: [new Date('2020-01-01T00:00:00Z')],
       });
       const [empty] = await c.echoArrays({ ints: [], bigs: null, texts: [], grid: null, days: null });
@@ -238,8 +275,16 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
 
     it('round-trips composites with NULL attributes, nested arrays and timestamps, and arrays of composites', async () => {
       const c = await typesClient();
-      const address = { street: 'Main "St", 1\\2', zip: null, tags: ['a,b', 'c"d'], movedAt: new Date('2021-06-01T10:00:00Z') };
-      const [row] = await c.echoAddress({ address, addresses: [address, { street: null, zip: 7, tags: [], movedAt: null }] });
+      const address = {
+        street: 'Main "St", 1\\2',
+        zip: null,
+        tags: ['a,b', 'c"d'],
+        movedAt: new Date('2021-06-01T10:00:00Z'),
+      };
+      const [row] = await c.echoAddress({
+        address,
+        addresses: [address, { street: null, zip: 7, tags: [], movedAt: null }],
+      });
       expect(row).toEqual({
         address,
         addresses: [address, { street: null, zip: 7, tags: [], movedAt: null }],
@@ -272,16 +317,69 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
       );
     });
 
+    it("@exactly-one-row returns the row, passes the procedure's own error through and refuses any other count", async () => {
+      const c = await annotationsClient();
+      expect(await c.getAccount({ id: 2 })).toEqual({ id: 2, balance: 100, note: '' });
+      expect(await c.getAccount({ id: 2, scale: 3, note: 'n' })).toEqual({ id: 2, balance: 300, note: 'n' });
+      await expect(c.getAccount({ id: 0 })).rejects.toMatchObject({ name: 'ProcedureError', sqlstate: 'P0002' });
+      expect(await c.claimsOne({ count: 1 })).toBe(1);
+      await expect(c.claimsOne({ count: 0 })).rejects.toThrow(
+        /sp_claims_one: result: returned 0 rows, expected exactly one/,
+      );
+      await expect(c.claimsOne({ count: 2 })).rejects.toThrow(
+        /sp_claims_one: result: returned 2 rows, expected exactly one/,
+      );
+    });
+
+    it('@required only narrows the type: a NULL from an untyped caller still reaches the procedure, which refuses it', async () => {
+      const c = await annotationsClient();
+      await expect(c.getAccount({ id: null as unknown as number })).rejects.toMatchObject({
+        name: 'ProcedureError',
+        sqlstate: '22023',
+      });
+    });
+
+    it('isProcedureError recognises the SQLSTATEs a procedure raises explicitly, and only those', async () => {
+      const c = await annotationsClient();
+      const missing = await c.fail({ code: 'missing' }).catch((error: unknown) => error);
+      expect(annotations.isProcedureError(missing, 'fail', 'P0002')).toBe(true);
+      expect(annotations.isProcedureError(missing, 'fail')).toBe(true);
+      expect(annotations.isProcedureError(missing)).toBe(true);
+      expect(annotations.isProcedureError(missing, 'fail', '40001')).toBe(false);
+      // sp_get_account raises P0002 too, but this error is sp_fail's.
+      expect(annotations.isProcedureError(missing, 'getAccount', 'P0002')).toBe(false);
+
+      // PostgreSQL's own error (integer out of range) is a ProcedureError, but not one the procedure raises.
+      const overflow = await c.getAccount({ id: 1, scale: 2_000_000_000 }).catch((error: unknown) => error);
+      expect(overflow).toBeInstanceOf(ProcedureError);
+      expect(overflow).toMatchObject({ sqlstate: '22003' });
+      expect(annotations.isProcedureError(overflow, 'getAccount')).toBe(false);
+      expect(annotations.isProcedureError(overflow)).toBe(false);
+
+      const wrongCount = await c.claimsOne({ count: 0 }).catch((error: unknown) => error);
+      expect(wrongCount).toBeInstanceOf(ProcedureValueError);
+      expect(annotations.isProcedureError(wrongCount)).toBe(false);
+      expect(annotations.isProcedureError(new Error('P0002'))).toBe(false);
+    });
+
     it('marks retryable SQLSTATEs', async () => {
       const c = await annotationsClient();
-      await expect(c.fail({ code: 'missing' })).rejects.toMatchObject({ sqlstate: 'P0002', detail: 'no row', retryable: false });
+      await expect(c.fail({ code: 'missing' })).rejects.toMatchObject({
+        sqlstate: 'P0002',
+        detail: 'no row',
+        retryable: false,
+      });
       await expect(c.fail({ code: 'retry' })).rejects.toMatchObject({ sqlstate: '40001', retryable: true });
       await expect(c.fail({ code: 'fine' })).resolves.toBeUndefined();
     });
 
     it('compares its fingerprint with the one recorded in the schema', async () => {
       const c = await annotationsClient();
-      expect(await c.checkFingerprint()).toEqual({ matches: false, expected: annotations.SOURCE_FINGERPRINT, actual: 'recorded' });
+      expect(await c.checkFingerprint()).toEqual({
+        matches: false,
+        expected: annotations.SOURCE_FINGERPRINT,
+        actual: 'recorded',
+      });
       await expect(c.assertFingerprint()).rejects.toBeInstanceOf(FingerprintMismatchError);
     });
   });

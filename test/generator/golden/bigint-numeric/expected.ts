@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   arrayEncoder,
   assertFingerprint,
   decodeInt8AsBigInt,
@@ -12,6 +14,7 @@ import {
   encodeNumeric,
   exactlyOneRow,
   invoke,
+  isRaisedSqlState,
   notNull,
   orNull,
   quoteIdentifier,
@@ -72,9 +75,11 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** int8 as bigint and numeric as number, when the configuration asks for them.
+    /**
+     * int8 as bigint and numeric as number, when the configuration asks for them.
      *
-     * Calls sp_big_total; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BigTotalSqlState). */
+     * Calls sp_big_total; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BigTotalSqlState).
+     */
     async bigTotal(params: BigTotalParams): Promise<bigint> {
       const row = exactlyOneRow(await invoke(db, calls.bigTotal, params), 'sp_big_total');
       return notNull(decodeInt8AsBigInt, row['value'], 'sp_big_total', 'value');
@@ -88,3 +93,31 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  bigTotal: BigTotalSqlState;
+  ratio: RatioSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  bigTotal: ['sp_big_total', []],
+  ratio: ['sp_ratio', []],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}

@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   assertFingerprint,
   decodeInt,
   decodeText,
@@ -11,6 +13,7 @@ import {
   encodeText,
   exactlyOneRow,
   invoke,
+  isRaisedSqlState,
   orNull,
   quoteIdentifier,
   readFingerprint,
@@ -93,19 +96,23 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** Custom dollar tags, SECURITY DEFINER, SET, PARALLEL, COST and ROWS.
+    /**
+     * Custom dollar tags, SECURITY DEFINER, SET, PARALLEL, COST and ROWS.
      *
-     * Calls sp_tagged; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: TaggedSqlState). */
+     * Calls sp_tagged; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: TaggedSqlState).
+     */
     async tagged(params: TaggedParams): Promise<(string | null)[]> {
       return (await invoke(db, calls.tagged, params)).map((row) =>
         orNull(decodeText, row['value'], 'sp_tagged', 'value'),
       );
     },
-    /** The second version keeps the signature, adds a default and a doc comment.
+    /**
+     * The second version keeps the signature, adds a default and a doc comment.
      *
      * Greets someone (the world by default).
      *
-     * Calls sp_greeting; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GreetingSqlState). */
+     * Calls sp_greeting; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: GreetingSqlState).
+     */
     async greeting(params: GreetingParams = {}): Promise<string | null> {
       const row = exactlyOneRow(await invoke(db, calls.greeting, params), 'sp_greeting');
       return orNull(decodeText, row['value'], 'sp_greeting', 'value');
@@ -124,3 +131,35 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  tagged: TaggedSqlState;
+  greeting: GreetingSqlState;
+  checkedDouble: CheckedDoubleSqlState;
+  forgivingDouble: ForgivingDoubleSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  tagged: ['sp_tagged', []],
+  greeting: ['sp_greeting', []],
+  checkedDouble: ['sp_checked_double', ['22023']],
+  forgivingDouble: ['sp_forgiving_double', []],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes, e.g. `isProcedureError(error, 'checkedDouble', '22023')`.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}

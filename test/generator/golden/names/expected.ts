@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   assertFingerprint,
   decodeInt,
   decodeText,
@@ -12,6 +14,7 @@ import {
   encodeText,
   exactlyOneRow,
   invoke,
+  isRaisedSqlState,
   orNull,
   quoteIdentifier,
   readFingerprint,
@@ -152,15 +155,19 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** Quoted and mixed-case identifiers, schema-qualified names, unambiguous overloads, unnamed parameters.
+    /**
+     * Quoted and mixed-case identifiers, schema-qualified names, unambiguous overloads, unnamed parameters.
      *
-     * Calls sp_MixedCase; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: MixedCaseSqlState). */
+     * Calls sp_MixedCase; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: MixedCaseSqlState).
+     */
     async mixedCase(params: MixedCaseParams): Promise<MixedCaseRow[]> {
       return (await invoke(db, calls.mixedCase, params)).map((row) => decodeMixedCaseRow(row));
     },
-    /** Overloads told apart by their parameter names.
+    /**
+     * Overloads told apart by their parameter names.
      *
-     * Calls sp_lookup; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: LookupByIdSqlState). */
+     * Calls sp_lookup; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: LookupByIdSqlState).
+     */
     async lookupById(params: LookupByIdParams): Promise<string | null> {
       const row = exactlyOneRow(await invoke(db, calls.lookupById, params), 'sp_lookup');
       return orNull(decodeText, row['value'], 'sp_lookup', 'value');
@@ -170,9 +177,11 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       const row = exactlyOneRow(await invoke(db, calls.lookupByEmail, params), 'sp_lookup');
       return orNull(decodeText, row['value'], 'sp_lookup', 'value');
     },
-    /** Overloads with the same parameter names: told apart by their types.
+    /**
+     * Overloads with the same parameter names: told apart by their types.
      *
-     * Calls sp_show; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ShowWithInt4SqlState). */
+     * Calls sp_show; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ShowWithInt4SqlState).
+     */
     async showWithInt4(params: ShowWithInt4Params): Promise<string | null> {
       const row = exactlyOneRow(await invoke(db, calls.showWithInt4, params), 'sp_show');
       return orNull(decodeText, row['value'], 'sp_show', 'value');
@@ -182,16 +191,20 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       const row = exactlyOneRow(await invoke(db, calls.showWithBool, params), 'sp_show');
       return orNull(decodeText, row['value'], 'sp_show', 'value');
     },
-    /** Unnamed parameters.
+    /**
+     * Unnamed parameters.
      *
-     * Calls sp_concat; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ConcatSqlState). */
+     * Calls sp_concat; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ConcatSqlState).
+     */
     async concat(params: ConcatParams): Promise<string | null> {
       const row = exactlyOneRow(await invoke(db, calls.concat, params), 'sp_concat');
       return orNull(decodeText, row['value'], 'sp_concat', 'value');
     },
-    /** In a fixed schema rather than the tenant's.
+    /**
+     * In a fixed schema rather than the tenant's.
      *
-     * Calls sp_public_version; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PublicVersionSqlState). */
+     * Calls sp_public_version; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PublicVersionSqlState).
+     */
     async publicVersion(): Promise<string | null> {
       const row = exactlyOneRow(await invoke(db, calls.publicVersion), 'sp_public_version');
       return orNull(decodeText, row['value'], 'sp_public_version', 'value');
@@ -200,3 +213,41 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  mixedCase: MixedCaseSqlState;
+  lookupById: LookupByIdSqlState;
+  lookupByEmail: LookupByEmailSqlState;
+  showWithInt4: ShowWithInt4SqlState;
+  showWithBool: ShowWithBoolSqlState;
+  concat: ConcatSqlState;
+  publicVersion: PublicVersionSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  mixedCase: ['sp_MixedCase', []],
+  lookupById: ['sp_lookup', []],
+  lookupByEmail: ['sp_lookup', []],
+  showWithInt4: ['sp_show', []],
+  showWithBool: ['sp_show', []],
+  concat: ['sp_concat', []],
+  publicVersion: ['sp_public_version', []],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}

@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   arrayEncoder,
   assertFingerprint,
   decodeInt,
@@ -13,6 +15,7 @@ import {
   exactlyOneRow,
   formatRecordLiteral,
   invoke,
+  isRaisedSqlState,
   orNull,
   quoteIdentifier,
   readFingerprint,
@@ -268,73 +271,95 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** Rows of a table result; the middle default can be left out.
+    /**
+     * Rows of a table result; the middle default can be left out.
      *
-     * Calls sp_range; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: RangeSqlState). */
+     * Calls sp_range; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: RangeSqlState).
+     */
     async range(params: RangeParams): Promise<RangeRow[]> {
       return (await invoke(db, calls.range, params)).map((row) => decodeRangeRow(row));
     },
-    /** A scalar result.
+    /**
+     * A scalar result.
      *
-     * Calls sp_add; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AddSqlState). */
+     * Calls sp_add; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AddSqlState).
+     */
     async add(params: AddParams): Promise<number | null> {
       const row = exactlyOneRow(await invoke(db, calls.add, params), 'sp_add');
       return orNull(decodeInt, row['value'], 'sp_add', 'value');
     },
-    /** Nothing back.
+    /**
+     * Nothing back.
      *
-     * Calls sp_noop; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: NoopSqlState). */
+     * Calls sp_noop; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: NoopSqlState).
+     */
     async noop(): Promise<void> {
       await invoke(db, calls.noop);
     },
-    /** Several OUT parameters: exactly one row.
+    /**
+     * Several OUT parameters: exactly one row.
      *
-     * Calls sp_divide; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: DivideSqlState). */
+     * Calls sp_divide; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: DivideSqlState).
+     */
     async divide(params: DivideParams): Promise<DivideRow> {
       return decodeDivideRow(exactlyOneRow(await invoke(db, calls.divide, params), 'sp_divide'));
     },
-    /** One OUT parameter: a scalar.
+    /**
+     * One OUT parameter: a scalar.
      *
-     * Calls sp_double; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: DoubleSqlState). */
+     * Calls sp_double; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: DoubleSqlState).
+     */
     async double(params: DoubleParams): Promise<number | null> {
       const row = exactlyOneRow(await invoke(db, calls.double, params), 'sp_double');
       return orNull(decodeInt, row['value'], 'sp_double', 'value');
     },
-    /** A set of scalars, with VARIADIC arguments.
+    /**
+     * A set of scalars, with VARIADIC arguments.
      *
-     * Calls sp_each; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: EachSqlState). */
+     * Calls sp_each; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: EachSqlState).
+     */
     async each(params: EachParams): Promise<(string | null)[]> {
       return (await invoke(db, calls.each, params)).map((row) => orNull(decodeText, row['value'], 'sp_each', 'value'));
     },
-    /** A set of a composite type: its attributes are the columns.
+    /**
+     * A set of a composite type: its attributes are the columns.
      *
-     * Calls sp_points; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PointsSqlState). */
+     * Calls sp_points; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PointsSqlState).
+     */
     async points(params: PointsParams): Promise<PointsRow[]> {
       return (await invoke(db, calls.points, params)).map((row) => decodePointsRow(row));
     },
-    /** A composite value.
+    /**
+     * A composite value.
      *
-     * Calls sp_origin; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: OriginSqlState). */
+     * Calls sp_origin; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: OriginSqlState).
+     */
     async origin(): Promise<Point2 | null> {
       const row = exactlyOneRow(await invoke(db, calls.origin), 'sp_origin');
       return orNull(decodePoint2, row['value'], 'sp_origin', 'value');
     },
-    /** SETOF record described by OUT parameters.
+    /**
+     * SETOF record described by OUT parameters.
      *
-     * Calls sp_pairs; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PairsSqlState). */
+     * Calls sp_pairs; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PairsSqlState).
+     */
     async pairs(params: PairsParams): Promise<PairsRow[]> {
       return (await invoke(db, calls.pairs, params)).map((row) => decodePairsRow(row));
     },
-    /** A procedure with an INOUT parameter.
+    /**
+     * A procedure with an INOUT parameter.
      *
-     * Calls the procedure sp_increment; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: IncrementSqlState). */
+     * Calls the procedure sp_increment; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: IncrementSqlState).
+     */
     async increment(params: IncrementParams): Promise<number | null> {
       const row = exactlyOneRow(await invoke(db, calls.increment, params), 'sp_increment');
       return orNull(decodeInt, row['p_counter'], 'sp_increment', 'p_counter');
     },
-    /** A procedure without results.
+    /**
+     * A procedure without results.
      *
-     * Calls the procedure sp_check_positive; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CheckPositiveSqlState). */
+     * Calls the procedure sp_check_positive; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CheckPositiveSqlState).
+     */
     async checkPositive(params: CheckPositiveParams): Promise<void> {
       await invoke(db, calls.checkPositive, params);
     },
@@ -342,3 +367,49 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  range: RangeSqlState;
+  add: AddSqlState;
+  noop: NoopSqlState;
+  divide: DivideSqlState;
+  double: DoubleSqlState;
+  each: EachSqlState;
+  points: PointsSqlState;
+  origin: OriginSqlState;
+  pairs: PairsSqlState;
+  increment: IncrementSqlState;
+  checkPositive: CheckPositiveSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  range: ['sp_range', []],
+  add: ['sp_add', []],
+  noop: ['sp_noop', []],
+  divide: ['sp_divide', []],
+  double: ['sp_double', []],
+  each: ['sp_each', []],
+  points: ['sp_points', []],
+  origin: ['sp_origin', []],
+  pairs: ['sp_pairs', []],
+  increment: ['sp_increment', []],
+  checkPositive: ['sp_check_positive', ['22023']],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes, e.g. `isProcedureError(error, 'checkPositive', '22023')`.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}

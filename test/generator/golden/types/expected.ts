@@ -3,7 +3,9 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type ProcedureError,
   type Queryable,
+  type RaisedSqlStates,
   arrayDecoder,
   arrayEncoder,
   assertFingerprint,
@@ -35,6 +37,7 @@ import {
   exactlyOneRow,
   formatRecordLiteral,
   invoke,
+  isRaisedSqlState,
   orNull,
   quoteIdentifier,
   readFingerprint,
@@ -420,9 +423,11 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     async echoAddress(params: EchoAddressParams): Promise<EchoAddressRow[]> {
       return (await invoke(db, calls.echoAddress, params)).map((row) => decodeEchoAddressRow(row));
     },
-    /** A text value claimed to be an int8 by a cast in SQL: used to test the range check past 2^53-1.
+    /**
+     * A text value claimed to be an int8 by a cast in SQL: used to test the range check past 2^53-1.
      *
-     * Calls sp_big_value; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BigValueSqlState). */
+     * Calls sp_big_value; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: BigValueSqlState).
+     */
     async bigValue(params: BigValueParams): Promise<number | null> {
       const row = exactlyOneRow(await invoke(db, calls.bigValue, params), 'sp_big_value');
       return orNull(decodeInt8AsNumber, row['value'], 'sp_big_value', 'value');
@@ -431,3 +436,43 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
+export interface ProcedureSqlStates {
+  echoScalars: EchoScalarsSqlState;
+  echoTimes: EchoTimesSqlState;
+  echoJson: EchoJsonSqlState;
+  echoBytes: EchoBytesSqlState;
+  echoArrays: EchoArraysSqlState;
+  echoMood: EchoMoodSqlState;
+  echoAddress: EchoAddressSqlState;
+  bigValue: BigValueSqlState;
+}
+
+/** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
+const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
+  echoScalars: ['sp_echo_scalars', []],
+  echoTimes: ['sp_echo_times', []],
+  echoJson: ['sp_echo_json', []],
+  echoBytes: ['sp_echo_bytes', []],
+  echoArrays: ['sp_echo_arrays', []],
+  echoMood: ['sp_echo_mood', []],
+  echoAddress: ['sp_echo_address', []],
+  bigValue: ['sp_big_value', []],
+};
+
+/**
+ * Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,
+ * one of `sqlstates` when given. Narrows `error.sqlstate` to those codes.
+ * Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.
+ */
+export function isProcedureError<
+  M extends keyof ProcedureSqlStates = keyof ProcedureSqlStates,
+  S extends ProcedureSqlStates[M] = ProcedureSqlStates[M],
+>(error: unknown, method?: M, ...sqlstates: S[]): error is ProcedureError<S> {
+  return isRaisedSqlState(
+    error,
+    method === undefined ? Object.values(raisedSqlStates) : [raisedSqlStates[method]],
+    sqlstates,
+  );
+}
