@@ -48,7 +48,7 @@ try {
       `\nExecution ${executionId}: ${execution.status}, ${execution.eventCount} events, output ${execution.output}`,
     );
     for (const event of await provider.readExecution(instance, executionId)) {
-      const [kind, body] = Object.entries(event)[0]!;
+      const [kind, body] = Object.entries(event)[0] as [string, unknown];
       const { event_id: eventId, ...fields } = body as { event_id: number };
       console.log(`  ${String(eventId).padStart(2)} ${kind.padEnd(28)} ${JSON.stringify(fields)}`);
     }

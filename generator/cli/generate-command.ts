@@ -16,7 +16,11 @@ export interface GenerateFlags extends ConfigFlags {
  * `generate`: returns the exit code, or the running watcher for `--watch` (which never exits by itself).
  * `--print-model` prints the parse model as JSON on stdout and writes nothing.
  */
-export async function generateCommand(flags: GenerateFlags, cwd: string, io: ConsoleOutput): Promise<number | Watching> {
+export async function generateCommand(
+  flags: GenerateFlags,
+  cwd: string,
+  io: ConsoleOutput,
+): Promise<number | Watching> {
   const resolved = await resolveConfig(flags, cwd);
   if (flags.watch) return watchAndGenerate(resolved, cwd, io);
   const sources = await loadSources(resolved, cwd);

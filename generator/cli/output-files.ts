@@ -26,7 +26,6 @@ export function isGeneratedText(text: string): boolean {
   return text.startsWith(headerFirstLine);
 }
 
-
 async function listFiles(directory: string): Promise<string[]> {
   let entries;
   try {

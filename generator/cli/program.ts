@@ -49,7 +49,9 @@ export function createProgram(
       }
     });
 
-  addConfigOptions(program.command('verify').description('apply the SQL to PostgreSQL and compare pg_proc with the model'))
+  addConfigOptions(
+    program.command('verify').description('apply the SQL to PostgreSQL and compare pg_proc with the model'),
+  )
     .option('--database-url <url>', 'PostgreSQL to use (default: DATABASE_URL, else an embedded server)')
     .action(async (flags: VerifyFlags) => {
       try {

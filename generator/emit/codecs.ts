@@ -32,7 +32,8 @@ export class CodecRegistry {
   decoder(value: ValueType, transport: 'text' | 'native' = 'text'): string {
     switch (value.kind) {
       case 'scalar': {
-        const name = value.codec === 'json' && transport === 'native' ? 'decodeJsonValue' : scalarCodecs[value.codec].decode;
+        const name =
+          value.codec === 'json' && transport === 'native' ? 'decodeJsonValue' : scalarCodecs[value.codec].decode;
         return this.runtime(name);
       }
       case 'enum':

@@ -124,7 +124,8 @@ export const decodeDate: Decoder<Date> = (value, procedure, field) => {
   );
 };
 
-const timestampText = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?|Z)?( BC)?$/;
+const timestampText =
+  /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?|Z)?( BC)?$/;
 
 function parseTimestampText(text: string): Date | null {
   const match = timestampText.exec(text);

@@ -9,7 +9,11 @@ import { formatArrayLiteral, type LiteralElement } from './postgres-literals.js'
 export type Encoder<T> = (value: T, procedure: string, field: string) => string | Uint8Array;
 
 function invalid(procedure: string, field: string, expected: string, value: unknown): never {
-  throw new ProcedureValueError(procedure, field, `expected ${expected}, got ${typeof value} ${String(value).slice(0, 80)}`);
+  throw new ProcedureValueError(
+    procedure,
+    field,
+    `expected ${expected}, got ${typeof value} ${String(value).slice(0, 80)}`,
+  );
 }
 
 /** Configured type overrides: the user's representation goes to the driver as is. */

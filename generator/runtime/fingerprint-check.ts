@@ -27,7 +27,7 @@ export function compareFingerprints(expected: string, actual: string | null): Fi
 export async function readFingerprint(db: Queryable, text: string, expected: string): Promise<FingerprintCheck> {
   let rows: { value?: unknown }[];
   try {
-    rows = (await db.query(text, [])).rows;
+    rows = (await db.query(text, [])).rows as { value?: unknown }[];
   } catch (error) {
     throw toProcedureError('fingerprint', error);
   }

@@ -186,7 +186,7 @@ export function formatArrayLiteral(elements: readonly LiteralElement[]): string 
   const parts = elements.map((element) => {
     if (element === null) return 'NULL';
     if (Array.isArray(element)) return formatArrayLiteral(element);
-    return quoteArrayElement(elementText(element as string | Uint8Array));
+    return quoteArrayElement(elementText(element));
   });
   return `{${parts.join(',')}}`;
 }

@@ -55,10 +55,11 @@ export function isRaisedSqlState(
   raisers: readonly RaisedSqlStates[],
   only: readonly string[],
 ): error is ProcedureError {
+  if (!(error instanceof ProcedureError)) return false;
+  const { procedure, sqlstate } = error as ProcedureError;
   return (
-    error instanceof ProcedureError &&
-    (only.length === 0 || only.includes(error.sqlstate)) &&
-    raisers.some(([procedure, sqlstates]) => procedure === error.procedure && sqlstates.includes(error.sqlstate))
+    (only.length === 0 || only.includes(sqlstate)) &&
+    raisers.some(([raiser, sqlstates]) => raiser === procedure && sqlstates.includes(sqlstate))
   );
 }
 

@@ -3,5 +3,5 @@
  * transaction) and a PGlite instance all fit, so the client never decides how connections are managed.
  */
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }

@@ -40,7 +40,14 @@ export async function runOrderOrchestration(
   onStep: (step: DemoStep) => void,
 ): Promise<void> {
   const started = (eventId: number, input: string): HistoryEvent => ({
-    OrchestrationStarted: { event_id: eventId, name: ORCHESTRATION, version: VERSION, input, parent_instance: null, parent_id: null },
+    OrchestrationStarted: {
+      event_id: eventId,
+      name: ORCHESTRATION,
+      version: VERSION,
+      input,
+      parent_instance: null,
+      parent_id: null,
+    },
   });
 
   // The client starts the orchestration.
@@ -63,7 +70,10 @@ export async function runOrderOrchestration(
   await provider.ackOrchestrationItem(
     item.lockToken,
     1,
-    [started(1, '{"orderId":42,"page":1}'), { ActivityScheduled: { event_id: 2, name: 'ChargeCard', input: '42', execution_id: 1 } }],
+    [
+      started(1, '{"orderId":42,"page":1}'),
+      { ActivityScheduled: { event_id: 2, name: 'ChargeCard', input: '42', execution_id: 1 } },
+    ],
     [charge],
     [],
     { orchestrationName: ORCHESTRATION, orchestrationVersion: VERSION },

@@ -28,7 +28,7 @@ export class ProceduresBackend implements ProviderBackend {
   async assertProceduresMatchClient(): Promise<void> {
     const check = await this.client.checkFingerprint().catch((error: unknown) => {
       // 42883: no fingerprint function (nothing installed); 3F000: no such schema; 42P01: no tracking table.
-      if (error instanceof ProcedureError && ['42883', '3F000', '42P01'].includes(error.sqlstate)) {
+      if (error instanceof ProcedureError && ['42883', '3F000', '42P01'].includes((error as ProcedureError).sqlstate)) {
         throw new Error(
           `The schema ${this.schema} holds no procedures (${error.databaseMessage}). Start the provider with ` +
             "migrate: true (the default) or run 'npm start' to install them.",
@@ -90,7 +90,12 @@ export class ProceduresBackend implements ProviderBackend {
     return rows.map((row) => row.eventData);
   }
 
-  async appendWithExecution(instance: string, executionId: number, events: HistoryEvent[], nowMs: number): Promise<void> {
+  async appendWithExecution(
+    instance: string,
+    executionId: number,
+    events: HistoryEvent[],
+    nowMs: number,
+  ): Promise<void> {
     await this.client.appendHistory({ instanceId: instance, executionId, events, nowMs });
   }
 

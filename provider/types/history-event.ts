@@ -25,7 +25,15 @@ export type HistoryEvent =
   | { ExternalSubscribed: { event_id: number; name: string } }
   | { ExternalEvent: { event_id: number; name: string; data: string } }
   | { OrchestrationChained: { event_id: number; name: string; instance: string; input: string } }
-  | { SubOrchestrationScheduled: { event_id: number; name: string; instance: string; input: string; execution_id: number } }
+  | {
+      SubOrchestrationScheduled: {
+        event_id: number;
+        name: string;
+        instance: string;
+        input: string;
+        execution_id: number;
+      };
+    }
   | { SubOrchestrationCompleted: { event_id: number; source_event_id: number; result: string } }
   | { SubOrchestrationFailed: { event_id: number; source_event_id: number; details: ErrorDetails } }
   | { OrchestrationContinuedAsNew: { event_id: number; input: string } }

@@ -35,7 +35,7 @@ export interface InstanceInfo {
   orchestrationName: string;
   orchestrationVersion: string;
   currentExecutionId: number;
-  status: ExecutionStatus | string;
+  status: ExecutionStatus | (string & {});
   output: string | null;
   /** Epoch milliseconds. */
   createdAt: number;
@@ -44,7 +44,7 @@ export interface InstanceInfo {
 
 export interface ExecutionInfo {
   executionId: number;
-  status: ExecutionStatus | string;
+  status: ExecutionStatus | (string & {});
   output: string | null;
   /** Epoch milliseconds. */
   startedAt: number;
