@@ -3,11 +3,12 @@ import { inject, test } from 'vitest';
 import { type Implementation, PostgresProvider } from '../../../provider/postgres-provider.js';
 import { truncateTables } from '../../support/table-snapshot.js';
 import { dropSchema, openPool, randomSchemaName, type TenantSchema } from '../../support/tenant-schema.js';
+import { type ManualClock, manualClock } from './test-clocks.js';
 
 /** Both code paths run every scenario: the suite is the parity proof. */
 export const IMPLEMENTATIONS = ['procedures', 'inline'] as const satisfies readonly Implementation[];
 
-/** The contract's suite value (§4.1); timing scenarios sleep `LOCK_TIMEOUT_MS + 100` to outlive a lock. */
+/** The contract's suite value (§4.1); timing scenarios move the clock `LOCK_TIMEOUT_MS + 100` to outlive a lock. */
 export const LOCK_TIMEOUT_MS = 1000;
 
 /**
@@ -26,7 +27,7 @@ export interface ProviderUnderTest {
 }
 
 export interface ProviderOptions {
-  /** Replaces `Date.now` as the provider's only time source. */
+  /** The provider's only time source (default: the scenario's `clock`). */
   clock?: () => number;
   /** Sets `lock_timeout` on every pooled connection, so a call that waits for a table lock fails instead. */
   lockWaitTimeoutMs?: number;
@@ -35,11 +36,19 @@ export interface ProviderOptions {
 export interface ProviderFixtures {
   /** Creates a migrated provider on a fresh random schema; dropped with its pool when the test ends. */
   createProvider: (options?: ProviderOptions) => Promise<ProviderUnderTest>;
-  /** The default provider of a scenario (real clock). */
+  /**
+   * The scenario's time: it stands still until the scenario moves it, so outliving a lock or a timer delay takes no
+   * waiting. No procedure reads the database clock, so this is all the time the provider sees.
+   */
+  clock: ManualClock;
+  /** The default provider of a scenario, on `clock`. */
   provider: PostgresProvider;
 }
 
-async function openProvider(implementation: Implementation, options: ProviderOptions): Promise<ProviderUnderTest> {
+async function openProvider(
+  implementation: Implementation,
+  options: ProviderOptions & { clock: () => number },
+): Promise<ProviderUnderTest> {
   const pool =
     options.lockWaitTimeoutMs === undefined ? openPool(POOL_SIZE) : openLockTimeoutPool(options.lockWaitTimeoutMs);
   const name = randomSchemaName(`vs_${implementation}`);
@@ -50,7 +59,7 @@ async function openProvider(implementation: Implementation, options: ProviderOpt
       schema: name,
       lockTimeoutMs: LOCK_TIMEOUT_MS,
       implementation,
-      ...(options.clock ? { clock: options.clock } : {}),
+      clock: options.clock,
     });
     return { provider, tenant, reset: () => truncateTables(tenant) };
   } catch (error) {
@@ -81,17 +90,18 @@ async function closeTenant(tenant: TenantSchema): Promise<void> {
 
 /**
  * A vitest `it` whose scenarios get providers of one implementation. Fixtures (not afterEach hooks) own the cleanup,
- * so scenarios may run concurrently: each test drops exactly the schemas it created. The group files use
- * `describe.concurrent.each(IMPLEMENTATIONS)` because most of the suite's time is spent sleeping out lock timeouts;
- * overlapping those sleeps (vitest's maxConcurrency, 5 by default) keeps the suite fast even on one worker.
+ * so scenarios may run concurrently: each test drops exactly the schemas it created.
  */
 export function providerTest(implementation: Implementation) {
   return test.extend<ProviderFixtures>({
     // eslint-disable-next-line no-empty-pattern
-    createProvider: async ({}, use) => {
+    clock: async ({}, use) => {
+      await use(manualClock());
+    },
+    createProvider: async ({ clock }, use) => {
       const opened: ProviderUnderTest[] = [];
       await use(async (options = {}) => {
-        const created = await openProvider(implementation, options);
+        const created = await openProvider(implementation, { ...options, clock: options.clock ?? clock.now });
         opened.push(created);
         return created;
       });
