@@ -2,12 +2,17 @@
  * The orchestrator queue under real concurrency: every call below runs on its own pooled connection at the same
  * time as the others. Races are timing-dependent, so the race-prone scenarios run for many rounds.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmptyTenantSchema } from '../support/procedure-calls.js';
 import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import { activityCompleted, orchestrationStarted, startOrchestration, subOrchCompleted } from '../support/work-items.js';
+import {
+  activityCompleted,
+  orchestrationStarted,
+  startOrchestration,
+  subOrchCompleted,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema({ poolSize: 40 });
+const tenant = useEmptyTenantSchema({ poolSize: 40 });
 const NOW = 1_800_000_000_000;
 const LOCK_MS = 30_000;
 const ROUNDS = 20;
@@ -54,10 +59,6 @@ async function count(table: string): Promise<number> {
   return result.rows[0].n;
 }
 
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
-
 describe('fetch under concurrency', () => {
   it(`ten fetchers over ten instances each get a different one, never "no work" (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
@@ -66,7 +67,10 @@ describe('fetch under concurrency', () => {
 
       const items = await Promise.all(Array.from({ length: 10 }, () => fetchItem()));
 
-      expect(items.every((item) => item !== null), `round ${round}: a fetcher saw no work`).toBe(true);
+      expect(
+        items.every((item) => item !== null),
+        `round ${round}: a fetcher saw no work`,
+      ).toBe(true);
       expect(new Set(items.map((item) => item!.instance_id)).size, `round ${round}`).toBe(10);
     }
   });
@@ -108,7 +112,10 @@ describe('fetch under concurrency', () => {
 
       const outcomes = await Promise.allSettled([ack(item.lock_token, 1, []), ack(item.lock_token, 1, [])]);
 
-      expect(outcomes.filter((o) => o.status === 'fulfilled'), `round ${round}`).toHaveLength(1);
+      expect(
+        outcomes.filter((o) => o.status === 'fulfilled'),
+        `round ${round}`,
+      ).toHaveLength(1);
       const failure = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
       expect(failure.reason.code).toBe('DXL01');
       expect(await count('orchestrator_queue')).toBe(0);

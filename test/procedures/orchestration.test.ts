@@ -1,16 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import {
-  activityCompleted,
-  activityExecute,
-  activityScheduled,
-  externalRaised,
-  orchestrationStarted,
-  startOrchestration,
-  subOrchCompleted,
-  timerFired,
-} from '../support/work-items.js';
+import { describe, expect, it } from 'vitest';
 import {
   BASE_MS,
   LOCK_MS,
@@ -23,25 +11,23 @@ import {
   json,
   runTurn,
   tableRows,
-} from './procedure-calls.js';
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import {
+  activityCompleted,
+  activityExecute,
+  activityScheduled,
+  cancelInstance,
+  continueAsNew,
+  externalRaised,
+  orchestrationStarted,
+  startOrchestration,
+  subOrchCompleted,
+  timerCreated,
+  timerFired,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema();
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
-
-const continueAsNew = (instance: string) => ({
-  ContinueAsNew: {
-    instance,
-    orchestration: 'TestOrch',
-    input: '{"page":2}',
-    version: '1.0.0',
-  },
-});
-const timerCreated = (eventId: number, fireAtMs: number) => ({
-  TimerCreated: { event_id: eventId, fire_at_ms: fireAtMs, execution_id: 1 },
-});
+const tenant = useEmptyTenantSchema();
 
 interface QueueRow {
   id: string;
@@ -448,7 +434,7 @@ describe('sp_ack_orchestration_item', () => {
         timerFired('self', 2, BASE_MS - 1), // already due: visible now
         externalRaised('self'),
         subOrchCompleted('the-parent', 7),
-        { CancelInstance: { instance: 'a-child', reason: 'cascade' } },
+        cancelInstance('a-child', 'cascade'),
       ],
     });
     expect((await queueRows()).map((r) => [r.instance_id, r.visible_at])).toEqual([

@@ -11,12 +11,13 @@ import {
   activityCompleted,
   activityExecute,
   activityScheduled,
+  cancelInstance,
   externalRaised,
   orchestrationStarted,
   subOrchCompleted,
+  timerCreated,
   timerFired,
 } from '../support/work-items.js';
-import { cancelInstance, timerCreated } from './support/extra-work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { ackEmpty, createInstance, fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
 import { skewedClock, type TestClock } from './support/test-clocks.js';

@@ -5,9 +5,9 @@ import {
   activityScheduled,
   externalRaised,
   orchestrationStarted,
+  timerCreated,
   timerFired,
 } from '../support/work-items.js';
-import { timerCreated } from './support/extra-work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
 

@@ -10,18 +10,20 @@ import { InlineBackend } from '../../provider/inline/inline-backend.js';
 import type { HistoryEvent } from '../../provider/types/history-event.js';
 import type { OrchestrationItem } from '../../provider/types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
-import { call, json } from '../procedures/procedure-calls.js';
+import { BASE_MS, call, json, LOCK_MS } from '../support/procedure-calls.js';
 import { randomSchemaName, type TenantSchema, useTenantSchema } from '../support/tenant-schema.js';
 import {
   activityCompleted,
   activityExecute,
+  activityFailed,
   activityScheduled,
+  continueAsNew,
   externalRaised,
   orchestrationStarted,
   subOrchCompleted,
   timerFired,
 } from '../support/work-items.js';
-import { BASE_MS, type Failure, LOCK_MS, start, turn } from './inline-test-helpers.js';
+import { type Failure, start, turn } from './inline-test-helpers.js';
 
 const inlineTenant = useTenantSchema({ name: randomSchemaName('Inline "Tenant"') });
 const procedureTenant = useTenantSchema({ name: randomSchemaName('Procedures "Tenant"') });
@@ -169,11 +171,7 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('bad execution', () => b.enqueueOrchestratorWork(start('X', { executionId: 0 }), T + 4, null));
   await step('bad timer', () => b.enqueueOrchestratorWork(timerFired('A', 9, 1.5) as WorkItem, T + 4, null));
   await step('continue', () =>
-    b.enqueueOrchestratorWork(
-      { ContinueAsNew: { instance: 'cont', orchestration: 'Loop', input: '1', version: null } },
-      T + 5,
-      null,
-    ),
+    b.enqueueOrchestratorWork(continueAsNew('cont', { orchestration: 'Loop', input: '1', version: null }), T + 5, null),
   );
   const fetchedA = await step('fetch A', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
   const fetchedB = await step('fetch B', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
@@ -223,14 +221,7 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('ack worker stale', () =>
     b.ackWorker(lease2?.lockToken ?? 'missing', activityCompleted('A', 3) as ActivityCompletion, T + 1_041),
   );
-  const failed = {
-    ActivityFailed: {
-      instance: 'A',
-      execution_id: 1,
-      id: 3,
-      details: { Application: { kind: 'ActivityFailed', message: 'card declined', retryable: false } },
-    },
-  } as ActivityCompletion;
+  const failed = activityFailed('A', 3) as ActivityCompletion;
   await step('ack worker to no instance', () =>
     b.ackWorker(lease2again?.lockToken ?? 'missing', activityCompleted('', 3) as ActivityCompletion, T + 1_041),
   );

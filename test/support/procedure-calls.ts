@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { expect } from 'vitest';
-import { snapshotTables } from '../support/table-snapshot.js';
-import type { TenantSchema } from '../support/tenant-schema.js';
+import { beforeEach, expect } from 'vitest';
+import { snapshotTables, truncateTables } from './table-snapshot.js';
+import { type TenantSchema, useTenantSchema } from './tenant-schema.js';
 
 /** A fixed "now" for every test: the procedures never read the database clock, so time is whatever we pass. */
 export const BASE_MS = 1_800_000_000_000;
@@ -171,4 +171,11 @@ export async function runTurn(
   expect(item?.instance_id).toBe(instanceId);
   await ackItem(tenant, item!.lock_token, nowMs, turn);
   return item!;
+}
+
+/** The start of a test file on the procedures: a migrated schema of its own, every table emptied before each test. */
+export function useEmptyTenantSchema(options: Parameters<typeof useTenantSchema>[0] = {}): TenantSchema {
+  const tenant = useTenantSchema(options);
+  beforeEach(() => truncateTables(tenant));
+  return tenant;
 }
