@@ -14,6 +14,7 @@ import {
   type Turn,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
+import { storeOrchestratorMessage } from '../support/stored-rows.js';
 import {
   activityCompleted,
   activityExecute,
@@ -228,11 +229,8 @@ describe('sp_fetch_orchestration_item', () => {
   });
 
   it('does not mistake a stored row that merely names a start for a start message', async () => {
-    await tenant.pool.query(
-      `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
-       VALUES ('odd', '"StartOrchestration"', $1, now()), ('odd', '["ContinueAsNew"]', $1, now())`,
-      [BASE_MS],
-    );
+    await storeOrchestratorMessage(tenant, 'odd', 'StartOrchestration', BASE_MS);
+    await storeOrchestratorMessage(tenant, 'odd', ['ContinueAsNew'], BASE_MS);
     const item = await fetchItem(tenant, BASE_MS + 1);
     expect(item).toMatchObject({ instance_id: 'odd', orchestration_name: 'Unknown', orchestration_version: 'unknown' });
   });

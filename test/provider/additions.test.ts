@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { describe, expect } from 'vitest';
 import type { PostgresProvider } from '../../provider/postgres-provider.js';
+import { storeOrchestratorMessage, storeWorkerItem } from '../support/stored-rows.js';
 import { snapshotTables } from '../support/table-snapshot.js';
 import {
   activityCompleted,
@@ -246,15 +247,8 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
     const { provider, tenant } = await createProvider();
     const now = clock.now();
     // Valid JSON (the columns are JSONB) but no work item: the oldest row of each queue.
-    await tenant.pool.query(
-      `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
-       VALUES ($1, $2::jsonb, $3, now())`,
-      ['corrupt', JSON.stringify('not a work item'), now - 1000],
-    );
-    await tenant.pool.query(
-      `INSERT INTO ${tenant.quoted}.worker_queue (work_item, created_at) VALUES ($1::jsonb, now())`,
-      [JSON.stringify({ NotAnActivity: 42 })],
-    );
+    await storeOrchestratorMessage(tenant, 'corrupt', 'not a work item', now - 1000);
+    await storeWorkerItem(tenant, { NotAnActivity: 42 });
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     await provider.enqueueWorkerWork(activityExecute('instance-A', 1));
 

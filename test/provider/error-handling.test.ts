@@ -2,6 +2,7 @@
 import { describe, expect } from 'vitest';
 import { ProviderError } from '../../provider/provider-error.js';
 import type { OrchestrationItem } from '../../provider/types/index.js';
+import { tableRows } from '../support/procedure-calls.js';
 import { overwriteHistoryEvent, storeOrchestratorMessage } from '../support/stored-rows.js';
 import { activityCompleted, activityScheduled, orchestrationStarted } from '../support/work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
@@ -76,14 +77,17 @@ describe.each(IMPLEMENTATIONS)('error handling (%s)', (implementation) => {
     ]);
 
     // Nothing was lost: the good message queued with the bad one is still there, and so is the good history.
-    const queued = await tenant.pool.query(
-      `SELECT work_item FROM ${tenant.quoted}.orchestrator_queue WHERE instance_id = 'corrupt-message' ORDER BY id`,
-    );
-    expect(queued.rows.map((row) => row.work_item)).toEqual([garbage, activityCompleted('corrupt-message', 1)]);
-    const history = await tenant.pool.query(
-      `SELECT event_data FROM ${tenant.quoted}.history WHERE instance_id = 'corrupt-history' ORDER BY event_id`,
-    );
-    expect(history.rows.map((row) => row.event_data)).toEqual([orchestrationStarted(1), garbage]);
+    const queued = await tableRows<{ instance_id: string; work_item: unknown }>(tenant, 'orchestrator_queue', 'id');
+    expect(queued.map((row) => [row.instance_id, row.work_item])).toEqual([
+      ['corrupt-message', garbage],
+      ['corrupt-message', activityCompleted('corrupt-message', 1)],
+      ['instance-B', startItem('instance-B')],
+    ]);
+    const history = await tableRows<{ instance_id: string; event_data: unknown }>(tenant, 'history', 'event_id');
+    expect(history.map((row) => [row.instance_id, row.event_data])).toEqual([
+      ['corrupt-history', orchestrationStarted(1)],
+      ['corrupt-history', garbage],
+    ]);
   });
 
   it('9 lock expiration during ack', async ({ provider, clock }) => {

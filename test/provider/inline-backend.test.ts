@@ -9,6 +9,7 @@ import type { HistoryEvent } from '../../provider/types/history-event.js';
 import type { OrchestrationItem } from '../../provider/types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
 import { BASE_MS, LOCK_MS, tableRows, useEmptyTenantSchema } from '../support/procedure-calls.js';
+import { storeOrchestratorMessage } from '../support/stored-rows.js';
 import { snapshotTables, truncateTables } from '../support/table-snapshot.js';
 import { randomSchemaName } from '../support/tenant-schema.js';
 import {
@@ -273,11 +274,7 @@ describe('fetchOrchestrationItem', () => {
       ['corrupt-string', 'not a work item'],
       ['corrupt-start', { StartOrchestration: null }],
     ] as const) {
-      await tenant.pool.query(
-        `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
-         VALUES ($1, $2::jsonb, $3, now())`,
-        [instance, JSON.stringify(item), BASE_MS - 1],
-      );
+      await storeOrchestratorMessage(tenant, instance, item, BASE_MS - 1);
     }
     await backend.enqueueOrchestratorWork(start('A'), BASE_MS, null);
 

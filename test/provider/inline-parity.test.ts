@@ -11,6 +11,7 @@ import type { HistoryEvent } from '../../provider/types/history-event.js';
 import type { OrchestrationItem } from '../../provider/types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
 import { BASE_MS, call, json, LOCK_MS } from '../support/procedure-calls.js';
+import { storeOrchestratorMessage, storeWorkerItem } from '../support/stored-rows.js';
 import { randomSchemaName, type TenantSchema, useTenantSchema } from '../support/tenant-schema.js';
 import {
   activityCompleted,
@@ -228,22 +229,15 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('ack worker 2', () => b.ackWorker(lease2again?.lockToken ?? 'missing', failed, T + 1_041));
 
   // Rows no provider call writes (valid JSONB, but not work items) must be handled alike and not stall anything.
-  const queue = `${schema.quoted}.orchestrator_queue`;
   await step('store corrupt rows', async () => {
     for (const [instance, item] of [
       ['corrupt-string', 'StartOrchestration'],
       ['corrupt-start', { StartOrchestration: null, extra: 1 }],
       ['corrupt-array', ['ContinueAsNew']],
     ] as const) {
-      await schema.pool.query(
-        `INSERT INTO ${queue} (instance_id, work_item, visible_at, created_at) VALUES ($1, $2::jsonb, $3, to_timestamp(0))`,
-        [instance, JSON.stringify(item), T + 1_050],
-      );
+      await storeOrchestratorMessage(schema, instance, item, T + 1_050);
     }
-    await schema.pool.query(
-      `INSERT INTO ${schema.quoted}.worker_queue (work_item, created_at) VALUES ($1::jsonb, to_timestamp(0))`,
-      [JSON.stringify({ NotAnActivity: 42 })],
-    );
+    await storeWorkerItem(schema, { NotAnActivity: 42 });
   });
   await step('dequeue corrupt', () => b.dequeueWorkerPeekLock(T + 1_060, 1_000));
 
