@@ -13,7 +13,7 @@ import {
   tableRows,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
-import { truncateTables } from '../support/table-snapshot.js';
+import { emptyTables } from '../support/table-snapshot.js';
 import {
   activityCompleted,
   orchestrationStarted,
@@ -30,7 +30,7 @@ const count = async (table: string): Promise<number> => (await tableRows(tenant,
 describe('fetch under concurrency', () => {
   it(`ten fetchers over ten instances each get a different one, never "no work" (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       for (let i = 0; i < 10; i++) await enqueueOrchestrator(tenant, startOrchestration(`inst-${i}`), BASE_MS);
 
       const items = await Promise.all(Array.from({ length: 10 }, () => fetchItem(tenant, BASE_MS)));
@@ -45,7 +45,7 @@ describe('fetch under concurrency', () => {
 
   it(`ten fetchers on one instance: exactly one wins (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       await enqueueOrchestrator(tenant, startOrchestration('only'), BASE_MS);
       await enqueueOrchestrator(tenant, activityCompleted('only', 1), BASE_MS);
 
@@ -60,7 +60,7 @@ describe('fetch under concurrency', () => {
 
   it(`forty fetchers over twenty instances: each instance handed out exactly once (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       for (let i = 0; i < 20; i++) await enqueueOrchestrator(tenant, startOrchestration(`inst-${i}`), BASE_MS);
 
       const items = await Promise.all(Array.from({ length: 40 }, () => fetchItem(tenant, BASE_MS)));
@@ -74,7 +74,7 @@ describe('fetch under concurrency', () => {
 
   it(`two acks with one token: exactly one succeeds, even with an empty delta (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       await enqueueOrchestrator(tenant, startOrchestration('A'), BASE_MS);
       const item = (await fetchItem(tenant, BASE_MS))!;
 
@@ -95,7 +95,7 @@ describe('fetch under concurrency', () => {
 
   it('an expired lock raced by its late ack and a new fetch: the fetch wins, the ack fails and writes nothing', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       await enqueueOrchestrator(tenant, startOrchestration('A'), BASE_MS);
       const first = (await fetchItem(tenant, BASE_MS))!;
       const later = BASE_MS + LOCK_MS + 1;

@@ -10,7 +10,7 @@ import {
   tableRows,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
-import { truncateTables } from '../support/table-snapshot.js';
+import { emptyTables } from '../support/table-snapshot.js';
 import {
   activityCompleted,
   activityExecute,
@@ -112,7 +112,7 @@ describe('sp_dequeue_worker_peek_lock', () => {
   it('never hands an item out twice and loses none under parallel dequeues from separate connections', async () => {
     const workers = 8;
     for (let round = 0; round < 5; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       const items = 40;
       const expected = [];
       for (let i = 1; i <= items; i++) expected.push(await enqueueWorker(tenant, activityExecute('a', i), BASE_MS));
@@ -276,7 +276,7 @@ describe('sp_ack_worker', () => {
 
   it('lets exactly one of several concurrent acks of one token succeed', async () => {
     for (let round = 0; round < 5; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
       const got = await dequeue(BASE_MS);
       const outcomes = await Promise.allSettled(

@@ -66,7 +66,7 @@ async function runTurnCycle(provider: PostgresProvider, clock: TestClock): Promi
   expect(await provider.fetchOrchestrationItem()).toBeNull();
 }
 
-describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('orphan messages for unknown instances are returned as Unknown and do not stall others', async ({ provider }) => {

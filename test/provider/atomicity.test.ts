@@ -11,7 +11,7 @@ import {
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('atomicity (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('atomicity (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('1 atomicity failure rollback', async ({ provider }) => {

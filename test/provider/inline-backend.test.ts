@@ -10,7 +10,7 @@ import type { OrchestrationItem } from '../../provider/types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
 import { BASE_MS, LOCK_MS, tableRows, useEmptyTenantSchema } from '../support/procedure-calls.js';
 import { storeOrchestratorMessage } from '../support/stored-rows.js';
-import { snapshotTables, truncateTables } from '../support/table-snapshot.js';
+import { emptyTables, snapshotTables } from '../support/table-snapshot.js';
 import { randomSchemaName } from '../support/tenant-schema.js';
 import {
   activityCompleted,
@@ -602,7 +602,7 @@ describe('ackOrchestrationItem', () => {
 
   it('lets exactly one of two concurrent acks with the same token succeed, even with empty turns', async () => {
     for (let round = 0; round < 10; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       await backend.enqueueOrchestratorWork(start('A'), BASE_MS, null);
       const item = await fetchOne(BASE_MS);
       const outcomes = await Promise.allSettled([

@@ -17,7 +17,7 @@ import {
 
 const ROUNDS = 20;
 
-describe.concurrent.each(IMPLEMENTATIONS)('instance locking (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('instance locking (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('10 exclusive instance lock', async ({ provider, clock }) => {

@@ -4,7 +4,7 @@ import { orchestrationStarted } from '../support/work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { ackEmpty, fetchItem, providerErrorOf, staggeredCalls, startItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('lock expiration (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('lock expiration (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('21 lock expires after timeout', async ({ provider, clock }) => {

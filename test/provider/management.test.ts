@@ -4,7 +4,7 @@ import { orchestrationCompleted, orchestrationStarted } from '../support/work-it
 import { IMPLEMENTATIONS, providerTest } from './support/provider-factory.js';
 import { startAndAck, startItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('management (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('management (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('35 list instances', async ({ provider }) => {

@@ -11,7 +11,7 @@ import { fetchItem, startItem } from './support/scenario-helpers.js';
 
 const nameMetadata = { orchestrationName: 'TestOrch', orchestrationVersion: '1.0.0' };
 
-describe.concurrent.each(IMPLEMENTATIONS)('multi execution (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('multi execution (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('25 execution isolation', async ({ provider }) => {

@@ -4,7 +4,7 @@ import { activityCompleted, activityExecute, timerFired } from '../support/work-
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { createInstance, fetchItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('queue semantics (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('queue semantics (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('30 worker queue fifo ordering', async ({ provider }) => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { beforeEach, expect } from 'vitest';
-import { snapshotTables, truncateTables } from './table-snapshot.js';
+import { emptyTables, snapshotTables } from './table-snapshot.js';
 import { type TenantSchema, useTenantSchema } from './tenant-schema.js';
 
 /** A fixed "now" for every test: the procedures never read the database clock, so time is whatever we pass. */
@@ -176,6 +176,6 @@ export async function runTurn(
 /** The start of a test file on the procedures: a migrated schema of its own, every table emptied before each test. */
 export function useEmptyTenantSchema(options: Parameters<typeof useTenantSchema>[0] = {}): TenantSchema {
   const tenant = useTenantSchema(options);
-  beforeEach(() => truncateTables(tenant));
+  beforeEach(() => emptyTables(tenant));
   return tenant;
 }
