@@ -36,10 +36,13 @@ describe.each(IMPLEMENTATIONS)('error handling (%s)', (implementation) => {
   });
 
   it('8 corrupted serialization data', async ({ createProvider, clock }) => {
-    // The source scenario is a placeholder (a fetch on an empty store); this plants the corrupt rows it is named
-    // after (contract §5.11): valid JSON, as the JSONB columns demand, that is no event and no work item.
-    const garbage = { garbage: true };
     const { provider, tenant } = await createProvider();
+    // The source scenario stops here: a fetch on an empty store neither fails nor invents work.
+    expect(await provider.fetchOrchestrationItem()).toBeNull();
+
+    // The corrupt rows it is named after (contract §5.11): valid JSON, as the JSONB columns demand, that is no event
+    // and no work item.
+    const garbage = { garbage: true };
     await startAndAck(provider, 'corrupt-history', [orchestrationStarted(1), activityScheduled(2)]);
     await overwriteHistoryEvent(tenant, { instanceId: 'corrupt-history', executionId: 1, eventId: 2 }, garbage);
     await createInstance(provider, 'corrupt-message');
