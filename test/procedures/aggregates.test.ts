@@ -1,15 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import {
-  activityCompleted,
-  activityExecute,
-  activityScheduled,
-  externalRaised,
-  orchestrationStarted,
-  startOrchestration,
-  timerFired,
-} from '../support/work-items.js';
+import { describe, expect, it } from 'vitest';
 import {
   BASE_MS,
   appendHistory,
@@ -20,13 +9,20 @@ import {
   fetchItem,
   json,
   runTurn,
-} from './procedure-calls.js';
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import {
+  activityCompleted,
+  activityExecute,
+  activityScheduled,
+  continueAsNew,
+  externalRaised,
+  orchestrationStarted,
+  startOrchestration,
+  timerFired,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema();
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
+const tenant = useEmptyTenantSchema();
 
 describe('sp_get_system_metrics', () => {
   it('returns one row of int8 zeros for an empty store', async () => {
@@ -72,16 +68,7 @@ describe('sp_get_system_metrics', () => {
     await runTurn(tenant, 'continued', BASE_MS + 4, {
       delta: [orchestrationStarted(1)],
       status: 'ContinuedAsNew',
-      orchestratorItems: [
-        {
-          ContinueAsNew: {
-            instance: 'continued',
-            orchestration: 'TestOrch',
-            input: '{}',
-            version: '1.0.0',
-          },
-        },
-      ],
+      orchestratorItems: [continueAsNew('continued')],
     });
     await runTurn(tenant, 'continued', BASE_MS + 5, {
       executionId: 2,

@@ -1,11 +1,12 @@
 import pg from 'pg';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import { describe, expect, it } from 'vitest';
 import type { Procedure } from '../../generator/model/types.js';
 import { parseSources } from '../../generator/parse/index.js';
 import { readMigrationFiles } from '../../provider/migrations/migration-files.js';
 import { useTenantSchema } from '../support/tenant-schema.js';
 import { activityCompleted, activityExecute, orchestrationStarted, startOrchestration } from '../support/work-items.js';
-import { BASE_MS, LOCK_MS, json } from './procedure-calls.js';
+import { BASE_MS, LOCK_MS, json } from '../support/procedure-calls.js';
 
 /**
  * The client annotations (`@required`, `@exactly-one-row`) are promises about the procedures that the generated types
@@ -20,8 +21,8 @@ type Setup = (db: pg.ClientBase) => Promise<Arguments>;
 
 async function callNamed(db: pg.ClientBase, procedure: string, args: Arguments): Promise<pg.QueryResult> {
   const names = Object.keys(args);
-  const list = names.map((name, index) => `${pg.escapeIdentifier(name)} => $${index + 1}`).join(', ');
-  return db.query(`SELECT * FROM ${tenant.quoted}.${pg.escapeIdentifier(procedure)}(${list})`, Object.values(args));
+  const list = names.map((name, index) => `${quoteIdentifier(name)} => $${index + 1}`).join(', ');
+  return db.query(`SELECT * FROM ${tenant.quoted}.${quoteIdentifier(procedure)}(${list})`, Object.values(args));
 }
 
 async function startedInstance(db: pg.ClientBase, instance: string): Promise<void> {

@@ -1,23 +1,21 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import { activityScheduled, orchestrationStarted, startOrchestration } from '../support/work-items.js';
-import { BASE_MS, call, enqueueOrchestrator, expectFailureChangesNothing, runTurn } from './procedure-calls.js';
+import { describe, expect, it } from 'vitest';
+import {
+  BASE_MS,
+  call,
+  enqueueOrchestrator,
+  expectFailureChangesNothing,
+  runTurn,
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import {
+  activityScheduled,
+  continueAsNew,
+  orchestrationCompleted,
+  orchestrationStarted,
+  startOrchestration,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema();
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
-
-const continueAsNew = (instance: string) => ({
-  ContinueAsNew: {
-    instance,
-    orchestration: 'TestOrch',
-    input: '{"page":2}',
-    version: '1.0.0',
-  },
-});
+const tenant = useEmptyTenantSchema();
 
 describe('sp_get_instance_info', () => {
   it('describes a freshly started instance with the default version and timestamps from p_now_ms', async () => {
@@ -156,7 +154,7 @@ describe('sp_get_execution_info', () => {
   it('shows status, output and completion time written by the ack', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('done'), BASE_MS);
     await runTurn(tenant, 'done', BASE_MS + 20, {
-      delta: [orchestrationStarted(1), { OrchestrationCompleted: { event_id: 2, output: '"result"' } }],
+      delta: [orchestrationStarted(1), orchestrationCompleted(2, '"result"')],
       status: 'Completed',
       output: '"result"',
     });

@@ -2,98 +2,70 @@
  * The orchestrator queue under real concurrency: every call below runs on its own pooled connection at the same
  * time as the others. Races are timing-dependent, so the race-prone scenarios run for many rounds.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
-import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import { activityCompleted, orchestrationStarted, startOrchestration, subOrchCompleted } from '../support/work-items.js';
+import { describe, expect, it } from 'vitest';
+import {
+  ackItem,
+  BASE_MS,
+  enqueueOrchestrator,
+  type FetchedItem,
+  fetchItem,
+  LOCK_MS,
+  tableRows,
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import { emptyTables } from '../support/table-snapshot.js';
+import {
+  activityCompleted,
+  orchestrationStarted,
+  startOrchestration,
+  subOrchCompleted,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema({ poolSize: 40 });
-const NOW = 1_800_000_000_000;
-const LOCK_MS = 30_000;
+const tenant = useEmptyTenantSchema({ poolSize: 40 });
 const ROUNDS = 20;
 
-interface FetchedItem {
-  instance_id: string;
-  lock_token: string;
-  messages: unknown[];
-  history: unknown[];
-  execution_id: string;
-}
-
-async function enqueue(item: unknown, now = NOW): Promise<void> {
-  await tenant.pool.query(`SELECT ${tenant.quoted}.sp_enqueue_orchestrator_work($1, $2)`, [item, now]);
-}
-
-async function fetchItem(now = NOW): Promise<FetchedItem | null> {
-  const result = await tenant.pool.query<FetchedItem>(
-    `SELECT * FROM ${tenant.quoted}.sp_fetch_orchestration_item($1, $2)`,
-    [now, LOCK_MS],
-  );
-  return result.rows[0] ?? null;
-}
-
-async function ack(
-  token: string,
-  executionId: number,
-  events: unknown[],
-  orchestratorItems: unknown[] = [],
-  now = NOW,
-): Promise<void> {
-  await tenant.pool.query(`SELECT ${tenant.quoted}.sp_ack_orchestration_item($1, $2, $3, $4, $5, $6)`, [
-    token,
-    now,
-    executionId,
-    JSON.stringify(events),
-    '[]',
-    JSON.stringify(orchestratorItems),
-  ]);
-}
-
-async function count(table: string): Promise<number> {
-  const result = await tenant.pool.query(`SELECT count(*)::int AS n FROM ${tenant.quoted}.${table}`);
-  return result.rows[0].n;
-}
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
+/** Rows in one provider table. */
+const count = async (table: string): Promise<number> => (await tableRows(tenant, table)).length;
 
 describe('fetch under concurrency', () => {
   it(`ten fetchers over ten instances each get a different one, never "no work" (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
-      for (let i = 0; i < 10; i++) await enqueue(startOrchestration(`inst-${i}`));
+      await emptyTables(tenant);
+      for (let i = 0; i < 10; i++) await enqueueOrchestrator(tenant, startOrchestration(`inst-${i}`), BASE_MS);
 
-      const items = await Promise.all(Array.from({ length: 10 }, () => fetchItem()));
+      const items = await Promise.all(Array.from({ length: 10 }, () => fetchItem(tenant, BASE_MS)));
 
-      expect(items.every((item) => item !== null), `round ${round}: a fetcher saw no work`).toBe(true);
+      expect(
+        items.every((item) => item !== undefined),
+        `round ${round}: a fetcher saw no work`,
+      ).toBe(true);
       expect(new Set(items.map((item) => item!.instance_id)).size, `round ${round}`).toBe(10);
     }
   });
 
   it(`ten fetchers on one instance: exactly one wins (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
-      await enqueue(startOrchestration('only'));
-      await enqueue(activityCompleted('only', 1));
+      await emptyTables(tenant);
+      await enqueueOrchestrator(tenant, startOrchestration('only'), BASE_MS);
+      await enqueueOrchestrator(tenant, activityCompleted('only', 1), BASE_MS);
 
-      const items = await Promise.all(Array.from({ length: 10 }, () => fetchItem()));
+      const items = await Promise.all(Array.from({ length: 10 }, () => fetchItem(tenant, BASE_MS)));
 
-      const winners = items.filter((item) => item !== null);
+      const winners = items.filter((item) => item !== undefined);
       expect(winners, `round ${round}`).toHaveLength(1);
       expect(winners[0]!.messages).toHaveLength(2);
-      expect(await fetchItem()).toBeNull();
+      expect(await fetchItem(tenant, BASE_MS)).toBeUndefined();
     }
   });
 
   it(`forty fetchers over twenty instances: each instance handed out exactly once (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
-      for (let i = 0; i < 20; i++) await enqueue(startOrchestration(`inst-${i}`));
+      await emptyTables(tenant);
+      for (let i = 0; i < 20; i++) await enqueueOrchestrator(tenant, startOrchestration(`inst-${i}`), BASE_MS);
 
-      const items = await Promise.all(Array.from({ length: 40 }, () => fetchItem()));
+      const items = await Promise.all(Array.from({ length: 40 }, () => fetchItem(tenant, BASE_MS)));
 
-      const fetched = items.filter((item) => item !== null).map((item) => item!.instance_id);
+      const fetched = items.filter((item) => item !== undefined).map((item) => item!.instance_id);
       expect(fetched, `round ${round}`).toHaveLength(20);
       expect(new Set(fetched).size, `round ${round}`).toBe(20);
       expect(await count('instance_locks')).toBe(20);
@@ -102,13 +74,19 @@ describe('fetch under concurrency', () => {
 
   it(`two acks with one token: exactly one succeeds, even with an empty delta (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
-      await enqueue(startOrchestration('A'));
-      const item = (await fetchItem())!;
+      await emptyTables(tenant);
+      await enqueueOrchestrator(tenant, startOrchestration('A'), BASE_MS);
+      const item = (await fetchItem(tenant, BASE_MS))!;
 
-      const outcomes = await Promise.allSettled([ack(item.lock_token, 1, []), ack(item.lock_token, 1, [])]);
+      const outcomes = await Promise.allSettled([
+        ackItem(tenant, item.lock_token, BASE_MS),
+        ackItem(tenant, item.lock_token, BASE_MS),
+      ]);
 
-      expect(outcomes.filter((o) => o.status === 'fulfilled'), `round ${round}`).toHaveLength(1);
+      expect(
+        outcomes.filter((o) => o.status === 'fulfilled'),
+        `round ${round}`,
+      ).toHaveLength(1);
       const failure = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
       expect(failure.reason.code).toBe('DXL01');
       expect(await count('orchestrator_queue')).toBe(0);
@@ -117,20 +95,20 @@ describe('fetch under concurrency', () => {
 
   it('an expired lock raced by its late ack and a new fetch: the fetch wins, the ack fails and writes nothing', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      await truncateTables(tenant);
-      await enqueue(startOrchestration('A'));
-      const first = (await fetchItem())!;
-      const later = NOW + LOCK_MS + 1;
+      await emptyTables(tenant);
+      await enqueueOrchestrator(tenant, startOrchestration('A'), BASE_MS);
+      const first = (await fetchItem(tenant, BASE_MS))!;
+      const later = BASE_MS + LOCK_MS + 1;
 
       const [ackOutcome, second] = await Promise.allSettled([
-        ack(first.lock_token, 1, [orchestrationStarted(1)], [], later),
-        fetchItem(later),
+        ackItem(tenant, first.lock_token, later, { delta: [orchestrationStarted(1)] }),
+        fetchItem(tenant, later),
       ]);
 
       expect(ackOutcome.status, `round ${round}`).toBe('rejected');
       expect(['DXL01', 'DXL02']).toContain((ackOutcome as PromiseRejectedResult).reason.code);
       expect(second.status).toBe('fulfilled');
-      const stolen = (second as PromiseFulfilledResult<FetchedItem | null>).value;
+      const stolen = (second as PromiseFulfilledResult<FetchedItem | undefined>).value;
       expect(stolen?.instance_id).toBe('A');
       expect(stolen?.lock_token).not.toBe(first.lock_token);
       expect(await count('history')).toBe(0);
@@ -141,7 +119,7 @@ describe('fetch under concurrency', () => {
 describe('whole turns under concurrency', () => {
   it('parallel dispatchers process every message exactly once while more messages arrive, without deadlocks', async () => {
     const instances = Array.from({ length: 12 }, (_, i) => `turn-${i}`);
-    for (const instance of instances) await enqueue(startOrchestration(instance));
+    for (const instance of instances) await enqueueOrchestrator(tenant, startOrchestration(instance), BASE_MS);
 
     const processed: unknown[] = [];
     const problems: string[] = [];
@@ -151,14 +129,16 @@ describe('whole turns under concurrency', () => {
     // Completions keep arriving for every instance while the dispatchers run.
     const producer = (async () => {
       for (let n = 1; n <= 5; n++) {
-        await Promise.all(instances.map((instance) => enqueue(activityCompleted(instance, n))));
+        await Promise.all(
+          instances.map((instance) => enqueueOrchestrator(tenant, activityCompleted(instance, n), BASE_MS)),
+        );
       }
       producing = false;
     })();
 
     const dispatcher = async () => {
       for (;;) {
-        const item = await fetchItem();
+        const item = await fetchItem(tenant, BASE_MS);
         if (!item) {
           if (!producing) return;
           await new Promise((resolve) => setTimeout(resolve, 2));
@@ -168,8 +148,8 @@ describe('whole turns under concurrency', () => {
         const events = item.messages.map((_, i) => orchestrationStarted(first + i));
         nextEventId.set(item.instance_id, first + events.length);
         processed.push(...item.messages);
-        await ack(item.lock_token, 1, events).catch((error: { code?: string; message: string }) =>
-          problems.push(`ack failed: ${error.code} ${error.message}`),
+        await ackItem(tenant, item.lock_token, BASE_MS, { delta: events }).catch(
+          (error: { code?: string; message: string }) => problems.push(`ack failed: ${error.code} ${error.message}`),
         );
       }
     };
@@ -196,16 +176,18 @@ describe('whole turns under concurrency', () => {
   });
 
   it('many sub-orchestration completions racing into one parent do not deadlock and are all delivered', async () => {
-    await enqueue(startOrchestration('parent'));
-    const parent = (await fetchItem())!;
-    await ack(parent.lock_token, 1, [orchestrationStarted(1)]);
+    await enqueueOrchestrator(tenant, startOrchestration('parent'), BASE_MS);
+    const parent = (await fetchItem(tenant, BASE_MS))!;
+    await ackItem(tenant, parent.lock_token, BASE_MS, { delta: [orchestrationStarted(1)] });
 
-    const completions = Array.from({ length: 30 }, (_, i) => enqueue(subOrchCompleted('parent', i + 2)));
+    const completions = Array.from({ length: 30 }, (_, i) =>
+      enqueueOrchestrator(tenant, subOrchCompleted('parent', i + 2), BASE_MS),
+    );
     const delivered: unknown[] = [];
     let eventId = 2;
     const fetchers = Array.from({ length: 6 }, async () => {
       for (let attempt = 0; attempt < 200 && delivered.length < 30; attempt++) {
-        const item = await fetchItem();
+        const item = await fetchItem(tenant, BASE_MS);
         if (!item) {
           await new Promise((resolve) => setTimeout(resolve, 2));
           continue;
@@ -213,7 +195,7 @@ describe('whole turns under concurrency', () => {
         expect(item.instance_id).toBe('parent');
         const events = item.messages.map(() => orchestrationStarted(eventId++));
         delivered.push(...item.messages);
-        await ack(item.lock_token, 1, events);
+        await ackItem(tenant, item.lock_token, BASE_MS, { delta: events });
       }
     });
 

@@ -1,16 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import {
-  activityCompleted,
-  activityExecute,
-  activityScheduled,
-  externalRaised,
-  orchestrationStarted,
-  startOrchestration,
-  subOrchCompleted,
-  timerFired,
-} from '../support/work-items.js';
+import { describe, expect, it } from 'vitest';
 import {
   BASE_MS,
   LOCK_MS,
@@ -23,25 +11,25 @@ import {
   json,
   runTurn,
   tableRows,
-} from './procedure-calls.js';
+  type Turn,
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import { storeOrchestratorMessage } from '../support/stored-rows.js';
+import {
+  activityCompleted,
+  activityExecute,
+  activityScheduled,
+  cancelInstance,
+  continueAsNew,
+  externalRaised,
+  orchestrationStarted,
+  startOrchestration,
+  subOrchCompleted,
+  timerCreated,
+  timerFired,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema();
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
-
-const continueAsNew = (instance: string) => ({
-  ContinueAsNew: {
-    instance,
-    orchestration: 'TestOrch',
-    input: '{"page":2}',
-    version: '1.0.0',
-  },
-});
-const timerCreated = (eventId: number, fireAtMs: number) => ({
-  TimerCreated: { event_id: eventId, fire_at_ms: fireAtMs, execution_id: 1 },
-});
+const tenant = useEmptyTenantSchema();
 
 interface QueueRow {
   id: string;
@@ -241,11 +229,8 @@ describe('sp_fetch_orchestration_item', () => {
   });
 
   it('does not mistake a stored row that merely names a start for a start message', async () => {
-    await tenant.pool.query(
-      `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
-       VALUES ('odd', '"StartOrchestration"', $1, now()), ('odd', '["ContinueAsNew"]', $1, now())`,
-      [BASE_MS],
-    );
+    await storeOrchestratorMessage(tenant, 'odd', 'StartOrchestration', BASE_MS);
+    await storeOrchestratorMessage(tenant, 'odd', ['ContinueAsNew'], BASE_MS);
     const item = await fetchItem(tenant, BASE_MS + 1);
     expect(item).toMatchObject({ instance_id: 'odd', orchestration_name: 'Unknown', orchestration_version: 'unknown' });
   });
@@ -304,19 +289,6 @@ describe('sp_fetch_orchestration_item', () => {
       await ackItem(tenant, item!.lock_token, BASE_MS + i * 10);
     }
     expect(tokens.size).toBe(5);
-  });
-
-  it.each([
-    ['a NULL now', null, LOCK_MS],
-    ['a NULL lock timeout', BASE_MS, null],
-    ['a zero lock timeout', BASE_MS, 0],
-    ['a negative lock timeout', BASE_MS, -1],
-  ])('rejects %s with 22023 and locks nothing', async (_label, nowMs, lockTimeoutMs) => {
-    await enqueueOrchestrator(tenant, startOrchestration('a'), BASE_MS);
-    await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_fetch_orchestration_item', nowMs, lockTimeoutMs), {
-      code: '22023',
-      message: 'p_now_ms must not be NULL and p_lock_timeout_ms must be positive',
-    });
   });
 });
 
@@ -448,7 +420,7 @@ describe('sp_ack_orchestration_item', () => {
         timerFired('self', 2, BASE_MS - 1), // already due: visible now
         externalRaised('self'),
         subOrchCompleted('the-parent', 7),
-        { CancelInstance: { instance: 'a-child', reason: 'cascade' } },
+        cancelInstance('a-child', 'cascade'),
       ],
     });
     expect((await queueRows()).map((r) => [r.instance_id, r.visible_at])).toEqual([
@@ -612,26 +584,6 @@ describe('sp_ack_orchestration_item', () => {
     expect(await lockRows()).toEqual(locksBefore);
     expect((await queueRows())[0]!.lock_token).toBe(item!.lock_token);
   });
-
-  it.each([
-    ['an unknown token', 'no-such-token'],
-    ['a NULL token', null],
-  ])('fails for %s with DXL01 and changes nothing', async (_label, token) => {
-    await enqueueOrchestrator(tenant, startOrchestration('x'), BASE_MS);
-    await fetchItem(tenant, BASE_MS);
-    await expectFailureChangesNothing(
-      tenant,
-      () =>
-        ackItem(tenant, token, BASE_MS + 1, {
-          delta: [orchestrationStarted(1)],
-        }),
-      {
-        code: 'DXL01',
-        message: 'Invalid lock token',
-      },
-    );
-  });
-
   it('fails a second ack of the same token with DXL01', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('x'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
@@ -696,154 +648,6 @@ describe('sp_ack_orchestration_item', () => {
     });
     expect(await lockRows()).toEqual([]);
   });
-
-  it.each([
-    [
-      'event_id 0',
-      [orchestrationStarted(1), { ExternalEvent: { event_id: 0, name: 'x', data: 'y' } }],
-      'DXE01',
-      'event_id must be set by runtime',
-    ],
-    [
-      'an event without a kind',
-      [{ event_id: 1 }],
-      '22023',
-      'each event must be a JSON object with exactly one key naming its kind',
-    ],
-  ])('rejects %s in the delta and changes nothing', async (_label, delta, code, message) => {
-    await enqueueOrchestrator(tenant, startOrchestration('bad'), BASE_MS);
-    const item = await fetchItem(tenant, BASE_MS);
-    await expectFailureChangesNothing(
-      tenant,
-      () =>
-        ackItem(tenant, item!.lock_token, BASE_MS + 1, {
-          delta,
-          workerItems: [activityExecute('bad', 2)],
-          status: 'Completed',
-        }),
-      { code, message },
-    );
-  });
-
-  it('rejects an ActivityExecute among the orchestrator items with DXI01 and changes nothing', async () => {
-    await enqueueOrchestrator(tenant, startOrchestration('w'), BASE_MS);
-    const item = await fetchItem(tenant, BASE_MS);
-    await expectFailureChangesNothing(
-      tenant,
-      () =>
-        ackItem(tenant, item!.lock_token, BASE_MS + 1, {
-          delta: [orchestrationStarted(1)],
-          workerItems: [activityExecute('w', 2)],
-          orchestratorItems: [startOrchestration('w::child'), activityExecute('w', 3)],
-        }),
-      {
-        code: 'DXI01',
-        message: 'ActivityExecute should go to worker queue, not orchestrator queue',
-      },
-    );
-  });
-
-  it('rejects a child start with an invalid execution id with 22023 and changes nothing', async () => {
-    await enqueueOrchestrator(tenant, startOrchestration('p'), BASE_MS);
-    const item = await fetchItem(tenant, BASE_MS);
-    await expectFailureChangesNothing(
-      tenant,
-      () =>
-        ackItem(tenant, item!.lock_token, BASE_MS + 1, {
-          delta: [orchestrationStarted(1)],
-          orchestratorItems: [
-            startOrchestration('p::child', {
-              parentInstance: 'p',
-              executionId: 0,
-            }),
-          ],
-        }),
-      {
-        code: '22023',
-        message: 'StartOrchestration execution_id must be a positive integer',
-      },
-    );
-  });
-
-  it('rejects a non-activity among the worker items with DXI01 and changes nothing', async () => {
-    await enqueueOrchestrator(tenant, startOrchestration('w'), BASE_MS);
-    const item = await fetchItem(tenant, BASE_MS);
-    await expectFailureChangesNothing(
-      tenant,
-      () =>
-        ackItem(tenant, item!.lock_token, BASE_MS + 1, {
-          delta: [orchestrationStarted(1)],
-          workerItems: [activityExecute('w', 2), timerFired('w', 3, BASE_MS)],
-        }),
-      {
-        code: 'DXI01',
-        message: 'Only ActivityExecute goes to the worker queue, not TimerFired',
-      },
-    );
-  });
-
-  it.each([
-    [
-      'an unknown status',
-      { status: 'Paused' },
-      'Unknown status Paused: expected Running, Completed, Failed or ContinuedAsNew',
-    ],
-    ['execution id 0', { executionId: 0 }, 'p_now_ms must not be NULL and p_execution_id must be >= 1'],
-  ])('rejects %s with 22023 and changes nothing', async (_label, turn, message) => {
-    await enqueueOrchestrator(tenant, startOrchestration('v'), BASE_MS);
-    const item = await fetchItem(tenant, BASE_MS);
-    await expectFailureChangesNothing(tenant, () => ackItem(tenant, item!.lock_token, BASE_MS + 1, turn), {
-      code: '22023',
-      message,
-    });
-  });
-
-  it.each([
-    ['a NULL now', 1, null, '[]', '[]', '[]', 'p_now_ms must not be NULL and p_execution_id must be >= 1'],
-    [
-      'a NULL execution id',
-      null,
-      BASE_MS,
-      '[]',
-      '[]',
-      '[]',
-      'p_now_ms must not be NULL and p_execution_id must be >= 1',
-    ],
-    ['a NULL history delta', 1, BASE_MS, null, '[]', '[]', 'events must be a JSON array'],
-    ['NULL worker items', 1, BASE_MS, '[]', null, '[]', 'worker items must be a JSON array'],
-    ['NULL orchestrator items', 1, BASE_MS, '[]', '[]', null, 'orchestrator items must be a JSON array'],
-    [
-      'an object as orchestrator items',
-      1,
-      BASE_MS,
-      '[]',
-      '[]',
-      json(externalRaised('v')),
-      'orchestrator items must be a JSON array',
-    ],
-  ])(
-    'rejects %s with 22023 and changes nothing',
-    async (_label, executionId, nowMs, delta, workerItems, orchestratorItems, message) => {
-      await enqueueOrchestrator(tenant, startOrchestration('v'), BASE_MS);
-      const item = await fetchItem(tenant, BASE_MS);
-      await expectFailureChangesNothing(
-        tenant,
-        () =>
-          call(
-            tenant,
-            'sp_ack_orchestration_item',
-            item!.lock_token,
-            nowMs,
-            executionId,
-            delta,
-            workerItems,
-            orchestratorItems,
-          ),
-        { code: '22023', message },
-      );
-    },
-  );
-
   it('can be called without the optional metadata parameters', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('short'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
@@ -942,18 +746,6 @@ describe('sp_abandon_orchestration_item', () => {
     expect(await lockRows()).toEqual([expect.objectContaining({ lock_token: second!.lock_token })]);
   });
 
-  it.each([
-    ['an unknown token', 'nope', BASE_MS, null, 'DXL01', 'Invalid lock token'],
-    ['a NULL token', null, BASE_MS, null, 'DXL01', 'Invalid lock token'],
-    ['a NULL now', 'TOKEN', null, null, '22023', 'p_now_ms must not be NULL'],
-    ['a negative delay', 'TOKEN', BASE_MS, -1, '22023', 'p_delay_ms must not be negative'],
-  ])('fails for %s and changes nothing', async (_label, token, nowMs, delayMs, code, message) => {
-    await enqueueOrchestrator(tenant, startOrchestration('f'), BASE_MS);
-    const item = await fetchItem(tenant, BASE_MS);
-    const realToken = token === 'TOKEN' ? item!.lock_token : token;
-    await expectFailureChangesNothing(tenant, () => abandon(realToken, nowMs as number, delayMs), { code, message });
-  });
-
   it('can be called without the optional delay', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('short'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
@@ -962,5 +754,151 @@ describe('sp_abandon_orchestration_item', () => {
       BASE_MS + 1,
     ]);
     expect(result.rows).toEqual([{ id: 'short' }]);
+  });
+});
+
+describe('bad calls', () => {
+  // Each case starts from instance x fetched (its token is the one a case may use) and instance y waiting, so a
+  // fetch that should fail has an instance it could wrongly lock.
+  const ack =
+    (turn: Turn, token?: string | null) =>
+    (lockToken: string): Promise<unknown> =>
+      ackItem(tenant, token === undefined ? lockToken : token, BASE_MS + 1, turn);
+  const ackWithArguments =
+    (
+      nowMs: number | null,
+      executionId: number | null,
+      delta: unknown,
+      workerItems: unknown,
+      orchestratorItems: unknown,
+    ) =>
+    (lockToken: string): Promise<unknown> =>
+      call(tenant, 'sp_ack_orchestration_item', lockToken, nowMs, executionId, delta, workerItems, orchestratorItems);
+  const fetchWith = (nowMs: number | null, lockTimeoutMs: number | null) => (): Promise<unknown> =>
+    call(tenant, 'sp_fetch_orchestration_item', nowMs, lockTimeoutMs);
+  const abandonWith =
+    (nowMs: number | null, delayMs: number | null, token?: string | null) =>
+    (lockToken: string): Promise<unknown> =>
+      call(tenant, 'sp_abandon_orchestration_item', token === undefined ? lockToken : token, nowMs, delayMs);
+
+  const fetchTimes = 'p_now_ms must not be NULL and p_lock_timeout_ms must be positive';
+  const ackArguments = 'p_now_ms must not be NULL and p_execution_id must be >= 1';
+  const rejections: [
+    procedure: string,
+    bad: string,
+    code: string,
+    message: string,
+    run: (lockToken: string) => Promise<unknown>,
+  ][] = [
+    ['fetch', 'a NULL now', '22023', fetchTimes, fetchWith(null, LOCK_MS)],
+    ['fetch', 'a NULL lock timeout', '22023', fetchTimes, fetchWith(BASE_MS, null)],
+    ['fetch', 'a zero lock timeout', '22023', fetchTimes, fetchWith(BASE_MS, 0)],
+    ['fetch', 'a negative lock timeout', '22023', fetchTimes, fetchWith(BASE_MS, -1)],
+    [
+      'ack',
+      'an unknown token',
+      'DXL01',
+      'Invalid lock token',
+      ack({ delta: [orchestrationStarted(1)] }, 'no-such-token'),
+    ],
+    ['ack', 'a NULL token', 'DXL01', 'Invalid lock token', ack({ delta: [orchestrationStarted(1)] }, null)],
+    [
+      'ack',
+      'event_id 0 in the delta',
+      'DXE01',
+      'event_id must be set by runtime',
+      ack({
+        delta: [orchestrationStarted(1), { ExternalEvent: { event_id: 0, name: 'x', data: 'y' } }],
+        workerItems: [activityExecute('x', 2)],
+        status: 'Completed',
+      }),
+    ],
+    [
+      'ack',
+      'an event without a kind in the delta',
+      '22023',
+      'each event must be a JSON object with exactly one key naming its kind',
+      ack({ delta: [{ event_id: 1 }], workerItems: [activityExecute('x', 2)], status: 'Completed' }),
+    ],
+    [
+      'ack',
+      'an ActivityExecute among the orchestrator items',
+      'DXI01',
+      'ActivityExecute should go to worker queue, not orchestrator queue',
+      ack({
+        delta: [orchestrationStarted(1)],
+        workerItems: [activityExecute('x', 2)],
+        orchestratorItems: [startOrchestration('x::child'), activityExecute('x', 3)],
+      }),
+    ],
+    [
+      'ack',
+      'a child start with an invalid execution id',
+      '22023',
+      'StartOrchestration execution_id must be a positive integer',
+      ack({
+        delta: [orchestrationStarted(1)],
+        orchestratorItems: [startOrchestration('x::child', { parentInstance: 'x', executionId: 0 })],
+      }),
+    ],
+    [
+      'ack',
+      'a non-activity among the worker items',
+      'DXI01',
+      'Only ActivityExecute goes to the worker queue, not TimerFired',
+      ack({
+        delta: [orchestrationStarted(1)],
+        workerItems: [activityExecute('x', 2), timerFired('x', 3, BASE_MS)],
+      }),
+    ],
+    [
+      'ack',
+      'an unknown status',
+      '22023',
+      'Unknown status Paused: expected Running, Completed, Failed or ContinuedAsNew',
+      ack({ status: 'Paused' }),
+    ],
+    ['ack', 'execution id 0', '22023', ackArguments, ack({ executionId: 0 })],
+    ['ack', 'a NULL now', '22023', ackArguments, ackWithArguments(null, 1, '[]', '[]', '[]')],
+    ['ack', 'a NULL execution id', '22023', ackArguments, ackWithArguments(BASE_MS, null, '[]', '[]', '[]')],
+    [
+      'ack',
+      'a NULL history delta',
+      '22023',
+      'events must be a JSON array',
+      ackWithArguments(BASE_MS, 1, null, '[]', '[]'),
+    ],
+    [
+      'ack',
+      'NULL worker items',
+      '22023',
+      'worker items must be a JSON array',
+      ackWithArguments(BASE_MS, 1, '[]', null, '[]'),
+    ],
+    [
+      'ack',
+      'NULL orchestrator items',
+      '22023',
+      'orchestrator items must be a JSON array',
+      ackWithArguments(BASE_MS, 1, '[]', '[]', null),
+    ],
+    [
+      'ack',
+      'an object as orchestrator items',
+      '22023',
+      'orchestrator items must be a JSON array',
+      ackWithArguments(BASE_MS, 1, '[]', '[]', json(externalRaised('x'))),
+    ],
+    ['abandon', 'an unknown token', 'DXL01', 'Invalid lock token', abandonWith(BASE_MS, null, 'nope')],
+    ['abandon', 'a NULL token', 'DXL01', 'Invalid lock token', abandonWith(BASE_MS, null, null)],
+    ['abandon', 'a NULL now', '22023', 'p_now_ms must not be NULL', abandonWith(null, null)],
+    ['abandon', 'a negative delay', '22023', 'p_delay_ms must not be negative', abandonWith(BASE_MS, -1)],
+  ];
+
+  it.each(rejections)('%s rejects %s with %s and changes nothing', async (_procedure, _bad, code, message, run) => {
+    await enqueueOrchestrator(tenant, startOrchestration('x'), BASE_MS);
+    const item = await fetchItem(tenant, BASE_MS);
+    await enqueueOrchestrator(tenant, startOrchestration('y'), BASE_MS);
+    await expectFailureChangesNothing(tenant, () => run(item!.lock_token), { code, message });
   });
 });

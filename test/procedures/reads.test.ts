@@ -1,7 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import { activityScheduled, externalRaised, orchestrationStarted, startOrchestration } from '../support/work-items.js';
+import { describe, expect, it } from 'vitest';
 import {
   BASE_MS,
   ackItem,
@@ -10,13 +7,17 @@ import {
   enqueueOrchestrator,
   expectFailureChangesNothing,
   fetchItem,
-} from './procedure-calls.js';
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import {
+  activityScheduled,
+  continueAsNew,
+  externalRaised,
+  orchestrationStarted,
+  startOrchestration,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema();
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
+const tenant = useEmptyTenantSchema();
 
 /** Starts an instance and runs turns so that it ends with executions 1..count (ContinueAsNew between them). */
 async function instanceWithExecutions(instanceId: string, count: number, nowMs = BASE_MS): Promise<void> {
@@ -30,18 +31,7 @@ async function instanceWithExecutions(instanceId: string, count: number, nowMs =
       delta: [orchestrationStarted(1), activityScheduled(2, `step-${executionId}`, executionId)],
       status: last ? null : 'ContinuedAsNew',
       output: last ? null : `{"page":${executionId + 1}}`,
-      orchestratorItems: last
-        ? []
-        : [
-            {
-              ContinueAsNew: {
-                instance: instanceId,
-                orchestration: 'TestOrch',
-                input: '{}',
-                version: '1.0.0',
-              },
-            },
-          ],
+      orchestratorItems: last ? [] : [continueAsNew(instanceId)],
     });
   }
 }

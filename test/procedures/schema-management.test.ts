@@ -1,15 +1,21 @@
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprintSources } from '../../generator/runtime/schema-sources.js';
 import { readMigrationFiles } from '../../provider/migrations/migration-files.js';
 import { migrate } from '../../provider/migrations/run-migrations.js';
-import { truncateTables } from '../support/table-snapshot.js';
-import { dropSchema, randomSchemaName, useTenantSchema } from '../support/tenant-schema.js';
+import {
+  BASE_MS,
+  call,
+  enqueueOrchestrator,
+  expectFailureChangesNothing,
+  sqlError,
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import { dropSchema, randomSchemaName } from '../support/tenant-schema.js';
 import { externalRaised, startOrchestration } from '../support/work-items.js';
-import { BASE_MS, call, enqueueOrchestrator, expectFailureChangesNothing, sqlError } from './procedure-calls.js';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
-const tenant = useTenantSchema();
+const tenant = useEmptyTenantSchema();
 const PROVIDER_TABLES = ['executions', 'history', 'instance_locks', 'instances', 'orchestrator_queue', 'worker_queue'];
 
 /** Schemas a test created besides the tenant's; dropped after each test. */
@@ -19,10 +25,6 @@ function extraSchemaName(label: string): string {
   extraSchemas.push(name);
   return name;
 }
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
 
 afterEach(async () => {
   for (const name of extraSchemas.splice(0)) await dropSchema(tenant.pool, name);

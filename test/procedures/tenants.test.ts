@@ -1,13 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { snapshotTables, truncateTables } from '../support/table-snapshot.js';
-import { randomSchemaName, useTenantSchema } from '../support/tenant-schema.js';
-import {
-  activityCompleted,
-  activityExecute,
-  externalRaised,
-  orchestrationStarted,
-  startOrchestration,
-} from '../support/work-items.js';
+import { describe, expect, it } from 'vitest';
 import {
   BASE_MS,
   LOCK_MS,
@@ -19,16 +10,21 @@ import {
   expectFailureChangesNothing,
   fetchItem,
   json,
-} from './procedure-calls.js';
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import { snapshotTables } from '../support/table-snapshot.js';
+import { randomSchemaName } from '../support/tenant-schema.js';
+import {
+  activityCompleted,
+  activityExecute,
+  externalRaised,
+  orchestrationStarted,
+  startOrchestration,
+} from '../support/work-items.js';
 
 // Two tenants in one database; the second name needs quoting everywhere (quotes, spaces, mixed case).
-const plain = useTenantSchema();
-const hostile = useTenantSchema({ name: randomSchemaName(`Tenant "A" 'x' b`) });
-
-beforeEach(async () => {
-  await truncateTables(plain);
-  await truncateTables(hostile);
-});
+const plain = useEmptyTenantSchema();
+const hostile = useEmptyTenantSchema({ name: randomSchemaName(`Tenant "A" 'x' b`) });
 
 describe('two tenant schemas side by side', () => {
   it('really gives the hostile tenant its quoted name', async () => {

@@ -1,7 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import { activityCompleted, activityExecute, startOrchestration, timerFired } from '../support/work-items.js';
+import { describe, expect, it } from 'vitest';
 import {
   BASE_MS,
   LOCK_MS,
@@ -11,13 +8,18 @@ import {
   json,
   sqlError,
   tableRows,
-} from './procedure-calls.js';
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import { emptyTables } from '../support/table-snapshot.js';
+import {
+  activityCompleted,
+  activityExecute,
+  activityFailed,
+  startOrchestration,
+  timerFired,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema({ poolSize: 12 });
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
+const tenant = useEmptyTenantSchema({ poolSize: 12 });
 
 interface Dequeued {
   id: string;
@@ -33,21 +35,6 @@ async function dequeue(nowMs: number, lockTimeoutMs = LOCK_MS): Promise<Dequeued
 
 const ackWorker = (token: string | null, completion: unknown, nowMs = BASE_MS) =>
   call(tenant, 'sp_ack_worker', token, completion === null ? null : json(completion), nowMs);
-
-const activityFailed = (instance: string, id: number) => ({
-  ActivityFailed: {
-    instance,
-    execution_id: 1,
-    id,
-    details: {
-      Application: {
-        kind: 'ActivityFailed',
-        message: 'card declined',
-        retryable: false,
-      },
-    },
-  },
-});
 
 describe('sp_dequeue_worker_peek_lock', () => {
   it('returns zero rows when the queue is empty', async () => {
@@ -125,7 +112,7 @@ describe('sp_dequeue_worker_peek_lock', () => {
   it('never hands an item out twice and loses none under parallel dequeues from separate connections', async () => {
     const workers = 8;
     for (let round = 0; round < 5; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       const items = 40;
       const expected = [];
       for (let i = 1; i <= items; i++) expected.push(await enqueueWorker(tenant, activityExecute('a', i), BASE_MS));
@@ -289,7 +276,7 @@ describe('sp_ack_worker', () => {
 
   it('lets exactly one of several concurrent acks of one token succeed', async () => {
     for (let round = 0; round < 5; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
       const got = await dequeue(BASE_MS);
       const outcomes = await Promise.allSettled(

@@ -1,16 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { truncateTables } from '../support/table-snapshot.js';
-import { useTenantSchema } from '../support/tenant-schema.js';
-import {
-  activityCompleted,
-  activityExecute,
-  activityScheduled,
-  externalRaised,
-  orchestrationStarted,
-  startOrchestration,
-  subOrchCompleted,
-  timerFired,
-} from '../support/work-items.js';
+import { describe, expect, it } from 'vitest';
 import {
   BASE_MS,
   appendHistory,
@@ -20,13 +8,22 @@ import {
   expectFailureChangesNothing,
   json,
   tableRows,
-} from './procedure-calls.js';
+  useEmptyTenantSchema,
+} from '../support/procedure-calls.js';
+import {
+  activityCompleted,
+  activityExecute,
+  activityScheduled,
+  cancelInstance,
+  continueAsNew,
+  externalRaised,
+  orchestrationStarted,
+  startOrchestration,
+  subOrchCompleted,
+  timerFired,
+} from '../support/work-items.js';
 
-const tenant = useTenantSchema();
-
-beforeEach(async () => {
-  await truncateTables(tenant);
-});
+const tenant = useEmptyTenantSchema();
 
 /** Work-item shapes that are not "one key naming the kind, whose value is an object". */
 const MALFORMED_ITEMS: [string, unknown][] = [
@@ -333,18 +330,8 @@ describe('sp_enqueue_orchestrator_work', () => {
 
   it.each([
     ['ExternalRaised', externalRaised('x')],
-    ['CancelInstance', { CancelInstance: { instance: 'x', reason: 'user' } }],
-    [
-      'ContinueAsNew',
-      {
-        ContinueAsNew: {
-          instance: 'x',
-          orchestration: 'O',
-          input: '{}',
-          version: null,
-        },
-      },
-    ],
+    ['CancelInstance', cancelInstance('x', 'user')],
+    ['ContinueAsNew', continueAsNew('x', { orchestration: 'O', version: null })],
     ['ActivityCompleted', activityCompleted('x', 2)],
     ['TimerFired', timerFired('x', 3, BASE_MS)],
   ])('queues a %s for an unknown instance without creating any rows', async (_kind, item) => {

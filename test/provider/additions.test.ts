@@ -1,3 +1,4 @@
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 /**
  * Contract §4.9 — scenarios beyond the reference suite: orphan messages, one clock for everything, timer precision,
  * expired-but-unstolen locks, bad input and the error classification. Time is passed with injected clocks here,
@@ -5,29 +6,22 @@
  */
 import { describe, expect } from 'vitest';
 import type { PostgresProvider } from '../../provider/postgres-provider.js';
+import { storeOrchestratorMessage, storeWorkerItem } from '../support/stored-rows.js';
 import { snapshotTables } from '../support/table-snapshot.js';
 import {
   activityCompleted,
   activityExecute,
   activityScheduled,
+  cancelInstance,
   externalRaised,
   orchestrationStarted,
   subOrchCompleted,
+  timerCreated,
   timerFired,
 } from '../support/work-items.js';
-import { cancelInstance, timerCreated } from './support/extra-work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
-import {
-  ackEmpty,
-  createInstance,
-  fetchItem,
-  manualClock,
-  providerErrorOf,
-  skewedClock,
-  startItem,
-  type TestClock,
-} from './support/scenario-helpers.js';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { ackEmpty, createInstance, fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
+import { skewedClock, type TestClock } from './support/test-clocks.js';
 
 const ROUNDS = 20;
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -72,7 +66,7 @@ async function runTurnCycle(provider: PostgresProvider, clock: TestClock): Promi
   expect(await provider.fetchOrchestrationItem()).toBeNull();
 }
 
-describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('orphan messages for unknown instances are returned as Unknown and do not stall others', async ({ provider }) => {
@@ -111,12 +105,12 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
   );
 
   it('timer precision: a TimerFired due at +1500 ms is invisible at +1400 (and +1499), visible at +1500 and +1600', async ({
-    createProvider,
+    provider,
+    clock,
   }) => {
     // Due times end in 999 ms, so a provider that drops the sub-second part would show the timer 999 ms early.
-    const base = Math.floor(Date.now() / 1000) * 1000 + 499;
-    const clock = manualClock(base);
-    const { provider } = await createProvider({ clock: clock.now });
+    const base = Math.floor(clock.now() / 1000) * 1000 + 499;
+    clock.set(base);
     const fireAtMs = base + 1500;
 
     // Enqueue path: visible at max(fire_at_ms, now + delay).
@@ -150,9 +144,11 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
     expect(second.messages).toEqual([timerFired('acked-timer', 1, fireAtMs)]);
   });
 
-  it('an empty ack whose lock expired but was not stolen fails and changes nothing', async ({ createProvider }) => {
-    const clock = manualClock();
-    const subject = await createProvider({ clock: clock.now });
+  it('an empty ack whose lock expired but was not stolen fails and changes nothing', async ({
+    createProvider,
+    clock,
+  }) => {
+    const subject = await createProvider();
     const { provider } = subject;
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const item = await fetchItem(provider);
@@ -170,9 +166,9 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
 
   it(`an ack racing a fetch that steals its expired lock fails; the thief gets the batch (${ROUNDS} rounds)`, async ({
     createProvider,
+    clock,
   }) => {
-    const clock = manualClock();
-    const { provider, reset } = await createProvider({ clock: clock.now });
+    const { provider, reset } = await createProvider();
     for (let round = 0; round < ROUNDS; round++) {
       await reset();
       await provider.enqueueOrchestratorWork(startItem('instance-A'));
@@ -244,19 +240,15 @@ describe.concurrent.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => 
     }
   });
 
-  it('a stored message or activity that is not a work item does not stall the queues', async ({ createProvider }) => {
+  it('a stored message or activity that is not a work item does not stall the queues', async ({
+    createProvider,
+    clock,
+  }) => {
     const { provider, tenant } = await createProvider();
-    const now = Date.now();
+    const now = clock.now();
     // Valid JSON (the columns are JSONB) but no work item: the oldest row of each queue.
-    await tenant.pool.query(
-      `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
-       VALUES ($1, $2::jsonb, $3, now())`,
-      ['corrupt', JSON.stringify('not a work item'), now - 1000],
-    );
-    await tenant.pool.query(
-      `INSERT INTO ${tenant.quoted}.worker_queue (work_item, created_at) VALUES ($1::jsonb, now())`,
-      [JSON.stringify({ NotAnActivity: 42 })],
-    );
+    await storeOrchestratorMessage(tenant, 'corrupt', 'not a work item', now - 1000);
+    await storeWorkerItem(tenant, { NotAnActivity: 42 });
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     await provider.enqueueWorkerWork(activityExecute('instance-A', 1));
 

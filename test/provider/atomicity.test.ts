@@ -5,13 +5,13 @@ import {
   activityScheduled,
   externalRaised,
   orchestrationStarted,
+  timerCreated,
   timerFired,
 } from '../support/work-items.js';
-import { timerCreated } from './support/extra-work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
-import { fetchItem, providerErrorOf, sleep, startItem } from './support/scenario-helpers.js';
+import { fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('atomicity (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('atomicity (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('1 atomicity failure rollback', async ({ provider }) => {
@@ -56,7 +56,7 @@ describe.concurrent.each(IMPLEMENTATIONS)('atomicity (%s)', (implementation) => 
     expect(next.messages[1]).toHaveProperty('ExternalRaised');
   });
 
-  it('3 lock released only on successful ack', async ({ provider }) => {
+  it('3 lock released only on successful ack', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     await fetchItem(provider);
     expect(await provider.fetchOrchestrationItem()).toBeNull();
@@ -64,7 +64,7 @@ describe.concurrent.each(IMPLEMENTATIONS)('atomicity (%s)', (implementation) => 
     await providerErrorOf(provider.ackOrchestrationItem('invalid-lock-token', 1, [orchestrationStarted(2)], [], []));
     expect(await provider.fetchOrchestrationItem()).toBeNull();
 
-    await sleep(LOCK_TIMEOUT_MS + 100);
+    clock.advance(LOCK_TIMEOUT_MS + 100);
     const again = await fetchItem(provider);
     expect(again.instance).toBe('instance-A');
   });

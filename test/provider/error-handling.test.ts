@@ -1,15 +1,19 @@
-/** Contract §4.3 — invalid tokens, duplicate events, unknown instances and expired locks fail cleanly. */
+/** Contract §4.3 — invalid tokens, duplicate events, unknown instances, corrupt rows and expired locks fail cleanly. */
 import { describe, expect } from 'vitest';
-import { activityScheduled, orchestrationStarted } from '../support/work-items.js';
+import { ProviderError } from '../../provider/provider-error.js';
+import type { OrchestrationItem } from '../../provider/types/index.js';
+import { tableRows } from '../support/procedure-calls.js';
+import { overwriteHistoryEvent, storeOrchestratorMessage } from '../support/stored-rows.js';
+import { activityCompleted, activityScheduled, orchestrationStarted } from '../support/work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
-import { fetchItem, providerErrorOf, sleep, startItem } from './support/scenario-helpers.js';
+import { createInstance, fetchItem, providerErrorOf, startAndAck, startItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('error handling (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('error handling (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('5 invalid lock token on ack', async ({ provider }) => {
     const error = await providerErrorOf(provider.ackOrchestrationItem('invalid-token', 1, [], [], []));
-    expect(error.message).toMatch(/Invalid lock token|lock_token/);
+    expect(error).toMatchObject({ operation: 'ackOrchestrationItem', sqlstate: 'DXL01', retryable: false });
   });
 
   it('6 duplicate event id rejection', async ({ provider }) => {
@@ -19,7 +23,10 @@ describe.concurrent.each(IMPLEMENTATIONS)('error handling (%s)', (implementation
 
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const second = await fetchItem(provider);
-    await providerErrorOf(provider.ackOrchestrationItem(second.lockToken, 1, [activityScheduled(1)], [], []));
+    const error = await providerErrorOf(
+      provider.ackOrchestrationItem(second.lockToken, 1, [activityScheduled(1)], [], []),
+    );
+    expect(error).toMatchObject({ operation: 'ackOrchestrationItem', sqlstate: '23505', retryable: false });
 
     expect(await provider.read('instance-A')).toEqual([orchestrationStarted(1)]);
   });
@@ -28,18 +35,73 @@ describe.concurrent.each(IMPLEMENTATIONS)('error handling (%s)', (implementation
     expect(await provider.read('non-existent-instance')).toEqual([]);
   });
 
-  it('8 corrupted serialization data', async ({ provider }) => {
-    // The source scenario is a placeholder: it injects no corrupt row, it only requires that a fetch on an empty
-    // store neither throws nor invents work.
+  it('8 corrupted serialization data', async ({ createProvider, clock }) => {
+    const { provider, tenant } = await createProvider();
+    // The source scenario stops here: a fetch on an empty store neither fails nor invents work.
     expect(await provider.fetchOrchestrationItem()).toBeNull();
+
+    // The corrupt rows it is named after (contract §5.11): valid JSON, as the JSONB columns demand, that is no event
+    // and no work item.
+    const garbage = { garbage: true };
+    await startAndAck(provider, 'corrupt-history', [orchestrationStarted(1), activityScheduled(2)]);
+    await overwriteHistoryEvent(tenant, { instanceId: 'corrupt-history', executionId: 1, eventId: 2 }, garbage);
+    await createInstance(provider, 'corrupt-message');
+    await storeOrchestratorMessage(tenant, 'corrupt-message', garbage, clock.now());
+    await provider.enqueueOrchestratorWork(activityCompleted('corrupt-message', 1));
+    await provider.enqueueOrchestratorWork(startItem('instance-B'));
+
+    // A read neither hands the bad event on as an event nor skips it: it fails, and says which instance is broken.
+    for (const [what, read] of [
+      ['read', () => provider.read('corrupt-history')],
+      ['readWithExecution', () => provider.readWithExecution('corrupt-history', 1)],
+    ] as const) {
+      const error = await providerErrorOf(read(), what);
+      expect(error, what).toMatchObject({ operation: what, retryable: false });
+      expect(error.message, what).toContain('corrupt-history');
+    }
+
+    // The batch holding the bad message fails its fetch clearly; the other instance's work still gets through.
+    const outcomes: unknown[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      outcomes.push(await provider.fetchOrchestrationItem().catch((error: unknown) => error));
+    }
+    const errors = outcomes.filter((outcome): outcome is Error => outcome instanceof Error);
+    expect(errors.length, 'the corrupt batch must fail its fetch, not be delivered').toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ operation: 'fetchOrchestrationItem', retryable: false });
+      expect(error.message).toContain('corrupt-message');
+    }
+    const delivered = outcomes.filter(
+      (outcome): outcome is OrchestrationItem => !!outcome && !(outcome instanceof Error),
+    );
+    expect(delivered.map((item) => [item.instance, item.messages])).toEqual([
+      ['instance-B', [startItem('instance-B')]],
+    ]);
+
+    // Nothing was lost: the good message queued with the bad one is still there, and so is the good history.
+    const queued = await tableRows<{ instance_id: string; work_item: unknown }>(tenant, 'orchestrator_queue', 'id');
+    expect(queued.map((row) => [row.instance_id, row.work_item])).toEqual([
+      ['corrupt-message', garbage],
+      ['corrupt-message', activityCompleted('corrupt-message', 1)],
+      ['instance-B', startItem('instance-B')],
+    ]);
+    const history = await tableRows<{ instance_id: string; event_data: unknown }>(tenant, 'history', 'event_id');
+    expect(history.map((row) => [row.instance_id, row.event_data])).toEqual([
+      ['corrupt-history', orchestrationStarted(1)],
+      ['corrupt-history', garbage],
+    ]);
   });
 
-  it('9 lock expiration during ack', async ({ provider }) => {
+  it('9 lock expiration during ack', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const item = await fetchItem(provider);
 
-    await sleep(LOCK_TIMEOUT_MS + 100);
+    clock.advance(LOCK_TIMEOUT_MS + 100);
 
-    await providerErrorOf(provider.ackOrchestrationItem(item.lockToken, 1, [orchestrationStarted(1)], [], []));
+    const error = await providerErrorOf(
+      provider.ackOrchestrationItem(item.lockToken, 1, [orchestrationStarted(1)], [], []),
+    );
+    expect(error).toMatchObject({ operation: 'ackOrchestrationItem', sqlstate: 'DXL02', retryable: false });
   });
 });

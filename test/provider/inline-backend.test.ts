@@ -3,47 +3,38 @@
  * every error it raises itself, with explicit now-ms values instead of sleeping.
  */
 import pg from 'pg';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InlineBackend } from '../../provider/inline/inline-backend.js';
 import type { HistoryEvent } from '../../provider/types/history-event.js';
 import type { OrchestrationItem } from '../../provider/types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
-import { snapshotTables, truncateTables } from '../support/table-snapshot.js';
-import { randomSchemaName, useTenantSchema } from '../support/tenant-schema.js';
+import { BASE_MS, LOCK_MS, tableRows, useEmptyTenantSchema } from '../support/procedure-calls.js';
+import { storeOrchestratorMessage } from '../support/stored-rows.js';
+import { emptyTables, snapshotTables } from '../support/table-snapshot.js';
+import { randomSchemaName } from '../support/tenant-schema.js';
 import {
   activityCompleted,
   activityExecute,
   activityScheduled,
+  continueAsNew,
   externalRaised,
   orchestrationStarted,
   subOrchCompleted,
   timerFired,
 } from '../support/work-items.js';
-import { BASE_MS, type Failure, failureOf, LOCK_MS, start, turn } from './inline-test-helpers.js';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { type Failure, failureOf, start, turn } from './inline-test-helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // A name that only works when every statement quotes the schema.
-const tenant = useTenantSchema({ name: randomSchemaName('Inline "Tenant"') });
+const tenant = useEmptyTenantSchema({ name: randomSchemaName('Inline "Tenant"') });
 let backend: InlineBackend;
 
 beforeAll(() => {
   backend = new InlineBackend(tenant.pool, tenant.name);
 });
-beforeEach(() => truncateTables(tenant));
 
 // --- helpers --------------------------------------------------------------------------------------------------
-
-async function rows<Row extends pg.QueryResultRow = Record<string, any>>(
-  table: string,
-  orderBy: string,
-): Promise<Row[]> {
-  const result = await tenant.pool.query<Row>(
-    `SELECT * FROM ${tenant.quoted}.${quoteIdentifier(table)} ORDER BY ${orderBy}`,
-  );
-  return result.rows;
-}
 
 async function fetchOne(nowMs: number, lockTimeoutMs = LOCK_MS): Promise<OrchestrationItem> {
   const item = await backend.fetchOrchestrationItem(nowMs, lockTimeoutMs);
@@ -74,7 +65,7 @@ describe('enqueueOrchestratorWork', () => {
   it('creates a new instance and its first execution, version defaulting to 1.0.0, timestamps from now', async () => {
     await backend.enqueueOrchestratorWork(start('A', { version: null, executionId: 1 }), BASE_MS + 123, null);
 
-    const [instance] = await rows('instances', 'instance_id');
+    const [instance] = await tableRows(tenant, 'instances', 'instance_id');
     expect(instance).toMatchObject({
       instance_id: 'A',
       orchestration_name: 'TestOrch',
@@ -83,11 +74,11 @@ describe('enqueueOrchestratorWork', () => {
     expect(instance!.current_execution_id).toBe('1');
     expect((instance!.created_at as Date).getTime()).toBe(BASE_MS + 123);
     expect((instance!.updated_at as Date).getTime()).toBe(BASE_MS + 123);
-    const executions = await rows('executions', 'execution_id');
+    const executions = await tableRows(tenant, 'executions', 'execution_id');
     expect(executions).toHaveLength(1);
     expect(executions[0]).toMatchObject({ instance_id: 'A', execution_id: '1', status: 'Running', completed_at: null });
     expect((executions[0]!.started_at as Date).getTime()).toBe(BASE_MS + 123);
-    const [message] = await rows('orchestrator_queue', 'id');
+    const [message] = await tableRows(tenant, 'orchestrator_queue', 'id');
     expect(message).toMatchObject({
       instance_id: 'A',
       work_item: start('A', { version: null }),
@@ -104,19 +95,22 @@ describe('enqueueOrchestratorWork', () => {
       null,
     );
 
-    expect(await rows('instances', 'instance_id')).toMatchObject([
+    expect(await tableRows(tenant, 'instances', 'instance_id')).toMatchObject([
       { instance_id: 'A', orchestration_name: 'TestOrch', orchestration_version: '1.0.0', current_execution_id: '1' },
     ]);
-    expect((await rows('executions', 'execution_id')).map((row) => row.execution_id)).toEqual(['1']);
-    expect(await rows('orchestrator_queue', 'id')).toHaveLength(2);
+    expect((await tableRows(tenant, 'executions', 'execution_id')).map((row) => row.execution_id)).toEqual(['1']);
+    expect(await tableRows(tenant, 'orchestrator_queue', 'id')).toHaveLength(2);
   });
 
   it('creates nothing for kinds other than StartOrchestration and routes sub-orchestration completions to the parent', async () => {
     await backend.enqueueOrchestratorWork(externalRaised('ghost') as WorkItem, BASE_MS, null);
     await backend.enqueueOrchestratorWork(subOrchCompleted('parent', 4) as WorkItem, BASE_MS, null);
 
-    expect(await rows('instances', 'instance_id')).toEqual([]);
-    expect((await rows('orchestrator_queue', 'id')).map((row) => row.instance_id)).toEqual(['ghost', 'parent']);
+    expect(await tableRows(tenant, 'instances', 'instance_id')).toEqual([]);
+    expect((await tableRows(tenant, 'orchestrator_queue', 'id')).map((row) => row.instance_id)).toEqual([
+      'ghost',
+      'parent',
+    ]);
   });
 
   it('makes a message visible at now + delay, and a TimerFired not before its fire_at_ms', async () => {
@@ -125,9 +119,9 @@ describe('enqueueOrchestratorWork', () => {
     await backend.enqueueOrchestratorWork(timerFired('A', 2, 0) as WorkItem, BASE_MS, 5_000);
     await backend.enqueueOrchestratorWork(timerFired('A', 3, BASE_MS - 9_000) as WorkItem, BASE_MS, null);
 
-    expect((await rows('orchestrator_queue', 'id')).map((row) => Number(row.visible_at) - BASE_MS)).toEqual([
-      250, 9_000, 5_000, 0,
-    ]);
+    expect(
+      (await tableRows(tenant, 'orchestrator_queue', 'id')).map((row) => Number(row.visible_at) - BASE_MS),
+    ).toEqual([250, 9_000, 5_000, 0]);
   });
 
   it('refuses a StartOrchestration without an orchestration name or with a bad execution id (22023), writing nothing', async () => {
@@ -171,7 +165,7 @@ describe('fetchOrchestrationItem', () => {
       messages: [activityCompleted('A', 2), externalRaised('A')],
       lockToken: expect.stringMatching(UUID),
     });
-    expect(await rows('instance_locks', 'instance_id')).toEqual([
+    expect(await tableRows(tenant, 'instance_locks', 'instance_id')).toEqual([
       {
         instance_id: 'A',
         lock_token: item.lockToken,
@@ -179,7 +173,7 @@ describe('fetchOrchestrationItem', () => {
         locked_at: String(BASE_MS + 10),
       },
     ]);
-    const queue = await rows('orchestrator_queue', 'id');
+    const queue = await tableRows(tenant, 'orchestrator_queue', 'id');
     expect(queue.map((row) => [row.instance_id, row.lock_token, row.locked_until])).toEqual([
       ['A', item.lockToken, String(BASE_MS + 1_010)],
       ['B', null, null],
@@ -202,7 +196,7 @@ describe('fetchOrchestrationItem', () => {
     const second = await fetchOne(BASE_MS + 1_000, 1_000);
     expect(second.lockToken).not.toBe(first.lockToken);
     expect(second.messages).toEqual([activityCompleted('A', 1), activityCompleted('A', 2)]);
-    expect((await rows('orchestrator_queue', 'id')).map((row) => row.lock_token)).toEqual([
+    expect((await tableRows(tenant, 'orchestrator_queue', 'id')).map((row) => row.lock_token)).toEqual([
       second.lockToken,
       second.lockToken,
     ]);
@@ -231,7 +225,7 @@ describe('fetchOrchestrationItem', () => {
     });
 
     await backend.enqueueOrchestratorWork(
-      { ContinueAsNew: { instance: 'next', orchestration: 'Looping', input: '{}', version: null } },
+      continueAsNew('next', { orchestration: 'Looping', version: null }),
       BASE_MS,
       null,
     );
@@ -280,11 +274,7 @@ describe('fetchOrchestrationItem', () => {
       ['corrupt-string', 'not a work item'],
       ['corrupt-start', { StartOrchestration: null }],
     ] as const) {
-      await tenant.pool.query(
-        `INSERT INTO ${tenant.quoted}.orchestrator_queue (instance_id, work_item, visible_at, created_at)
-         VALUES ($1, $2::jsonb, $3, now())`,
-        [instance, JSON.stringify(item), BASE_MS - 1],
-      );
+      await storeOrchestratorMessage(tenant, instance, item, BASE_MS - 1);
     }
     await backend.enqueueOrchestratorWork(start('A'), BASE_MS, null);
 
@@ -355,7 +345,9 @@ describe('fetchOrchestrationItem', () => {
       await other.query('COMMIT');
 
       expect((await fetching)?.instance).toBe('B');
-      expect((await rows('instance_locks', 'instance_id')).map((row) => [row.instance_id, row.lock_token])).toEqual([
+      expect(
+        (await tableRows(tenant, 'instance_locks', 'instance_id')).map((row) => [row.instance_id, row.lock_token]),
+      ).toEqual([
         [a, 'theirs'],
         ['B', expect.stringMatching(UUID)],
       ]);
@@ -393,7 +385,7 @@ describe('fetchOrchestrationItem', () => {
       await other.query('COMMIT');
 
       expect((await fetching)?.instance).toBe('B');
-      expect((await rows('instance_locks', 'instance_id')).map((row) => row.instance_id)).toEqual(['B']);
+      expect((await tableRows(tenant, 'instance_locks', 'instance_id')).map((row) => row.instance_id)).toEqual(['B']);
     });
     it('releasing the lost candidate before waiting for the next one', async () => {
       const a = `A-${randomSchemaName()}`;
@@ -470,7 +462,7 @@ describe('ackOrchestrationItem', () => {
       }),
     );
 
-    const instances = await rows('instances', 'instance_id');
+    const instances = await tableRows(tenant, 'instances', 'instance_id');
     expect(
       instances.map((row) => [
         row.instance_id,
@@ -484,13 +476,13 @@ describe('ackOrchestrationItem', () => {
     ]);
     expect((instances[0]!.created_at as Date).getTime()).toBe(BASE_MS);
     expect((instances[0]!.updated_at as Date).getTime()).toBe(now);
-    const executions = await rows('executions', 'instance_id, execution_id');
+    const executions = await tableRows(tenant, 'executions', 'instance_id, execution_id');
     expect(executions.map((row) => [row.instance_id, row.execution_id, row.status, row.output])).toEqual([
       ['A', '1', 'Completed', 'done'],
       ['A::child', '1', 'Running', null],
     ]);
     expect((executions[0]!.completed_at as Date).getTime()).toBe(now);
-    const history = await rows('history', 'event_id');
+    const history = await tableRows(tenant, 'history', 'event_id');
     expect(
       history.map((row) => [row.instance_id, row.execution_id, row.event_id, row.event_type, row.event_data]),
     ).toEqual([
@@ -498,11 +490,15 @@ describe('ackOrchestrationItem', () => {
       ['A', '1', '2', 'ActivityScheduled', activityScheduled(2)],
     ]);
     expect((history[0]!.created_at as Date).getTime()).toBe(now);
-    expect((await rows('worker_queue', 'id')).map((row) => [row.work_item, row.lock_token])).toEqual([
+    expect((await tableRows(tenant, 'worker_queue', 'id')).map((row) => [row.work_item, row.lock_token])).toEqual([
       [activityExecute('A', 2), null],
       [activityExecute('A', 3), null],
     ]);
-    const queue = await rows('orchestrator_queue', 'id');
+    const queue = await tableRows<{ instance_id: string; work_item: object; visible_at: string; lock_token: string }>(
+      tenant,
+      'orchestrator_queue',
+      'id',
+    );
     expect(
       queue.map((row) => [
         row.instance_id,
@@ -517,25 +513,23 @@ describe('ackOrchestrationItem', () => {
       ['A::child', 'StartOrchestration', 0, null],
       ['grandparent', 'SubOrchCompleted', 0, null],
     ]);
-    expect(await rows('instance_locks', 'instance_id')).toEqual([]);
+    expect(await tableRows(tenant, 'instance_locks', 'instance_id')).toEqual([]);
   });
 
   it('creates the next execution and moves the pointer forward only (ContinueAsNew)', async () => {
     await createInstance('A');
-    await backend.enqueueOrchestratorWork(
-      { ContinueAsNew: { instance: 'A', orchestration: 'TestOrch', input: '{"page":2}', version: '1.0.0' } },
-      BASE_MS,
-      null,
-    );
+    await backend.enqueueOrchestratorWork(continueAsNew('A', { input: '{"page":2}' }), BASE_MS, null);
     const item = await fetchOne(BASE_MS + 1);
     await backend.ackOrchestrationItem(
       turn(item.lockToken, BASE_MS + 1, { executionId: 2, historyDelta: [orchestrationStarted(1)] as HistoryEvent[] }),
     );
-    expect((await rows('executions', 'execution_id')).map((row) => [row.execution_id, row.status])).toEqual([
+    expect(
+      (await tableRows(tenant, 'executions', 'execution_id')).map((row) => [row.execution_id, row.status]),
+    ).toEqual([
       ['1', 'Running'],
       ['2', 'Running'],
     ]);
-    expect((await rows('instances', 'instance_id'))[0]!.current_execution_id).toBe('2');
+    expect((await tableRows(tenant, 'instances', 'instance_id'))[0]!.current_execution_id).toBe('2');
 
     // A late turn for execution 1 records its status but never moves the pointer back; no name without a version.
     await backend.enqueueOrchestratorWork(externalRaised('A') as WorkItem, BASE_MS + 2, null);
@@ -545,10 +539,10 @@ describe('ackOrchestrationItem', () => {
         metadata: { status: 'ContinuedAsNew', output: '{"page":2}', orchestrationName: 'Ignored' },
       }),
     );
-    const [instance] = await rows('instances', 'instance_id');
+    const [instance] = await tableRows(tenant, 'instances', 'instance_id');
     expect([instance!.current_execution_id, instance!.orchestration_name]).toEqual(['2', 'TestOrch']);
     expect((instance!.updated_at as Date).getTime()).toBe(BASE_MS + 2);
-    const [first] = await rows('executions', 'execution_id');
+    const [first] = await tableRows(tenant, 'executions', 'execution_id');
     expect([first!.status, first!.output, (first!.completed_at as Date).getTime()]).toEqual([
       'ContinuedAsNew',
       '{"page":2}',
@@ -577,7 +571,7 @@ describe('ackOrchestrationItem', () => {
     });
     // One millisecond earlier it is still live.
     await backend.ackOrchestrationItem(turn(item.lockToken, BASE_MS + 999));
-    expect(await rows('orchestrator_queue', 'id')).toEqual([]);
+    expect(await tableRows(tenant, 'orchestrator_queue', 'id')).toEqual([]);
   });
 
   it('rejects a duplicate event id (stored already, or twice in the delta) with 23505 and changes nothing', async () => {
@@ -608,7 +602,7 @@ describe('ackOrchestrationItem', () => {
     );
     // The lock survived both failures.
     await backend.ackOrchestrationItem(withWork([activityScheduled(2)]));
-    expect(await rows('history', 'event_id')).toHaveLength(2);
+    expect(await tableRows(tenant, 'history', 'event_id')).toHaveLength(2);
   });
 
   it('rejects an unknown status and a nameless child start with 22023, changing nothing', async () => {
@@ -633,7 +627,7 @@ describe('ackOrchestrationItem', () => {
 
   it('lets exactly one of two concurrent acks with the same token succeed, even with empty turns', async () => {
     for (let round = 0; round < 10; round++) {
-      await truncateTables(tenant);
+      await emptyTables(tenant);
       await backend.enqueueOrchestratorWork(start('A'), BASE_MS, null);
       const item = await fetchOne(BASE_MS);
       const outcomes = await Promise.allSettled([
@@ -655,9 +649,13 @@ describe('abandonOrchestrationItem', () => {
     const item = await fetchOne(BASE_MS + 10);
     await backend.abandonOrchestrationItem(item.lockToken, BASE_MS + 20, null);
 
-    expect(await rows('instance_locks', 'instance_id')).toEqual([]);
+    expect(await tableRows(tenant, 'instance_locks', 'instance_id')).toEqual([]);
     expect(
-      (await rows('orchestrator_queue', 'id')).map((row) => [row.lock_token, row.locked_until, row.visible_at]),
+      (await tableRows(tenant, 'orchestrator_queue', 'id')).map((row) => [
+        row.lock_token,
+        row.locked_until,
+        row.visible_at,
+      ]),
     ).toEqual([[null, null, String(BASE_MS)]]);
     expect((await fetchOne(BASE_MS + 20)).messages).toEqual([start('A')]);
   });
@@ -671,7 +669,7 @@ describe('abandonOrchestrationItem', () => {
 
     await backend.abandonOrchestrationItem(item.lockToken, BASE_MS + 10, 500);
     expect(
-      (await rows('orchestrator_queue', 'id')).map((row) => [
+      (await tableRows(tenant, 'orchestrator_queue', 'id')).map((row) => [
         row.instance_id,
         Number(row.visible_at) - BASE_MS,
         row.lock_token,
@@ -707,7 +705,7 @@ describe('abandonOrchestrationItem', () => {
 describe('worker queue', () => {
   it('dequeues in FIFO order with fresh uuid tokens and peek-locks until expiry', async () => {
     for (let id = 0; id < 3; id++) await backend.enqueueWorkerWork(activityExecute('A', id) as WorkItem, BASE_MS);
-    const [created] = await rows('worker_queue', 'id');
+    const [created] = await tableRows(tenant, 'worker_queue', 'id');
     expect((created!.created_at as Date).getTime()).toBe(BASE_MS);
 
     const leases = [];
@@ -716,7 +714,7 @@ describe('worker queue', () => {
     expect(leases.every((lease) => UUID.test(lease!.lockToken))).toBe(true);
     expect(new Set(leases.map((lease) => lease!.lockToken)).size).toBe(3);
     expect(await backend.dequeueWorkerPeekLock(BASE_MS + 999, 1_000)).toBeNull();
-    expect((await rows('worker_queue', 'id')).map((row) => row.locked_until)).toEqual(
+    expect((await tableRows(tenant, 'worker_queue', 'id')).map((row) => row.locked_until)).toEqual(
       Array(3).fill(String(BASE_MS + 1_000)),
     );
 
@@ -739,11 +737,15 @@ describe('worker queue', () => {
     const lease = await backend.dequeueWorkerPeekLock(BASE_MS, LOCK_MS);
     await backend.ackWorker(lease!.lockToken, activityCompleted('A', 2) as ActivityCompletion, BASE_MS + 7);
 
-    expect(await rows('worker_queue', 'id')).toEqual([]);
+    expect(await tableRows(tenant, 'worker_queue', 'id')).toEqual([]);
     expect(
-      (await rows('orchestrator_queue', 'id')).map((row) => [row.instance_id, row.work_item, row.visible_at]),
+      (await tableRows(tenant, 'orchestrator_queue', 'id')).map((row) => [
+        row.instance_id,
+        row.work_item,
+        row.visible_at,
+      ]),
     ).toEqual([['A', activityCompleted('A', 2), String(BASE_MS + 7)]]);
-    expect(await rows('instances', 'instance_id')).toEqual([]);
+    expect(await tableRows(tenant, 'instances', 'instance_id')).toEqual([]);
   });
 
   it('refuses a completion that routes nowhere (22023), keeping the lease', async () => {
@@ -767,7 +769,7 @@ describe('worker queue', () => {
     await expectFailsChangingNothing(() => backend.ackWorker(stale!.lockToken, completion, BASE_MS + 1_001), failure);
     await backend.ackWorker(current!.lockToken, completion, BASE_MS + 1_001);
     await expectFailsChangingNothing(() => backend.ackWorker(current!.lockToken, completion, BASE_MS + 1_002), failure);
-    expect(await rows('orchestrator_queue', 'id')).toHaveLength(1);
+    expect(await tableRows(tenant, 'orchestrator_queue', 'id')).toHaveLength(1);
   });
 });
 
@@ -782,7 +784,7 @@ describe('history and reads', () => {
       BASE_MS + 3,
     );
     await backend.appendWithExecution('A', 1, [], BASE_MS);
-    const history = await rows('history', 'event_id');
+    const history = await tableRows(tenant, 'history', 'event_id');
     expect(history.map((row) => [row.event_id, row.event_type])).toEqual([
       ['1', 'OrchestrationStarted'],
       ['2', 'ActivityScheduled'],

@@ -1,3 +1,4 @@
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 /**
  * Parity of the inline-SQL baseline with the stored procedures: one script over every operation, failing paths
  * included, runs through each in its own schema; the results, the errors (SQLSTATE and message) and every table row
@@ -9,19 +10,21 @@ import { InlineBackend } from '../../provider/inline/inline-backend.js';
 import type { HistoryEvent } from '../../provider/types/history-event.js';
 import type { OrchestrationItem } from '../../provider/types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
-import { call, json } from '../procedures/procedure-calls.js';
+import { BASE_MS, call, json, LOCK_MS } from '../support/procedure-calls.js';
+import { storeOrchestratorMessage, storeWorkerItem } from '../support/stored-rows.js';
 import { randomSchemaName, type TenantSchema, useTenantSchema } from '../support/tenant-schema.js';
 import {
   activityCompleted,
   activityExecute,
+  activityFailed,
   activityScheduled,
+  continueAsNew,
   externalRaised,
   orchestrationStarted,
   subOrchCompleted,
   timerFired,
 } from '../support/work-items.js';
-import { BASE_MS, type Failure, LOCK_MS, start, turn } from './inline-test-helpers.js';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { type Failure, start, turn } from './inline-test-helpers.js';
 
 const inlineTenant = useTenantSchema({ name: randomSchemaName('Inline "Tenant"') });
 const procedureTenant = useTenantSchema({ name: randomSchemaName('Procedures "Tenant"') });
@@ -184,11 +187,7 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('shapeless to worker', () => b.enqueueWorkerWork([] as unknown as WorkItem, T + 4));
   await step('no item to worker', () => b.enqueueWorkerWork(null as unknown as WorkItem, T + 4));
   await step('continue', () =>
-    b.enqueueOrchestratorWork(
-      { ContinueAsNew: { instance: 'cont', orchestration: 'Loop', input: '1', version: null } },
-      T + 5,
-      null,
-    ),
+    b.enqueueOrchestratorWork(continueAsNew('cont', { orchestration: 'Loop', input: '1', version: null }), T + 5, null),
   );
   const fetchedA = await step('fetch A', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
   const fetchedB = await step('fetch B', () => b.fetchOrchestrationItem(T + 10, LOCK_MS));
@@ -258,36 +257,22 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('ack worker stale', () =>
     b.ackWorker(lease2?.lockToken ?? 'missing', activityCompleted('A', 3) as ActivityCompletion, T + 1_041),
   );
-  const failed = {
-    ActivityFailed: {
-      instance: 'A',
-      execution_id: 1,
-      id: 3,
-      details: { Application: { kind: 'ActivityFailed', message: 'card declined', retryable: false } },
-    },
-  } as ActivityCompletion;
+  const failed = activityFailed('A', 3) as ActivityCompletion;
   await step('ack worker to no instance', () =>
     b.ackWorker(lease2again?.lockToken ?? 'missing', activityCompleted('', 3) as ActivityCompletion, T + 1_041),
   );
   await step('ack worker 2', () => b.ackWorker(lease2again?.lockToken ?? 'missing', failed, T + 1_041));
 
   // Rows no provider call writes (valid JSONB, but not work items) must be handled alike and not stall anything.
-  const queue = `${schema.quoted}.orchestrator_queue`;
   await step('store corrupt rows', async () => {
     for (const [instance, item] of [
       ['corrupt-string', 'StartOrchestration'],
       ['corrupt-start', { StartOrchestration: null, extra: 1 }],
       ['corrupt-array', ['ContinueAsNew']],
     ] as const) {
-      await schema.pool.query(
-        `INSERT INTO ${queue} (instance_id, work_item, visible_at, created_at) VALUES ($1, $2::jsonb, $3, to_timestamp(0))`,
-        [instance, JSON.stringify(item), T + 1_050],
-      );
+      await storeOrchestratorMessage(schema, instance, item, T + 1_050);
     }
-    await schema.pool.query(
-      `INSERT INTO ${schema.quoted}.worker_queue (work_item, created_at) VALUES ($1::jsonb, to_timestamp(0))`,
-      [JSON.stringify({ NotAnActivity: 42 })],
-    );
+    await storeWorkerItem(schema, { NotAnActivity: 42 });
   });
   await step('dequeue corrupt', () => b.dequeueWorkerPeekLock(T + 1_060, 1_000));
 

@@ -1,13 +1,7 @@
-/** Shared by the inline backend's tests: a fixed clock, work-item shorthands, and failure capture. */
+/** Shared by the inline backend's tests: work-item shorthands typed for the backend, and failure capture. */
 import type { TurnAck } from '../../provider/backend.js';
 import type { WorkItem } from '../../provider/types/work-item.js';
 import { startOrchestration } from '../support/work-items.js';
-
-/** A fixed "now": nothing reads the database clock, so time is whatever the test passes. */
-export const BASE_MS = 1_800_000_000_000;
-
-/** Lock timeout for tests that do not care about its length. */
-export const LOCK_MS = 30_000;
 
 export const start = (instance: string, options?: Parameters<typeof startOrchestration>[1]) =>
   startOrchestration(instance, options) as WorkItem;

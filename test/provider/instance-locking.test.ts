@@ -11,21 +11,21 @@ import {
   createInstance,
   fetchItem,
   providerErrorOf,
-  sleep,
+  staggeredCalls,
   startItem,
 } from './support/scenario-helpers.js';
 
 const ROUNDS = 20;
 
-describe.concurrent.each(IMPLEMENTATIONS)('instance locking (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('instance locking (%s)', (implementation) => {
   const it = providerTest(implementation);
 
-  it('10 exclusive instance lock', async ({ provider }) => {
+  it('10 exclusive instance lock', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const first = await fetchItem(provider);
     expect(await provider.fetchOrchestrationItem()).toBeNull();
 
-    await sleep(LOCK_TIMEOUT_MS + 100);
+    clock.advance(LOCK_TIMEOUT_MS + 100);
 
     const second = await fetchItem(provider);
     expect(second.lockToken).not.toBe(first.lockToken);
@@ -48,17 +48,17 @@ describe.concurrent.each(IMPLEMENTATIONS)('instance locking (%s)', (implementati
     expect(await provider.fetchOrchestrationItem()).toBeNull();
   });
 
-  it(`13 concurrent instance fetching (${ROUNDS} rounds)`, async ({ createProvider }) => {
+  it(`13 concurrent instance fetching (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
     const { provider, reset } = await createProvider();
     for (let round = 0; round < ROUNDS; round++) {
       await reset();
       for (let i = 0; i < 10; i++) await provider.enqueueOrchestratorWork(startItem(`inst-${i}`));
 
-      const items = await Promise.all(
-        Array.from({ length: 10 }, async (_, i) => {
-          await sleep(i * 30);
-          return provider.fetchOrchestrationItem();
-        }),
+      const items = await staggeredCalls(
+        clock,
+        10,
+        (i) => i * 30,
+        () => provider.fetchOrchestrationItem(),
       );
 
       const instances = new Set(items.flatMap((item) => (item ? [item.instance] : [])));
@@ -66,7 +66,7 @@ describe.concurrent.each(IMPLEMENTATIONS)('instance locking (%s)', (implementati
     }
   });
 
-  it('14 completions arriving during lock blocked', async ({ provider }) => {
+  it('14 completions arriving during lock blocked', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const first = await fetchItem(provider);
     expect(first.instance).toBe('instance-A');
@@ -74,7 +74,7 @@ describe.concurrent.each(IMPLEMENTATIONS)('instance locking (%s)', (implementati
     for (let id = 1; id <= 3; id++) await provider.enqueueOrchestratorWork(activityCompleted('instance-A', id));
     expect(await provider.fetchOrchestrationItem(), 'instance still locked').toBeNull();
 
-    await sleep(LOCK_TIMEOUT_MS + 100);
+    clock.advance(LOCK_TIMEOUT_MS + 100);
 
     const again = await fetchItem(provider);
     expect(again.instance).toBe('instance-A');
@@ -135,17 +135,17 @@ describe.concurrent.each(IMPLEMENTATIONS)('instance locking (%s)', (implementati
     expect(completionIds(next.messages)).toEqual([2, 3]);
   });
 
-  it(`18 multi threaded lock contention (${ROUNDS} rounds)`, async ({ createProvider }) => {
+  it(`18 multi threaded lock contention (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
     const { provider, reset } = await createProvider();
     for (let round = 0; round < ROUNDS; round++) {
       await reset();
       await provider.enqueueOrchestratorWork(startItem('contention-instance'));
 
-      const items = await Promise.all(
-        Array.from({ length: 10 }, async (_, i) => {
-          await sleep(i * 5);
-          return provider.fetchOrchestrationItem();
-        }),
+      const items = await staggeredCalls(
+        clock,
+        10,
+        (i) => i * 5,
+        () => provider.fetchOrchestrationItem(),
       );
 
       const winners = items.flatMap((item) => (item ? [item] : []));
@@ -155,18 +155,18 @@ describe.concurrent.each(IMPLEMENTATIONS)('instance locking (%s)', (implementati
     }
   });
 
-  it(`19 multi threaded no duplicate processing (${ROUNDS} rounds)`, async ({ createProvider }) => {
+  it(`19 multi threaded no duplicate processing (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
     const { provider, reset } = await createProvider();
     const instanceCount = 20;
     for (let round = 0; round < ROUNDS; round++) {
       await reset();
       for (let i = 0; i < instanceCount; i++) await provider.enqueueOrchestratorWork(startItem(`dup-test-${i}`));
 
-      const items = await Promise.all(
-        Array.from({ length: instanceCount * 2 }, async (_, i) => {
-          await sleep((i * 3) % 50);
-          return provider.fetchOrchestrationItem();
-        }),
+      const items = await staggeredCalls(
+        clock,
+        instanceCount * 2,
+        (i) => (i * 3) % 50,
+        () => provider.fetchOrchestrationItem(),
       );
 
       const fetched = items.flatMap((item) => (item ? [item.instance] : []));
@@ -175,35 +175,21 @@ describe.concurrent.each(IMPLEMENTATIONS)('instance locking (%s)', (implementati
     }
   });
 
-  it('20 multi threaded lock expiration recovery', async ({ provider }) => {
+  it('20 multi threaded lock expiration recovery', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('expiration-instance'));
+    const lockedAt = clock.now();
 
-    let acquired!: () => void;
-    const lockHeld = new Promise<void>((resolve) => (acquired = resolve));
-    const holder = (async () => {
-      const item = await fetchItem(provider);
-      acquired();
-      expect(item.instance).toBe('expiration-instance');
-      // Holds the lock without acking, like a crashed dispatcher.
-      await sleep(LOCK_TIMEOUT_MS + 200);
-      return item.lockToken;
-    })();
-    // "At +10 ms" in the source means "while the lock is held"; counting from the acquisition keeps a slow first
-    // fetch from letting this fetcher win the instance instead.
-    const contender = (async () => {
-      await lockHeld;
-      await sleep(10);
-      return provider.fetchOrchestrationItem();
-    })();
-    const recoverer = (async () => {
-      await sleep(LOCK_TIMEOUT_MS + 100);
-      return provider.fetchOrchestrationItem();
-    })();
+    // The source's three tasks, in the order its timings give them: the holder locks the instance and never acks
+    // (a crashed dispatcher), a contender tries at +10 ms, a recoverer at lock_timeout + 100 ms.
+    const held = await fetchItem(provider);
+    expect(held.instance).toBe('expiration-instance');
 
-    const [holderToken, contended, recovered] = await Promise.all([holder, contender, recoverer]);
-    expect(contended, 'instance should be locked').toBeNull();
-    expect(recovered).not.toBeNull();
-    expect(recovered!.instance).toBe('expiration-instance');
-    expect(recovered!.lockToken).not.toBe(holderToken);
+    clock.set(lockedAt + 10);
+    expect(await provider.fetchOrchestrationItem(), 'instance should be locked').toBeNull();
+
+    clock.set(lockedAt + LOCK_TIMEOUT_MS + 100);
+    const recovered = await fetchItem(provider);
+    expect(recovered.instance).toBe('expiration-instance');
+    expect(recovered.lockToken).not.toBe(held.lockToken);
   });
 });

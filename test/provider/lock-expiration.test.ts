@@ -2,17 +2,17 @@
 import { describe, expect } from 'vitest';
 import { orchestrationStarted } from '../support/work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
-import { ackEmpty, fetchItem, providerErrorOf, sleep, startItem } from './support/scenario-helpers.js';
+import { ackEmpty, fetchItem, providerErrorOf, staggeredCalls, startItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('lock expiration (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('lock expiration (%s)', (implementation) => {
   const it = providerTest(implementation);
 
-  it('21 lock expires after timeout', async ({ provider }) => {
+  it('21 lock expires after timeout', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const first = await fetchItem(provider);
     expect(await provider.fetchOrchestrationItem()).toBeNull();
 
-    await sleep(LOCK_TIMEOUT_MS + 100);
+    clock.advance(LOCK_TIMEOUT_MS + 100);
 
     const second = await fetchItem(provider);
     expect(second.instance).toBe('instance-A');
@@ -46,16 +46,16 @@ describe.concurrent.each(IMPLEMENTATIONS)('lock expiration (%s)', (implementatio
     expect(next.messages[0]).toHaveProperty('StartOrchestration');
   });
 
-  it('24 concurrent lock attempts respect expiration', async ({ provider }) => {
+  it('24 concurrent lock attempts respect expiration', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
-    const startedAt = Date.now();
+    const lockedAt = clock.now();
     await fetchItem(provider);
 
-    const attempts = await Promise.all(
-      Array.from({ length: 5 }, async (_, i) => {
-        await sleep(i * 50);
-        return provider.fetchOrchestrationItem();
-      }),
+    const attempts = await staggeredCalls(
+      clock,
+      5,
+      (i) => i * 50,
+      () => provider.fetchOrchestrationItem(),
     );
     expect(
       attempts.every((attempt) => attempt === null),
@@ -63,7 +63,7 @@ describe.concurrent.each(IMPLEMENTATIONS)('lock expiration (%s)', (implementatio
     ).toBe(true);
 
     // The source waits lock_timeout - 200 ms after its last attempt (at +200 ms): lock_timeout + 100 ms in total.
-    await sleep(Math.max(0, startedAt + LOCK_TIMEOUT_MS + 100 - Date.now()));
+    clock.set(lockedAt + LOCK_TIMEOUT_MS + 100);
 
     const item = await fetchItem(provider);
     expect(item.instance).toBe('instance-A');

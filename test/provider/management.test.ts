@@ -1,11 +1,10 @@
 /** Contract §4.8 — the management capability reads instances, executions, metrics and queue depths. */
 import { describe, expect } from 'vitest';
-import { orchestrationStarted } from '../support/work-items.js';
-import { orchestrationCompleted } from './support/extra-work-items.js';
+import { orchestrationCompleted, orchestrationStarted } from '../support/work-items.js';
 import { IMPLEMENTATIONS, providerTest } from './support/provider-factory.js';
 import { startAndAck, startItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('management (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('management (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('35 list instances', async ({ provider }) => {

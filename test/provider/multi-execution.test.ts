@@ -1,13 +1,17 @@
 /** Contract §4.6 — every execution keeps its own history; `read` and fetch follow the current execution. */
 import { describe, expect } from 'vitest';
-import { activityScheduled, orchestrationStarted } from '../support/work-items.js';
-import { continueAsNew, orchestrationCompleted } from './support/extra-work-items.js';
+import {
+  activityScheduled,
+  continueAsNew,
+  orchestrationCompleted,
+  orchestrationStarted,
+} from '../support/work-items.js';
 import { IMPLEMENTATIONS, providerTest } from './support/provider-factory.js';
 import { fetchItem, startItem } from './support/scenario-helpers.js';
 
 const nameMetadata = { orchestrationName: 'TestOrch', orchestrationVersion: '1.0.0' };
 
-describe.concurrent.each(IMPLEMENTATIONS)('multi execution (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('multi execution (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('25 execution isolation', async ({ provider }) => {
@@ -64,7 +68,7 @@ describe.concurrent.each(IMPLEMENTATIONS)('multi execution (%s)', (implementatio
     const first = await fetchItem(provider);
     await provider.ackOrchestrationItem(first.lockToken, 1, [orchestrationStarted(1)], [], []);
 
-    await provider.enqueueOrchestratorWork(continueAsNew('instance-A', 'new-input'));
+    await provider.enqueueOrchestratorWork(continueAsNew('instance-A', { input: 'new-input' }));
     const second = await fetchItem(provider);
     const restarted = {
       OrchestrationStarted: { ...orchestrationStarted(1).OrchestrationStarted, input: 'new-input' },

@@ -2,9 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runOrderOrchestration } from '../../provider/demo/order-orchestration.js';
 import { PostgresProvider } from '../../provider/postgres-provider.js';
 import { dropSchema, openPool, randomSchemaName } from '../support/tenant-schema.js';
+import { IMPLEMENTATIONS } from './support/provider-factory.js';
 
 /** The scenario `npm start` prints, checked end to end in both implementations. */
-describe.each(['procedures', 'inline'] as const)('order orchestration end to end (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('order orchestration end to end (%s)', (implementation) => {
   const pool = openPool(5);
   const schema = randomSchemaName('demo');
   afterAll(async () => {
@@ -34,7 +35,11 @@ describe.each(['procedures', 'inline'] as const)('order orchestration end to end
       'OrchestrationContinuedAsNew',
     ]);
     expect(await provider.read('order-1')).toHaveLength(2);
-    expect(await provider.getSystemMetrics()).toMatchObject({ totalInstances: 1, completedInstances: 1, totalEvents: 10 });
+    expect(await provider.getSystemMetrics()).toMatchObject({
+      totalInstances: 1,
+      completedInstances: 1,
+      totalEvents: 10,
+    });
     expect(await provider.getQueueDepths()).toEqual({ orchestratorQueue: 0, workerQueue: 0, timerQueue: 0 });
   });
 });

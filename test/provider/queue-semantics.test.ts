@@ -2,9 +2,9 @@
 import { describe, expect } from 'vitest';
 import { activityCompleted, activityExecute, timerFired } from '../support/work-items.js';
 import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
-import { createInstance, fetchItem, sleep } from './support/scenario-helpers.js';
+import { createInstance, fetchItem } from './support/scenario-helpers.js';
 
-describe.concurrent.each(IMPLEMENTATIONS)('queue semantics (%s)', (implementation) => {
+describe.each(IMPLEMENTATIONS)('queue semantics (%s)', (implementation) => {
   const it = providerTest(implementation);
 
   it('30 worker queue fifo ordering', async ({ provider }) => {
@@ -43,26 +43,26 @@ describe.concurrent.each(IMPLEMENTATIONS)('queue semantics (%s)', (implementatio
     expect(item.messages).toEqual([activityCompleted('instance-A', 1)]);
   });
 
-  it('33 timer delayed visibility', async ({ provider }) => {
+  it('33 timer delayed visibility', async ({ provider, clock }) => {
     await createInstance(provider, 'instance-A');
     await provider.enqueueOrchestratorWork(timerFired('instance-A', 1, 0), 5000);
 
     expect(await provider.fetchOrchestrationItem()).toBeNull();
 
-    await sleep(5100);
+    clock.advance(5100);
 
     const item = await fetchItem(provider);
     expect(item.instance).toBe('instance-A');
     expect(item.messages).toEqual([timerFired('instance-A', 1, 0)]);
   });
 
-  it('34 lost lock token handling', async ({ provider }) => {
+  it('34 lost lock token handling', async ({ provider, clock }) => {
     await provider.enqueueWorkerWork(activityExecute('instance-A', 1));
     const lost = await provider.dequeueWorkerPeekLock();
     expect(lost).not.toBeNull();
     expect(await provider.dequeueWorkerPeekLock()).toBeNull();
 
-    await sleep(LOCK_TIMEOUT_MS + 100);
+    clock.advance(LOCK_TIMEOUT_MS + 100);
 
     const redelivered = await provider.dequeueWorkerPeekLock();
     expect(redelivered?.item).toEqual(activityExecute('instance-A', 1));

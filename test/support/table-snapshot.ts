@@ -21,8 +21,11 @@ export async function snapshotTables(tenant: TenantSchema): Promise<TableSnapsho
   return snapshot as TableSnapshot;
 }
 
-/** Empties every provider table, so one test's rows cannot leak into the next. */
-export async function truncateTables(tenant: TenantSchema): Promise<void> {
-  const list = TABLES.map((table) => `${tenant.quoted}.${quoteIdentifier(table)}`).join(', ');
-  await tenant.pool.query(`TRUNCATE ${list} RESTART IDENTITY`);
+/**
+ * Empties every provider table, so one test's rows cannot leak into the next. DELETE, not TRUNCATE: on tables this
+ * small it is ~20 times cheaper (TRUNCATE gives every table and index new files), and it runs before every test and
+ * round. Ids keep counting, which nothing depends on (see above).
+ */
+export async function emptyTables(tenant: TenantSchema): Promise<void> {
+  await tenant.pool.query(TABLES.map((table) => `DELETE FROM ${tenant.quoted}.${quoteIdentifier(table)};`).join(' '));
 }

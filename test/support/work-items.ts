@@ -34,7 +34,14 @@ export function externalRaised(instance: string, name = 'Approved', data = 'true
 }
 
 export function subOrchCompleted(parentInstance: string, parentId: number) {
-  return { SubOrchCompleted: { parent_instance: parentInstance, parent_execution_id: 1, parent_id: parentId, result: '"done"' } };
+  return {
+    SubOrchCompleted: {
+      parent_instance: parentInstance,
+      parent_execution_id: 1,
+      parent_id: parentId,
+      result: '"done"',
+    },
+  };
 }
 
 export function orchestrationStarted(eventId: number, name = 'TestOrch', version = '1.0.0') {
@@ -45,4 +52,41 @@ export function orchestrationStarted(eventId: number, name = 'TestOrch', version
 
 export function activityScheduled(eventId: number, name = 'Charge', executionId = 1) {
   return { ActivityScheduled: { event_id: eventId, name, input: '42', execution_id: executionId } };
+}
+
+export function continueAsNew(
+  instance: string,
+  options: { orchestration?: string; input?: string; version?: string | null } = {},
+) {
+  return {
+    ContinueAsNew: {
+      instance,
+      orchestration: options.orchestration ?? 'TestOrch',
+      input: options.input ?? '{}',
+      version: options.version === undefined ? '1.0.0' : options.version,
+    },
+  };
+}
+
+export function cancelInstance(instance: string, reason = 'user request') {
+  return { CancelInstance: { instance, reason } };
+}
+
+export function activityFailed(instance: string, id: number, executionId = 1) {
+  return {
+    ActivityFailed: {
+      instance,
+      execution_id: executionId,
+      id,
+      details: { Application: { kind: 'ActivityFailed', message: 'card declined', retryable: false } },
+    },
+  };
+}
+
+export function orchestrationCompleted(eventId: number, output: string) {
+  return { OrchestrationCompleted: { event_id: eventId, output } };
+}
+
+export function timerCreated(eventId: number, fireAtMs: number, executionId = 1) {
+  return { TimerCreated: { event_id: eventId, fire_at_ms: fireAtMs, execution_id: executionId } };
 }

@@ -5,7 +5,12 @@ import type { Model, Procedure, TypeRef } from '../../../generator/model/types.j
 import { baseConfig } from '../golden/golden-case.js';
 
 const location = { file: 'hand.sql', line: 1, column: 1 };
-const builtin = (name: string, arrayDimensions = 0): TypeRef => ({ schema: { kind: 'unqualified' }, name, arrayDimensions, modifiers: [] });
+const builtin = (name: string, arrayDimensions = 0): TypeRef => ({
+  schema: { kind: 'unqualified' },
+  name,
+  arrayDimensions,
+  modifiers: [],
+});
 
 function procedure(overrides: Partial<Procedure>): Procedure {
   return {
@@ -68,8 +73,14 @@ describe('type mapping', () => {
   });
 
   it('follows the int8 and numeric configuration', () => {
-    expect(scalarResult(builtin('int8'), { int8: 'bigint' })).toMatchObject({ tsOutput: 'bigint', value: { codec: 'int8BigInt' } });
-    expect(scalarResult(builtin('numeric'), { numeric: 'number' })).toMatchObject({ tsOutput: 'number', value: { codec: 'numericNumber' } });
+    expect(scalarResult(builtin('int8'), { int8: 'bigint' })).toMatchObject({
+      tsOutput: 'bigint',
+      value: { codec: 'int8BigInt' },
+    });
+    expect(scalarResult(builtin('numeric'), { numeric: 'number' })).toMatchObject({
+      tsOutput: 'number',
+      value: { codec: 'numericNumber' },
+    });
   });
 
   it('selects lossy or driver-dependent types as text, natively parsed ones as they are', () => {
@@ -84,7 +95,10 @@ describe('type mapping', () => {
 
   it('maps arrays (readonly in, mutable out) and keeps the element codec', () => {
     const type = scalarResult(builtin('int8', 2));
-    expect(type).toMatchObject({ tsOutput: 'number[][]', value: { kind: 'array', dimensions: 2, element: { codec: 'int8Number' } } });
+    expect(type).toMatchObject({
+      tsOutput: 'number[][]',
+      value: { kind: 'array', dimensions: 2, element: { codec: 'int8Number' } },
+    });
     expect(scalarParam(builtin('timestamptz', 1)).tsInput).toBe('readonly (Date | string)[]');
   });
 
@@ -94,7 +108,10 @@ describe('type mapping', () => {
   });
 
   it('reports an unknown type at the definition', () => {
-    const model: Model = { procedures: [procedure({ returns: { kind: 'scalar', type: builtin('point') } })], types: [] };
+    const model: Model = {
+      procedures: [procedure({ returns: { kind: 'scalar', type: builtin('point') } })],
+      types: [],
+    };
     const { program, diagnostics } = analyze(model, baseConfig);
     expect(program.procedures).toEqual([]);
     expect(diagnostics).toEqual([expect.objectContaining({ code: 'unknown-type', severity: 'error', location })]);
@@ -103,7 +120,11 @@ describe('type mapping', () => {
 
 describe('filtering and naming', () => {
   const model: Model = {
-    procedures: [procedure({ name: 'sp_list_items' }), procedure({ name: 'helper' }), procedure({ name: '_sp_internal' })],
+    procedures: [
+      procedure({ name: 'sp_list_items' }),
+      procedure({ name: 'helper' }),
+      procedure({ name: '_sp_internal' }),
+    ],
     types: [],
   };
 

@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { copyFixture, repositoryRoot, runCli, runProcess } from './support/run-cli.js';
+import { copyFixture, repositoryRoot, runCli, runCliInProcess, runProcess } from './support/run-cli.js';
 
 let fixture: { dir: string; remove: () => Promise<void> };
 
@@ -26,7 +26,7 @@ async function outputFiles(dir: string): Promise<Record<string, string>> {
 
 describe('pg-sproc-gen generate', () => {
   it('writes the client for the included procedures of the final migration state and prints a summary', async () => {
-    const result = await runCli(['generate'], fixture.dir);
+    const result = await runCliInProcess(['generate'], fixture.dir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^3 procedures → out\/ \(\d+ written, 0 removed, 0 unchanged\)\n$/);
@@ -37,13 +37,16 @@ describe('pg-sproc-gen generate', () => {
     expect(text).not.toContain('sp_obsolete');
     expect(text).not.toContain('helper_double');
 
-    const again = await runCli(['generate'], fixture.dir);
+    const again = await runCliInProcess(['generate'], fixture.dir);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^3 procedures → out\/ \(0 written, 0 removed, \d+ unchanged\)\n$/);
   });
 
   it('lets flags override the config file', async () => {
-    const result = await runCli(['generate', '--include', '*', '--output', 'elsewhere', '--int8', 'bigint'], fixture.dir);
+    const result = await runCliInProcess(
+      ['generate', '--include', '*', '--output', 'elsewhere', '--int8', 'bigint'],
+      fixture.dir,
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^4 procedures → elsewhere\//);
     const text = Object.values(await outputFiles(join(fixture.dir, 'elsewhere'))).join('\n');
@@ -52,7 +55,7 @@ describe('pg-sproc-gen generate', () => {
   });
 
   it('reads only the inputs given with --input, in their order', async () => {
-    const result = await runCli(['generate', '--input', 'sql/0001_types_and_functions.sql'], fixture.dir);
+    const result = await runCliInProcess(['generate', '--input', 'sql/0001_types_and_functions.sql'], fixture.dir);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^3 procedures → out\//);
     const text = Object.values(await outputFiles(join(fixture.dir, 'out'))).join('\n');
@@ -61,13 +64,13 @@ describe('pg-sproc-gen generate', () => {
   });
 
   it('removes generated files it no longer produces and leaves other files alone', async () => {
-    expect((await runCli(['generate'], fixture.dir)).code).toBe(0);
+    expect((await runCliInProcess(['generate'], fixture.dir)).code).toBe(0);
     const out = join(fixture.dir, 'out');
     const [first] = Object.entries(await outputFiles(out));
     await writeFile(join(out, 'left-over.ts'), first![1]);
     await writeFile(join(out, 'hand-written.ts'), 'export const mine = 1;\n');
 
-    const result = await runCli(['generate'], fixture.dir);
+    const result = await runCliInProcess(['generate'], fixture.dir);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/0 written, 1 removed/);
     const files = await outputFiles(out);
@@ -78,8 +81,14 @@ describe('pg-sproc-gen generate', () => {
   it('prints diagnostics as file:line:col with a code frame, exits 1 and writes nothing', async () => {
     await writeFile(
       join(fixture.dir, 'sql', '0003_broken.sql'),
-      ['-- a type nobody declared', 'CREATE FUNCTION {schema}.sp_bad(p_x widget)', 'RETURNS int4 LANGUAGE sql AS $$ SELECT 1 $$;', ''].join('\n'),
+      [
+        '-- a type nobody declared',
+        'CREATE FUNCTION {schema}.sp_bad(p_x widget)',
+        'RETURNS int4 LANGUAGE sql AS $$ SELECT 1 $$;',
+        '',
+      ].join('\n'),
     );
+    // The bin itself, spawned: a failing run must reach the shell as exit code 1 with its diagnostics on stderr.
     const result = await runCli(['generate'], fixture.dir);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^sql\/0003_broken\.sql:2:\d+: error\[[a-z-]+\]: .*widget/m);
@@ -91,26 +100,29 @@ describe('pg-sproc-gen generate', () => {
 
   it('reports SQL that does not parse', async () => {
     await writeFile(join(fixture.dir, 'sql', '0003_syntax.sql'), 'CREATE FUNCTION {schema}.sp_bad(\nRETURNS;\n');
-    const result = await runCli(['generate'], fixture.dir);
+    const result = await runCliInProcess(['generate'], fixture.dir);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^sql\/0003_syntax\.sql:\d+:\d+: error\[[a-z-]+\]: /m);
   });
 
   it('fails clearly on a bad config, a missing input and an unknown flag', async () => {
-    const missing = await runCli(['generate', '--input', 'nope/*.sql', '--output', 'o'], fixture.dir);
+    const missing = await runCliInProcess(['generate', '--input', 'nope/*.sql', '--output', 'o'], fixture.dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("error: input pattern 'nope/*.sql' matched no files");
 
-    const unknown = await runCli(['generate', '--frobnicate'], fixture.dir);
+    const unknown = await runCliInProcess(['generate', '--frobnicate'], fixture.dir);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown option '--frobnicate'");
 
-    const badChoice = await runCli(['generate', '--int8', 'float'], fixture.dir);
+    const badChoice = await runCliInProcess(['generate', '--int8', 'float'], fixture.dir);
     expect(badChoice.code).toBe(1);
     expect(badChoice.stderr).toMatch(/argument 'float' is invalid/);
 
-    await writeFile(join(fixture.dir, 'pg-sproc-gen.config.json'), '{ "input": ["sql/*.sql"], "output": "out", "int8": 8 }');
-    const badConfig = await runCli(['generate'], fixture.dir);
+    await writeFile(
+      join(fixture.dir, 'pg-sproc-gen.config.json'),
+      '{ "input": ["sql/*.sql"], "output": "out", "int8": 8 }',
+    );
+    const badConfig = await runCliInProcess(['generate'], fixture.dir);
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toMatch(/error: .*pg-sproc-gen\.config\.json: 'int8' must be "number" or "bigint", got 8/);
   });
@@ -134,12 +146,12 @@ describe('npx pg-sproc-gen', () => {
 
 describe('pg-sproc-gen generate --check', () => {
   it('passes when the output is current, and names what is stale otherwise without writing', async () => {
-    const missing = await runCli(['generate', '--check'], fixture.dir);
+    const missing = await runCliInProcess(['generate', '--check'], fixture.dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^out\/ is stale; run the generator to update it:\n {2}missing: out\//);
 
-    expect((await runCli(['generate'], fixture.dir)).code).toBe(0);
-    const current = await runCli(['generate', '--check'], fixture.dir);
+    expect((await runCliInProcess(['generate'], fixture.dir)).code).toBe(0);
+    const current = await runCliInProcess(['generate', '--check'], fixture.dir);
     expect(current.code).toBe(0);
     expect(current.stdout).toBe('out/ is up to date (3 procedures)\n');
 
@@ -148,7 +160,7 @@ describe('pg-sproc-gen generate --check', () => {
       join(fixture.dir, 'sql', '0003_more.sql'),
       'CREATE FUNCTION {schema}.sp_more(p_x text) RETURNS text LANGUAGE sql AS $$ SELECT p_x $$;\n',
     );
-    const stale = await runCli(['generate', '--check'], fixture.dir);
+    const stale = await runCliInProcess(['generate', '--check'], fixture.dir);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/ {2}(differs|missing): out\/\S+/);
     expect(await outputFiles(join(fixture.dir, 'out'))).toEqual(before);

@@ -57,6 +57,8 @@ describe('planOutput and applyPlan', () => {
   });
 
   it('refuses a generated path outside the output folder', async () => {
-    await expect(planOutput([{ path: '../escape.ts', text: header }], output)).rejects.toThrow(/outside the output folder/);
+    await expect(planOutput([{ path: '../escape.ts', text: header }], output)).rejects.toThrow(
+      /outside the output folder/,
+    );
   });
 });

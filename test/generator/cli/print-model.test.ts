@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../../generator/model/types.js';
 import { parseSources } from '../../../generator/parse/index.js';
-import { copyFixture, runCli } from './support/run-cli.js';
+import { copyFixture, runCli, runCliInProcess } from './support/run-cli.js';
 
 let fixture: { dir: string; remove: () => Promise<void> };
 
@@ -16,6 +16,7 @@ afterAll(async () => {
 
 describe('pg-sproc-gen generate --print-model', () => {
   it('prints exactly the parse model of the inputs as JSON and writes no files', async () => {
+    // The bin itself, spawned: the whole JSON must reach a pipe before the process exits.
     const result = await runCli(['generate', '--print-model'], fixture.dir);
     expect(result.code).toBe(0);
     const printed = JSON.parse(result.stdout) as Model;
@@ -29,7 +30,7 @@ describe('pg-sproc-gen generate --print-model', () => {
   });
 
   it('keeps the documented shape', async () => {
-    const printed = JSON.parse((await runCli(['generate', '--print-model'], fixture.dir)).stdout) as Model;
+    const printed = JSON.parse((await runCliInProcess(['generate', '--print-model'], fixture.dir)).stdout) as Model;
     expect(Object.keys(printed).sort()).toEqual(['procedures', 'types']);
     expect(printed.procedures.map((procedure) => procedure.name).sort()).toEqual([
       'helper_double',
@@ -59,7 +60,13 @@ describe('pg-sproc-gen generate --print-model', () => {
       kind: 'function',
       schema: { kind: 'placeholder' },
       parameters: [
-        { name: 'p_a', type: { schema: { kind: 'unqualified' }, name: 'int4', arrayDimensions: 0, modifiers: [] }, mode: 'in', hasDefault: false, defaultText: null },
+        {
+          name: 'p_a',
+          type: { schema: { kind: 'unqualified' }, name: 'int4', arrayDimensions: 0, modifiers: [] },
+          mode: 'in',
+          hasDefault: false,
+          defaultText: null,
+        },
         { name: 'p_b', type: { name: 'int4' }, mode: 'in', hasDefault: true, defaultText: '1' },
       ],
       returns: { kind: 'scalar', type: { name: 'int4' } },
@@ -76,7 +83,12 @@ describe('pg-sproc-gen generate --print-model', () => {
       ],
     });
     expect(printed.types).toEqual([
-      expect.objectContaining({ kind: 'enum', schema: { kind: 'placeholder' }, name: 'mood', values: ['happy', 'sad'] }),
+      expect.objectContaining({
+        kind: 'enum',
+        schema: { kind: 'placeholder' },
+        name: 'mood',
+        values: ['happy', 'sad'],
+      }),
     ]);
   });
 });

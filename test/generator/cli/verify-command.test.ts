@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyModel } from '../../../generator/verify/verify-model.js';
 import { parseSources } from '../../../generator/parse/index.js';
 import { verifyCommand } from '../../../generator/cli/verify-command.js';
-import { copyFixture, repositoryRoot, runCli } from './support/run-cli.js';
+import { copyFixture, repositoryRoot, runCli, runCliInProcess } from './support/run-cli.js';
 
 const databaseUrl = inject('databaseUrl');
 let fixture: { dir: string; remove: () => Promise<void> };
@@ -18,13 +18,14 @@ afterEach(async () => {
 
 describe('pg-sproc-gen verify', () => {
   it('passes on the fixture', async () => {
-    const result = await runCli(['verify', '--database-url', databaseUrl], fixture.dir);
+    const result = await runCliInProcess(['verify', '--database-url', databaseUrl], fixture.dir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('verified 3 procedures against pg_proc: no differences\n');
   });
 
   it('passes on the project procedures with the project config (DATABASE_URL)', async () => {
+    // The bin itself, spawned, with the database given through the environment.
     const result = await runCli(['verify'], repositoryRoot, { DATABASE_URL: databaseUrl });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -41,12 +42,14 @@ describe('pg-sproc-gen verify', () => {
     } finally {
       if (saved !== undefined) process.env.DATABASE_URL = saved;
     }
-    expect(err).toEqual(['verify needs a PostgreSQL server to apply the SQL to: give --database-url or set DATABASE_URL']);
+    expect(err).toEqual([
+      'verify needs a PostgreSQL server to apply the SQL to: give --database-url or set DATABASE_URL',
+    ]);
   });
 
   it('fails with the PostgreSQL error when a file does not apply', async () => {
-    await writeFile(join(fixture.dir, 'sql', '0003_bad.sql'), "SELECT 1;\nSELECT 1/0;\n");
-    const result = await runCli(['verify', '--database-url', databaseUrl], fixture.dir);
+    await writeFile(join(fixture.dir, 'sql', '0003_bad.sql'), 'SELECT 1;\nSELECT 1/0;\n');
+    const result = await runCliInProcess(['verify', '--database-url', databaseUrl], fixture.dir);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: sql/0003_bad.sql: PostgreSQL rejected the file: division by zero');
   });

@@ -32,21 +32,27 @@ describe('pg-sproc-gen generate --watch', () => {
       await waitFor(async () => ((await outputText(out))?.includes('sp_touch') ? true : undefined), 'first generation');
 
       const added = join(fixture.dir, 'sql', '0003_added.sql');
-      await writeFile(added, 'CREATE FUNCTION {schema}.sp_watch_added(p_x text) RETURNS text LANGUAGE sql AS $$ SELECT p_x $$;\n');
-      await waitFor(async () => ((await outputText(out))?.includes('sp_watch_added') ? true : undefined), 'regeneration');
+      await writeFile(
+        added,
+        'CREATE FUNCTION {schema}.sp_watch_added(p_x text) RETURNS text LANGUAGE sql AS $$ SELECT p_x $$;\n',
+      );
+      await waitFor(
+        async () => ((await outputText(out))?.includes('sp_watch_added') ? true : undefined),
+        'regeneration',
+      );
 
       await writeFile(added, 'CREATE FUNCTION {schema}.sp_watch_added(p_x text RETURNS;\n');
       await waitFor(async () => (/0003_added\.sql:\d+:\d+: error\[/.test(stderr) ? true : undefined), 'the diagnostic');
       expect(child.exitCode).toBeNull();
 
-      await writeFile(added, 'CREATE FUNCTION {schema}.sp_watch_fixed(p_x text) RETURNS text LANGUAGE sql AS $$ SELECT p_x $$;\n');
-      const text = await waitFor(
-        async () => {
-          const current = await outputText(out);
-          return current?.includes('sp_watch_fixed') ? current : undefined;
-        },
-        'regeneration after the fix',
+      await writeFile(
+        added,
+        'CREATE FUNCTION {schema}.sp_watch_fixed(p_x text) RETURNS text LANGUAGE sql AS $$ SELECT p_x $$;\n',
       );
+      const text = await waitFor(async () => {
+        const current = await outputText(out);
+        return current?.includes('sp_watch_fixed') ? current : undefined;
+      }, 'regeneration after the fix');
       expect(text).not.toContain('sp_watch_added');
       expect(child.exitCode).toBeNull();
     } finally {

@@ -37,15 +37,18 @@ describe('golden cases (UPDATE_GOLDEN=1 rewrites the expected files)', () => {
     const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
     const { options } = ts.parseJsonConfigFileContent(config, ts.sys, join(configPath, '..'));
     // Strict about unused code too: the output must compile in projects that are.
-    const program = ts.createProgram(files, { ...options, noEmit: true, noUnusedLocals: true, noUnusedParameters: true });
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .map((diagnostic) => {
-        const where = diagnostic.file
-          ? `${diagnostic.file.fileName}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}`
-          : '';
-        return `${where} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
-      });
+    const program = ts.createProgram(files, {
+      ...options,
+      noEmit: true,
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+    });
+    const problems = ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+      const where = diagnostic.file
+        ? `${diagnostic.file.fileName}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}`
+        : '';
+      return `${where} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+    });
     expect(problems).toEqual([]);
     expect(files.length).toBeGreaterThan(3);
   });

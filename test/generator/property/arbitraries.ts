@@ -10,15 +10,20 @@ import {
 } from './procedure-spec.js';
 
 /** JSON without -0 and without `\u0000`, the two values jsonb cannot give back unchanged. */
-const jsonValue: fc.Arbitrary<unknown> = fc
-  .jsonValue({ maxDepth: 2 })
-  .filter((value) => {
-    const text = JSON.stringify(value);
-    return !text.includes('\\u0000') && !JSON.stringify(value, (_, inner) => (Object.is(inner, -0) ? 'minus zero' : inner)).includes('minus zero');
-  });
+const jsonValue: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 2 }).filter((value) => {
+  const text = JSON.stringify(value);
+  return (
+    !text.includes('\\u0000') &&
+    !JSON.stringify(value, (_, inner) => (Object.is(inner, -0) ? 'minus zero' : inner)).includes('minus zero')
+  );
+});
 
 const numericText = fc
-  .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 24n }), fc.option(fc.stringMatching(/^[0-9]{1,8}$/), { nil: undefined }))
+  .tuple(
+    fc.boolean(),
+    fc.bigInt({ min: 0n, max: 10n ** 24n }),
+    fc.option(fc.stringMatching(/^[0-9]{1,8}$/), { nil: undefined }),
+  )
   .map(([negative, whole, fraction]) => {
     const text = `${whole}${fraction === undefined ? '' : `.${fraction}`}`;
     // PostgreSQL has no negative zero: -0.00 reads back as 0.00.
@@ -29,7 +34,11 @@ const utcDay = fc
   .integer({ min: Date.UTC(1900, 0, 1) / 86_400_000, max: Date.UTC(2200, 0, 1) / 86_400_000 })
   .map((day) => new Date(day * 86_400_000));
 
-const instant = fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2200-01-01T00:00:00Z'), noInvalidDate: true });
+const instant = fc.date({
+  min: new Date('1900-01-01T00:00:00Z'),
+  max: new Date('2200-01-01T00:00:00Z'),
+  noInvalidDate: true,
+});
 
 /** A value of each type as the caller passes it; the echo decodes to an equal value. */
 export const valueOf: Record<ScalarType, fc.Arbitrary<unknown>> = {
@@ -61,10 +70,7 @@ const typeSpec: fc.Arbitrary<TypeSpec> = fc.oneof(
 
 /** Distinct lower-case names; the index keeps them apart and away from keywords. */
 const parameters: fc.Arbitrary<ParameterSpec[]> = fc
-  .tuple(
-    fc.array(fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), typeSpec), { minLength: 1, maxLength: 5 }),
-    fc.nat(),
-  )
+  .tuple(fc.array(fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), typeSpec), { minLength: 1, maxLength: 5 }), fc.nat())
   .map(([entries, defaultSeed]) => {
     // PostgreSQL requires every parameter after one with a default to have a default too.
     const firstDefault = entries.length - (defaultSeed % (entries.length + 1));
@@ -79,7 +85,9 @@ const returnSpec: fc.Arbitrary<ReturnSpec> = fc.constantFrom('table', 'scalar', 
 
 export const procedureSpecs: fc.Arbitrary<ProcedureSpec[]> = fc
   .array(fc.tuple(parameters, returnSpec), { minLength: 1, maxLength: 3 })
-  .map((entries) => entries.map(([params, returns], index) => ({ name: `sp_prop_${index}`, parameters: params, returns })));
+  .map((entries) =>
+    entries.map(([params, returns], index) => ({ name: `sp_prop_${index}`, parameters: params, returns })),
+  );
 
 /** Arguments for one call: each parameter gets a value, and a defaulted one may be left out (its echo is null). */
 export function argumentsFor(spec: ProcedureSpec): fc.Arbitrary<(unknown | typeof omitted)[]> {

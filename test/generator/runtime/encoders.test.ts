@@ -53,7 +53,15 @@ describe('encoders', () => {
 
   it('format arrays with quoting, NULLs, nesting and bytes', () => {
     expect(arrayEncoder(encodeText)(['a', null, 'b"c\\d', 'NULL'], ...at)).toBe('{"a",NULL,"b\\"c\\\\d","NULL"}');
-    expect(arrayEncoder(encodeInt)([[1, 2], [3, 4]], ...at)).toBe('{{"1","2"},{"3","4"}}');
+    expect(
+      arrayEncoder(encodeInt)(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        ...at,
+      ),
+    ).toBe('{{"1","2"},{"3","4"}}');
     expect(arrayEncoder(encodeBytea)([new Uint8Array([255])], ...at)).toBe('{"\\\\xff"}');
     expect(() => arrayEncoder(encodeInt)([1.5], ...at)).toThrow('sp_test: param[1]: expected an integer');
   });

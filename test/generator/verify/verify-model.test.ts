@@ -54,14 +54,23 @@ const matchingModel: Model = {
   types: [],
   procedures: [
     procedure('sp_add', {
-      parameters: [param('p_a', builtin('int4')), param('p_b', builtin('int8'), { hasDefault: true, defaultText: '1' })],
+      parameters: [
+        param('p_a', builtin('int4')),
+        param('p_b', builtin('int8'), { hasDefault: true, defaultText: '1' }),
+      ],
       returns: { kind: 'scalar', type: builtin('int8') },
       language: 'sql',
       volatility: 'immutable',
     }),
     procedure('sp_list', {
       parameters: [param('p_tags', builtin('text', 1))],
-      returns: { kind: 'table', columns: [{ name: 'tag', type: builtin('text') }, { name: 'mood', type: mood }] },
+      returns: {
+        kind: 'table',
+        columns: [
+          { name: 'tag', type: builtin('text') },
+          { name: 'mood', type: mood },
+        ],
+      },
       language: 'sql',
       volatility: 'stable',
     }),
@@ -105,7 +114,9 @@ describe('verifyModel', () => {
       parameters: [param('p_a', builtin('int8')), entry.parameters[1]!],
     }));
     const differences = await verify(drifted);
-    expect(differences).toContain('fixture.sql:1:1: sp_add(int8, int8): not in the catalog (the catalog has {schema}.sp_add(integer, bigint))');
+    expect(differences).toContain(
+      'fixture.sql:1:1: sp_add(int8, int8): not in the catalog (the catalog has {schema}.sp_add(integer, bigint))',
+    );
     expect(differences).toContain('{schema}.sp_add(integer, bigint): in the catalog but not in the model');
   });
 
@@ -117,7 +128,13 @@ describe('verifyModel', () => {
     }));
     const listDrift = withProcedure('sp_list', (entry) => ({
       ...entry,
-      returns: { kind: 'table', columns: [{ name: 'label', type: builtin('text') }, { name: 'mood', type: builtin('text') }] },
+      returns: {
+        kind: 'table',
+        columns: [
+          { name: 'label', type: builtin('text') },
+          { name: 'mood', type: builtin('text') },
+        ],
+      },
     }));
     const model: Model = {
       types: [],
@@ -147,7 +164,9 @@ describe('verifyModel', () => {
     expect(differences).toContain('fixture.sql:1:1: sp_touch(): language: model sql, catalog plpgsql');
     expect(differences).toContain("fixture.sql:1:1: sp_touch(): volatility: model stable, catalog provolatile 'v'");
     expect(differences).toContain('fixture.sql:1:1: sp_touch(): security: model invoker, catalog definer');
-    expect(differences.some((line) => line.startsWith('fixture.sql:1:1: sp_pair(int4, int4, text): not in the catalog'))).toBe(true);
+    expect(
+      differences.some((line) => line.startsWith('fixture.sql:1:1: sp_pair(int4, int4, text): not in the catalog')),
+    ).toBe(true);
   });
 
   it('reports a result shape that differs: set or single value, void or a value, procedure or function', async () => {
@@ -156,7 +175,8 @@ describe('verifyModel', () => {
       procedures: matchingModel.procedures.map((entry) => {
         if (entry.name === 'sp_add') return { ...entry, returns: { kind: 'setof' as const, type: builtin('int8') } };
         if (entry.name === 'sp_touch') return { ...entry, returns: { kind: 'scalar' as const, type: builtin('int4') } };
-        if (entry.name === 'sp_one_out') return { ...entry, kind: 'procedure' as const, returns: { kind: 'procedure' as const } };
+        if (entry.name === 'sp_one_out')
+          return { ...entry, kind: 'procedure' as const, returns: { kind: 'procedure' as const } };
         if (entry.name === 'sp_list') return { ...entry, returns: { kind: 'setof' as const, type: builtin('text') } };
         return entry;
       }),
@@ -175,14 +195,22 @@ describe('verifyModel', () => {
   });
 
   it('reports a model type the server does not know', async () => {
-    const model = withProcedure('sp_touch', (entry) => ({ ...entry, parameters: [param('p', builtin('no_such_type'))] }));
+    const model = withProcedure('sp_touch', (entry) => ({
+      ...entry,
+      parameters: [param('p', builtin('no_such_type'))],
+    }));
     expect(await verify(model)).toContain(
       'fixture.sql:1:1: sp_touch(no_such_type): parameter 1 (p): type no_such_type does not exist on the server',
     );
   });
 
   it('fails with the file and line when PostgreSQL rejects the SQL', async () => {
-    const broken: SourceFile = { path: 'broken.sql', text: 'SELECT 1;\n\nCREATE FUNCTION {schema}.sp_x( RETURNS int4;' };
-    await expect(verify(matchingModel, [broken])).rejects.toThrow(/^broken\.sql:3: PostgreSQL rejected the file: syntax error/);
+    const broken: SourceFile = {
+      path: 'broken.sql',
+      text: 'SELECT 1;\n\nCREATE FUNCTION {schema}.sp_x( RETURNS int4;',
+    };
+    await expect(verify(matchingModel, [broken])).rejects.toThrow(
+      /^broken\.sql:3: PostgreSQL rejected the file: syntax error/,
+    );
   });
 });

@@ -1,14 +1,14 @@
 import pg from 'pg';
 import { inject, test } from 'vitest';
 import { type Implementation, PostgresProvider } from '../../../provider/postgres-provider.js';
-import { truncateTables } from '../../support/table-snapshot.js';
-import { dropSchema, openPool, randomSchemaName, type TenantSchema } from '../../support/tenant-schema.js';
-import { quoteIdentifier } from '../../../generator/runtime/quote-identifier.js';
+import { emptyTables } from '../../support/table-snapshot.js';
+import { randomSchemaName, type TenantSchema, useTenantSchema } from '../../support/tenant-schema.js';
+import { type ManualClock, manualClock } from './test-clocks.js';
 
 /** Both code paths run every scenario: the suite is the parity proof. */
 export const IMPLEMENTATIONS = ['procedures', 'inline'] as const satisfies readonly Implementation[];
 
-/** The contract's suite value (§4.1); timing scenarios sleep `LOCK_TIMEOUT_MS + 100` to outlive a lock. */
+/** The contract's suite value (§4.1); timing scenarios move the clock `LOCK_TIMEOUT_MS + 100` to outlive a lock. */
 export const LOCK_TIMEOUT_MS = 1000;
 
 /**
@@ -17,47 +17,32 @@ export const LOCK_TIMEOUT_MS = 1000;
  */
 const POOL_SIZE = 50;
 
-/** A provider on a schema nobody else uses, plus what a scenario needs to look behind it. */
+/** The scenario's provider, plus what a scenario needs to look behind it. */
 export interface ProviderUnderTest {
   readonly provider: PostgresProvider;
-  /** The provider's schema and pool, for table snapshots. */
+  /** The provider's schema, and a pool on it for table snapshots and planted rows. */
   readonly tenant: TenantSchema;
   /** Empties the provider's tables: a fresh state for the next round of a repeated scenario. */
   reset(): Promise<void>;
 }
 
 export interface ProviderOptions {
-  /** Replaces `Date.now` as the provider's only time source. */
+  /** The provider's only time source (default: the scenario's `clock`). */
   clock?: () => number;
-  /** Sets `lock_timeout` on every pooled connection, so a call that waits for a table lock fails instead. */
+  /** Sets `lock_timeout` on every connection of the provider's own pool, so a call that waits for a table lock fails. */
   lockWaitTimeoutMs?: number;
 }
 
 export interface ProviderFixtures {
-  /** Creates a migrated provider on a fresh random schema; dropped with its pool when the test ends. */
+  /** Creates the scenario's provider on emptied tables; closed when the test ends. */
   createProvider: (options?: ProviderOptions) => Promise<ProviderUnderTest>;
-  /** The default provider of a scenario (real clock). */
+  /**
+   * The scenario's time: it stands still until the scenario moves it, so outliving a lock or a timer delay takes no
+   * waiting. No procedure reads the database clock, so this is all the time the provider sees.
+   */
+  clock: ManualClock;
+  /** The default provider of a scenario, on `clock`. */
   provider: PostgresProvider;
-}
-
-async function openProvider(implementation: Implementation, options: ProviderOptions): Promise<ProviderUnderTest> {
-  const pool =
-    options.lockWaitTimeoutMs === undefined ? openPool(POOL_SIZE) : openLockTimeoutPool(options.lockWaitTimeoutMs);
-  const name = randomSchemaName(`vs_${implementation}`);
-  const tenant: TenantSchema = { pool, name, quoted: quoteIdentifier(name) };
-  try {
-    const provider = await PostgresProvider.create({
-      pool,
-      schema: name,
-      lockTimeoutMs: LOCK_TIMEOUT_MS,
-      implementation,
-      ...(options.clock ? { clock: options.clock } : {}),
-    });
-    return { provider, tenant, reset: () => truncateTables(tenant) };
-  } catch (error) {
-    await closeTenant(tenant);
-    throw error;
-  }
 }
 
 /** Like `openPool`, with `lock_timeout` set at connection start-up (no extra statement before the provider's). */
@@ -72,36 +57,43 @@ function openLockTimeoutPool(lockTimeoutMs: number): pg.Pool {
   return pool;
 }
 
-async function closeTenant(tenant: TenantSchema): Promise<void> {
-  try {
-    await dropSchema(tenant.pool, tenant.name);
-  } finally {
-    await tenant.pool.end();
-  }
-}
-
 /**
- * A vitest `it` whose scenarios get providers of one implementation. Fixtures (not afterEach hooks) own the cleanup,
- * so scenarios may run concurrently: each test drops exactly the schemas it created. The group files use
- * `describe.concurrent.each(IMPLEMENTATIONS)` because most of the suite's time is spent sleeping out lock timeouts;
- * overlapping those sleeps (vitest's maxConcurrency, 5 by default) keeps the suite fast even on one worker.
+ * A vitest `it` whose scenarios get providers of one implementation. Call it inside the describe block: it gives
+ * the block one migrated schema (created before its first scenario, dropped after its last), and every scenario
+ * starts from its tables emptied, the state a fresh schema would give, without migrating one per scenario. The
+ * scenarios of a block therefore run one at a time.
  */
 export function providerTest(implementation: Implementation) {
+  const tenant = useTenantSchema({ name: randomSchemaName(`vs_${implementation}`), poolSize: POOL_SIZE });
   return test.extend<ProviderFixtures>({
     // eslint-disable-next-line no-empty-pattern
-    createProvider: async ({}, use) => {
-      const opened: ProviderUnderTest[] = [];
+    clock: async ({}, use) => {
+      await use(manualClock());
+    },
+    createProvider: async ({ clock }, use) => {
+      const opened: { provider: PostgresProvider; ownPool: pg.Pool | null }[] = [];
       await use(async (options = {}) => {
-        const created = await openProvider(implementation, options);
-        opened.push(created);
-        return created;
+        await emptyTables(tenant);
+        const ownPool = options.lockWaitTimeoutMs === undefined ? null : openLockTimeoutPool(options.lockWaitTimeoutMs);
+        try {
+          const provider = await PostgresProvider.create({
+            pool: ownPool ?? tenant.pool,
+            schema: tenant.name,
+            lockTimeoutMs: LOCK_TIMEOUT_MS,
+            implementation,
+            clock: options.clock ?? clock.now,
+          });
+          opened.push({ provider, ownPool });
+          return { provider, tenant, reset: () => emptyTables(tenant) };
+        } catch (error) {
+          await ownPool?.end();
+          throw error;
+        }
       });
-      await Promise.all(
-        opened.map(async ({ provider, tenant }) => {
-          await provider.close();
-          await closeTenant(tenant);
-        }),
-      );
+      for (const { provider, ownPool } of opened) {
+        await provider.close();
+        await ownPool?.end();
+      }
     },
     provider: async ({ createProvider }, use) => {
       await use((await createProvider()).provider);

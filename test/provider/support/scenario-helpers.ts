@@ -3,10 +3,9 @@ import type { PostgresProvider } from '../../../provider/postgres-provider.js';
 import { ProviderError } from '../../../provider/provider-error.js';
 import type { HistoryEvent, OrchestrationItem, WorkItem } from '../../../provider/types/index.js';
 import { orchestrationStarted, startOrchestration } from '../../support/work-items.js';
+import type { ManualClock } from './test-clocks.js';
 
 /** Steps shared by many scenarios of contract §4, in the contract's own terms. */
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The contract's `start_item(instance)`: StartOrchestration of TestOrch 1.0.0, input "{}", no parent. */
 export function startItem(instance: string, executionId = 1): WorkItem {
@@ -63,33 +62,23 @@ export function completionIds(messages: WorkItem[]): number[] {
   return messages.flatMap((message) => ('ActivityCompleted' in message ? [message.ActivityCompleted.id] : []));
 }
 
-/** A time source for the provider that the test can move forward without sleeping. */
-export interface TestClock {
-  now(): number;
-  advance(ms: number): void;
-}
-
-/** Stands still at `startMs` until the test moves it. */
-export function manualClock(startMs = Date.now()): TestClock & { set(ms: number): void } {
-  let current = startMs;
-  return {
-    now: () => current,
-    advance: (ms) => {
-      current += ms;
-    },
-    set: (ms) => {
-      current = ms;
-    },
-  };
-}
-
-/** Real time shifted by `skewMs`, as an application host whose clock disagrees with the database's. */
-export function skewedClock(skewMs: number): TestClock {
-  let offset = skewMs;
-  return {
-    now: () => Date.now() + offset,
-    advance: (ms) => {
-      offset += ms;
-    },
-  };
+/**
+ * The source's `count` tasks that each sleep `startDelayMs(task)` and then call: all calls start at once and race
+ * for real, task i at provider time now + startDelayMs(i), so nothing waits. (The provider reads its clock as a call
+ * starts; a provider reading it later would see the largest delay, still within the scenario's moment.)
+ */
+export function staggeredCalls<T>(
+  clock: ManualClock,
+  count: number,
+  startDelayMs: (task: number) => number,
+  call: () => Promise<T>,
+): Promise<T[]> {
+  const start = clock.now();
+  const delays = Array.from({ length: count }, (_, task) => startDelayMs(task));
+  const calls = delays.map((delay) => {
+    clock.set(start + delay);
+    return call();
+  });
+  clock.set(start + Math.max(...delays));
+  return Promise.all(calls);
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProgram } from '../../../../generator/cli/run-program.js';
 
 export const repositoryRoot = join(import.meta.dirname, '..', '..', '..', '..');
 export const binPath = join(repositoryRoot, 'generator', 'cli', 'bin.js');
@@ -13,12 +14,31 @@ export interface CliResult {
 }
 
 /** Runs the real `pg-sproc-gen` entry (the `bin` shim) as a child process and collects its output. */
-export function startCli(args: string[], cwd: string, env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+export function startCli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [binPath, ...args], { cwd, env: { ...process.env, ...env } });
 }
 
 export async function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
   return runProcess(startCli(args, cwd, env));
+}
+
+/**
+ * Runs a command line through the same `runProgram` as the bin, in this process: what the CLI prints and its exit
+ * code, without the child's start-up (Node, tsx and the generator loaded again). Each command also has a test that
+ * spawns the real bin.
+ */
+export async function runCliInProcess(args: string[], cwd: string): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const { code } = await runProgram(args, cwd, {
+    out: (text) => (stdout += `${text}\n`),
+    err: (text) => (stderr += `${text}\n`),
+  });
+  return { code, stdout, stderr };
 }
 
 export function runProcess(child: ChildProcessWithoutNullStreams): Promise<CliResult> {

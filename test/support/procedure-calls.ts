@@ -1,8 +1,8 @@
-import pg from 'pg';
-import { expect } from 'vitest';
-import { snapshotTables } from '../support/table-snapshot.js';
-import type { TenantSchema } from '../support/tenant-schema.js';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import pg from 'pg';
+import { beforeEach, expect } from 'vitest';
+import { emptyTables, snapshotTables } from './table-snapshot.js';
+import { type TenantSchema, useTenantSchema } from './tenant-schema.js';
 
 /** A fixed "now" for every test: the procedures never read the database clock, so time is whatever we pass. */
 export const BASE_MS = 1_800_000_000_000;
@@ -169,4 +169,11 @@ export async function runTurn(
   expect(item?.instance_id).toBe(instanceId);
   await ackItem(tenant, item!.lock_token, nowMs, turn);
   return item!;
+}
+
+/** The start of a test file on the procedures: a migrated schema of its own, every table emptied before each test. */
+export function useEmptyTenantSchema(options: Parameters<typeof useTenantSchema>[0] = {}): TenantSchema {
+  const tenant = useTenantSchema(options);
+  beforeEach(() => emptyTables(tenant));
+  return tenant;
 }
