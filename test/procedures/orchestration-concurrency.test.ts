@@ -65,7 +65,7 @@ describe('fetch under concurrency', () => {
 
       const items = await Promise.all(Array.from({ length: 40 }, () => fetchItem(tenant, BASE_MS)));
 
-      const fetched = items.filter((item) => item !== undefined).map((item) => item!.instance_id);
+      const fetched = items.filter((item) => item !== undefined).map((item) => item.instance_id);
       expect(fetched, `round ${round}`).toHaveLength(20);
       expect(new Set(fetched).size, `round ${round}`).toBe(20);
       expect(await count('instance_locks')).toBe(20);

@@ -284,7 +284,7 @@ describe('sp_ack_worker', () => {
       );
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
       for (const o of outcomes.filter((o) => o.status === 'rejected')) {
-        const error = await sqlError(Promise.reject((o as PromiseRejectedResult).reason));
+        const error = await sqlError(Promise.reject(o.reason as Error));
         expect(error.code).toBe('DXW01');
       }
       expect(await tableRows(tenant, 'orchestrator_queue')).toHaveLength(1);

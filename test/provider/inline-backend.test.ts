@@ -103,8 +103,8 @@ describe('enqueueOrchestratorWork', () => {
   });
 
   it('creates nothing for kinds other than StartOrchestration and routes sub-orchestration completions to the parent', async () => {
-    await backend.enqueueOrchestratorWork(externalRaised('ghost') as WorkItem, BASE_MS, null);
-    await backend.enqueueOrchestratorWork(subOrchCompleted('parent', 4) as WorkItem, BASE_MS, null);
+    await backend.enqueueOrchestratorWork(externalRaised('ghost'), BASE_MS, null);
+    await backend.enqueueOrchestratorWork(subOrchCompleted('parent', 4), BASE_MS, null);
 
     expect(await tableRows(tenant, 'instances', 'instance_id')).toEqual([]);
     expect((await tableRows(tenant, 'orchestrator_queue', 'id')).map((row) => row.instance_id)).toEqual([
@@ -114,10 +114,10 @@ describe('enqueueOrchestratorWork', () => {
   });
 
   it('makes a message visible at now + delay, and a TimerFired not before its fire_at_ms', async () => {
-    await backend.enqueueOrchestratorWork(externalRaised('A') as WorkItem, BASE_MS, 250);
-    await backend.enqueueOrchestratorWork(timerFired('A', 1, BASE_MS + 9_000) as WorkItem, BASE_MS, 1_000);
-    await backend.enqueueOrchestratorWork(timerFired('A', 2, 0) as WorkItem, BASE_MS, 5_000);
-    await backend.enqueueOrchestratorWork(timerFired('A', 3, BASE_MS - 9_000) as WorkItem, BASE_MS, null);
+    await backend.enqueueOrchestratorWork(externalRaised('A'), BASE_MS, 250);
+    await backend.enqueueOrchestratorWork(timerFired('A', 1, BASE_MS + 9_000), BASE_MS, 1_000);
+    await backend.enqueueOrchestratorWork(timerFired('A', 2, 0), BASE_MS, 5_000);
+    await backend.enqueueOrchestratorWork(timerFired('A', 3, BASE_MS - 9_000), BASE_MS, null);
 
     expect(
       (await tableRows(tenant, 'orchestrator_queue', 'id')).map((row) => Number(row.visible_at) - BASE_MS),
@@ -150,10 +150,10 @@ describe('fetchOrchestrationItem', () => {
 
   it('locks the oldest instance, tags its visible messages and returns them in id order with the current history', async () => {
     await createInstance('A');
-    await backend.enqueueOrchestratorWork(activityCompleted('A', 2) as WorkItem, BASE_MS + 1, null);
+    await backend.enqueueOrchestratorWork(activityCompleted('A', 2), BASE_MS + 1, null);
     await backend.enqueueOrchestratorWork(start('B'), BASE_MS + 2, null);
-    await backend.enqueueOrchestratorWork(externalRaised('A') as WorkItem, BASE_MS + 3, null);
-    await backend.enqueueOrchestratorWork(timerFired('A', 3, BASE_MS + 60_000) as WorkItem, BASE_MS + 3, null);
+    await backend.enqueueOrchestratorWork(externalRaised('A'), BASE_MS + 3, null);
+    await backend.enqueueOrchestratorWork(timerFired('A', 3, BASE_MS + 60_000), BASE_MS + 3, null);
 
     const item = await fetchOne(BASE_MS + 10, 1_000);
     expect(item).toEqual({
@@ -188,9 +188,9 @@ describe('fetchOrchestrationItem', () => {
 
   it('after the lock expires hands the instance out again with a new token, re-tagging old and new messages', async () => {
     await createInstance('A');
-    await backend.enqueueOrchestratorWork(activityCompleted('A', 1) as WorkItem, BASE_MS, null);
+    await backend.enqueueOrchestratorWork(activityCompleted('A', 1), BASE_MS, null);
     const first = await fetchOne(BASE_MS, 1_000);
-    await backend.enqueueOrchestratorWork(activityCompleted('A', 2) as WorkItem, BASE_MS + 1, null);
+    await backend.enqueueOrchestratorWork(activityCompleted('A', 2), BASE_MS + 1, null);
 
     expect(await backend.fetchOrchestrationItem(BASE_MS + 999, 1_000)).toBeNull();
     const second = await fetchOne(BASE_MS + 1_000, 1_000);
@@ -214,7 +214,7 @@ describe('fetchOrchestrationItem', () => {
   });
 
   it('returns orphan batches: Unknown, or described by a start, a ContinueAsNew or the history', async () => {
-    await backend.enqueueOrchestratorWork(externalRaised('orphan') as WorkItem, BASE_MS, null);
+    await backend.enqueueOrchestratorWork(externalRaised('orphan'), BASE_MS, null);
     expect(await fetchOne(BASE_MS)).toMatchObject({
       instance: 'orphan',
       orchestrationName: 'Unknown',
@@ -259,7 +259,7 @@ describe('fetchOrchestrationItem', () => {
       [orchestrationStarted(1, 'New', '0.2.0'), activityScheduled(2)] as HistoryEvent[],
       BASE_MS,
     );
-    await backend.enqueueOrchestratorWork(externalRaised('appended') as WorkItem, BASE_MS, null);
+    await backend.enqueueOrchestratorWork(externalRaised('appended'), BASE_MS, null);
     expect(await fetchOne(BASE_MS)).toMatchObject({
       instance: 'appended',
       orchestrationName: 'New',
@@ -428,7 +428,7 @@ describe('fetchOrchestrationItem', () => {
 
   it('hands one instance to exactly one of many parallel fetchers', async () => {
     await backend.enqueueOrchestratorWork(start('A'), BASE_MS, null);
-    await backend.enqueueOrchestratorWork(externalRaised('A') as WorkItem, BASE_MS, null);
+    await backend.enqueueOrchestratorWork(externalRaised('A'), BASE_MS, null);
     const fetched = await Promise.all(
       Array.from({ length: 10 }, () => backend.fetchOrchestrationItem(BASE_MS, LOCK_MS)),
     );
@@ -443,9 +443,9 @@ describe('fetchOrchestrationItem', () => {
 describe('ackOrchestrationItem', () => {
   it('commits a whole turn: metadata, execution, history, status, worker and orchestrator items, batch, lock', async () => {
     await backend.enqueueOrchestratorWork(start('A', { version: null }), BASE_MS, null);
-    await backend.enqueueOrchestratorWork(subOrchCompleted('A', 7) as WorkItem, BASE_MS, null);
+    await backend.enqueueOrchestratorWork(subOrchCompleted('A', 7), BASE_MS, null);
     const item = await fetchOne(BASE_MS);
-    await backend.enqueueOrchestratorWork(externalRaised('A') as WorkItem, BASE_MS + 1, null); // arrives during the turn
+    await backend.enqueueOrchestratorWork(externalRaised('A'), BASE_MS + 1, null); // arrives during the turn
 
     const now = BASE_MS + 50;
     await backend.ackOrchestrationItem(
@@ -532,7 +532,7 @@ describe('ackOrchestrationItem', () => {
     expect((await tableRows(tenant, 'instances', 'instance_id'))[0]!.current_execution_id).toBe('2');
 
     // A late turn for execution 1 records its status but never moves the pointer back; no name without a version.
-    await backend.enqueueOrchestratorWork(externalRaised('A') as WorkItem, BASE_MS + 2, null);
+    await backend.enqueueOrchestratorWork(externalRaised('A'), BASE_MS + 2, null);
     const late = await fetchOne(BASE_MS + 2);
     await backend.ackOrchestrationItem(
       turn(late.lockToken, BASE_MS + 2, {
@@ -576,7 +576,7 @@ describe('ackOrchestrationItem', () => {
 
   it('rejects a duplicate event id (stored already, or twice in the delta) with 23505 and changes nothing', async () => {
     await createInstance('A');
-    await backend.enqueueOrchestratorWork(activityCompleted('A', 2) as WorkItem, BASE_MS, null);
+    await backend.enqueueOrchestratorWork(activityCompleted('A', 2), BASE_MS, null);
     const item = await fetchOne(BASE_MS + 1);
     const withWork = (delta: unknown[]) =>
       turn(item.lockToken, BASE_MS + 1, {
@@ -663,8 +663,8 @@ describe('abandonOrchestrationItem', () => {
   it('with a delay hides every visible message of the instance, including ones that arrived during the turn', async () => {
     await backend.enqueueOrchestratorWork(start('A'), BASE_MS, null);
     const item = await fetchOne(BASE_MS);
-    await backend.enqueueOrchestratorWork(externalRaised('A') as WorkItem, BASE_MS + 1, null);
-    await backend.enqueueOrchestratorWork(timerFired('A', 2, BASE_MS + 90_000) as WorkItem, BASE_MS + 1, null);
+    await backend.enqueueOrchestratorWork(externalRaised('A'), BASE_MS + 1, null);
+    await backend.enqueueOrchestratorWork(timerFired('A', 2, BASE_MS + 90_000), BASE_MS + 1, null);
     await backend.enqueueOrchestratorWork(start('B'), BASE_MS + 1, null);
 
     await backend.abandonOrchestrationItem(item.lockToken, BASE_MS + 10, 500);
@@ -704,7 +704,7 @@ describe('abandonOrchestrationItem', () => {
 
 describe('worker queue', () => {
   it('dequeues in FIFO order with fresh uuid tokens and peek-locks until expiry', async () => {
-    for (let id = 0; id < 3; id++) await backend.enqueueWorkerWork(activityExecute('A', id) as WorkItem, BASE_MS);
+    for (let id = 0; id < 3; id++) await backend.enqueueWorkerWork(activityExecute('A', id), BASE_MS);
     const [created] = await tableRows(tenant, 'worker_queue', 'id');
     expect((created!.created_at as Date).getTime()).toBe(BASE_MS);
 
@@ -724,18 +724,18 @@ describe('worker queue', () => {
   });
 
   it('hands each of many parallel dequeuers a different item', async () => {
-    for (let id = 0; id < 10; id++) await backend.enqueueWorkerWork(activityExecute('A', id) as WorkItem, BASE_MS);
+    for (let id = 0; id < 10; id++) await backend.enqueueWorkerWork(activityExecute('A', id), BASE_MS);
     const leases = await Promise.all(Array.from({ length: 12 }, () => backend.dequeueWorkerPeekLock(BASE_MS, LOCK_MS)));
     const items = leases
       .filter((lease) => lease !== null)
-      .map((lease) => (lease!.item as { ActivityExecute: { id: number } }).ActivityExecute.id);
+      .map((lease) => (lease.item as { ActivityExecute: { id: number } }).ActivityExecute.id);
     expect(items.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('acks by deleting the row and enqueueing the completion for its instance, visible now', async () => {
-    await backend.enqueueWorkerWork(activityExecute('A', 2) as WorkItem, BASE_MS);
+    await backend.enqueueWorkerWork(activityExecute('A', 2), BASE_MS);
     const lease = await backend.dequeueWorkerPeekLock(BASE_MS, LOCK_MS);
-    await backend.ackWorker(lease!.lockToken, activityCompleted('A', 2) as ActivityCompletion, BASE_MS + 7);
+    await backend.ackWorker(lease!.lockToken, activityCompleted('A', 2), BASE_MS + 7);
 
     expect(await tableRows(tenant, 'worker_queue', 'id')).toEqual([]);
     expect(
@@ -749,17 +749,17 @@ describe('worker queue', () => {
   });
 
   it('refuses a completion that routes nowhere (22023), keeping the lease', async () => {
-    await backend.enqueueWorkerWork(activityExecute('A', 2) as WorkItem, BASE_MS);
+    await backend.enqueueWorkerWork(activityExecute('A', 2), BASE_MS);
     const lease = await backend.dequeueWorkerPeekLock(BASE_MS, LOCK_MS);
-    await expectFailsChangingNothing(
-      () => backend.ackWorker(lease!.lockToken, activityCompleted('', 2) as ActivityCompletion, BASE_MS),
-      { code: '22023', message: 'ActivityCompleted work item has no target instance' },
-    );
-    await backend.ackWorker(lease!.lockToken, activityCompleted('A', 2) as ActivityCompletion, BASE_MS);
+    await expectFailsChangingNothing(() => backend.ackWorker(lease!.lockToken, activityCompleted('', 2), BASE_MS), {
+      code: '22023',
+      message: 'ActivityCompleted work item has no target instance',
+    });
+    await backend.ackWorker(lease!.lockToken, activityCompleted('A', 2), BASE_MS);
   });
 
   it('fails with DXW01 for a token that matches nothing (unknown, acked, or superseded) and changes nothing', async () => {
-    await backend.enqueueWorkerWork(activityExecute('A', 2) as WorkItem, BASE_MS);
+    await backend.enqueueWorkerWork(activityExecute('A', 2), BASE_MS);
     const stale = await backend.dequeueWorkerPeekLock(BASE_MS, 1_000);
     const current = await backend.dequeueWorkerPeekLock(BASE_MS + 1_000, 1_000);
     const failure = { code: 'DXW01', message: 'Worker queue item not found or already processed' };
@@ -934,9 +934,9 @@ describe('management', () => {
   it('counts queue messages that are visible and not under a live lock', async () => {
     await backend.enqueueOrchestratorWork(start('A'), BASE_MS, null);
     await backend.enqueueOrchestratorWork(start('B'), BASE_MS, null);
-    await backend.enqueueOrchestratorWork(externalRaised('C') as WorkItem, BASE_MS, 100);
-    await backend.enqueueWorkerWork(activityExecute('A', 1) as WorkItem, BASE_MS);
-    await backend.enqueueWorkerWork(activityExecute('A', 2) as WorkItem, BASE_MS);
+    await backend.enqueueOrchestratorWork(externalRaised('C'), BASE_MS, 100);
+    await backend.enqueueWorkerWork(activityExecute('A', 1), BASE_MS);
+    await backend.enqueueWorkerWork(activityExecute('A', 2), BASE_MS);
     await fetchOne(BASE_MS, 1_000);
     await backend.dequeueWorkerPeekLock(BASE_MS, 1_000);
 

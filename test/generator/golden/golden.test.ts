@@ -33,8 +33,8 @@ describe('golden cases (UPDATE_GOLDEN=1 rewrites the expected files)', () => {
 
   it('every expected.ts compiles under the project settings', () => {
     const files = cases.map((name) => join(goldenRoot, name, 'expected.ts')).filter((path) => existsSync(path));
-    const configPath = ts.findConfigFile(goldenRoot, ts.sys.fileExists)!;
-    const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
+    const configPath = ts.findConfigFile(goldenRoot, (path) => ts.sys.fileExists(path))!;
+    const { config } = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
     const { options } = ts.parseJsonConfigFileContent(config, ts.sys, join(configPath, '..'));
     // Strict about unused code too: the output must compile in projects that are.
     const program = ts.createProgram(files, {

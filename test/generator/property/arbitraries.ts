@@ -89,8 +89,8 @@ export const procedureSpecs: fc.Arbitrary<ProcedureSpec[]> = fc
     entries.map(([params, returns], index) => ({ name: `sp_prop_${index}`, parameters: params, returns })),
   );
 
-/** Arguments for one call: each parameter gets a value, and a defaulted one may be left out (its echo is null). */
-export function argumentsFor(spec: ProcedureSpec): fc.Arbitrary<(unknown | typeof omitted)[]> {
+/** Arguments for one call: each parameter gets a value, and a defaulted one may be left out (`omitted`; its echo is null). */
+export function argumentsFor(spec: ProcedureSpec): fc.Arbitrary<unknown[]> {
   return fc.tuple(
     ...spec.parameters.map((parameter) =>
       parameter.hasDefault ? fc.oneof(fc.constant(omitted), valueFor(parameter.type)) : valueFor(parameter.type),

@@ -5,7 +5,7 @@ const repositoryRoot = resolve(import.meta.dirname, '..', '..', '..');
 
 function projectOptions(): ts.CompilerOptions {
   const configPath = join(repositoryRoot, 'tsconfig.json');
-  const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
+  const { config, error } = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
   if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
   return ts.parseJsonConfigFileContent(config, ts.sys, dirname(configPath)).options;
 }

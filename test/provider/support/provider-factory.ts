@@ -23,7 +23,7 @@ export interface ProviderUnderTest {
   /** The provider's schema, and a pool on it for table snapshots and planted rows. */
   readonly tenant: TenantSchema;
   /** Empties the provider's tables: a fresh state for the next round of a repeated scenario. */
-  reset(): Promise<void>;
+  reset: () => Promise<void>;
 }
 
 export interface ProviderOptions {

@@ -1,7 +1,8 @@
 /** Time sources for the provider: every time it compares comes from its `clock` option, so tests never sleep. */
 
 export interface TestClock {
-  now(): number;
+  /** A property, not a method: it is handed to the provider as its `clock` on its own. */
+  now: () => number;
   advance(ms: number): void;
 }
 
