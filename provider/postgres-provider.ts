@@ -5,6 +5,7 @@ import { requireDelay, requireExecutionId, requireInstanceId } from './input-val
 import { migrate } from './migrations/run-migrations.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
 import { toProviderError } from './provider-error.js';
+import { checkHistory, checkOrchestrationItem } from './stored-data.js';
 import type { HistoryEvent } from './types/history-event.js';
 import type {
   ExecutionInfo,
@@ -135,7 +136,12 @@ export class PostgresProvider {
   // --- orchestrator queue -------------------------------------------------------------------------------------
 
   fetchOrchestrationItem(): Promise<OrchestrationItem | null> {
-    return this.run('fetchOrchestrationItem', (b) => b.fetchOrchestrationItem(this.clock(), this.lockTimeoutMs));
+    return this.run('fetchOrchestrationItem', async (b) =>
+      checkOrchestrationItem(
+        'fetchOrchestrationItem',
+        await b.fetchOrchestrationItem(this.clock(), this.lockTimeoutMs),
+      ),
+    );
   }
 
   ackOrchestrationItem(
@@ -192,17 +198,17 @@ export class PostgresProvider {
 
   /** The current execution's events; empty for an unknown instance. */
   read(instance: string): Promise<HistoryEvent[]> {
-    return this.run('read', (b) => {
+    return this.run('read', async (b) => {
       requireInstanceId('read', instance);
-      return b.read(instance);
+      return checkHistory('read', instance, await b.read(instance));
     });
   }
 
   readWithExecution(instance: string, executionId: number): Promise<HistoryEvent[]> {
-    return this.run('readWithExecution', (b) => {
+    return this.run('readWithExecution', async (b) => {
       requireInstanceId('readWithExecution', instance);
       requireExecutionId('readWithExecution', executionId);
-      return b.readWithExecution(instance, executionId);
+      return checkHistory('readWithExecution', instance, await b.readWithExecution(instance, executionId));
     });
   }
 
@@ -254,10 +260,10 @@ export class PostgresProvider {
   }
 
   readExecution(instance: string, executionId: number): Promise<HistoryEvent[]> {
-    return this.run('readExecution', (b) => {
+    return this.run('readExecution', async (b) => {
       requireInstanceId('readExecution', instance);
       requireExecutionId('readExecution', executionId);
-      return b.readWithExecution(instance, executionId);
+      return checkHistory('readExecution', instance, await b.readWithExecution(instance, executionId));
     });
   }
 

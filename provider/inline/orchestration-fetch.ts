@@ -5,7 +5,7 @@ import type { WorkItem } from '../types/work-item.js';
 import { jsonText, member, toNumber } from './row-values.js';
 import type { SchemaTables } from './schema-tables.js';
 import { inTransaction } from './transaction.js';
-import { kindOf } from './work-item-checks.js';
+import { kindOf } from '../kinds.js';
 
 interface LockedBatch {
   lockToken: string;

@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '../types/history-event.js';
 import type { ActivityCompletion, KindOf, WorkItem, WorkItemKind } from '../types/work-item.js';
 import { InlineSqlError } from './inline-sql-error.js';
+import { isWorkItemKind, kindOf, WORK_ITEM_KINDS } from '../kinds.js';
 
 /**
  * The procedures' checks of work items and events, for the inline baseline. The SQL is the authority (`_sp_kind`,
@@ -10,27 +11,6 @@ import { InlineSqlError } from './inline-sql-error.js';
  */
 
 type Body = Record<string, unknown>;
-type BodyOf<K extends WorkItemKind> = Extract<WorkItem, Record<K, unknown>>[K];
-
-/**
- * Every work-item kind: the queue it goes to and the field naming the instance it is routed to (`_sp_route`). Keyed
- * by the `WorkItem` union, so the compiler keeps the two in step; the SQL's kind lists are the same (parity test).
- */
-const KINDS: {
-  [K in WorkItemKind]: { queue: 'orchestrator' | 'worker'; target: keyof BodyOf<K> & ('instance' | 'parent_instance') };
-} = {
-  StartOrchestration: { queue: 'orchestrator', target: 'instance' },
-  ActivityExecute: { queue: 'worker', target: 'instance' },
-  ActivityCompleted: { queue: 'orchestrator', target: 'instance' },
-  ActivityFailed: { queue: 'orchestrator', target: 'instance' },
-  TimerFired: { queue: 'orchestrator', target: 'instance' },
-  ExternalRaised: { queue: 'orchestrator', target: 'instance' },
-  SubOrchCompleted: { queue: 'orchestrator', target: 'parent_instance' },
-  SubOrchFailed: { queue: 'orchestrator', target: 'parent_instance' },
-  CancelInstance: { queue: 'orchestrator', target: 'instance' },
-  ContinueAsNew: { queue: 'orchestrator', target: 'instance' },
-};
-
 /** The kinds `ackWorker` accepts: exactly those of the `ActivityCompletion` type. */
 const COMPLETIONS: Record<KindOf<ActivityCompletion>, true> = { ActivityCompleted: true, ActivityFailed: true };
 
@@ -40,19 +20,8 @@ function fail(code: string, message: string): never {
   throw new InlineSqlError(code, message);
 }
 
-const isWorkItemKind = (kind: string): kind is WorkItemKind => Object.hasOwn(KINDS, kind);
-
 /** JSON null or a missing field: what the SQL treats as "not given". */
 const isAbsent = (value: unknown): boolean => value === undefined || value === null;
-
-/** `_sp_kind`: the single key of a work item or event whose value is an object; null when not shaped like one. */
-export function kindOf(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return null;
-  const body = (value as Record<string, unknown>)[keys[0]!];
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? keys[0]! : null;
-}
 
 /** `_sp_is_whole_bigint`: a whole number >= minimum that fits a BIGINT (below 2^63). */
 function isWholeBigint(value: unknown, minimum: number): boolean {
@@ -75,7 +44,7 @@ export function checkEvent(event: HistoryEvent): { kind: string; eventId: number
 /** One worker item as `_sp_enqueue_worker_items` checks it. */
 export function checkWorkerItem(item: WorkItem): void {
   const kind = kindOf(item) ?? fail('22023', `each work item ${SHAPE}`);
-  if (!isWorkItemKind(kind) || KINDS[kind].queue !== 'worker') {
+  if (!isWorkItemKind(kind) || WORK_ITEM_KINDS[kind].queue !== 'worker') {
     fail('DXI01', `Only ActivityExecute goes to the worker queue, not ${kind}`);
   }
 }
@@ -86,12 +55,12 @@ export function checkWorkerItem(item: WorkItem): void {
  */
 export function checkOrchestratorItem(item: WorkItem): { kind: WorkItemKind; body: Body; instance: string } {
   const kind = kindOf(item) ?? fail('22023', `each work item ${SHAPE}`);
-  if (isWorkItemKind(kind) && KINDS[kind].queue === 'worker') {
+  if (isWorkItemKind(kind) && WORK_ITEM_KINDS[kind].queue === 'worker') {
     fail('DXI01', `${kind} should go to worker queue, not orchestrator queue`);
   }
   if (!isWorkItemKind(kind)) fail('DXI01', `Unknown work item kind for the orchestrator queue: ${kind}`);
   const body = (item as unknown as Record<string, Body>)[kind]!;
-  const instance = body[KINDS[kind].target];
+  const instance = body[WORK_ITEM_KINDS[kind].target];
   if (typeof instance !== 'string' || instance === '') fail('22023', `${kind} work item has no target instance`);
   if (kind === 'StartOrchestration') {
     if (isAbsent(body.orchestration) || body.orchestration === '') {

@@ -56,7 +56,7 @@ describe.each(IMPLEMENTATIONS)('error handling (%s)', (implementation) => {
       ['readWithExecution', () => provider.readWithExecution('corrupt-history', 1)],
     ] as const) {
       const error = await providerErrorOf(read(), what);
-      expect(error, what).toMatchObject({ operation: what, retryable: false });
+      expect(error, what).toMatchObject({ operation: what, sqlstate: 'DXC01', retryable: false });
       expect(error.message, what).toContain('corrupt-history');
     }
 
@@ -69,7 +69,7 @@ describe.each(IMPLEMENTATIONS)('error handling (%s)', (implementation) => {
     expect(errors.length, 'the corrupt batch must fail its fetch, not be delivered').toBeGreaterThan(0);
     for (const error of errors) {
       expect(error).toBeInstanceOf(ProviderError);
-      expect(error).toMatchObject({ operation: 'fetchOrchestrationItem', retryable: false });
+      expect(error).toMatchObject({ operation: 'fetchOrchestrationItem', sqlstate: 'DXC01', retryable: false });
       expect(error.message).toContain('corrupt-message');
     }
     const delivered = outcomes.filter(
