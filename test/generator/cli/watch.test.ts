@@ -14,7 +14,9 @@ afterEach(async () => {
 
 async function outputText(dir: string): Promise<string | undefined> {
   try {
-    const names = (await readdir(dir)).sort();
+    // Only finished files: the generator writes `<name>.<pid>.tmp` and renames it, and a read between the two would
+    // see the old and the new client at once.
+    const names = (await readdir(dir)).filter((name) => name.endsWith('.ts')).sort();
     if (names.length === 0) return undefined;
     return (await Promise.all(names.map((name) => readFile(join(dir, name), 'utf8')))).join('\n');
   } catch {
