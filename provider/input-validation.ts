@@ -1,25 +1,93 @@
+import { encodeJson, encodeText, type Encoder, ProcedureValueError } from '../generator/runtime/index.js';
 import { ProviderError } from './provider-error.js';
 
 /**
- * Checks of plain arguments, made before any database call so both backends refuse them alike (22023). Work items
- * and events are not checked here: the procedures check them, and the inline backend as the procedures do
+ * Checks of the arguments, made before any database call so both backends refuse them alike (22023): ids, times and
+ * delays are safe integers, strings are well-formed (a lone UTF-16 surrogate would reach the database as U+FFFD),
+ * and JSON values serialise as given (no NaN or Infinity, which JSON.stringify writes as null). The shape of work
+ * items and events is not checked here: the procedures check it, and the inline backend as the procedures do
  * (`inline/work-item-checks.ts`).
  */
+
+const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+/** Runs one of the generated client's encoders as a check: its refusal becomes this operation's 22023. */
+function encodable<T>(operation: string, what: string, encode: Encoder<T>, value: T): void {
+  try {
+    encode(value, operation, what);
+  } catch (error) {
+    if (error instanceof ProcedureValueError) throw ProviderError.invalidInput(operation, `${what}: ${error.problem}`);
+    throw error;
+  }
+}
+
+/** A string the database receives unchanged: no lone UTF-16 surrogate, which the driver would send as U+FFFD. */
+export function requireText(operation: string, what: string, value: unknown): void {
+  encodable(operation, what, encodeText, value as string);
+}
+
+export function requireOptionalText(operation: string, what: string, value: unknown): void {
+  if (value !== undefined && value !== null) requireText(operation, what, value);
+}
 
 export function requireInstanceId(operation: string, instance: unknown): void {
   if (typeof instance !== 'string' || instance.length === 0) {
     throw ProviderError.invalidInput(operation, 'instance id must be a non-empty string');
   }
+  requireText(operation, 'instance id', instance);
 }
 
 export function requireExecutionId(operation: string, executionId: unknown): void {
   if (!Number.isSafeInteger(executionId) || (executionId as number) < 1) {
-    throw ProviderError.invalidInput(operation, `execution id must be a positive integer, got ${String(executionId)}`);
+    throw ProviderError.invalidInput(operation, `execution id must be a positive integer, got ${shown(executionId)}`);
   }
 }
 
-export function requireDelay(operation: string, delayMs: number | undefined): void {
-  if (delayMs !== undefined && (!Number.isSafeInteger(delayMs) || delayMs < 0)) {
-    throw ProviderError.invalidInput(operation, `delay must be a non-negative integer of milliseconds, got ${delayMs}`);
+export function requireDelay(operation: string, delayMs: unknown): void {
+  if (delayMs !== undefined && (!Number.isSafeInteger(delayMs) || (delayMs as number) < 0)) {
+    throw ProviderError.invalidInput(
+      operation,
+      `delay must be a non-negative integer of milliseconds, got ${shown(delayMs)}`,
+    );
   }
+}
+
+/** The strings of a turn's metadata; the procedures check the status among them. */
+export function requireMetadata(operation: string, metadata: unknown): void {
+  if (typeof metadata !== 'object' || metadata === null) {
+    throw ProviderError.invalidInput(operation, 'metadata must be an object');
+  }
+  const { status, output, orchestrationName, orchestrationVersion } = metadata as Record<string, unknown>;
+  requireOptionalText(operation, 'status', status);
+  requireOptionalText(operation, 'output', output);
+  requireOptionalText(operation, 'orchestration name', orchestrationName);
+  requireOptionalText(operation, 'orchestration version', orchestrationVersion);
+}
+
+/** A work item, event or list of them that serialises to JSON as given (`encodeJson`'s checks). */
+export function requireJson(operation: string, what: string, value: unknown): void {
+  encodable(operation, what, encodeJson, value);
+}
+
+/** A list of events or work items: the messages are the procedures' own for a value that is not a JSON array. */
+export function requireJsonArray(operation: string, what: string, value: unknown): void {
+  if (!Array.isArray(value)) throw ProviderError.invalidInput(operation, `${what} must be a JSON array`);
+  requireJson(operation, what, value);
+}
+
+/**
+ * The clock's reading as whole epoch milliseconds. A fractional reading (`performance.timeOrigin + performance.now()`)
+ * is floored; anything that is not a time from 1970 up to 2^53 - 1 ms fails the call with 22023, as the procedures
+ * would.
+ */
+export function readClock(operation: string, clock: () => number): number {
+  const reading: unknown = clock();
+  const nowMs = typeof reading === 'number' ? Math.floor(reading) : Number.NaN;
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0) {
+    throw ProviderError.invalidInput(
+      operation,
+      `the clock returned ${shown(reading)}; it must return epoch milliseconds from 0 to 2^53 - 1`,
+    );
+  }
+  return nowMs;
 }

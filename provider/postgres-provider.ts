@@ -1,7 +1,16 @@
 import pg from 'pg';
 import type { ProviderBackend } from './backend.js';
 import { InlineBackend } from './inline/inline-backend.js';
-import { requireDelay, requireExecutionId, requireInstanceId } from './input-validation.js';
+import {
+  readClock,
+  requireDelay,
+  requireExecutionId,
+  requireInstanceId,
+  requireJson,
+  requireJsonArray,
+  requireMetadata,
+  requireText,
+} from './input-validation.js';
 import { migrate } from './migrations/run-migrations.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
 import { toProviderError } from './provider-error.js';
@@ -57,7 +66,10 @@ export interface PostgresProviderOptions {
   schema?: string;
   /** How long a fetched orchestration item or dequeued work item stays locked (default 30 s). */
   lockTimeoutMs?: number;
-  /** Epoch milliseconds; every time the database compares comes from here (default `Date.now`). */
+  /**
+   * Epoch milliseconds; every time the database compares comes from here (default `Date.now`). A fractional reading is
+   * floored; one that is not a number from 0 to 2^53 - 1 fails the call with 22023.
+   */
   clock?: () => number;
   /** Apply the migrations on start (default true). */
   migrate?: boolean;
@@ -133,13 +145,18 @@ export class PostgresProvider {
     }
   }
 
+  /** The clock's reading for one attempt of a call (see `readClock`). */
+  private now(method: ProviderMethod): number {
+    return readClock(method, this.clock);
+  }
+
   // --- orchestrator queue -------------------------------------------------------------------------------------
 
   fetchOrchestrationItem(): Promise<OrchestrationItem | null> {
     return this.run('fetchOrchestrationItem', async (b) =>
       checkOrchestrationItem(
         'fetchOrchestrationItem',
-        await b.fetchOrchestrationItem(this.clock(), this.lockTimeoutMs),
+        await b.fetchOrchestrationItem(this.now('fetchOrchestrationItem'), this.lockTimeoutMs),
       ),
     );
   }
@@ -153,10 +170,16 @@ export class PostgresProvider {
     metadata: ExecutionMetadata = {},
   ): Promise<void> {
     return this.run('ackOrchestrationItem', (b) => {
-      requireExecutionId('ackOrchestrationItem', executionId);
+      const operation = 'ackOrchestrationItem';
+      requireText(operation, 'lock token', lockToken);
+      requireExecutionId(operation, executionId);
+      requireJsonArray(operation, 'events', historyDelta);
+      requireJsonArray(operation, 'worker items', workerItems);
+      requireJsonArray(operation, 'orchestrator items', orchestratorItems);
+      requireMetadata(operation, metadata);
       return b.ackOrchestrationItem({
         lockToken,
-        nowMs: this.clock(),
+        nowMs: this.now(operation),
         executionId,
         historyDelta,
         workerItems,
@@ -168,30 +191,41 @@ export class PostgresProvider {
 
   abandonOrchestrationItem(lockToken: string, delayMs?: number): Promise<void> {
     return this.run('abandonOrchestrationItem', (b) => {
+      requireText('abandonOrchestrationItem', 'lock token', lockToken);
       requireDelay('abandonOrchestrationItem', delayMs);
-      return b.abandonOrchestrationItem(lockToken, this.clock(), delayMs ?? null);
+      return b.abandonOrchestrationItem(lockToken, this.now('abandonOrchestrationItem'), delayMs ?? null);
     });
   }
 
   enqueueOrchestratorWork(item: WorkItem, delayMs?: number): Promise<void> {
     return this.run('enqueueOrchestratorWork', (b) => {
+      requireJson('enqueueOrchestratorWork', 'work item', item);
       requireDelay('enqueueOrchestratorWork', delayMs);
-      return b.enqueueOrchestratorWork(item, this.clock(), delayMs ?? null);
+      return b.enqueueOrchestratorWork(item, this.now('enqueueOrchestratorWork'), delayMs ?? null);
     });
   }
 
   // --- worker queue -------------------------------------------------------------------------------------------
 
   enqueueWorkerWork(item: WorkItem): Promise<void> {
-    return this.run('enqueueWorkerWork', (b) => b.enqueueWorkerWork(item, this.clock()));
+    return this.run('enqueueWorkerWork', (b) => {
+      requireJson('enqueueWorkerWork', 'work item', item);
+      return b.enqueueWorkerWork(item, this.now('enqueueWorkerWork'));
+    });
   }
 
   dequeueWorkerPeekLock(): Promise<WorkerLease | null> {
-    return this.run('dequeueWorkerPeekLock', (b) => b.dequeueWorkerPeekLock(this.clock(), this.lockTimeoutMs));
+    return this.run('dequeueWorkerPeekLock', (b) =>
+      b.dequeueWorkerPeekLock(this.now('dequeueWorkerPeekLock'), this.lockTimeoutMs),
+    );
   }
 
   ackWorker(lockToken: string, completion: WorkItem): Promise<void> {
-    return this.run('ackWorker', (b) => b.ackWorker(lockToken, completion, this.clock()));
+    return this.run('ackWorker', (b) => {
+      requireText('ackWorker', 'lock token', lockToken);
+      requireJson('ackWorker', 'completion', completion);
+      return b.ackWorker(lockToken, completion, this.now('ackWorker'));
+    });
   }
 
   // --- history ------------------------------------------------------------------------------------------------
@@ -216,7 +250,8 @@ export class PostgresProvider {
     return this.run('appendWithExecution', (b) => {
       requireInstanceId('appendWithExecution', instance);
       requireExecutionId('appendWithExecution', executionId);
-      return b.appendWithExecution(instance, executionId, events, this.clock());
+      requireJsonArray('appendWithExecution', 'events', events);
+      return b.appendWithExecution(instance, executionId, events, this.now('appendWithExecution'));
     });
   }
 
@@ -241,7 +276,10 @@ export class PostgresProvider {
   // --- management ---------------------------------------------------------------------------------------------
 
   listInstancesByStatus(status: string): Promise<string[]> {
-    return this.run('listInstancesByStatus', (b) => b.listInstancesByStatus(status));
+    return this.run('listInstancesByStatus', (b) => {
+      requireText('listInstancesByStatus', 'status', status);
+      return b.listInstancesByStatus(status);
+    });
   }
 
   getInstanceInfo(instance: string): Promise<InstanceInfo> {
@@ -272,6 +310,6 @@ export class PostgresProvider {
   }
 
   getQueueDepths(): Promise<QueueDepths> {
-    return this.run('getQueueDepths', (b) => b.getQueueDepths(this.clock()));
+    return this.run('getQueueDepths', (b) => b.getQueueDepths(this.now('getQueueDepths')));
   }
 }

@@ -84,7 +84,12 @@ export function atMostOneRow(
   procedure: string,
 ): Record<string, unknown> | undefined {
   if (rows.length > 1) {
-    throw new ProcedureValueError(procedure, 'result', `returned ${rows.length} rows but is declared @single-row`);
+    throw new ProcedureValueError(
+      procedure,
+      'result',
+      `returned ${rows.length} rows but is declared @single-row`,
+      '22000',
+    );
   }
   return rows[0];
 }
@@ -93,7 +98,7 @@ export function atMostOneRow(
 export function exactlyOneRow(rows: readonly Record<string, unknown>[], procedure: string): Record<string, unknown> {
   const [row] = rows;
   if (rows.length !== 1 || row === undefined) {
-    throw new ProcedureValueError(procedure, 'result', `returned ${rows.length} rows, expected exactly one`);
+    throw new ProcedureValueError(procedure, 'result', `returned ${rows.length} rows, expected exactly one`, '22000');
   }
   return row;
 }

@@ -8,15 +8,20 @@ import { LiteralSyntaxError, parseArrayLiteral, parseRecordLiteral, type ArrayLi
  */
 export type Decoder<T> = (value: unknown, procedure: string, field: string) => T;
 
+/** A result value that does not have its declared shape (22000, data_exception). */
+function resultError(procedure: string, field: string, problem: string): ProcedureValueError {
+  return new ProcedureValueError(procedure, field, problem, '22000');
+}
+
 function wrongType(procedure: string, field: string, expected: string, value: unknown): never {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  throw new ProcedureValueError(procedure, field, `expected ${expected}, got ${typeof value} ${shown.slice(0, 80)}`);
+  throw resultError(procedure, field, `expected ${expected}, got ${typeof value} ${shown.slice(0, 80)}`);
 }
 
 /** A column declared non-null (or a composite's attribute read through a non-null annotation). */
 export function notNull<T>(decode: Decoder<T>, value: unknown, procedure: string, field: string): T {
   if (value === null || value === undefined) {
-    throw new ProcedureValueError(procedure, field, 'is NULL but was declared non-null');
+    throw resultError(procedure, field, 'is NULL but was declared non-null');
   }
   return decode(value, procedure, field);
 }
@@ -64,7 +69,7 @@ export const decodeInt8AsNumber: Decoder<number> = (value, procedure, field) => 
   else if (typeof value === 'string' && integerText.test(value)) result = Number(value);
   else return wrongType(procedure, field, 'an int8', value);
   if (!Number.isSafeInteger(result)) {
-    throw new ProcedureValueError(
+    throw resultError(
       procedure,
       field,
       `int8 value ${String(value)} is outside ±(2^53-1) and cannot be a number without losing precision; configure int8: "bigint"`,
@@ -211,7 +216,7 @@ export function arrayDecoder<T, D extends number = 1>(
     return items.map((item, index) => {
       const itemPath = `${path}[${index + 1}]`;
       if (item === null || item === undefined) {
-        throw new ProcedureValueError(procedure, itemPath, 'array element is NULL');
+        throw resultError(procedure, itemPath, 'array element is NULL');
       }
       if (depth > 1) {
         if (!Array.isArray(item)) return wrongType(procedure, itemPath, 'a nested array', item);
@@ -260,7 +265,7 @@ export function recordFields(
     throw error;
   }
   if (fields.length !== attributeCount) {
-    throw new ProcedureValueError(
+    throw resultError(
       procedure,
       field,
       `composite value has ${fields.length} attributes, expected ${attributeCount}: ${value.slice(0, 80)}`,

@@ -16,14 +16,31 @@ function invalid(procedure: string, field: string, expected: string, value: unkn
   );
 }
 
-/** Configured type overrides: the user's representation goes to the driver as is. */
-export const encodeAny: Encoder<unknown> = (value) => value as string;
+/** `String.prototype.isWellFormed` (ES2024, Node 20), typed here so the runtime compiles with an older `lib`. */
+const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+const LONE_SURROGATE =
+  'contains a lone UTF-16 surrogate, which cannot be sent as UTF-8 (the driver would replace it with U+FFFD)';
+
+/**
+ * Text as it is sent. A string holding a lone UTF-16 surrogate has no UTF-8 form: the driver would send U+FFFD in
+ * its place, so a lookup would find, or a write would store, a different string than the one given.
+ */
+function wellFormed(text: string, procedure: string, field: string): string {
+  if (!isWellFormed(text)) throw new ProcedureValueError(procedure, field, LONE_SURROGATE);
+  return text;
+}
+
+/** Configured type overrides: the user's representation goes to the driver as is (a string is still checked). */
+export const encodeAny: Encoder<unknown> = (value, procedure, field) =>
+  typeof value === 'string' ? wellFormed(value, procedure, field) : (value as string);
 
 export const encodeText: Encoder<string> = (value, procedure, field) =>
-  typeof value === 'string' ? value : invalid(procedure, field, 'a string', value);
+  typeof value === 'string' ? wellFormed(value, procedure, field) : invalid(procedure, field, 'a string', value);
 
+/** int2 and int4 from a safe integer; the server checks the type's range. */
 export const encodeInt: Encoder<number> = (value, procedure, field) =>
-  Number.isInteger(value) ? String(value) : invalid(procedure, field, 'an integer', value);
+  Number.isSafeInteger(value) ? String(value) : invalid(procedure, field, 'a safe integer', value);
 
 export const encodeFloat: Encoder<number> = (value, procedure, field) =>
   typeof value === 'number' ? String(value) : invalid(procedure, field, 'a number', value);
@@ -31,22 +48,28 @@ export const encodeFloat: Encoder<number> = (value, procedure, field) =>
 export const encodeBool: Encoder<boolean> = (value, procedure, field) =>
   typeof value === 'boolean' ? String(value) : invalid(procedure, field, 'a boolean', value);
 
-/** int8 from a bigint, or from a number only when it is an exact integer (2^53 and beyond may already be rounded). */
+const INT8_MIN = -(2n ** 63n);
+const INT8_MAX = 2n ** 63n - 1n;
+
+/**
+ * int8 from a bigint within int8's range, or from a number only when it is a safe integer: NaN, the infinities and
+ * fractions are no int8, and from 2^53 on a number may already have been rounded.
+ */
 export const encodeInt8: Encoder<number | bigint> = (value, procedure, field) => {
-  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'bigint' && value >= INT8_MIN && value <= INT8_MAX) return value.toString();
   if (Number.isSafeInteger(value)) return String(value);
   return invalid(procedure, field, 'a safe integer or a bigint for int8', value);
 };
 
 /** numeric from its exact decimal text, or from a finite-or-not number the caller chose to pass. */
 export const encodeNumeric: Encoder<string | number> = (value, procedure, field) => {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return wellFormed(value, procedure, field);
   if (typeof value === 'number') return String(value);
   return invalid(procedure, field, 'a numeric string or number', value);
 };
 
 function dateValue(value: Date | string, procedure: string, field: string): Date | string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return wellFormed(value, procedure, field);
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
   return invalid(procedure, field, 'a valid Date or a date/time string', value);
 }
@@ -68,8 +91,32 @@ export const encodeDate: Encoder<Date | string> = (value, procedure, field) => {
   return typeof checked === 'string' ? checked : checked.toISOString().slice(0, 10);
 };
 
+/**
+ * Refuses, during serialisation, what `JSON.stringify` would silently change or the server refuse: a non-finite number
+ * (written as `null`: a NaN due time would become "no due time") and a lone surrogate in a string or key (written as
+ * a `\ud800` escape, which jsonb rejects and json stores as text no well-formed string equals).
+ */
+function checkedJsonMember(key: string, value: unknown): unknown {
+  if (!isWellFormed(key)) throw new RangeError(`a key ${LONE_SURROGATE}`);
+  if (typeof value === 'string' && !isWellFormed(value)) throw new RangeError(`a string ${LONE_SURROGATE}`);
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new RangeError(`contains ${value}, which JSON cannot represent (JSON.stringify would write null)`);
+  }
+  return value;
+}
+
+/** JSON text of a value, or a `ProcedureValueError` for anything that would not arrive as given (see above). */
 export const encodeJson: Encoder<unknown> = (value, procedure, field) => {
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, checkedJsonMember);
+  } catch (error) {
+    // RangeError: refused above; TypeError: a cycle or a bigint, which JSON.stringify cannot write.
+    if (error instanceof RangeError || error instanceof TypeError) {
+      throw new ProcedureValueError(procedure, field, `is not JSON-serialisable as given: ${error.message}`);
+    }
+    throw error;
+  }
   return text === undefined ? invalid(procedure, field, 'a JSON-serialisable value', value) : text;
 };
 

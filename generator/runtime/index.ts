@@ -8,6 +8,7 @@ export { quoteIdentifier } from './quote-identifier.js';
 export {
   ProcedureError,
   ProcedureValueError,
+  type ValueErrorSqlState,
   isRetryableSqlState,
   toProcedureError,
   isRaisedSqlState,

@@ -82,8 +82,16 @@ export function toProcedureError(procedure: string, error: unknown): unknown {
 }
 
 /**
- * A value crossing the boundary had the wrong shape: a result column that is NULL where non-null was declared or that
- * does not have the declared type, or an argument the wrapper cannot encode without losing information.
+ * The SQLSTATE a `ProcedureValueError` carries, so callers that classify errors by SQLSTATE treat it like the server's
+ * own: `22023` (invalid_parameter_value) for an argument the wrapper refuses to send, `22000` (data_exception) for a
+ * result that does not have its declared shape. Neither can succeed when retried.
+ */
+export type ValueErrorSqlState = '22023' | '22000';
+
+/**
+ * A value crossing the boundary had the wrong shape: an argument the wrapper cannot send without the driver or the
+ * server changing it (22023), or a result column that is NULL where non-null was declared or that does not have the
+ * declared type (22000). Raised before the call is sent, or after it returned: the database never sees a bad argument.
  */
 export class ProcedureValueError extends Error {
   override readonly name = 'ProcedureValueError';
@@ -91,7 +99,9 @@ export class ProcedureValueError extends Error {
     readonly procedure: string,
     /** The column, parameter or element path, e.g. `total`, `tags[2]`, `address.street`. */
     readonly field: string,
-    problem: string,
+    /** What is wrong with it, e.g. `is NULL but was declared non-null`. */
+    readonly problem: string,
+    readonly sqlstate: ValueErrorSqlState = '22023',
   ) {
     super(`${procedure}: ${field}: ${problem}`);
   }

@@ -20,6 +20,7 @@ export class OrchestrationAck {
   private readonly applyStatus: string;
   private readonly deleteBatch: string;
   private readonly releaseLock: string;
+  private readonly holdLock: string;
   private readonly untagBatch: string;
   private readonly delayInstance: string;
 
@@ -62,6 +63,13 @@ export class OrchestrationAck {
     // Exactly the fetched batch: messages that arrived during the turn are untagged and stay.
     this.deleteBatch = `DELETE FROM ${tables.orchestratorQueue} q WHERE q.lock_token = $1`;
     this.releaseLock = `DELETE FROM ${tables.instanceLocks} l WHERE l.lock_token = $1 RETURNING l.instance_id`;
+    // The lock row stays until the delay ends, under a fresh token nobody is given: no fetch takes the instance before
+    // then, so a message or timer that becomes visible meanwhile waits for the batch. It expires like a lock.
+    this.holdLock = `
+      UPDATE ${tables.instanceLocks} l
+         SET lock_token = gen_random_uuid()::text, locked_until = $2::bigint + $3::bigint, locked_at = $2::bigint
+       WHERE l.lock_token = $1
+      RETURNING l.instance_id`;
     this.untagBatch = `
       UPDATE ${tables.orchestratorQueue} q
          SET lock_token = NULL, locked_until = NULL
@@ -109,16 +117,21 @@ export class OrchestrationAck {
   }
 
   /**
-   * Releases the lock (expired or not, as long as no other fetch took it) and untags the batch; a positive delay
-   * hides every visible message of the instance until now + delay. Without a delay visibility is left alone.
+   * Releases the lock (expired or not, as long as no other fetch took it) and untags the batch. A positive delay holds
+   * the instance until now + delay and hides every visible message of it until then, so nothing of the instance is
+   * fetched alone ahead of the batch (contract §3.18). Without a delay visibility is left alone.
    */
   async abandon(lockToken: string, nowMs: number, delayMs: number | null): Promise<void> {
+    const delayed = delayMs !== null && delayMs > 0;
     await inTransaction(this.pool, async (client) => {
-      const released = await client.query<{ instance_id: string }>(this.releaseLock, [lockToken]);
+      const released = await client.query<{ instance_id: string }>(
+        delayed ? this.holdLock : this.releaseLock,
+        delayed ? [lockToken, nowMs, delayMs] : [lockToken],
+      );
       const instance = released.rows[0]?.instance_id;
       if (instance === undefined) throw invalidLockToken();
       await client.query(this.untagBatch, [lockToken]);
-      if (delayMs !== null && delayMs > 0) await client.query(this.delayInstance, [instance, nowMs, delayMs]);
+      if (delayed) await client.query(this.delayInstance, [instance, nowMs, delayMs]);
     });
   }
 }

@@ -23,9 +23,9 @@ function fail(code: string, message: string): never {
 /** JSON null or a missing field: what the SQL treats as "not given". */
 const isAbsent = (value: unknown): boolean => value === undefined || value === null;
 
-/** `_sp_is_whole_bigint`: a whole number >= minimum that fits a BIGINT (below 2^63). */
+/** `_sp_is_whole_bigint`: a whole number from minimum to 2^53 - 1 (a safe integer, readable back exactly). */
 function isWholeBigint(value: unknown, minimum: number): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= minimum && value < 2 ** 63;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= minimum;
 }
 
 /** The NULL check of `sp_enqueue_worker_work` and `sp_enqueue_orchestrator_work` (the clock is never NULL here). */

@@ -711,6 +711,29 @@ describe('sp_abandon_orchestration_item', () => {
     });
   });
 
+  it('with a delay holds the instance: a message or timer visible during the delay waits for the batch', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('h'), BASE_MS);
+    const item = await fetchItem(tenant, BASE_MS);
+    await abandon(item!.lock_token, BASE_MS + 10, 1_000);
+    expect(await lockRows()).toEqual([
+      expect.objectContaining({
+        instance_id: 'h',
+        locked_until: String(BASE_MS + 1_010),
+        locked_at: String(BASE_MS + 10),
+      }),
+    ]);
+    expect((await lockRows())[0]!.lock_token).not.toBe(item!.lock_token);
+
+    await enqueueOrchestrator(tenant, externalRaised('h'), BASE_MS + 11); // arrives after the abandon
+    await enqueueOrchestrator(tenant, timerFired('h', 2, BASE_MS + 20), BASE_MS + 11); // due during the delay
+    expect(await fetchItem(tenant, BASE_MS + 500)).toBeUndefined();
+    expect(await fetchItem(tenant, BASE_MS + 1_009)).toBeUndefined();
+    expect(await fetchItem(tenant, BASE_MS + 1_010)).toMatchObject({
+      instance_id: 'h',
+      messages: [startOrchestration('h'), externalRaised('h'), timerFired('h', 2, BASE_MS + 20)],
+    });
+  });
+
   it('makes the abandoned token useless for ack and abandon', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('u'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);

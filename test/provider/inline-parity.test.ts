@@ -174,6 +174,9 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('nameless', () => b.enqueueOrchestratorWork(start('X', { orchestration: '' }), T + 4, null));
   await step('bad execution', () => b.enqueueOrchestratorWork(start('X', { executionId: 0 }), T + 4, null));
   await step('bad timer', () => b.enqueueOrchestratorWork(timerFired('A', 9, 1.5) as WorkItem, T + 4, null));
+  // Ids and times a JavaScript number cannot hold exactly are refused alike (issue 9).
+  await step('unsafe execution', () => b.enqueueOrchestratorWork(start('X', { executionId: 2 ** 53 }), T + 4, null));
+  await step('unsafe timer', () => b.enqueueOrchestratorWork(timerFired('A', 9, 2 ** 53) as WorkItem, T + 4, null));
   await step('activity to orchestrator', () =>
     b.enqueueOrchestratorWork(activityExecute('A', 1) as WorkItem, T + 4, null),
   );
@@ -239,6 +242,18 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('abandon B again', () => b.abandonOrchestrationItem(fetchedB?.lockToken ?? 'missing', T + 30, null));
   await step('ack orphan', () => b.ackOrchestrationItem(turn(fetchedOrphan?.lockToken ?? 'missing', T + 31)));
   await step('abandon cont', () => b.abandonOrchestrationItem(fetchedCont?.lockToken ?? 'missing', T + 32, null));
+  // B is held by its abandon until T + 530: a message for it that arrives meanwhile is not fetched alone, whatever else
+  // is fetchable. Everything fetched here is given back at once, as it was.
+  await step('raise B during hold', () => b.enqueueOrchestratorWork(externalRaised('B') as WorkItem, T + 33, null));
+  const duringHold: OrchestrationItem[] = [];
+  for (let i = 0; i < 8; i++) {
+    const item = await step(`fetch during hold ${i}`, () => b.fetchOrchestrationItem(T + 35, LOCK_MS));
+    if (!item) break;
+    duringHold.push(item);
+  }
+  for (const item of duringHold) {
+    await step(`give back ${item.instance}`, () => b.abandonOrchestrationItem(item.lockToken, T + 35, null));
+  }
 
   const lease1 = await step('dequeue 1', () => b.dequeueWorkerPeekLock(T + 40, 1_000));
   const lease2 = await step('dequeue 2', () => b.dequeueWorkerPeekLock(T + 40, 1_000));
@@ -305,6 +320,7 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   await step('append empty', () => b.appendWithExecution('H', 3, [], T + 2_000));
   await step('append event id 0', () => b.appendWithExecution('H', 3, [activityScheduled(0)], T + 2_000));
   await step('append unsafe event id', () => b.appendWithExecution('H', 3, [activityScheduled(2.5)], T + 2_000));
+  await step('append event id 2^53', () => b.appendWithExecution('H', 3, [activityScheduled(2 ** 53)], T + 2_000));
   for (const instance of ['A', 'B', 'H', 'cont', 'orphan', 'nobody']) {
     await step(`read ${instance}`, () => b.read(instance));
     await step(`read ${instance} 1`, () => b.readWithExecution(instance, 1));
@@ -358,10 +374,17 @@ describe('parity with the stored procedures', () => {
 
     // The script reaches the paths it is meant to (so agreement is not agreement on nothing).
     const errors = inline.flatMap((o) => ('error' in o ? [`${o.step}: ${o.error.code}`] : []));
+    const heldBack = inline.flatMap((o) => (o.step.startsWith('fetch during hold') ? [o] : []));
+    expect(heldBack.length, 'other instances were fetchable while B was held').toBeGreaterThan(1);
+    expect(
+      heldBack.map((o) => ('value' in o ? (o.value as OrchestrationItem | null)?.instance : 'error')),
+    ).not.toContain('B');
     expect(errors).toEqual([
       'nameless: 22023',
       'bad execution: 22023',
       'bad timer: 22023',
+      'unsafe execution: 22023',
+      'unsafe timer: 22023',
       'activity to orchestrator: DXI01',
       'unknown kind: DXI01',
       'shapeless: 22023',
@@ -388,6 +411,7 @@ describe('parity with the stored procedures', () => {
       'append duplicate: 23505',
       'append event id 0: DXE01',
       'append unsafe event id: DXE01',
+      'append event id 2^53: DXE01',
       'execution B 1: P0002', // B started at execution 2
       'info H: P0002', // history only, appended without an instance
       'execution H 1: P0002',

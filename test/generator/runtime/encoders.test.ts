@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ProcedureValueError,
   arrayEncoder,
+  decodeInt8AsNumber,
   encodeBytea,
   encodeDate,
   encodeInt,
@@ -63,6 +64,79 @@ describe('encoders', () => {
       ),
     ).toBe('{{"1","2"},{"3","4"}}');
     expect(arrayEncoder(encodeBytea)([new Uint8Array([255])], ...at)).toBe('{"\\\\xff"}');
-    expect(() => arrayEncoder(encodeInt)([1.5], ...at)).toThrow('sp_test: param[1]: expected an integer');
+    expect(() => arrayEncoder(encodeInt)([1.5], ...at)).toThrow('sp_test: param[1]: expected a safe integer');
+  });
+});
+
+describe('encoders refuse what the driver or the server would silently change (SQLSTATE 22023)', () => {
+  const refusal = (run: () => unknown): ProcedureValueError => {
+    let thrown: unknown;
+    try {
+      run();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ProcedureValueError);
+    expect(thrown).toMatchObject({ procedure: 'sp_test', field: 'param', sqlstate: '22023' });
+    return thrown as ProcedureValueError;
+  };
+
+  it('numbers that are not safe integers for int2/int4/int8, and bigints outside int8', () => {
+    for (const value of [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      0.5,
+      2 ** 53,
+      -(2 ** 53),
+      1e21,
+    ]) {
+      refusal(() => encodeInt8(value, ...at));
+      refusal(() => encodeInt(value, ...at));
+    }
+    refusal(() => encodeInt8(2n ** 63n, ...at));
+    refusal(() => encodeInt8(-(2n ** 63n) - 1n, ...at));
+    expect(encodeInt8(-(2n ** 63n), ...at)).toBe('-9223372036854775808');
+    expect(encodeInt8(-Number.MAX_SAFE_INTEGER, ...at)).toBe('-9007199254740991');
+    expect(encodeInt(-0, ...at)).toBe('0');
+  });
+
+  it('strings with a lone surrogate, which the driver would send as U+FFFD', () => {
+    for (const text of ['\uD800', 'a\uDC00b', '\uDE00\uD83D']) {
+      expect(refusal(() => encodeText(text, ...at)).message).toMatch(/lone UTF-16 surrogate/);
+      refusal(() => encodeNumeric(text, ...at));
+      refusal(() => encodeTimestamptz(text, ...at));
+    }
+    expect(encodeText('\uD83D\uDE00', ...at)).toBe('\uD83D\uDE00');
+    expect(() => arrayEncoder(encodeText)(['ok', '\uD800'], ...at)).toThrow('sp_test: param[2]: ');
+  });
+
+  it('JSON with a lone surrogate in a string or key, a non-finite number, a bigint or a cycle', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const value of [
+      '\uD800',
+      { a: ['x', 'y\uDBFF'] },
+      { ['\uDC00']: 1 },
+      { fire_at_ms: Number.NaN },
+      [1, Number.POSITIVE_INFINITY],
+      { deep: { deeper: [Number.NEGATIVE_INFINITY] } },
+      { id: 1n },
+      cyclic,
+    ]) {
+      refusal(() => encodeJson(value, ...at));
+    }
+    // A backslash before the letters is text, not an escape.
+    expect(encodeJson({ path: '\\ud800', pair: '\uD83D\uDE00' }, ...at)).toBe('{"path":"\\\\ud800","pair":"😀"}');
+    expect(encodeJson({ max: Number.MAX_VALUE, date: new Date(0) }, ...at)).toBe(
+      '{"max":1.7976931348623157e+308,"date":"1970-01-01T00:00:00.000Z"}',
+    );
+  });
+
+  it('argument errors are 22023; a result that does not match its declaration is 22000', () => {
+    expect(new ProcedureValueError('sp_test', 'param', 'bad').sqlstate).toBe('22023');
+    expect(() => decodeInt8AsNumber('9007199254740992', 'sp_test', 'column')).toThrow(
+      expect.objectContaining({ sqlstate: '22000' }),
+    );
   });
 });
