@@ -69,7 +69,9 @@ export async function migrate(db: pg.Pool | pg.ClientBase, options: MigrateOptio
 async function migrateLocked(client: pg.ClientBase, schema: string, files: MigrationFile[]): Promise<MigrationReport> {
   const quotedSchema = quoteIdentifier(schema);
   const table = `${quotedSchema}.${quoteIdentifier(MIGRATIONS_TABLE)}`;
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
+  // Only when missing: a role that owns a schema a DBA created for it migrates it without CREATE on the database.
+  const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (schemaExists.rowCount === 0) await client.query(`CREATE SCHEMA ${quotedSchema}`);
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${table} (
        version    BIGINT PRIMARY KEY,

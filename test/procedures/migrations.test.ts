@@ -8,7 +8,6 @@ import { MigrationError, migrate } from '../../provider/migrations/run-migration
 import { dropSchema, openPool, randomSchemaName } from '../support/tenant-schema.js';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import { PostgresProvider } from '../../provider/postgres-provider.js';
-import type { HistoryEvent, WorkItem } from '../../provider/types/index.js';
 import { orchestrationStarted, startOrchestration } from '../support/work-items.js';
 
 let pool: pg.Pool;
@@ -186,10 +185,10 @@ describe('migration runner', () => {
     expect(schema.startsWith(label)).toBe(true);
     const provider = await PostgresProvider.create({ pool, schema });
     try {
-      await provider.enqueueOrchestratorWork(startOrchestration('dollar-instance') as WorkItem);
+      await provider.enqueueOrchestratorWork(startOrchestration('dollar-instance'));
       const item = await provider.fetchOrchestrationItem();
       expect(item?.instance).toBe('dollar-instance');
-      await provider.ackOrchestrationItem(item!.lockToken, 1, [orchestrationStarted(1) as HistoryEvent], [], []);
+      await provider.ackOrchestrationItem(item!.lockToken, 1, [orchestrationStarted(1)], [], []);
       expect(await provider.read('dollar-instance')).toEqual([orchestrationStarted(1)]);
     } finally {
       await provider.close();
