@@ -71,7 +71,7 @@ async function migrateLocked(client: pg.ClientBase, schema: string, files: Migra
   const table = `${quotedSchema}.${quoteIdentifier(MIGRATIONS_TABLE)}`;
   // Only when missing: a role that owns a schema a DBA created for it migrates it without CREATE on the database.
   const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-  if (schemaExists.rowCount === 0) await client.query(`CREATE SCHEMA ${quotedSchema}`);
+  if (schemaExists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${table} (
        version    BIGINT PRIMARY KEY,
