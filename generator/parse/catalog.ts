@@ -157,6 +157,11 @@ export function createCatalog(diagnostics: Diagnostic[], placeholder: string): C
         );
         return;
       }
+      // A rename moves the routine to its new key; any other change keeps its place in definition order.
+      if (alteredKey === key) {
+        routines.set(key, altered);
+        return;
+      }
       routines.delete(key);
       routines.set(alteredKey, altered);
       const comment = comments.get(key);

@@ -15,7 +15,21 @@ export const SCHEMA_PLACEHOLDER = '{schema}';
  * name safe here (mixed case, spaces, quotes); the placeholder must therefore only stand where an identifier may.
  */
 export function substituteSchema(sql: string, placeholder: string, schema: string): string {
-  return sql.split(placeholder).join(quoteIdentifier(schema));
+  return sql.split(placeholder).join(sourceIdentifier(schema));
+}
+
+/**
+ * The schema as an identifier that can stand anywhere in an SQL file, inside `$$`-quoted function bodies too. A
+ * dollar-quoted body ends at the first occurrence of its tag, and no quoting inside it can hide one, so a name
+ * holding `$$` (or `$ddl$`, ...) would end the body early. Such a name is written as a Unicode-escaped identifier
+ * instead, which holds no `$` at all: `a$$b` becomes `U&"a\0024\0024b"`, the same name to PostgreSQL in SQL and in
+ * PL/pgSQL alike. Other names keep the plain quoted form.
+ */
+export function sourceIdentifier(schema: string): string {
+  const quoted = quoteIdentifier(schema);
+  if (!schema.includes('$')) return quoted;
+  // In a U& identifier a backslash starts an escape, so a literal one is doubled.
+  return `U&${quoted.replaceAll('\\', '\\\\').replaceAll('$', '\\0024')}`;
 }
 
 /** PostgreSQL silently truncates identifiers past 63 bytes; refusing them keeps two long names from colliding. */

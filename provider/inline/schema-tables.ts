@@ -29,9 +29,14 @@ export function schemaTables(schema: string): SchemaTables {
 }
 
 /**
- * SQL for the display timestamp of a caller-supplied epoch-ms parameter, computed exactly as the procedures do
- * (`to_timestamp(p_now_ms / 1000.0)`), so both backends store the same instants.
+ * SQL for the display timestamp of a caller-supplied epoch-ms parameter: the instant the procedures store
+ * (`to_timestamp(p_now_ms / 1000.0)`, exact in numeric and then rounded once to double precision; the double division
+ * of a whole number of milliseconds below 2^53 by 1000 rounds the same exact quotient once).
+ *
+ * Inline SQL runs on the caller's search_path, where the procedures' spelling is an inexact match (pg_catalog has
+ * no `to_timestamp(numeric)` and no `/`(bigint, numeric)) that an exact `to_timestamp(numeric)` or `/` planted in
+ * any schema on that path would beat. Qualified, with argument types that match exactly, only pg_catalog's run.
  */
 export function timestampOf(parameter: string): string {
-  return `to_timestamp(${parameter}::bigint / 1000.0)`;
+  return `pg_catalog.to_timestamp(${parameter}::bigint::double precision OPERATOR(pg_catalog./) 1000::double precision)`;
 }

@@ -1,19 +1,23 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import { assertValidSchemaName, SCHEMA_PLACEHOLDER, substituteSchema } from '../../generator/runtime/schema-sources.js';
+import { applyGrants, type GrantReport } from './grant-application-role.js';
 import { type MigrationFile, PROCEDURES_DIR, readMigrationFiles } from './migration-files.js';
+import { withSchemaLock } from './schema-lock.js';
 
 /** The per-schema tracking table (contract §1.7, plus a checksum). */
 export const MIGRATIONS_TABLE = '_duroxide_migrations';
-
-/** First key of the advisory lock that serializes runners of one schema; the second is the schema's hash. */
-const MIGRATION_LOCK_CLASS = 1_937_008_487;
 
 export interface MigrateOptions {
   /** Target schema (default `public`); any name PostgreSQL accepts, quoted wherever it is used. */
   schema?: string;
   /** Folder of `NNNN_*.sql` files (default: the project's `procedures/`). */
   dir?: string;
+  /**
+   * The application's role: after migrating, it is given exactly USAGE on the schema and EXECUTE on its operations
+   * (see `grant-application-role.ts`), so grants follow every migration, new functions included.
+   */
+  appRole?: string;
 }
 
 export interface MigrationReport {
@@ -22,6 +26,8 @@ export interface MigrationReport {
   applied: Pick<MigrationFile, 'version' | 'name' | 'checksum'>[];
   /** Files that were already applied before this run. */
   skipped: number;
+  /** What the application role was granted, when `appRole` was given. */
+  grants?: GrantReport;
 }
 
 export type MigrationErrorCode = 'checksum-mismatch' | 'unknown-applied-version' | 'apply-failed';
@@ -52,24 +58,20 @@ export async function migrate(db: pg.Pool | pg.ClientBase, options: MigrateOptio
   const schema = options.schema ?? 'public';
   assertValidSchemaName(schema);
   const files = await readMigrationFiles(options.dir ?? PROCEDURES_DIR);
-
-  const client = db instanceof pg.Pool ? await db.connect() : db;
-  try {
-    await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
-    try {
-      return await migrateLocked(client, schema, files);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
-    }
-  } finally {
-    if (db instanceof pg.Pool) (client as pg.PoolClient).release();
-  }
+  const { appRole } = options;
+  return withSchemaLock(db, schema, async (client) => {
+    const report = await migrateLocked(client, schema, files);
+    if (appRole !== undefined) report.grants = await applyGrants(client, schema, appRole);
+    return report;
+  });
 }
 
 async function migrateLocked(client: pg.ClientBase, schema: string, files: MigrationFile[]): Promise<MigrationReport> {
   const quotedSchema = quoteIdentifier(schema);
   const table = `${quotedSchema}.${quoteIdentifier(MIGRATIONS_TABLE)}`;
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
+  // Only when missing: a role that owns a schema a DBA created for it migrates it without CREATE on the database.
+  const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (schemaExists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${table} (
        version    BIGINT PRIMARY KEY,

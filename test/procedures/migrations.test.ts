@@ -7,6 +7,8 @@ import { PROCEDURES_DIR, readMigrationFiles } from '../../provider/migrations/mi
 import { MigrationError, migrate } from '../../provider/migrations/run-migrations.js';
 import { dropSchema, openPool, randomSchemaName } from '../support/tenant-schema.js';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { PostgresProvider } from '../../provider/postgres-provider.js';
+import { orchestrationStarted, startOrchestration } from '../support/work-items.js';
 
 let pool: pg.Pool;
 const schemas: string[] = [];
@@ -171,6 +173,27 @@ describe('migration runner', () => {
     expect(report.applied.length).toBeGreaterThan(0);
     const names = await procedureNames(schema);
     expect(names).toContain('sp_fetch_orchestration_item');
+  });
+
+  // The files write the schema inside `$$`- and `$ddl$`-quoted bodies, which such a name would otherwise end early.
+  it.each([
+    ['$$', 'a$$b'],
+    ['a dollar-quote tag the files use', 'x $ddl$ y'],
+    ['dollars, quotes and a backslash', `"$$" \\ '$' U&`],
+  ])('installs into a schema whose name holds %s, and the provider works there', async (_what, label) => {
+    const schema = newSchema(label);
+    expect(schema.startsWith(label)).toBe(true);
+    const provider = await PostgresProvider.create({ pool, schema });
+    try {
+      await provider.enqueueOrchestratorWork(startOrchestration('dollar-instance'));
+      const item = await provider.fetchOrchestrationItem();
+      expect(item?.instance).toBe('dollar-instance');
+      await provider.ackOrchestrationItem(item!.lockToken, 1, [orchestrationStarted(1)], [], []);
+      expect(await provider.read('dollar-instance')).toEqual([orchestrationStarted(1)]);
+    } finally {
+      await provider.close();
+    }
+    expect(await procedureNames(schema)).toContain('sp_cleanup_schema');
   });
 
   it('rejects schema names PostgreSQL would truncate or cannot hold', async () => {

@@ -22,13 +22,14 @@ import {
   startOrchestration,
 } from '../support/work-items.js';
 
-// Two tenants in one database; the second name needs quoting everywhere (quotes, spaces, mixed case).
+// Two tenants in one database; the second name needs quoting everywhere (quotes, spaces, mixed case), and its `$$`
+// would end the `$$`-quoted bodies it is written into unless the migration runner spells it without a `$`.
 const plain = useEmptyTenantSchema();
-const hostile = useEmptyTenantSchema({ name: randomSchemaName(`Tenant "A" 'x' b`) });
+const hostile = useEmptyTenantSchema({ name: randomSchemaName(`Tenant "A" 'x' $$ b`) });
 
 describe('two tenant schemas side by side', () => {
   it('really gives the hostile tenant its quoted name', async () => {
-    expect(hostile.name).toMatch(/^Tenant "A" 'x' b_/);
+    expect(hostile.name).toMatch(/^Tenant "A" 'x' \$\$ b_/);
     // The server's own quoting is the oracle: the tests quote with the runtime's quoteIdentifier.
     const quoted = await hostile.pool.query<{ q: string }>('SELECT quote_ident($1) AS q', [hostile.name]);
     expect(hostile.quoted).toBe(quoted.rows[0]!.q);

@@ -19,7 +19,7 @@ import {
   timerCreated,
   timerFired,
 } from '../support/work-items.js';
-import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { ackEmpty, createInstance, fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
 import { skewedClock, type TestClock } from './support/test-clocks.js';
 
@@ -66,8 +66,8 @@ async function runTurnCycle(provider: PostgresProvider, clock: TestClock): Promi
   expect(await provider.fetchOrchestrationItem()).toBeNull();
 }
 
-describe.each(IMPLEMENTATIONS)('additions (%s)', (implementation) => {
-  const it = providerTest(implementation);
+describe.each(SUITE_VARIANTS)('additions (%s)', (variant) => {
+  const it = providerTest(variant);
 
   it('orphan messages for unknown instances are returned as Unknown and do not stall others', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(externalRaised('ghost-event'));

@@ -8,11 +8,11 @@ import {
   timerCreated,
   timerFired,
 } from '../support/work-items.js';
-import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
 
-describe.each(IMPLEMENTATIONS)('atomicity (%s)', (implementation) => {
-  const it = providerTest(implementation);
+describe.each(SUITE_VARIANTS)('atomicity (%s)', (variant) => {
+  const it = providerTest(variant);
 
   it('1 atomicity failure rollback', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));

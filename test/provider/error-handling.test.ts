@@ -5,11 +5,11 @@ import type { OrchestrationItem } from '../../provider/types/index.js';
 import { tableRows } from '../support/procedure-calls.js';
 import { overwriteHistoryEvent, storeOrchestratorMessage } from '../support/stored-rows.js';
 import { activityCompleted, activityScheduled, orchestrationStarted } from '../support/work-items.js';
-import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { createInstance, fetchItem, providerErrorOf, startAndAck, startItem } from './support/scenario-helpers.js';
 
-describe.each(IMPLEMENTATIONS)('error handling (%s)', (implementation) => {
-  const it = providerTest(implementation);
+describe.each(SUITE_VARIANTS)('error handling (%s)', (variant) => {
+  const it = providerTest(variant);
 
   it('5 invalid lock token on ack', async ({ provider }) => {
     const error = await providerErrorOf(provider.ackOrchestrationItem('invalid-token', 1, [], [], []));

@@ -4,7 +4,7 @@
  */
 import { describe, expect } from 'vitest';
 import { activityCompleted } from '../support/work-items.js';
-import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import {
   ackEmpty,
   completionIds,
@@ -17,8 +17,8 @@ import {
 
 const ROUNDS = 20;
 
-describe.each(IMPLEMENTATIONS)('instance locking (%s)', (implementation) => {
-  const it = providerTest(implementation);
+describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
+  const it = providerTest(variant);
 
   it('10 exclusive instance lock', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));

@@ -1,11 +1,11 @@
 /** Contract §4.5 — locks end by expiry, abandon or ack; an expired token is useless. */
 import { describe, expect } from 'vitest';
 import { orchestrationStarted } from '../support/work-items.js';
-import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { ackEmpty, fetchItem, providerErrorOf, staggeredCalls, startItem } from './support/scenario-helpers.js';
 
-describe.each(IMPLEMENTATIONS)('lock expiration (%s)', (implementation) => {
-  const it = providerTest(implementation);
+describe.each(SUITE_VARIANTS)('lock expiration (%s)', (variant) => {
+  const it = providerTest(variant);
 
   it('21 lock expires after timeout', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));

@@ -1,11 +1,11 @@
 /** Contract §4.8 — the management capability reads instances, executions, metrics and queue depths. */
 import { describe, expect } from 'vitest';
 import { orchestrationCompleted, orchestrationStarted } from '../support/work-items.js';
-import { IMPLEMENTATIONS, providerTest } from './support/provider-factory.js';
+import { SUITE_VARIANTS, providerTest } from './support/provider-factory.js';
 import { startAndAck, startItem } from './support/scenario-helpers.js';
 
-describe.each(IMPLEMENTATIONS)('management (%s)', (implementation) => {
-  const it = providerTest(implementation);
+describe.each(SUITE_VARIANTS)('management (%s)', (variant) => {
+  const it = providerTest(variant);
 
   it('35 list instances', async ({ provider }) => {
     for (let i = 0; i < 3; i++) await provider.enqueueOrchestratorWork(startItem(`mgmt-inst-${i}`));

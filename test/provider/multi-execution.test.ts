@@ -6,13 +6,13 @@ import {
   orchestrationCompleted,
   orchestrationStarted,
 } from '../support/work-items.js';
-import { IMPLEMENTATIONS, providerTest } from './support/provider-factory.js';
+import { SUITE_VARIANTS, providerTest } from './support/provider-factory.js';
 import { fetchItem, startItem } from './support/scenario-helpers.js';
 
 const nameMetadata = { orchestrationName: 'TestOrch', orchestrationVersion: '1.0.0' };
 
-describe.each(IMPLEMENTATIONS)('multi execution (%s)', (implementation) => {
-  const it = providerTest(implementation);
+describe.each(SUITE_VARIANTS)('multi execution (%s)', (variant) => {
+  const it = providerTest(variant);
 
   it('25 execution isolation', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A', 1));

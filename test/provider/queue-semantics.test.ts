@@ -1,11 +1,11 @@
 /** Contract §4.7 — the worker queue is a FIFO peek-lock queue; timers stay invisible until due. */
 import { describe, expect } from 'vitest';
 import { activityCompleted, activityExecute, timerFired } from '../support/work-items.js';
-import { IMPLEMENTATIONS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { createInstance, fetchItem } from './support/scenario-helpers.js';
 
-describe.each(IMPLEMENTATIONS)('queue semantics (%s)', (implementation) => {
-  const it = providerTest(implementation);
+describe.each(SUITE_VARIANTS)('queue semantics (%s)', (variant) => {
+  const it = providerTest(variant);
 
   it('30 worker queue fifo ordering', async ({ provider }) => {
     for (let id = 0; id < 5; id++) await provider.enqueueWorkerWork(activityExecute('instance-A', id));

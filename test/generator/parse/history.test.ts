@@ -172,6 +172,21 @@ describe('migration history', () => {
     expect(model.procedures[0]).toMatchObject({ name: 'g', volatility: 'stable', security: 'definer' });
   });
 
+  it('keeps the definition order through an ALTER FUNCTION that keeps the name, and accepts its SET clause', () => {
+    const { model, diagnostics } = parseSql([
+      `${create('a()')} ${create('b()')} ${create('c()')}`,
+      `ALTER FUNCTION c() SET search_path = pg_catalog, pg_temp;
+       ALTER FUNCTION a() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+       REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;`,
+    ]);
+    expect(diagnostics).toEqual([]);
+    expect(model.procedures.map((procedure) => [procedure.name, procedure.security])).toEqual([
+      ['a', 'definer'],
+      ['b', 'invoker'],
+      ['c', 'invoker'],
+    ]);
+  });
+
   it('drops and recreates types', () => {
     const { model, diagnostics } = parseSql([
       `CREATE TYPE mood AS ENUM ('a'); CREATE TYPE pair AS (x int);`,
