@@ -4,6 +4,8 @@ import { childLogger, jsonLogger } from '../logger.js';
 import { emptySnapshot, type MetricsSnapshot } from '../metrics.js';
 import { Registry, type VersionPolicy } from '../registry.js';
 import type { RuntimeProvider } from '../runtime-provider.js';
+import { replayCheck, type ReplayCheckResult } from '../replay-check.js';
+import type { HistoryEvent } from '../wire.js';
 import { factsOf, type RuntimeCore } from './core.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { orchestrationSlot } from './orchestration-slot.js';
@@ -72,6 +74,11 @@ export class Runtime {
 
   private requireNew(): void {
     if (this.state !== 'new') throw new Error('handlers must be registered before start()');
+  }
+
+  /** Re-runs a stored execution through the engine with this runtime's handlers (no I/O). */
+  replayCheck(history: HistoryEvent[]): ReplayCheckResult {
+    return replayCheck(history, this.registry);
   }
 
   metricsSnapshot(): MetricsSnapshot {
