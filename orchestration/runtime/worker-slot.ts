@@ -139,7 +139,8 @@ async function runActivity(core: RuntimeCore, slot: string, token: string, item:
       return;
     }
     const grace = core.options.activityCancellationGracePeriodMs;
-    await Promise.race([outcome, sleep(grace)]);
+    const deadline = new Promise<void>((resolve) => core.deadlineSignal.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([outcome, sleep(grace), deadline]);
     core.log.activity.info({ ...fields, reason: 'orchestration-terminal' }, 'activity cancelled; result discarded');
     await ackWorker(core, token, skipped);
   } finally {
