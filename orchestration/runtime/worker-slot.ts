@@ -130,7 +130,7 @@ async function runActivity(core: RuntimeCore, slot: string, token: string, item:
       const ok = 'ActivityCompleted' in first;
       if (ok) core.metrics.activitySuccess++;
       else core.metrics.activityAppErrors++;
-      core.log.activity[ok ? 'debug' : 'warn']({ ...fields, duration_ms: Date.now() - began, outcome: ok ? 'success' : 'app_error' }, ok ? 'activity completed' : 'activity failed');
+      core.log.activity[ok ? 'debug' : 'warn']({ ...fields, duration_ms: Date.now() - began, outcome: ok ? 'success' : 'app_error', ...('ActivityFailed' in first ? { error: JSON.stringify(first.ActivityFailed.details) } : {}) }, ok ? 'activity completed' : 'activity failed');
       await ackWorker(core, token, first);
       return;
     }
