@@ -17,7 +17,9 @@ export async function main(provider: RuntimeProvider): Promise<string[]> {
     await client.startOrchestration('approve-1', approval, { item: 'laptop', timeoutMs: 60_000 });
     await client.startOrchestration('approve-2', approval, { item: 'yacht', timeoutMs: 200 });
     // Raise only once the subscription is in history: earlier events are dropped by design.
-    while (!(await client.readExecutionHistory('approve-1', 1).catch(() => [])).some((e) => 'ExternalSubscribed' in e)) {
+    while (
+      !(await client.readExecutionHistory('approve-1', 1).catch(() => [])).some((e) => 'ExternalSubscribed' in e)
+    ) {
       await new Promise((r) => setTimeout(r, 10));
     }
     await client.raiseEvent('approve-1', 'Approval', { by: 'ann' });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
 import type { ExecutionInfo, InstanceInfo } from '../provider/types/index.js';
 import { decode, decodeTyped, displayMessage, encode } from './codec.js';
 import type { InputOf, OrchestrationDefinition } from './definitions.js';
@@ -179,7 +180,8 @@ function requireId(id: string): void {
 export function statusOf(history: HistoryEvent[]): OrchestrationStatus {
   const last = history.at(-1);
   if (!last) return { status: 'NotFound' };
-  if ('OrchestrationCompleted' in last) return { status: 'Completed', output: decode(last.OrchestrationCompleted.output) };
+  if ('OrchestrationCompleted' in last)
+    return { status: 'Completed', output: decode(last.OrchestrationCompleted.output) };
   if ('OrchestrationFailed' in last) {
     const details = last.OrchestrationFailed.details;
     return { status: 'Failed', error: displayMessage(details), details };

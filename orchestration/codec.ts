@@ -52,7 +52,8 @@ export function displayMessage(details: ErrorDetails): string {
   if ('Configuration' in details) {
     const { kind, resource, message } = details.Configuration;
     if (kind === 'Nondeterminism') return `nondeterministic: ${message ?? ''}`;
-    if (typeof kind === 'object') return `canceled: missing version ${resource}@${kind.MissingVersion.requested_version}`;
+    if (typeof kind === 'object')
+      return `canceled: missing version ${resource}@${kind.MissingVersion.requested_version}`;
     return `unregistered:${resource}`;
   }
   const { kind, message } = details.Application;
@@ -60,10 +61,9 @@ export function displayMessage(details: ErrorDetails): string {
   return message;
 }
 
-export const applicationError = (
-  kind: 'ActivityFailed' | 'OrchestrationFailed',
-  message: string,
-): ErrorDetails => ({ Application: { kind, message, retryable: false } });
+export const applicationError = (kind: 'ActivityFailed' | 'OrchestrationFailed', message: string): ErrorDetails => ({
+  Application: { kind, message, retryable: false },
+});
 
 export const cancelledError = (reason: string, message = ''): ErrorDetails => ({
   Application: { kind: { Cancelled: { reason } }, message, retryable: false },

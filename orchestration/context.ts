@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
 import type { ActivityDefinition, InputOf, OrchestrationDefinition, OutputOf } from './definitions.js';
 import { nameOf } from './definitions.js';
 import { NotSupportedError } from './errors.js';
@@ -36,7 +37,11 @@ export class OrchestrationContext {
     return this.host.isReplaying();
   }
 
-  scheduleActivity<D extends ActivityTarget>(activity: D, input?: In<D>, options?: { sessionId?: string }): Task<Out<D>> {
+  scheduleActivity<D extends ActivityTarget>(
+    activity: D,
+    input?: In<D>,
+    options?: { sessionId?: string },
+  ): Task<Out<D>> {
     if (options?.sessionId !== undefined) throw new NotSupportedError('activity sessions are not supported');
     return new Task<Out<D>>({ kind: 'activity', name: nameOf(activity), input });
   }

@@ -1,11 +1,8 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
 import type { ActivityContext } from './activity-context.js';
 import type { OrchestrationContext } from './context.js';
-import type { Task } from './tasks.js';
 
-export type OrchestrationFn<I = any, O = unknown> = (
-  ctx: OrchestrationContext,
-  input: I,
-) => Generator<Task<unknown> | unknown, O, any>;
+export type OrchestrationFn<I = any, O = unknown> = (ctx: OrchestrationContext, input: I) => Generator<unknown, O, any>;
 
 export type ActivityFn<I = any, O = unknown> = (ctx: ActivityContext, input: I) => O | Promise<O>;
 
@@ -37,7 +34,9 @@ export function defineActivity<I = void, O = unknown>(name: string, fn: Activity
 }
 
 export type InputOf<D> = D extends OrchestrationDefinition<infer I, any> | ActivityDefinition<infer I, any> ? I : never;
-export type OutputOf<D> =
-  D extends OrchestrationDefinition<any, infer O> | ActivityDefinition<any, infer O> ? Awaited<O> : never;
+export type OutputOf<D> = D extends OrchestrationDefinition<any, infer O> | ActivityDefinition<any, infer O>
+  ? Awaited<O>
+  : never;
 
-export const nameOf = (target: string | { name: string }): string => (typeof target === 'string' ? target : target.name);
+export const nameOf = (target: string | { name: string }): string =>
+  typeof target === 'string' ? target : target.name;

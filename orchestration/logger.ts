@@ -12,7 +12,10 @@ export interface Logger {
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** JSON lines on stderr at or above `level` (§5.1). */
-export function jsonLogger(level: LogLevel = 'info', write = (line: string) => process.stderr.write(`${line}\n`)): Logger {
+export function jsonLogger(
+  level: LogLevel = 'info',
+  write = (line: string) => process.stderr.write(`${line}\n`),
+): Logger {
   const at =
     (l: LogLevel) =>
     (fields: LogFields, message: string): void => {

@@ -20,8 +20,7 @@ export function compareVersions(a: string, b: string): number {
 export type VersionPolicy = 'latest' | { exact: string };
 
 export type Resolution =
-  | { found: true; version: string; fn: OrchestrationFn }
-  | { found: false; requested: string | null };
+  { found: true; version: string; fn: OrchestrationFn } | { found: false; requested: string | null };
 
 function checkName(name: string): void {
   if (typeof name !== 'string' || name === '') throw new TypeError('a handler name must be a non-empty string');
@@ -42,7 +41,9 @@ export class Registry {
     checkName(name);
     if (!SEMVER.test(version)) throw new TypeError(`'${version}' is not a semantic version`);
     if (!isGeneratorFunction(fn)) {
-      throw new TypeError(`orchestration '${name}' must be a generator function (function*), not an async or plain function`);
+      throw new TypeError(
+        `orchestration '${name}' must be a generator function (function*), not an async or plain function`,
+      );
     }
     const versions = this.orchestrations.get(name) ?? new Map<string, OrchestrationFn>();
     if (versions.has(version)) throw new Error(`orchestration '${name}' version ${version} is already registered`);

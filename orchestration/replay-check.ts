@@ -4,9 +4,7 @@ import type { Registry } from './registry.js';
 import { decodeInput } from './codec.js';
 import type { HistoryEvent, StartedBody } from './wire.js';
 
-export type ReplayCheckResult =
-  | { ok: true; newDecisions: number; finished: boolean }
-  | { ok: false; problem: string };
+export type ReplayCheckResult = { ok: true; newDecisions: number; finished: boolean } | { ok: false; problem: string };
 
 /**
  * Re-runs a stored execution through the engine with no new messages: reports nondeterminism, or how many new
@@ -14,12 +12,15 @@ export type ReplayCheckResult =
  */
 export function replayCheck(history: HistoryEvent[], registry: Registry, instance = 'replay-check'): ReplayCheckResult {
   const first = history[0];
-  if (!first || !('OrchestrationStarted' in first)) return { ok: false, problem: 'history does not start with OrchestrationStarted' };
+  if (!first || !('OrchestrationStarted' in first))
+    return { ok: false, problem: 'history does not start with OrchestrationStarted' };
   const started = first.OrchestrationStarted as StartedBody;
   const resolution = registry.resolve(started.name, started.version);
   if (!resolution.found) return { ok: false, problem: `not registered: ${started.name}@${started.version}` };
   const last = history.at(-1)!;
-  const terminal = ['OrchestrationCompleted', 'OrchestrationFailed', 'OrchestrationContinuedAsNew'].some((k) => k in last);
+  const terminal = ['OrchestrationCompleted', 'OrchestrationFailed', 'OrchestrationContinuedAsNew'].some(
+    (k) => k in last,
+  );
   if ('OrchestrationFailed' in last || 'OrchestrationCancelRequested' in (history.at(-2) ?? {})) {
     return { ok: true, newDecisions: 0, finished: true };
   }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
 import { applicationError } from './codec.js';
 import { TaskFailedError } from './errors.js';
 import { Task, type RaceResult } from './tasks.js';

@@ -34,20 +34,29 @@ export const ship = defineOrchestration('Ship', function* (ctx, order: Order) {
  * Execution 1: charge (with retries), a cooling-off timer, wait for a manager's approval; then continue as new into
  * execution 2, which ships through a sub-orchestration. Traces appear once per committed turn.
  */
-export const processOrder = defineOrchestration('ProcessOrder', function* (ctx: OrchestrationContext, state: OrderState) {
-  if (state.phase === 'payment') {
-    ctx.traceInfo(`order ${state.id}: charging ${state.amount}`);
-    const { chargeId } = yield* ctx.scheduleActivityWithRetry(charge, state, { maxAttempts: 3, backoff: { kind: 'fixed', baseMs: 50 } });
-    ctx.traceInfo(`order ${state.id}: charged (${chargeId}); cooling off for 100 ms`);
-    yield ctx.scheduleTimer(100);
-    ctx.traceInfo(`order ${state.id}: waiting for approval`);
-    const approval = (yield ctx.race(ctx.waitForEvent('Approval'), ctx.scheduleTimer(60_000))) as { index: number; value?: { by: string } };
-    if (approval.index === 1) return { id: state.id, status: 'not approved' };
-    ctx.traceInfo(`order ${state.id}: approved by ${approval.value!.by}; continuing as new for fulfilment`);
-    return yield ctx.continueAsNew({ ...state, phase: 'fulfilment', chargeId, approvedBy: approval.value!.by });
-  }
-  ctx.traceInfo(`order ${state.id}: shipping`);
-  const tracking = yield* ctx.scheduleSubOrchestration(ship, state);
-  ctx.traceInfo(`order ${state.id}: shipped, tracking ${tracking}`);
-  return { id: state.id, status: 'shipped', chargeId: state.chargeId, approvedBy: state.approvedBy, tracking };
-});
+export const processOrder = defineOrchestration(
+  'ProcessOrder',
+  function* (ctx: OrchestrationContext, state: OrderState) {
+    if (state.phase === 'payment') {
+      ctx.traceInfo(`order ${state.id}: charging ${state.amount}`);
+      const { chargeId } = yield* ctx.scheduleActivityWithRetry(charge, state, {
+        maxAttempts: 3,
+        backoff: { kind: 'fixed', baseMs: 50 },
+      });
+      ctx.traceInfo(`order ${state.id}: charged (${chargeId}); cooling off for 100 ms`);
+      yield ctx.scheduleTimer(100);
+      ctx.traceInfo(`order ${state.id}: waiting for approval`);
+      const approval = (yield ctx.race(ctx.waitForEvent('Approval'), ctx.scheduleTimer(60_000))) as {
+        index: number;
+        value?: { by: string };
+      };
+      if (approval.index === 1) return { id: state.id, status: 'not approved' };
+      ctx.traceInfo(`order ${state.id}: approved by ${approval.value!.by}; continuing as new for fulfilment`);
+      return yield* ctx.continueAsNew({ ...state, phase: 'fulfilment', chargeId, approvedBy: approval.value!.by });
+    }
+    ctx.traceInfo(`order ${state.id}: shipping`);
+    const tracking = yield* ctx.scheduleSubOrchestration(ship, state);
+    ctx.traceInfo(`order ${state.id}: shipped, tracking ${tracking}`);
+    return { id: state.id, status: 'shipped', chargeId: state.chargeId, approvedBy: state.approvedBy, tracking };
+  },
+);

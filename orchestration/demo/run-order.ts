@@ -9,12 +9,19 @@ export async function runOrder(provider: PostgresProvider, instance: string, pri
   const logger: Logger = {
     debug: quiet,
     info: (fields, message) => {
-      if (fields.logger === 'duroxide.orchestration') print(`  [${String(fields.instance_id)}#${String(fields.execution_id)}] ${message}`);
+      if (fields.logger === 'duroxide.orchestration')
+        print(`  [${String(fields.instance_id)}#${String(fields.execution_id)}] ${message}`);
     },
-    warn: (fields, message) => print(`  warn: ${message} ${fields.error === undefined ? '' : String(fields.error)}`),
-    error: (fields, message) => print(`  error: ${message} ${fields.error === undefined ? '' : String(fields.error)}`),
+    warn: (fields, message) => print(`  warn: ${message} ${typeof fields.error === 'string' ? fields.error : ''}`),
+    error: (fields, message) => print(`  error: ${message} ${typeof fields.error === 'string' ? fields.error : ''}`),
   };
-  const runtime = new Runtime(provider, { logger, dispatcherPollIntervalMs: 20 }).register(charge, pack, label, ship, processOrder);
+  const runtime = new Runtime(provider, { logger, dispatcherPollIntervalMs: 20 }).register(
+    charge,
+    pack,
+    label,
+    ship,
+    processOrder,
+  );
   await runtime.start();
   try {
     const client = runtime.client;
@@ -28,7 +35,9 @@ export async function runOrder(provider: PostgresProvider, instance: string, pri
     print(`client: raise Approval for ${instance}`);
     await client.raiseEvent(instance, 'Approval', { by: 'manager' });
     const status = await client.waitForOrchestration(instance, 30_000);
-    print(`client: ${instance} ${status.status} ${JSON.stringify(status.status === 'Completed' ? status.output : status.error)}`);
+    print(
+      `client: ${instance} ${status.status} ${JSON.stringify(status.status === 'Completed' ? status.output : status.error)}`,
+    );
     return status;
   } finally {
     await runtime.shutdown();

@@ -86,14 +86,18 @@ export class Execution {
       isReplaying: () => this.replaying,
       trace: setup.trace,
     });
-    this.root = new Coroutine(() => {
-      const generator = setup.fn(ctx, setup.input) as unknown;
-      const g = generator as { next?: unknown; throw?: unknown } | null;
-      if (typeof g?.next !== 'function' || typeof g.throw !== 'function') {
-        throw new TypeError(`orchestration '${setup.name}' did not return a generator`);
-      }
-      return generator as Generator<unknown, unknown, unknown>;
-    }, this, true);
+    this.root = new Coroutine(
+      () => {
+        const generator = setup.fn(ctx, setup.input) as unknown;
+        const g = generator as { next?: unknown; throw?: unknown } | null;
+        if (typeof g?.next !== 'function' || typeof g.throw !== 'function') {
+          throw new TypeError(`orchestration '${setup.name}' did not return a generator`);
+        }
+        return generator as Generator<unknown, unknown, unknown>;
+      },
+      this,
+      true,
+    );
   }
 
   /** Runs the walk; afterwards `outcome` is set or the generator is blocked, and `newDecisions` holds the delta. */
@@ -194,7 +198,8 @@ export class Execution {
   private match(decision: Decision, kind: string, body: Record<string, unknown>, id: number): void {
     const code = describe(decision);
     const history = `${kind}(${keysOf(kind, body)})`;
-    const mismatch = () => new NondeterminismError(`schedule mismatch at event ${id}: history ${history} vs code ${code}`);
+    const mismatch = () =>
+      new NondeterminismError(`schedule mismatch at event ${id}: history ${history} vs code ${code}`);
     if (DECISION_EVENTS[kind] !== decision.kind) throw mismatch();
     switch (decision.kind) {
       case 'activity':
@@ -322,9 +327,21 @@ export class Execution {
       case 'wait':
         return prim({ kind: 'wait', name: spec.name });
       case 'sub':
-        return prim({ kind: 'sub', name: spec.name, input: encode(spec.input), instanceId: spec.instanceId, version: spec.version });
+        return prim({
+          kind: 'sub',
+          name: spec.name,
+          input: encode(spec.input),
+          instanceId: spec.instanceId,
+          version: spec.version,
+        });
       case 'detached': {
-        const node = prim({ kind: 'detached', name: spec.name, input: encode(spec.input), instanceId: spec.instanceId, version: spec.version });
+        const node = prim({
+          kind: 'detached',
+          name: spec.name,
+          input: encode(spec.input),
+          instanceId: spec.instanceId,
+          version: spec.version,
+        });
         node.settled = ok(null);
         return node;
       }
@@ -362,7 +379,9 @@ export class Execution {
         for (const child of node.children!) if (!this.evaluate(child)) all = false;
         if (all) {
           node.settled = ok(
-            node.children!.map((c) => (c.settled!.ok ? { ok: c.settled!.value } : { err: errorMessage(c.settled!.error) })),
+            node.children!.map((c) =>
+              c.settled!.ok ? { ok: c.settled!.value } : { err: errorMessage(c.settled!.error) },
+            ),
           );
         }
         break;
@@ -409,7 +428,8 @@ export class Execution {
     if (node.subscription) node.subscription.cancelled = true;
     if (node.decision?.kind === 'sub' && !this.replaying) {
       if (node.eventId !== undefined) {
-        const event = this.history.find((e) => eventIdOf(e) === node.eventId) ??
+        const event =
+          this.history.find((e) => eventIdOf(e) === node.eventId) ??
           this.newDecisions.find((d) => eventIdOf(d.event) === node.eventId)?.event;
         if (event) this.loserCancels.push(bodyOf(event).instance as string);
       } else node.cancelOnRecord = true;
@@ -466,11 +486,13 @@ function validate(spec: TaskSpec, atRoot: boolean): void {
     case 'activity':
     case 'sub':
     case 'detached':
-      if (typeof spec.name !== 'string' || spec.name === '') throw new TypeError('a task name must be a non-empty string');
+      if (typeof spec.name !== 'string' || spec.name === '')
+        throw new TypeError('a task name must be a non-empty string');
       encode(spec.input);
       return;
     case 'retry':
-      if (typeof spec.name !== 'string' || spec.name === '') throw new TypeError('a task name must be a non-empty string');
+      if (typeof spec.name !== 'string' || spec.name === '')
+        throw new TypeError('a task name must be a non-empty string');
       validateRetryPolicy(spec.policy);
       encode(spec.input);
       return;

@@ -54,7 +54,11 @@ export interface TurnEnvironment {
   maxNewEventsPerTurn: number;
   /** Parents' current execution ids, for completions of children started without W1 (§2.9). */
   parentExecutionIds: ReadonlyMap<string, number>;
-  trace: (fields: { instance: string; executionId: number; name: string; version: string }, level: TraceLevel, message: string) => void;
+  trace: (
+    fields: { instance: string; executionId: number; name: string; version: string },
+    level: TraceLevel,
+    message: string,
+  ) => void;
 }
 
 interface Frame {
@@ -91,7 +95,8 @@ export function runTurn(item: OrchestrationItem, env: TurnEnvironment): TurnPlan
 
   if (lastKind && finishedKinds.has(lastKind)) {
     // A parent starting a child id that already finished gets the recorded outcome instead of waiting forever.
-    const start = startItem && 'StartOrchestration' in startItem ? (startItem.StartOrchestration as StartItemBody) : undefined;
+    const start =
+      startItem && 'StartOrchestration' in startItem ? (startItem.StartOrchestration as StartItemBody) : undefined;
     const answer = start ? parentNotification(start, last!, env) : [];
     return drop('finished', answer);
   }
@@ -128,7 +133,13 @@ export function runTurn(item: OrchestrationItem, env: TurnEnvironment): TurnPlan
       const resolution = env.registry.resolve(next.orchestration, next.version);
       if (!resolution.found) return unregistered(next.orchestration, resolution.requested);
       const previous = first.OrchestrationStarted;
-      const started: StartedBody = { ...previous, event_id: 1, name: next.orchestration, version: resolution.version, input: next.input };
+      const started: StartedBody = {
+        ...previous,
+        event_id: 1,
+        name: next.orchestration,
+        version: resolution.version,
+        input: next.input,
+      };
       frame = { executionId: item.executionId + 1, baseline: [], started, newStart: true, startedBy: 'continueAsNew' };
     } else {
       const started = first.OrchestrationStarted;
@@ -142,7 +153,9 @@ function unregistered(name: string, requested: string | null): TurnPlan {
   const details: ErrorDetails =
     requested === null
       ? { Configuration: { kind: 'UnregisteredOrchestration', resource: name, message: null } }
-      : { Configuration: { kind: { MissingVersion: { requested_version: requested } }, resource: name, message: null } };
+      : {
+          Configuration: { kind: { MissingVersion: { requested_version: requested } }, resource: name, message: null },
+        };
   return { kind: 'unregistered', name, requested, details };
 }
 
@@ -158,7 +171,11 @@ function integrityProblem(history: HistoryEvent[]): string | null {
 }
 
 const SCHEDULE_FAMILY: Record<string, { schedule: string; label: string; done: string[] }> = {
-  ActivityCompleted: { schedule: 'ActivityScheduled', label: 'activity', done: ['ActivityCompleted', 'ActivityFailed'] },
+  ActivityCompleted: {
+    schedule: 'ActivityScheduled',
+    label: 'activity',
+    done: ['ActivityCompleted', 'ActivityFailed'],
+  },
   ActivityFailed: { schedule: 'ActivityScheduled', label: 'activity', done: ['ActivityCompleted', 'ActivityFailed'] },
   TimerFired: { schedule: 'TimerCreated', label: 'timer', done: ['TimerFired'] },
   SubOrchCompleted: {
@@ -217,7 +234,9 @@ function convert(working: HistoryEvent[], messages: WorkItem[], executionId: num
           push({ SubOrchestrationCompleted: { event_id, source_event_id: source, result: body.result as string } });
           break;
         case 'SubOrchFailed':
-          push({ SubOrchestrationFailed: { event_id, source_event_id: source, details: body.details as ErrorDetails } });
+          push({
+            SubOrchestrationFailed: { event_id, source_event_id: source, details: body.details as ErrorDetails },
+          });
           break;
       }
       if ('details' in body && isSystemError(body.details as ErrorDetails)) failure ??= body.details as ErrorDetails;
@@ -238,10 +257,16 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
   const persisted = frame.baseline.length;
   const conversionFailure = convert(working, messages, frame.executionId);
   const cancel = working.slice(persisted).find((e) => 'OrchestrationCancelRequested' in e) as
-    | { OrchestrationCancelRequested: { reason: string } }
-    | undefined;
+    { OrchestrationCancelRequested: { reason: string } } | undefined;
 
-  const plan = (outcome: TurnOutcome, delta: HistoryEvent[], workerItems: WorkItem[], orchestratorItems: WorkItem[], metadata: ExecutionMetadata, details?: ErrorDetails): TurnPlan => {
+  const plan = (
+    outcome: TurnOutcome,
+    delta: HistoryEvent[],
+    workerItems: WorkItem[],
+    orchestratorItems: WorkItem[],
+    metadata: ExecutionMetadata,
+    details?: ErrorDetails,
+  ): TurnPlan => {
     if (frame.newStart) {
       metadata.orchestrationName = started.name;
       metadata.orchestrationVersion = started.version;
@@ -262,7 +287,12 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
     if (frame.startedBy) result.startedBy = frame.startedBy;
     return result;
   };
-  const fail = (details: ErrorDetails, events: HistoryEvent[], extraItems: WorkItem[] = [], outcome: TurnOutcome = 'failed') => {
+  const fail = (
+    details: ErrorDetails,
+    events: HistoryEvent[],
+    extraItems: WorkItem[] = [],
+    outcome: TurnOutcome = 'failed',
+  ) => {
     const terminal: HistoryEvent = { OrchestrationFailed: { event_id: nextIdOf(events), details } };
     const delta = [...events.slice(persisted), terminal];
     const items = [...extraItems, ...parentNotification(started, terminal, env)];
@@ -272,12 +302,22 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
   if (conversionFailure) return fail(conversionFailure, working);
   if (cancel) {
     const reason = cancel.OrchestrationCancelRequested.reason;
-    return fail(cancelledError(reason), working, openChildren(working).map((child) => ({ CancelInstance: { instance: child, reason: 'parent canceled' } })), 'cancelled');
+    return fail(
+      cancelledError(reason),
+      working,
+      openChildren(working).map((child) => ({ CancelInstance: { instance: child, reason: 'parent canceled' } })),
+      'cancelled',
+    );
   }
 
   const resolution = env.registry.resolve(started.name, started.version);
   if (!resolution.found) return unregistered(started.name, started.version);
-  const traceFields = { instance: item.instance, executionId: frame.executionId, name: started.name, version: started.version };
+  const traceFields = {
+    instance: item.instance,
+    executionId: frame.executionId,
+    name: started.name,
+    version: started.version,
+  };
   const execution = new Execution(
     {
       instance: item.instance,
@@ -310,10 +350,25 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
     const id = eventIdOf(event);
     switch (decision.kind) {
       case 'activity':
-        workerItems.push({ ActivityExecute: { instance: item.instance, execution_id: frame.executionId, id, name: decision.name!, input: decision.input! } });
+        workerItems.push({
+          ActivityExecute: {
+            instance: item.instance,
+            execution_id: frame.executionId,
+            id,
+            name: decision.name!,
+            input: decision.input!,
+          },
+        });
         break;
       case 'timer':
-        decisionItems.push({ TimerFired: { instance: item.instance, execution_id: frame.executionId, id, fire_at_ms: body.fire_at_ms as number } });
+        decisionItems.push({
+          TimerFired: {
+            instance: item.instance,
+            execution_id: frame.executionId,
+            id,
+            fire_at_ms: body.fire_at_ms as number,
+          },
+        });
         break;
       case 'sub': {
         const start: StartItemBody = {
@@ -351,25 +406,60 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
   }));
 
   if (!outcome) {
-    const orchestratorItems = [...mergeByDecision(decisionItems, detachedItems, execution.newDecisions.map((d) => d.decision.kind)), ...loserCancels];
+    const orchestratorItems = [
+      ...mergeByDecision(
+        decisionItems,
+        detachedItems,
+        execution.newDecisions.map((d) => d.decision.kind),
+      ),
+      ...loserCancels,
+    ];
     return plan('continue', events.slice(persisted), workerItems, orchestratorItems, {});
   }
   if (outcome.kind === 'continuedAsNew') {
-    const terminal: HistoryEvent = { OrchestrationContinuedAsNew: { event_id: nextIdOf(events), input: outcome.input } };
-    const next: WorkItem = { ContinueAsNew: { instance: item.instance, orchestration: started.name, input: outcome.input, version: outcome.version } };
-    return plan('continuedAsNew', [...events.slice(persisted), terminal], [], [...detachedItems, ...loserCancels, next], { status: 'ContinuedAsNew', output: outcome.input });
+    const terminal: HistoryEvent = {
+      OrchestrationContinuedAsNew: { event_id: nextIdOf(events), input: outcome.input },
+    };
+    const next: WorkItem = {
+      ContinueAsNew: {
+        instance: item.instance,
+        orchestration: started.name,
+        input: outcome.input,
+        version: outcome.version,
+      },
+    };
+    return plan(
+      'continuedAsNew',
+      [...events.slice(persisted), terminal],
+      [],
+      [...detachedItems, ...loserCancels, next],
+      { status: 'ContinuedAsNew', output: outcome.input },
+    );
   }
   if (outcome.kind === 'threw') {
-    return fail(applicationError('OrchestrationFailed', messageOf(outcome.error)), events, [...detachedItems, ...loserCancels]);
+    return fail(applicationError('OrchestrationFailed', messageOf(outcome.error)), events, [
+      ...detachedItems,
+      ...loserCancels,
+    ]);
   }
   let output: string;
   try {
     output = encode(outcome.value);
   } catch (error) {
-    return fail(applicationError('OrchestrationFailed', `orchestration output is not JSON-serializable: ${messageOf(error)}`), events, [...detachedItems, ...loserCancels]);
+    return fail(
+      applicationError('OrchestrationFailed', `orchestration output is not JSON-serializable: ${messageOf(error)}`),
+      events,
+      [...detachedItems, ...loserCancels],
+    );
   }
   const terminal: HistoryEvent = { OrchestrationCompleted: { event_id: nextIdOf(events), output } };
-  return plan('completed', [...events.slice(persisted), terminal], [], [...detachedItems, ...loserCancels, ...parentNotification(started, terminal, env)], { status: 'Completed', output });
+  return plan(
+    'completed',
+    [...events.slice(persisted), terminal],
+    [],
+    [...detachedItems, ...loserCancels, ...parentNotification(started, terminal, env)],
+    { status: 'Completed', output },
+  );
 }
 
 /** Orchestrator items in decision order (timers and children interleaved with detached starts). */
@@ -409,8 +499,10 @@ function parentNotification(
   if (!link.parent_instance || link.parent_id === null) return [];
   const parent_execution_id = link.parent_execution_id ?? env.parentExecutionIds.get(link.parent_instance) ?? 1;
   const base = { parent_instance: link.parent_instance, parent_execution_id, parent_id: link.parent_id };
-  if ('OrchestrationCompleted' in terminal) return [{ SubOrchCompleted: { ...base, result: terminal.OrchestrationCompleted.output } }];
-  if ('OrchestrationFailed' in terminal) return [{ SubOrchFailed: { ...base, details: terminal.OrchestrationFailed.details } }];
+  if ('OrchestrationCompleted' in terminal)
+    return [{ SubOrchCompleted: { ...base, result: terminal.OrchestrationCompleted.output } }];
+  if ('OrchestrationFailed' in terminal)
+    return [{ SubOrchFailed: { ...base, details: terminal.OrchestrationFailed.details } }];
   return [];
 }
 
@@ -422,7 +514,19 @@ export function failExisting(item: OrchestrationItem, details: ErrorDetails, env
   const history = item.history;
   const lastKind = history.length > 0 ? kindOf(history.at(-1)!) : undefined;
   if (lastKind && finishedKinds.has(lastKind)) {
-    return { kind: 'ack', executionId: item.executionId, delta: [], workerItems: [], orchestratorItems: [], metadata: {}, outcome: 'dropped', name: item.orchestrationName, version: item.version, replayed: 0, dropped: 'finished' };
+    return {
+      kind: 'ack',
+      executionId: item.executionId,
+      delta: [],
+      workerItems: [],
+      orchestratorItems: [],
+      metadata: {},
+      outcome: 'dropped',
+      name: item.orchestrationName,
+      version: item.version,
+      replayed: 0,
+      dropped: 'finished',
+    };
   }
   let started: StartedBody;
   let executionId = item.executionId;
@@ -431,11 +535,30 @@ export function failExisting(item: OrchestrationItem, details: ErrorDetails, env
   const metadata: ExecutionMetadata = { status: 'Failed', output: displayMessage(details) };
   if (history.length === 0 || lastKind === 'OrchestrationContinuedAsNew') {
     if (!startMessage) {
-      return { kind: 'ack', executionId, delta: [], workerItems: [], orchestratorItems: [], metadata: {}, outcome: 'dropped', name: item.orchestrationName, version: item.version, replayed: 0, dropped: 'never started' };
+      return {
+        kind: 'ack',
+        executionId,
+        delta: [],
+        workerItems: [],
+        orchestratorItems: [],
+        metadata: {},
+        outcome: 'dropped',
+        name: item.orchestrationName,
+        version: item.version,
+        replayed: 0,
+        dropped: 'never started',
+      };
     }
     if ('StartOrchestration' in startMessage) {
       const s = startMessage.StartOrchestration as StartItemBody;
-      started = { event_id: 1, name: s.orchestration, version: s.version ?? '0.0.0', input: s.input, parent_instance: s.parent_instance, parent_id: s.parent_id };
+      started = {
+        event_id: 1,
+        name: s.orchestration,
+        version: s.version ?? '0.0.0',
+        input: s.input,
+        parent_instance: s.parent_instance,
+        parent_id: s.parent_id,
+      };
       if (s.parent_execution_id !== undefined) started.parent_execution_id = s.parent_execution_id;
       executionId = s.execution_id;
     } else {

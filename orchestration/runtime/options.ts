@@ -35,7 +35,9 @@ function positiveInt(name: string, value: number, allowZero = false): number {
 export function resolveOptions(options: RuntimeOptions, lockTimeoutMs: number, logger: Logger): ResolvedOptions {
   for (const key of ['orchestratorLockTimeoutMs', 'workerLockTimeoutMs'] as const) {
     if (options[key] !== undefined && options[key] !== lockTimeoutMs) {
-      throw new TypeError(`${key} must equal the provider's lockTimeoutMs (${lockTimeoutMs}) until per-call lock timeouts exist`);
+      throw new TypeError(
+        `${key} must equal the provider's lockTimeoutMs (${lockTimeoutMs}) until per-call lock timeouts exist`,
+      );
     }
   }
   return {
@@ -44,7 +46,10 @@ export function resolveOptions(options: RuntimeOptions, lockTimeoutMs: number, l
     dispatcherPollIntervalMs: positiveInt('dispatcherPollIntervalMs', options.dispatcherPollIntervalMs ?? 100),
     orchestratorLockTimeoutMs: lockTimeoutMs,
     workerLockTimeoutMs: lockTimeoutMs,
-    cancellationCheckIntervalMs: positiveInt('cancellationCheckIntervalMs', options.cancellationCheckIntervalMs ?? 5_000),
+    cancellationCheckIntervalMs: positiveInt(
+      'cancellationCheckIntervalMs',
+      options.cancellationCheckIntervalMs ?? 5_000,
+    ),
     activityCancellationGracePeriodMs: positiveInt(
       'activityCancellationGracePeriodMs',
       options.activityCancellationGracePeriodMs ?? 10_000,
@@ -53,7 +58,11 @@ export function resolveOptions(options: RuntimeOptions, lockTimeoutMs: number, l
     maxAttempts: positiveInt('maxAttempts', options.maxAttempts ?? 10),
     unregisteredBackoff: options.unregisteredBackoff ?? { baseDelayMs: 1_000, maxDelayMs: 60_000 },
     clock: options.clock ?? Date.now,
-    workerNodeId: options.workerNodeId ?? Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0'),
+    workerNodeId:
+      options.workerNodeId ??
+      Math.floor(Math.random() * 0x10000)
+        .toString(16)
+        .padStart(4, '0'),
     logger,
     onError: options.onError,
     serviceName: options.serviceName,

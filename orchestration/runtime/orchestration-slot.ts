@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { OrchestrationItem } from '../../provider/types/index.js';
 import { infrastructure } from '../codec.js';
 import { failExisting, runTurn, type TurnEnvironment, type TurnPlan } from '../engine/turn.js';
-import type { StartedBody, StartItemBody } from '../wire.js';
 import { type RuntimeCore, factsOf, fetchBackoff } from './core.js';
 import { jitter, sleep } from './waker.js';
 
@@ -58,14 +57,29 @@ async function processItem(core: RuntimeCore, slot: string, item: OrchestrationI
     const details =
       plan.kind === 'unregistered'
         ? plan.details
-        : infrastructure('poison', `poison: orchestration ${item.instance} exceeded ${attempt} attempts (max ${maxAttempts})`);
+        : infrastructure(
+            'poison',
+            `poison: orchestration ${item.instance} exceeded ${attempt} attempts (max ${maxAttempts})`,
+          );
     if (plan.kind !== 'unregistered') core.metrics.orchPoison++;
-    core.log.runtime.error({ instance_id: item.instance, attempt, max_attempts: maxAttempts }, 'orchestration failed after too many attempts');
+    core.log.runtime.error(
+      { instance_id: item.instance, attempt, max_attempts: maxAttempts },
+      'orchestration failed after too many attempts',
+    );
     plan = failExisting(item, details, env);
   } else if (plan.kind === 'unregistered') {
-    const delay = Math.min(unregisteredBackoff.baseDelayMs * 2 ** Math.min(attempt - 1, 6), unregisteredBackoff.maxDelayMs);
+    const delay = Math.min(
+      unregisteredBackoff.baseDelayMs * 2 ** Math.min(attempt - 1, 6),
+      unregisteredBackoff.maxDelayMs,
+    );
     core.log.runtime.warn(
-      { instance_id: item.instance, orchestration_name: plan.name, backoff_ms: delay, attempt, remaining_attempts: maxAttempts - attempt + 1 },
+      {
+        instance_id: item.instance,
+        orchestration_name: plan.name,
+        backoff_ms: delay,
+        attempt,
+        remaining_attempts: maxAttempts - attempt + 1,
+      },
       'unregistered orchestration: backing off',
     );
     await core.provider.abandonOrchestrationItem(item.lockToken, delay).catch(() => {});
@@ -83,9 +97,9 @@ async function environment(core: RuntimeCore, item: OrchestrationItem): Promise<
   const parentExecutionIds = new Map<string, number>();
   const links: { parent_instance: string | null; parent_execution_id?: number }[] = [];
   const first = item.history[0];
-  if (first && 'OrchestrationStarted' in first) links.push(first.OrchestrationStarted as StartedBody);
+  if (first && 'OrchestrationStarted' in first) links.push(first.OrchestrationStarted);
   for (const message of item.messages) {
-    if ('StartOrchestration' in message) links.push(message.StartOrchestration as StartItemBody);
+    if ('StartOrchestration' in message) links.push(message.StartOrchestration);
   }
   for (const link of links) {
     if (link.parent_instance && link.parent_execution_id === undefined) {
@@ -118,7 +132,12 @@ function backoff(core: RuntimeCore, attempt: number): number {
 }
 
 /** §3.8: the ack, re-issued on retryable errors; a refused ack is replaced by a failure turn once. True when committed. */
-async function ack(core: RuntimeCore, item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>, env: TurnEnvironment): Promise<boolean> {
+async function ack(
+  core: RuntimeCore,
+  item: OrchestrationItem,
+  plan: Extract<TurnPlan, { kind: 'ack' }>,
+  env: TurnEnvironment,
+): Promise<boolean> {
   let current = plan;
   let replaced = false;
   for (let retry = 0; ; retry++) {
@@ -138,7 +157,10 @@ async function ack(core: RuntimeCore, item: OrchestrationItem, plan: Extract<Tur
       core.metrics.providerErrors++;
       const facts = factsOf(error);
       if (facts.sqlstate && LOCK_LOST.has(facts.sqlstate)) {
-        core.log.runtime.warn({ instance_id: item.instance, operation: 'ackOrchestrationItem', sqlstate: facts.sqlstate }, 'lock lost; the turn will be redone');
+        core.log.runtime.warn(
+          { instance_id: item.instance, operation: 'ackOrchestrationItem', sqlstate: facts.sqlstate },
+          'lock lost; the turn will be redone',
+        );
         return false;
       }
       if ((facts.retryable || facts.sqlstate === null) && retry < 5) {
@@ -169,7 +191,13 @@ function wake(core: RuntimeCore, plan: Extract<TurnPlan, { kind: 'ack' }>): void
   }
 }
 
-function record(core: RuntimeCore, slot: string, item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>, durationMs: number) {
+function record(
+  core: RuntimeCore,
+  slot: string,
+  item: OrchestrationItem,
+  plan: Extract<TurnPlan, { kind: 'ack' }>,
+  durationMs: number,
+) {
   const m = core.metrics;
   if (plan.startedBy) m.orchStarts++;
   const fields = {
@@ -199,14 +227,24 @@ function record(core: RuntimeCore, slot: string, item: OrchestrationItem, plan: 
       break;
     }
     case 'dropped':
-      core.log.runtime.info({ ...fields, dropped: item.messages.map((x) => Object.keys(x)[0]) }, `batch dropped (${plan.dropped})`);
+      core.log.runtime.info(
+        { ...fields, dropped: item.messages.map((x) => Object.keys(x)[0]) },
+        `batch dropped (${plan.dropped})`,
+      );
       break;
     default:
       break;
   }
   m.suborchestrationCalls += item.messages.filter((x) => 'SubOrchCompleted' in x || 'SubOrchFailed' in x).length;
   core.log.runtime.debug(
-    { ...fields, messages: item.messages.length, replayed_events: plan.replayed, new_events: plan.delta.length, outcome: plan.outcome, duration_ms: durationMs },
+    {
+      ...fields,
+      messages: item.messages.length,
+      replayed_events: plan.replayed,
+      new_events: plan.delta.length,
+      outcome: plan.outcome,
+      duration_ms: durationMs,
+    },
     'turn committed',
   );
 }

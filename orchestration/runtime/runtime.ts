@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
 import { Client } from '../client.js';
 import type { ActivityDefinition, ActivityFn, OrchestrationDefinition, OrchestrationFn } from '../definitions.js';
 import { childLogger, jsonLogger } from '../logger.js';
@@ -108,7 +109,12 @@ export class Runtime {
       deadlineSignal: this.deadline.signal,
       report: (error, operation, instance) => {
         const facts = factsOf(error);
-        const fields = { operation, sqlstate: facts.sqlstate, error: facts.message, ...(instance ? { instance_id: instance } : {}) };
+        const fields = {
+          operation,
+          sqlstate: facts.sqlstate,
+          error: facts.message,
+          ...(instance ? { instance_id: instance } : {}),
+        };
         if (facts.retryable) runtimeLog.warn(fields, 'provider error');
         else runtimeLog.error(fields, 'runtime error');
         o.onError?.(error, { operation, ...(instance ? { instance } : {}) });

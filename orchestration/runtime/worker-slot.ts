@@ -52,14 +52,27 @@ async function executionStatus(core: RuntimeCore, item: Execute): Promise<Runnin
   }
 }
 
-async function runActivity(core: RuntimeCore, slot: string, token: string, item: Execute, attempts: Map<string, number>) {
+async function runActivity(
+  core: RuntimeCore,
+  slot: string,
+  token: string,
+  item: Execute,
+  attempts: Map<string, number>,
+) {
   const key = `${item.instance}\u0000${item.execution_id}\u0000${item.id}`;
   const attempt = (attempts.get(key) ?? 0) + 1;
   attempts.delete(key);
   attempts.set(key, attempt);
   if (attempts.size > ATTEMPT_KEYS) attempts.delete(attempts.keys().next().value!);
   const { maxAttempts } = core.options;
-  const fields = { instance_id: item.instance, execution_id: item.execution_id, activity_name: item.name, activity_id: item.id, worker_id: slot, attempt };
+  const fields = {
+    instance_id: item.instance,
+    execution_id: item.execution_id,
+    activity_name: item.name,
+    activity_id: item.id,
+    worker_id: slot,
+    attempt,
+  };
   const fail = (details: ErrorDetails): Completion => ({
     ActivityFailed: { instance: item.instance, execution_id: item.execution_id, id: item.id, details },
   });
@@ -70,10 +83,23 @@ async function runActivity(core: RuntimeCore, slot: string, token: string, item:
     if (handler) {
       core.metrics.activityPoison++;
       core.log.activity.error({ ...fields, max_attempts: maxAttempts }, 'activity poisoned');
-      await ackWorker(core, token, fail(infrastructure('poison', `poison: activity ${item.name}#${item.id} exceeded ${attempt} attempts (max ${maxAttempts})`)));
+      await ackWorker(
+        core,
+        token,
+        fail(
+          infrastructure(
+            'poison',
+            `poison: activity ${item.name}#${item.id} exceeded ${attempt} attempts (max ${maxAttempts})`,
+          ),
+        ),
+      );
     } else {
       core.metrics.activityConfigErrors++;
-      await ackWorker(core, token, fail({ Configuration: { kind: 'UnregisteredActivity', resource: item.name, message: null } }));
+      await ackWorker(
+        core,
+        token,
+        fail({ Configuration: { kind: 'UnregisteredActivity', resource: item.name, message: null } }),
+      );
     }
     attempts.delete(key);
     return;
@@ -86,7 +112,10 @@ async function runActivity(core: RuntimeCore, slot: string, token: string, item:
   }
   if (!handler) {
     // No abandon without contract v2 P4: the lock timeout is the back-off, so another node may take it meanwhile.
-    core.log.activity.warn({ ...fields, remaining_attempts: maxAttempts - attempt + 1 }, 'unregistered activity: leaving the lease to expire');
+    core.log.activity.warn(
+      { ...fields, remaining_attempts: maxAttempts - attempt + 1 },
+      'unregistered activity: leaving the lease to expire',
+    );
     return;
   }
 
@@ -104,7 +133,9 @@ async function runActivity(core: RuntimeCore, slot: string, token: string, item:
     core.client,
   );
   const aborted = new Promise<CancellationReason>((resolve) =>
-    controller.signal.addEventListener('abort', () => resolve(controller.signal.reason as CancellationReason), { once: true }),
+    controller.signal.addEventListener('abort', () => resolve(controller.signal.reason as CancellationReason), {
+      once: true,
+    }),
   );
   const onDeadline = () => controller.abort('shutdown');
   if (core.deadlineSignal.aborted) onDeadline();
@@ -119,7 +150,14 @@ async function runActivity(core: RuntimeCore, slot: string, token: string, item:
   const outcome = (async (): Promise<Completion> => {
     try {
       const value = await handler(context, decodeInput(item.input));
-      return { ActivityCompleted: { instance: item.instance, execution_id: item.execution_id, id: item.id, result: encode(value) } };
+      return {
+        ActivityCompleted: {
+          instance: item.instance,
+          execution_id: item.execution_id,
+          id: item.id,
+          result: encode(value),
+        },
+      };
     } catch (error) {
       return fail(applicationError('ActivityFailed', messageOf(error)));
     }
@@ -130,7 +168,15 @@ async function runActivity(core: RuntimeCore, slot: string, token: string, item:
       const ok = 'ActivityCompleted' in first;
       if (ok) core.metrics.activitySuccess++;
       else core.metrics.activityAppErrors++;
-      core.log.activity[ok ? 'debug' : 'warn']({ ...fields, duration_ms: Date.now() - began, outcome: ok ? 'success' : 'app_error', ...('ActivityFailed' in first ? { error: JSON.stringify(first.ActivityFailed.details) } : {}) }, ok ? 'activity completed' : 'activity failed');
+      core.log.activity[ok ? 'debug' : 'warn'](
+        {
+          ...fields,
+          duration_ms: Date.now() - began,
+          outcome: ok ? 'success' : 'app_error',
+          ...('ActivityFailed' in first ? { error: JSON.stringify(first.ActivityFailed.details) } : {}),
+        },
+        ok ? 'activity completed' : 'activity failed',
+      );
       await ackWorker(core, token, first);
       return;
     }
@@ -139,7 +185,9 @@ async function runActivity(core: RuntimeCore, slot: string, token: string, item:
       return;
     }
     const grace = core.options.activityCancellationGracePeriodMs;
-    const deadline = new Promise<void>((resolve) => core.deadlineSignal.addEventListener('abort', () => resolve(), { once: true }));
+    const deadline = new Promise<void>((resolve) =>
+      core.deadlineSignal.addEventListener('abort', () => resolve(), { once: true }),
+    );
     await Promise.race([outcome, sleep(grace), deadline]);
     core.log.activity.info({ ...fields, reason: 'orchestration-terminal' }, 'activity cancelled; result discarded');
     await ackWorker(core, token, skipped);

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { NotSupportedError, type OrchestrationContext, Runtime } from '../../orchestration/index.js';
+import {
+  NotSupportedError,
+  type OrchestrationContext,
+  type OrchestrationFn,
+  Runtime,
+} from '../../orchestration/index.js';
 import { eventually, hasKind, kinds, useHarness, waitForHistory, waitForSubscription } from './support/harness.js';
 
 const h = useHarness();
 
-const waitsForever = function* (ctx: OrchestrationContext) {
+const waitsForever: OrchestrationFn = function* (ctx: OrchestrationContext) {
   return yield ctx.waitForEvent('never');
 };
 
@@ -38,7 +43,10 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
     await waitForSubscription(provider, 'top::sub::2::sub::2', 'never');
     await rt.client.cancelInstance('top', 'stop');
     for (const id of ['top::sub::2', 'top::sub::2::sub::2']) {
-      expect(await rt.client.waitForOrchestration(id)).toMatchObject({ status: 'Failed', error: 'canceled: parent canceled' });
+      expect(await rt.client.waitForOrchestration(id)).toMatchObject({
+        status: 'Failed',
+        error: 'canceled: parent canceled',
+      });
       expect((await provider.read(id)).find((e) => 'OrchestrationCancelRequested' in e)).toMatchObject({
         OrchestrationCancelRequested: { reason: 'parent canceled' },
       });
@@ -60,7 +68,10 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
     await rt.client.startOrchestration('p', 'Parent');
     await waitForSubscription(provider, 'p::sub::2', 'never');
     await rt.client.cancelInstance('p::sub::2', 'enough');
-    expect(await rt.client.waitForOrchestration('p')).toEqual({ status: 'Completed', output: 'caught canceled: enough' });
+    expect(await rt.client.waitForOrchestration('p')).toEqual({
+      status: 'Completed',
+      output: 'caught canceled: enough',
+    });
     expect((await provider.read('p')).find((e) => 'SubOrchestrationFailed' in e)).toMatchObject({
       SubOrchestrationFailed: { source_event_id: 2 },
     });
@@ -75,8 +86,15 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
     await rt.client.startOrchestration('early', 'Quick');
     await rt.client.cancelInstance('early', 'before-start');
     await rt.start();
-    expect(await rt.client.waitForOrchestration('early')).toMatchObject({ status: 'Failed', error: 'canceled: before-start' });
-    expect(kinds(await provider.read('early'))).toEqual(['OrchestrationStarted', 'OrchestrationCancelRequested', 'OrchestrationFailed']);
+    expect(await rt.client.waitForOrchestration('early')).toMatchObject({
+      status: 'Failed',
+      error: 'canceled: before-start',
+    });
+    expect(kinds(await provider.read('early'))).toEqual([
+      'OrchestrationStarted',
+      'OrchestrationCancelRequested',
+      'OrchestrationFailed',
+    ]);
     await rt.client.startOrchestration('done', 'Quick');
     const done = await rt.client.waitForOrchestration('done');
     await rt.client.cancelInstance('done', 'late');
@@ -110,10 +128,16 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
       return 'x';
     });
     let sawAbort = false;
-    workers.registerActivity('Coop', (ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => {
-      sawAbort = true;
-      resolve('discarded');
-    })));
+    workers.registerActivity(
+      'Coop',
+      (ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            sawAbort = true;
+            resolve('discarded');
+          }),
+        ),
+    );
     workers.registerActivity('Stubborn', () => new Promise(() => {}));
     workers.registerOrchestration('Runs', function* (ctx: OrchestrationContext, name: string) {
       return yield ctx.scheduleActivity(name);
@@ -135,10 +159,12 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
   it('E2E-40 code change is nondeterminism', async () => {
     const provider = await h.provider();
     const phase1 = h.runtime(provider);
-    phase1.registerActivity('A', () => 'a').registerOrchestration('Changing', function* (ctx: OrchestrationContext) {
-      yield ctx.scheduleActivity('A');
-      return yield ctx.waitForEvent('Go');
-    });
+    phase1
+      .registerActivity('A', () => 'a')
+      .registerOrchestration('Changing', function* (ctx: OrchestrationContext) {
+        yield ctx.scheduleActivity('A');
+        return yield ctx.waitForEvent('Go');
+      });
     await phase1.start();
     await phase1.client.startOrchestration('swap', 'Changing');
     await phase1.client.startOrchestration('extra', 'Changing');
@@ -146,12 +172,14 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
     await waitForSubscription(provider, 'extra', 'Go');
     await phase1.shutdown();
     const phase2 = h.runtime(provider);
-    phase2.registerActivity('A', () => 'a').registerOrchestration('Changing', function* (ctx: OrchestrationContext) {
-      if (ctx.instanceId === 'swap') yield ctx.scheduleTimer(5);
-      else yield ctx.scheduleActivity('B');
-      yield ctx.scheduleActivity('A');
-      return yield ctx.waitForEvent('Go');
-    });
+    phase2
+      .registerActivity('A', () => 'a')
+      .registerOrchestration('Changing', function* (ctx: OrchestrationContext) {
+        if (ctx.instanceId === 'swap') yield ctx.scheduleTimer(5);
+        else yield ctx.scheduleActivity('B');
+        yield ctx.scheduleActivity('A');
+        return yield ctx.waitForEvent('Go');
+      });
     await phase2.start();
     for (const id of ['swap', 'extra']) {
       await phase2.client.raiseEvent(id, 'Go');
@@ -168,8 +196,16 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
     });
     await rt.start();
     const cases: [string, object, RegExp[]][] = [
-      ['kind', { ActivityCompleted: { instance: 'kind', execution_id: 1, id: 2, result: '1' } }, [/kind mismatch/, /timer/, /activity/]],
-      ['missing', { ActivityCompleted: { instance: 'missing', execution_id: 1, id: 999, result: '1' } }, [/no matching schedule/, /999/]],
+      [
+        'kind',
+        { ActivityCompleted: { instance: 'kind', execution_id: 1, id: 2, result: '1' } },
+        [/kind mismatch/, /timer/, /activity/],
+      ],
+      [
+        'missing',
+        { ActivityCompleted: { instance: 'missing', execution_id: 1, id: 999, result: '1' } },
+        [/no matching schedule/, /999/],
+      ],
       ['timer', { TimerFired: { instance: 'timer', execution_id: 1, id: 123, fire_at_ms: 0 } }, [/timer/, /123/]],
     ];
     for (const [id, item, patterns] of cases) {
@@ -193,7 +229,9 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
     await rt.client.startOrchestration('dup', 'Dup');
     await waitForSubscription(provider, 'dup', 'Go');
     const created = (await provider.read('dup')).find((e) => 'TimerCreated' in e)!;
-    await provider.enqueueOrchestratorWork({ TimerFired: { instance: 'dup', execution_id: 1, id: created.TimerCreated.event_id, fire_at_ms: 0 } });
+    await provider.enqueueOrchestratorWork({
+      TimerFired: { instance: 'dup', execution_id: 1, id: created.TimerCreated.event_id, fire_at_ms: 0 },
+    });
     await rt.client.raiseEvent('dup', 'Go', 7);
     expect(await rt.client.waitForOrchestration('dup')).toEqual({ status: 'Completed', output: 7 });
     expect(kinds(await provider.read('dup')).filter((k) => k === 'TimerFired')).toHaveLength(1);

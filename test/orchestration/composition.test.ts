@@ -33,7 +33,10 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
       return xs.reduce((a, b) => a + b, 0);
     });
     rt.registerOrchestration('Sums', function* (ctx: OrchestrationContext) {
-      const r = yield ctx.all([ctx.scheduleSubOrchestration('ChildSum', [1, 2]), ctx.scheduleSubOrchestration('ChildSum', [3, 4])]);
+      const r = yield ctx.all([
+        ctx.scheduleSubOrchestration('ChildSum', [1, 2]),
+        ctx.scheduleSubOrchestration('ChildSum', [3, 4]),
+      ]);
       return `total=${(r as { ok: number }[]).reduce((a, x) => a + x.ok, 0)}`;
     });
     rt.registerOrchestration('Leaf', function* (_c: OrchestrationContext, s: string) {
@@ -100,7 +103,10 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
       status: 'Failed',
       details: { Configuration: { kind: 'UnregisteredActivity', resource: 'NoSuchActivity' } },
     });
-    expect(await rt.client.getStatus('top::sub::2')).toMatchObject({ status: 'Failed', error: 'unregistered:NoSuchActivity' });
+    expect(await rt.client.getStatus('top::sub::2')).toMatchObject({
+      status: 'Failed',
+      error: 'unregistered:NoSuchActivity',
+    });
   });
 
   it('E2E-15 detached starts', async () => {
@@ -135,7 +141,10 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     await rt.client.startOrchestration('ap', 'Approve');
     await waitForSubscription(provider, 'ap', 'approval');
     await rt.client.raiseEvent('ap', 'approval', { by: 'ann', ok: true });
-    expect(await rt.client.waitForOrchestration('ap')).toEqual({ status: 'Completed', output: { approved: { by: 'ann', ok: true } } });
+    expect(await rt.client.waitForOrchestration('ap')).toEqual({
+      status: 'Completed',
+      output: { approved: { by: 'ann', ok: true } },
+    });
   });
 
   it('E2E-17 early event dropped', async () => {
@@ -155,7 +164,10 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     clock.advance(100);
     await waitForHistory(provider, 'early', hasKind('TimerCreated', 2));
     clock.advance(500);
-    expect(await rt.client.waitForOrchestration('early')).toEqual({ status: 'Completed', output: 'early-event-dropped' });
+    expect(await rt.client.waitForOrchestration('early')).toEqual({
+      status: 'Completed',
+      output: 'early-event-dropped',
+    });
   });
 
   it('E2E-18 positional matching', async () => {
@@ -174,7 +186,10 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     await rt.client.raiseEvent('two', 'E', 'surplus');
     await waitForSubscription(provider, 'two', 'Next');
     await rt.client.raiseEvent('two', 'Next');
-    expect(await rt.client.waitForOrchestration('two')).toEqual({ status: 'Completed', output: [{ ok: 'first' }, { ok: 'second' }] });
+    expect(await rt.client.waitForOrchestration('two')).toEqual({
+      status: 'Completed',
+      output: [{ ok: 'first' }, { ok: 'second' }],
+    });
     const events = (await provider.read('two')).filter((e) => 'ExternalEvent' in e && e.ExternalEvent.name === 'E');
     expect(events).toHaveLength(3);
     // identical payloads are both delivered
@@ -184,7 +199,10 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     await rt.client.raiseEvent('same', 'E', 'x');
     await waitForSubscription(provider, 'same', 'Next');
     await rt.client.raiseEvent('same', 'Next');
-    expect(await rt.client.waitForOrchestration('same')).toEqual({ status: 'Completed', output: [{ ok: 'x' }, { ok: 'x' }] });
+    expect(await rt.client.waitForOrchestration('same')).toEqual({
+      status: 'Completed',
+      output: [{ ok: 'x' }, { ok: 'x' }],
+    });
   });
 
   it('E2E-19 event after completion', async () => {
@@ -210,10 +228,16 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     const provider = await h.provider({ clock: clock.now });
     const rt = h.runtime(provider, { clock: clock.now, activityCancellationGracePeriodMs: 100 });
     let aborted: unknown = null;
-    rt.registerActivity('Endless', (ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => {
-      aborted = ctx.signal.reason;
-      resolve('stopped');
-    })));
+    rt.registerActivity(
+      'Endless',
+      (ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            aborted = ctx.signal.reason;
+            resolve('stopped');
+          }),
+        ),
+    );
     rt.registerOrchestration('Race', function* (ctx: OrchestrationContext) {
       return yield ctx.race(ctx.waitForEvent('Evt'), ctx.scheduleTimer(1000));
     });
@@ -228,10 +252,19 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     await waitForSubscription(provider, 'r2', 'Evt');
     await waitForHistory(provider, 'r3', hasKind('TimerCreated'));
     await rt.client.raiseEvent('r1', 'Evt', 'v');
-    expect(await rt.client.waitForOrchestration('r1')).toEqual({ status: 'Completed', output: { index: 0, value: 'v' } });
+    expect(await rt.client.waitForOrchestration('r1')).toEqual({
+      status: 'Completed',
+      output: { index: 0, value: 'v' },
+    });
     clock.advance(1000);
-    expect(await rt.client.waitForOrchestration('r2')).toEqual({ status: 'Completed', output: { index: 1, value: null } });
-    expect(await rt.client.waitForOrchestration('r3')).toEqual({ status: 'Completed', output: { index: 1, value: null } });
+    expect(await rt.client.waitForOrchestration('r2')).toEqual({
+      status: 'Completed',
+      output: { index: 1, value: null },
+    });
+    expect(await rt.client.waitForOrchestration('r3')).toEqual({
+      status: 'Completed',
+      output: { index: 1, value: null },
+    });
     await waitForHistory(provider, 'r3', () => aborted !== null);
     expect(aborted).toBe('orchestration-terminal');
   });
@@ -300,7 +333,9 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
       status: 'Failed',
       error: 'canceled: parent dropped sub-orchestration future',
     });
-    expect(kinds(await provider.read('rk::sub::3')).filter((k) => k === 'OrchestrationCancelRequested')).toHaveLength(1);
+    expect(kinds(await provider.read('rk::sub::3')).filter((k) => k === 'OrchestrationCancelRequested')).toHaveLength(
+      1,
+    );
   });
 
   it('E2E-24 continue-as-new loop', async () => {
@@ -318,7 +353,10 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
       const events = await provider.readExecution('loop', execution);
       expect(kinds(events).at(-1)).toBe('OrchestrationContinuedAsNew');
       expect(Object.values(events[0]!)[0].event_id).toBe(1);
-      expect(await provider.getExecutionInfo('loop', execution)).toMatchObject({ status: 'ContinuedAsNew', output: String(execution) });
+      expect(await provider.getExecutionInfo('loop', execution)).toMatchObject({
+        status: 'ContinuedAsNew',
+        output: String(execution),
+      });
     }
   });
 
@@ -353,7 +391,9 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     await rt.client.startOrchestration('foreign', 'Foreign');
     await waitForSubscription(provider, 'foreign', 'Go');
     for (const execution_id of [0, 999]) {
-      await provider.enqueueOrchestratorWork({ ActivityCompleted: { instance: 'foreign', execution_id, id: 2, result: '1' } });
+      await provider.enqueueOrchestratorWork({
+        ActivityCompleted: { instance: 'foreign', execution_id, id: 2, result: '1' },
+      });
     }
     await rt.client.raiseEvent('foreign', 'Go', 'ok');
     expect(await rt.client.waitForOrchestration('foreign')).toEqual({ status: 'Completed', output: 'ok' });

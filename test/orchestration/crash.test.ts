@@ -10,11 +10,17 @@ const h = useHarness();
 
 function startChild(schema: string, file: string, hangStep = ''): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support/crash-child.ts')], {
-    env: { ...process.env, DATABASE_URL: inject('databaseUrl'), SCHEMA: schema, INVOCATIONS_FILE: file, HANG_STEP: hangStep },
+    env: {
+      ...process.env,
+      DATABASE_URL: inject('databaseUrl'),
+      SCHEMA: schema,
+      INVOCATIONS_FILE: file,
+      HANG_STEP: hangStep,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
     child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
   });
 }
@@ -61,7 +67,9 @@ describe('E2E crashes', () => {
     await rt.start();
     if (!hangStep) await rt.client.raiseEvent('steps', 'Resume');
     expect(await rt.client.waitForOrchestration('steps')).toEqual({ status: 'Completed', output: '1234' });
-    const scheduled = (await provider.read('steps')).flatMap((e) => ('ActivityScheduled' in e ? [e.ActivityScheduled.input] : []));
+    const scheduled = (await provider.read('steps')).flatMap((e) =>
+      'ActivityScheduled' in e ? [e.ActivityScheduled.input] : [],
+    );
     expect(scheduled).toEqual(['1', '2', '3', '4']);
     const completions = (await provider.read('steps')).filter((e) => 'ActivityCompleted' in e);
     expect(completions).toHaveLength(4);

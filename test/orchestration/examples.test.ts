@@ -28,7 +28,10 @@ describe('examples and the npm start demo', () => {
     const provider = await h.provider();
     const lines: string[] = [];
     const status = await runOrder(provider, 'order-t', (line) => lines.push(line));
-    expect(status).toMatchObject({ status: 'Completed', output: { status: 'shipped', approvedBy: 'manager', tracking: 'parcel-42/TRACK-9' } });
+    expect(status).toMatchObject({
+      status: 'Completed',
+      output: { status: 'shipped', approvedBy: 'manager', tracking: 'parcel-42/TRACK-9' },
+    });
     expect(await provider.listExecutions('order-t')).toEqual([1, 2]);
     expect(lines.filter((l) => l.includes('charging'))).toHaveLength(1);
   });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { OrchestrationContext } from '../../orchestration/index.js';
-import { eventually, hasKind, kinds, manualClock, useHarness, waitForHistory, waitForSubscription } from './support/harness.js';
+import type { OrchestrationContext, OrchestrationFn } from '../../orchestration/index.js';
+import {
+  eventually,
+  hasKind,
+  kinds,
+  manualClock,
+  useHarness,
+  waitForHistory,
+  waitForSubscription,
+} from './support/harness.js';
 
 const h = useHarness();
 
@@ -28,10 +36,10 @@ describe('E2E versions and retries', () => {
 
   it('E2E-29 pinning across deployments', async () => {
     const provider = await h.provider();
-    const v1 = function* (ctx: OrchestrationContext) {
+    const v1: OrchestrationFn = function* (ctx: OrchestrationContext) {
       return `v1:${yield ctx.waitForEvent('Go')}`;
     };
-    const v2 = function* (ctx: OrchestrationContext) {
+    const v2: OrchestrationFn = function* (ctx: OrchestrationContext) {
       yield ctx.utcNow();
       return `v2:${yield ctx.waitForEvent('Go')}`;
     };
@@ -42,7 +50,10 @@ describe('E2E versions and retries', () => {
     await waitForSubscription(provider, 'pin-a', 'Go');
     await waitForSubscription(provider, 'pin-b', 'Go');
     await first.shutdown();
-    const second = h.runtime(provider).registerOrchestrationVersioned('Pin', '1.0.0', v1).registerOrchestrationVersioned('Pin', '2.0.0', v2);
+    const second = h
+      .runtime(provider)
+      .registerOrchestrationVersioned('Pin', '1.0.0', v1)
+      .registerOrchestrationVersioned('Pin', '2.0.0', v2);
     await second.start();
     await second.client.raiseEvent('pin-a', 'Go', 'a');
     expect(await second.client.waitForOrchestration('pin-a')).toEqual({ status: 'Completed', output: 'v1:a' });
@@ -121,7 +132,10 @@ describe('E2E versions and retries', () => {
       return `ok-after-${calls}`;
     });
     rt.registerOrchestration('Retry', function* (ctx: OrchestrationContext) {
-      return yield ctx.scheduleActivityWithRetry('Flaky', null, { maxAttempts: 5, backoff: { kind: 'fixed', baseMs: 1000 } });
+      return yield ctx.scheduleActivityWithRetry('Flaky', null, {
+        maxAttempts: 5,
+        backoff: { kind: 'fixed', baseMs: 1000 },
+      });
     });
     await rt.start();
     await rt.client.startOrchestration('retry', 'Retry');
@@ -178,8 +192,14 @@ describe('E2E versions and retries', () => {
     });
     rt.registerOrchestration('Timeouts', function* (ctx: OrchestrationContext, which: string) {
       try {
-        if (which === 'attempt') return yield ctx.scheduleActivityWithRetry('Hang', null, { maxAttempts: 3, timeoutMs: 100 });
-        if (which === 'retry') return yield ctx.scheduleActivityWithRetry('ErrThenOk', null, { maxAttempts: 3, timeoutMs: 100, backoff: 'none' });
+        if (which === 'attempt')
+          return yield ctx.scheduleActivityWithRetry('Hang', null, { maxAttempts: 3, timeoutMs: 100 });
+        if (which === 'retry')
+          return yield ctx.scheduleActivityWithRetry('ErrThenOk', null, {
+            maxAttempts: 3,
+            timeoutMs: 100,
+            backoff: 'none',
+          });
         return yield ctx.scheduleActivityWithRetry('Hang', null, { maxAttempts: 3, totalTimeoutMs: 200 });
       } catch (e) {
         return (e as Error).message;
@@ -193,9 +213,15 @@ describe('E2E versions and retries', () => {
     await waitForHistory(provider, 't-total', hasKind('TimerCreated'));
     expect(await rt.client.waitForOrchestration('t-retry')).toEqual({ status: 'Completed', output: 'second-ok' });
     clock.advance(200);
-    expect(await rt.client.waitForOrchestration('t-attempt')).toEqual({ status: 'Completed', output: 'timeout: activity timed out' });
+    expect(await rt.client.waitForOrchestration('t-attempt')).toEqual({
+      status: 'Completed',
+      output: 'timeout: activity timed out',
+    });
     expect(kinds(await provider.read('t-attempt')).filter((k) => k === 'ActivityScheduled')).toHaveLength(1);
-    expect(await rt.client.waitForOrchestration('t-total')).toEqual({ status: 'Completed', output: 'timeout: retry deadline exceeded' });
+    expect(await rt.client.waitForOrchestration('t-total')).toEqual({
+      status: 'Completed',
+      output: 'timeout: retry deadline exceeded',
+    });
     release();
   });
 });

@@ -96,8 +96,10 @@ export function waitForHistory(
   });
 }
 
-export const hasKind = (kind: string, count = 1) => (events: HistoryEvent[]) =>
-  events.filter((e) => kind in e).length >= count;
+export const hasKind =
+  (kind: string, count = 1) =>
+  (events: HistoryEvent[]) =>
+    events.filter((e) => kind in e).length >= count;
 
 /** Waits for a subscription to `name` in the current execution. */
 export function waitForSubscription(provider: RuntimeProvider, instance: string, name: string, count = 1) {
