@@ -16,7 +16,7 @@ export type OrchestrationStatus =
 type Target = string | OrchestrationDefinition<any, any>;
 type In<D> = D extends string ? unknown : InputOf<D>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { Waker } from './runtime/waker.js';
 
 function isRetryable(error: unknown): boolean {
   return (error as { retryable?: unknown })?.retryable === true;
@@ -24,6 +24,14 @@ function isRetryable(error: unknown): boolean {
 
 /** Starts, signals, cancels and inspects orchestrations (§1.6); every method is a provider call. */
 export class Client {
+  /** Ends polling waits early when the runtime in this process commits a turn (§3.3 in-process wake-ups). */
+  private readonly changes = new Waker();
+
+  /** Called by the runtime after each committed turn; only shortens waits. */
+  notifyChanged(): void {
+    this.changes.wakeAll();
+  }
+
   constructor(
     private readonly provider: RuntimeProvider,
     private readonly options: { onEnqueue?: () => void } = {},
@@ -96,7 +104,7 @@ export class Client {
         if (!isRetryable(error)) throw error;
       }
       if (Date.now() >= deadline) throw new TimeoutError(`Operation timed out waiting for ${instanceId}`);
-      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+      await this.changes.wait(Math.min(delay, Math.max(0, deadline - Date.now())));
     }
   }
 
