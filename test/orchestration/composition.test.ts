@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { OrchestrationContext } from '../../orchestration/index.js';
-import { hasKind, kinds, manualClock, useHarness, waitForHistory, waitForSubscription } from './support/harness.js';
+import {
+  expireLeasesOf,
+  hasKind,
+  kinds,
+  manualClock,
+  offsetClock,
+  useHarness,
+  waitForHistory,
+  waitForSubscription,
+} from './support/harness.js';
 
 const h = useHarness();
 
@@ -83,8 +92,9 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
   });
 
   it('E2E-14 system failure cascades to the parent', async () => {
-    const provider = await h.provider();
-    const rt = h.runtime(provider, { maxAttempts: 1 });
+    const clock = offsetClock();
+    const provider = await h.provider({ clock: clock.now });
+    const rt = h.runtime(expireLeasesOf(provider, clock, 'NoSuchActivity'), { maxAttempts: 1, clock: clock.now });
     rt.registerOrchestration('CallsUnknown', function* (ctx: OrchestrationContext) {
       return yield ctx.scheduleActivity('NoSuchActivity');
     });

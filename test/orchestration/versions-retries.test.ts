@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OrchestrationContext, OrchestrationFn } from '../../orchestration/index.js';
 import {
+  expireLeasesOf,
+  offsetClock,
   eventually,
   hasKind,
   kinds,
@@ -100,8 +102,13 @@ describe('E2E versions and retries', () => {
   });
 
   it('E2E-31 unregistered handlers', async () => {
-    const provider = await h.provider();
-    const rt = h.runtime(provider, { maxAttempts: 2, unregisteredBackoff: { baseDelayMs: 10, maxDelayMs: 20 } });
+    const clock = offsetClock();
+    const provider = await h.provider({ clock: clock.now });
+    const rt = h.runtime(expireLeasesOf(provider, clock, 'Unknown'), {
+      maxAttempts: 2,
+      unregisteredBackoff: { baseDelayMs: 10, maxDelayMs: 20 },
+      clock: clock.now,
+    });
     rt.registerOrchestration('Known', function* (ctx: OrchestrationContext) {
       return yield ctx.scheduleActivity('Unknown');
     });

@@ -109,3 +109,36 @@ export function waitForSubscription(provider: RuntimeProvider, instance: string,
     (events) => events.filter((e) => 'ExternalSubscribed' in e && e.ExternalSubscribed.name === name).length >= count,
   );
 }
+
+/** Real time plus an offset the test moves, for scenarios that need a lock to expire without waiting for it. */
+export function offsetClock(): ManualClock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms) => {
+      offset += ms;
+    },
+  };
+}
+
+/**
+ * A provider whose leases on the named (unregistered) activity expire at once: each dequeue of it moves the shared
+ * clock past the lock, as the lock timeout passing would.
+ */
+export function expireLeasesOf(provider: RuntimeProvider, clock: ManualClock, activity: string): RuntimeProvider {
+  return new Proxy(provider, {
+    get(target, property, receiver) {
+      if (property !== 'dequeueWorkerPeekLock') {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      return async () => {
+        const lease = await target.dequeueWorkerPeekLock();
+        if (lease && 'ActivityExecute' in lease.item && lease.item.ActivityExecute.name === activity) {
+          clock.advance(target.lockTimeoutMs + 100);
+        }
+        return lease;
+      };
+    },
+  });
+}
