@@ -1,0 +1,71 @@
+import type { Logger, LogLevel } from '../logger.js';
+
+export interface RuntimeOptions {
+  orchestrationConcurrency?: number;
+  /** 0 disables the worker (orchestrator-only node). */
+  workerConcurrency?: number;
+  dispatcherPollIntervalMs?: number;
+  /** Only the provider's `lockTimeoutMs` is accepted until per-call lock timeouts exist (contract v2 P1). */
+  orchestratorLockTimeoutMs?: number;
+  workerLockTimeoutMs?: number;
+  cancellationCheckIntervalMs?: number;
+  activityCancellationGracePeriodMs?: number;
+  maxAttempts?: number;
+  unregisteredBackoff?: { baseDelayMs: number; maxDelayMs: number };
+  /** MUST be the provider's clock. */
+  clock?: () => number;
+  workerNodeId?: string;
+  logger?: Logger;
+  logLevel?: LogLevel;
+  serviceName?: string;
+  onError?: (error: unknown, context: { operation: string; instance?: string }) => void;
+  maxNewEventsPerTurn?: number;
+}
+
+export type ResolvedOptions = Required<Omit<RuntimeOptions, 'logger' | 'logLevel' | 'serviceName' | 'onError'>> &
+  Pick<RuntimeOptions, 'onError' | 'serviceName'> & { logger: Logger };
+
+function positiveInt(name: string, value: number, allowZero = false): number {
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new TypeError(`${name} must be an integer >= ${allowZero ? 0 : 1}, got ${value}`);
+  }
+  return value;
+}
+
+export function resolveOptions(options: RuntimeOptions, lockTimeoutMs: number, logger: Logger): ResolvedOptions {
+  for (const key of ['orchestratorLockTimeoutMs', 'workerLockTimeoutMs'] as const) {
+    if (options[key] !== undefined && options[key] !== lockTimeoutMs) {
+      throw new TypeError(
+        `${key} must equal the provider's lockTimeoutMs (${lockTimeoutMs}) until per-call lock timeouts exist`,
+      );
+    }
+  }
+  return {
+    orchestrationConcurrency: positiveInt('orchestrationConcurrency', options.orchestrationConcurrency ?? 4),
+    workerConcurrency: positiveInt('workerConcurrency', options.workerConcurrency ?? 8, true),
+    dispatcherPollIntervalMs: positiveInt('dispatcherPollIntervalMs', options.dispatcherPollIntervalMs ?? 100),
+    orchestratorLockTimeoutMs: lockTimeoutMs,
+    workerLockTimeoutMs: lockTimeoutMs,
+    cancellationCheckIntervalMs: positiveInt(
+      'cancellationCheckIntervalMs',
+      options.cancellationCheckIntervalMs ?? 5_000,
+    ),
+    activityCancellationGracePeriodMs: positiveInt(
+      'activityCancellationGracePeriodMs',
+      options.activityCancellationGracePeriodMs ?? 10_000,
+      true,
+    ),
+    maxAttempts: positiveInt('maxAttempts', options.maxAttempts ?? 10),
+    unregisteredBackoff: options.unregisteredBackoff ?? { baseDelayMs: 1_000, maxDelayMs: 60_000 },
+    clock: options.clock ?? Date.now,
+    workerNodeId:
+      options.workerNodeId ??
+      Math.floor(Math.random() * 0x10000)
+        .toString(16)
+        .padStart(4, '0'),
+    logger,
+    onError: options.onError,
+    serviceName: options.serviceName,
+    maxNewEventsPerTurn: positiveInt('maxNewEventsPerTurn', options.maxNewEventsPerTurn ?? 10_000),
+  };
+}

@@ -1,0 +1,163 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
+import { Client } from '../client.js';
+import type { ActivityDefinition, ActivityFn, OrchestrationDefinition, OrchestrationFn } from '../definitions.js';
+import { childLogger, jsonLogger } from '../logger.js';
+import { emptySnapshot, type MetricsSnapshot } from '../metrics.js';
+import { Registry, type VersionPolicy } from '../registry.js';
+import type { RuntimeProvider } from '../runtime-provider.js';
+import { replayCheck, type ReplayCheckResult } from '../replay-check.js';
+import type { HistoryEvent } from '../wire.js';
+import { factsOf, type RuntimeCore } from './core.js';
+import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
+import { orchestrationSlot } from './orchestration-slot.js';
+import { Waker } from './waker.js';
+import { workerSlot } from './worker-slot.js';
+
+/** Runs registered orchestrations and activities against a provider (§1.3, §3). */
+export class Runtime {
+  private readonly registry = new Registry();
+  private readonly options: ResolvedOptions;
+  private readonly metrics = emptySnapshot();
+  private readonly orchestrationWaker = new Waker();
+  private readonly workerWaker = new Waker();
+  private readonly deadline = new AbortController();
+  private slots: Promise<void>[] = [];
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  readonly client: Client;
+
+  constructor(
+    private readonly provider: RuntimeProvider,
+    options: RuntimeOptions = {},
+  ) {
+    const base = options.logger ?? jsonLogger(options.logLevel ?? 'info');
+    const service = options.serviceName === undefined ? {} : { service_name: options.serviceName };
+    this.options = resolveOptions(options, provider.lockTimeoutMs, childLogger(base, service));
+    this.client = new Client(provider, { onEnqueue: () => this.orchestrationWaker.wakeOne() });
+  }
+
+  registerActivity(name: string, fn: ActivityFn): this;
+  registerActivity(definition: ActivityDefinition<any, any>): this;
+  registerActivity(target: string | ActivityDefinition<any, any>, fn?: ActivityFn): this {
+    this.requireNew();
+    if (typeof target === 'string') this.registry.addActivity(target, fn!);
+    else this.registry.addActivity(target.name, target.fn);
+    return this;
+  }
+
+  registerOrchestration(name: string, fn: OrchestrationFn): this;
+  registerOrchestration(definition: OrchestrationDefinition<any, any>): this;
+  registerOrchestration(target: string | OrchestrationDefinition<any, any>, fn?: OrchestrationFn): this {
+    this.requireNew();
+    if (typeof target === 'string') this.registry.addOrchestration(target, '1.0.0', fn!);
+    else this.registry.addOrchestration(target.name, target.version, target.fn);
+    return this;
+  }
+
+  registerOrchestrationVersioned(name: string, version: string, fn: OrchestrationFn): this {
+    this.requireNew();
+    this.registry.addOrchestration(name, version, fn);
+    return this;
+  }
+
+  /** Registers every definition given (activities and orchestrations). */
+  register(...definitions: (ActivityDefinition<any, any> | OrchestrationDefinition<any, any>)[]): this {
+    for (const d of definitions) {
+      if (d.type === 'activity') this.registerActivity(d);
+      else this.registerOrchestration(d);
+    }
+    return this;
+  }
+
+  setVersionPolicy(name: string, policy: VersionPolicy): this {
+    this.registry.setPolicy(name, policy);
+    return this;
+  }
+
+  private requireNew(): void {
+    if (this.state !== 'new') throw new Error('handlers must be registered before start()');
+  }
+
+  /** Re-runs a stored execution through the engine with this runtime's handlers (no I/O). */
+  replayCheck(history: HistoryEvent[]): ReplayCheckResult {
+    return replayCheck(history, this.registry);
+  }
+
+  metricsSnapshot(): MetricsSnapshot {
+    return { ...this.metrics };
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error('start() was already called');
+    this.state = 'running';
+    const o = this.options;
+    const runtimeLog = childLogger(o.logger, { logger: 'duroxide.runtime' });
+    const core: RuntimeCore = {
+      provider: this.provider,
+      registry: this.registry,
+      options: o,
+      metrics: this.metrics,
+      orchestrationWaker: this.orchestrationWaker,
+      workerWaker: this.workerWaker,
+      client: this.client,
+      log: {
+        runtime: runtimeLog,
+        orchestration: childLogger(o.logger, { logger: 'duroxide.orchestration' }),
+        activity: childLogger(o.logger, { logger: 'duroxide.activity' }),
+      },
+      isStopping: () => this.state !== 'running',
+      isPastDeadline: () => this.deadline.signal.aborted,
+      deadlineSignal: this.deadline.signal,
+      report: (error, operation, instance) => {
+        const facts = factsOf(error);
+        const fields = {
+          operation,
+          sqlstate: facts.sqlstate,
+          error: facts.message,
+          ...(instance ? { instance_id: instance } : {}),
+        };
+        if (facts.retryable) runtimeLog.warn(fields, 'provider error');
+        else runtimeLog.error(fields, 'runtime error');
+        o.onError?.(error, { operation, ...(instance ? { instance } : {}) });
+      },
+    };
+    const orchestrationAttempts = new Map<string, number>();
+    const workerAttempts = new Map<string, number>();
+    const guard = (loop: Promise<void>) => loop.catch((error: unknown) => core.report(error, 'slot'));
+    for (let i = 0; i < o.orchestrationConcurrency; i++) {
+      this.slots.push(guard(orchestrationSlot(core, `orch-${i}-${o.workerNodeId}`, orchestrationAttempts)));
+    }
+    for (let i = 0; i < o.workerConcurrency; i++) {
+      this.slots.push(guard(workerSlot(core, `work-${i}-${o.workerNodeId}`, workerAttempts)));
+    }
+    runtimeLog.info(
+      {
+        orchestration_concurrency: o.orchestrationConcurrency,
+        worker_concurrency: o.workerConcurrency,
+        lock_timeout_ms: o.orchestratorLockTimeoutMs,
+      },
+      'runtime started',
+    );
+    await Promise.resolve();
+  }
+
+  /** §3.7: stop fetching, let turns ack and activities finish until the deadline, resolve once every slot stopped. */
+  async shutdown(timeoutMs = 10_000): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'stopped';
+      return;
+    }
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    this.orchestrationWaker.wakeAll();
+    this.workerWaker.wakeAll();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(this.slots), deadline]);
+    clearTimeout(timer);
+    this.deadline.abort();
+    await Promise.all(this.slots);
+    this.state = 'stopped';
+  }
+}

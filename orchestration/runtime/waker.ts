@@ -1,0 +1,32 @@
+/** Idle waits that end early on a wake-up (§3.3): wake-ups only shorten waits, correctness never depends on them. */
+export class Waker {
+  private waiting = new Set<() => void>();
+
+  wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiting.add(done);
+    });
+  }
+
+  /** Ends one idle wait. */
+  wakeOne(): void {
+    const first = this.waiting.values().next();
+    if (!first.done) first.value();
+  }
+
+  wakeAll(): void {
+    for (const done of [...this.waiting]) done();
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** ±10 % jitter so that slots of several processes spread out. */
+export const jitter = (ms: number) => Math.max(0, Math.round(ms * (0.9 + Math.random() * 0.2)));

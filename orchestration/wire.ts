@@ -1,0 +1,35 @@
+import type { ErrorDetails, HistoryEvent, WorkItem } from '../provider/types/index.js';
+
+export type { ErrorDetails, HistoryEvent, WorkItem } from '../provider/types/index.js';
+
+/** W1: the parent execution that scheduled a child, carried on its start item and its `OrchestrationStarted`. */
+export interface ParentExecutionLink {
+  parent_execution_id?: number;
+}
+
+export type StartedBody = Extract<HistoryEvent, { OrchestrationStarted: unknown }>['OrchestrationStarted'] &
+  ParentExecutionLink;
+export type StartItemBody = Extract<WorkItem, { StartOrchestration: unknown }>['StartOrchestration'] &
+  ParentExecutionLink;
+
+/** The single key of an externally tagged event or work item. */
+export function kindOf(value: HistoryEvent | WorkItem): string {
+  return Object.keys(value)[0]!;
+}
+
+/** The body of an externally tagged value, loosely typed for generic reads. */
+export function bodyOf(value: HistoryEvent | WorkItem): Record<string, unknown> {
+  return Object.values(value)[0] as Record<string, unknown>;
+}
+
+export function eventIdOf(event: HistoryEvent): number {
+  return bodyOf(event).event_id as number;
+}
+
+export function withEventId(event: HistoryEvent, eventId: number): HistoryEvent {
+  const kind = kindOf(event);
+  return { [kind]: { ...bodyOf(event), event_id: eventId } } as HistoryEvent;
+}
+
+export const isSystemError = (details: ErrorDetails): boolean =>
+  'Infrastructure' in details || 'Configuration' in details;
