@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import { assertValidSchemaName, SCHEMA_PLACEHOLDER, substituteSchema } from '../../generator/runtime/schema-sources.js';
+import { withPooledClient } from '../pooled-client.js';
 import { type MigrationFile, PROCEDURES_DIR, readMigrationFiles } from './migration-files.js';
 
 /** The per-schema tracking table (contract §1.7, plus a checksum). */
@@ -53,17 +54,16 @@ export async function migrate(db: pg.Pool | pg.ClientBase, options: MigrateOptio
   assertValidSchemaName(schema);
   const files = await readMigrationFiles(options.dir ?? PROCEDURES_DIR);
 
-  const client = db instanceof pg.Pool ? await db.connect() : db;
-  try {
+  // The session lock needs one session throughout: a client of its own when given a pool.
+  const locked = async (client: pg.ClientBase) => {
     await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
     try {
       return await migrateLocked(client, schema, files);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
     }
-  } finally {
-    if (db instanceof pg.Pool) (client as pg.PoolClient).release();
-  }
+  };
+  return db instanceof pg.Pool ? withPooledClient(db, locked) : locked(db);
 }
 
 async function migrateLocked(client: pg.ClientBase, schema: string, files: MigrationFile[]): Promise<MigrationReport> {
