@@ -56,12 +56,18 @@ export async function migrate(db: pg.Pool | pg.ClientBase, options: MigrateOptio
 
   // The session lock needs one session throughout: a client of its own when given a pool.
   const locked = async (client: pg.ClientBase) => {
+    const unlock = () => client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
     await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
+    let report: MigrationReport;
     try {
-      return await migrateLocked(client, schema, files);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
+      report = await migrateLocked(client, schema, files);
+    } catch (error) {
+      // When the session died, its lock went with it and the unlock fails too: the first error is the one to report.
+      await unlock().catch(() => {});
+      throw error;
     }
+    await unlock();
+    return report;
   };
   return db instanceof pg.Pool ? withPooledClient(db, locked) : locked(db);
 }
@@ -120,7 +126,8 @@ async function migrateLocked(client: pg.ClientBase, schema: string, files: Migra
       ]);
       await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK');
+      // A lost connection has rolled the transaction back already, and fails the ROLLBACK: report the cause.
+      await client.query('ROLLBACK').catch(() => {});
       throw new MigrationError(
         'apply-failed',
         `Migration ${file.name} failed in schema ${quotedSchema}: ${(error as Error).message}`,

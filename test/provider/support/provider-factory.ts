@@ -1,6 +1,10 @@
 import pg from 'pg';
 import { inject, test } from 'vitest';
-import { type Implementation, PostgresProvider } from '../../../provider/postgres-provider.js';
+import {
+  type Implementation,
+  PostgresProvider,
+  type PostgresProviderOptions,
+} from '../../../provider/postgres-provider.js';
 import { emptyTables } from '../../support/table-snapshot.js';
 import { randomSchemaName, type TenantSchema, useTenantSchema } from '../../support/tenant-schema.js';
 import { type ManualClock, manualClock } from './test-clocks.js';
@@ -31,6 +35,8 @@ export interface ProviderOptions {
   clock?: () => number;
   /** Sets `lock_timeout` on every connection of the provider's own pool, so a call that waits for a table lock fails. */
   lockWaitTimeoutMs?: number;
+  /** The clock-skew guard's limits, for scenarios that run on a clock far from the server's on purpose. */
+  clockSkewLimits?: Pick<PostgresProviderOptions, 'clockSkewWarnMs' | 'clockSkewRefuseMs'>;
 }
 
 export interface ProviderFixtures {
@@ -82,6 +88,7 @@ export function providerTest(implementation: Implementation) {
             lockTimeoutMs: LOCK_TIMEOUT_MS,
             implementation,
             clock: options.clock ?? clock.now,
+            ...options.clockSkewLimits,
           });
           opened.push({ provider, ownPool });
           return { provider, tenant, reset: () => emptyTables(tenant) };
