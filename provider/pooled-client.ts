@@ -11,12 +11,22 @@ export async function withPooledClient<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient, discard: (reason: Error) => void) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
   let discarded: Error | undefined;
   const discard = (reason: Error) => {
     discarded ??= reason;
   };
-  client.on('error', discard);
+  const client = await new Promise<pg.PoolClient>((resolve, reject) => {
+    // The callback form: the listener must be on before pg parses the next message of the chunk that completed the
+    // hand-over (the server's FATAL can ride with it), which happens before an awaited connect() would resume.
+    pool.connect((error, client) => {
+      if (error || !client) {
+        reject(error ?? new Error('pool.connect gave no client'));
+        return;
+      }
+      client.on('error', discard);
+      resolve(client);
+    });
+  });
   try {
     return await work(client, discard);
   } finally {
