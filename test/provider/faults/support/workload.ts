@@ -27,6 +27,8 @@ export interface WorkloadOptions {
   abandonShare: number;
   /** Called as every provider call starts: where a fault test injects its faults. */
   onCall?: (method: ProviderMethod) => void;
+  /** Called with every error a call reports. */
+  onFailure?: (error: ProviderError) => void;
 }
 
 /** How the calls of a run ended, by method. */
@@ -216,6 +218,7 @@ export class Workload {
     try {
       return { ok: true, value: await run() };
     } catch (error) {
+      if (error instanceof ProviderError) this.options.onFailure?.(error);
       if (!(error instanceof ProviderError)) {
         this.violations.push(`${method} threw ${String(error)}`);
       } else if (error.retryable) {
