@@ -96,8 +96,7 @@ export class ClockSkewGuard {
     const roundTripMs = Math.max(0, after - before);
     const skewMs = Math.round((before + after) / 2 - serverMs);
     const leastSkewMs = Math.abs(skewMs) - roundTripMs / 2;
-    const verdict =
-      leastSkewMs > this.limits.refuseMs ? 'refuse' : leastSkewMs > this.limits.warnMs ? 'warn' : 'ok';
+    const verdict = leastSkewMs > this.limits.refuseMs ? 'refuse' : leastSkewMs > this.limits.warnMs ? 'warn' : 'ok';
     const reading: ClockReading = { skewMs, roundTripMs, verdict };
     this.last = reading;
     this.onReading(reading);

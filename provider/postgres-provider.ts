@@ -182,12 +182,8 @@ export class PostgresProvider {
    * Runs one method's database call, refused while the clocks disagree too much, and re-issued when it fails
    * retryably (`reissue.ts`). Every failure is a `ProviderError` and leaves the database as it was.
    */
-  private run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
-    try {
-      this.clockGuard.assertAcceptable(method);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  private async run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
+    this.clockGuard.assertAcceptable(method);
     return withReissue(method, () => call(this.backends[method]), {
       pausesMs: this.retryPausesMs,
       onRetry: (attempt, error, pauseMs) => this.onEvent({ kind: 'retry', operation: method, attempt, pauseMs, error }),

@@ -7,7 +7,18 @@ import { isSqlState } from './sqlstate.js';
  * crash of another backend, starting up or shutting down, idle-session timeout), and every connection exception
  * (08xxx). Not 57P04: a dropped database does not come back.
  */
-const retryableCodes = new Set(['40001', '40P01', '55P03', '57014', '53300', '0A000', '57P01', '57P02', '57P03', '57P05']);
+const retryableCodes = new Set([
+  '40001',
+  '40P01',
+  '55P03',
+  '57014',
+  '53300',
+  '0A000',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57P05',
+]);
 
 export function isRetryableSqlState(sqlstate: string): boolean {
   return sqlstate.startsWith('08') || retryableCodes.has(sqlstate);

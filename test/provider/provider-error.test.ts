@@ -11,7 +11,12 @@ function driverError(message: string, code?: string): Error {
 describe('failure classification', () => {
   it.for([
     // [what, thrown, retryable, mayHaveCommitted]
-    ['admin shutdown (pg_terminate_backend, fast shutdown)', driverError('terminating connection', '57P01'), true, true],
+    [
+      'admin shutdown (pg_terminate_backend, fast shutdown)',
+      driverError('terminating connection', '57P01'),
+      true,
+      true,
+    ],
     ['crash of another backend', driverError('terminating connection because of crash', '57P02'), true, true],
     ['starting up or shutting down', driverError('the database system is starting up', '57P03'), true, false],
     ['idle-session timeout', driverError('terminating connection due to idle-session timeout', '57P05'), true, true],
@@ -22,7 +27,12 @@ describe('failure classification', () => {
     ['deadlock', driverError('deadlock detected', '40P01'), true, false],
     ['dropped database', driverError('database dropped', '57P04'), false, false],
     ['socket closed under a query', driverError('Connection terminated unexpectedly'), true, true],
-    ['query on a dead client', driverError('Client has encountered a connection error and is not queryable'), true, false],
+    [
+      'query on a dead client',
+      driverError('Client has encountered a connection error and is not queryable'),
+      true,
+      false,
+    ],
     ['pool could not connect in time', driverError('timeout exceeded when trying to connect'), true, false],
     ['refused', driverError('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), true, false],
     ['reset', driverError('read ECONNRESET', 'ECONNRESET'), true, true],
@@ -41,14 +51,15 @@ describe('failure classification', () => {
       retryable: true,
       mayHaveCommitted: true,
     });
-    for (const sqlstate of ['57P01', '57P02', '57P03', '08006', '40P01']) expect(isRetryableSqlState(sqlstate)).toBe(true);
+    for (const sqlstate of ['57P01', '57P02', '57P03', '08006', '40P01'])
+      expect(isRetryableSqlState(sqlstate)).toBe(true);
     expect(isRetryableSqlState('57P04')).toBe(false);
   });
 });
 
 describe('re-issuing', () => {
   /** A call that throws each of `failures` in turn, then returns 'done'; counts its attempts. */
-  function scripted(failures: unknown[]) {
+  function scripted(failures: Error[]) {
     const state = { attempts: 0 };
     const call = () => {
       const failure = failures[state.attempts++];

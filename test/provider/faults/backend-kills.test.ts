@@ -97,9 +97,7 @@ describe.each(IMPLEMENTATIONS)('backends killed at random moments (%s)', (implem
       Object.fromEntries(
         Object.entries(workload.tally).map(([method, tally]) => [
           method,
-          log.retries().filter((error) => error.operation === method).length +
-            tally.retryable +
-            tally.committedEarlier,
+          log.retries().filter((error) => error.operation === method).length + tally.retryable + tally.committedEarlier,
         ]),
       );
     const enough = () =>

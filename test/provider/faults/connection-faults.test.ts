@@ -23,7 +23,11 @@ import { EventLog } from './support/event-log.js';
  * a listener would, and vitest would fail the run on it).
  */
 
-const STARTING_UP = { kind: 'refuse-startup', sqlstate: '57P03', message: 'the database system is starting up' } as const;
+const STARTING_UP = {
+  kind: 'refuse-startup',
+  sqlstate: '57P03',
+  message: 'the database system is starting up',
+} as const;
 const CRASH = {
   kind: 'error-mid-query',
   sqlstate: '57P02',
@@ -176,7 +180,10 @@ describe.each(IMPLEMENTATIONS)('connection faults (%s)', (implementation) => {
     await provider.enqueueOrchestratorWork(startItem('A'));
     const item = await fetchItem(provider);
 
-    proxy.inject({ kind: 'close-after-commit' }, { match: committing(implementation, 'sp_abandon_orchestration_item') });
+    proxy.inject(
+      { kind: 'close-after-commit' },
+      { match: committing(implementation, 'sp_abandon_orchestration_item') },
+    );
     const error = await providerErrorOf(provider.abandonOrchestrationItem(item.lockToken));
 
     expect(error).toMatchObject({ sqlstate: 'DXL01', retryable: false, mayHaveCommitted: true });

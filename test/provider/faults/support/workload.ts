@@ -2,12 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import type { PostgresProvider, ProviderMethod } from '../../../../provider/postgres-provider.js';
 import { ProviderError } from '../../../../provider/provider-error.js';
-import type {
-  ExecutionMetadata,
-  HistoryEvent,
-  OrchestrationItem,
-  WorkItem,
-} from '../../../../provider/types/index.js';
+import type { ExecutionMetadata, HistoryEvent, OrchestrationItem, WorkItem } from '../../../../provider/types/index.js';
 import {
   activityCompleted,
   activityExecute,
@@ -133,7 +128,14 @@ export class Workload {
       const turn = this.nextTurn(item);
       if (!turn) return;
       const outcome = await this.call('ackOrchestrationItem', () =>
-        this.provider.ackOrchestrationItem(item.lockToken, item.executionId, turn.events, turn.workerItems, [], turn.metadata),
+        this.provider.ackOrchestrationItem(
+          item.lockToken,
+          item.executionId,
+          turn.events,
+          turn.workerItems,
+          [],
+          turn.metadata,
+        ),
       );
       if (outcome.ok || outcome.committedEarlier) {
         for (const message of item.messages) this.consumed.add(messageKey(message));
