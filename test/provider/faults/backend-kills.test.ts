@@ -9,12 +9,12 @@ import { Workload } from './support/workload.js';
 
 const LOCK_TIMEOUT_MS = 1000;
 /** Instances started at a time; the run starts more until it has killed enough, during every kind of call. */
-const BATCH = 25;
+const BATCH = 20;
 const MAX_BATCHES = 8;
 /** Share of provider calls that set off a kill a few milliseconds after they start. */
 const KILL_SHARE = 0.4;
 /** Per implementation: the run kills twice as many. */
-const MIN_KILLS = 150;
+const MIN_KILLS = 100;
 /** Interruptions each of the five methods must have met (more batches run until they have). */
 const MIN_INTERRUPTED = 1;
 
