@@ -5,8 +5,9 @@ import { requireDelay, requireExecutionId, requireInstanceId } from './input-val
 import { type ClockReading, ClockSkewError, ClockSkewGuard } from './clock-skew-guard.js';
 import { migrate } from './migrations/run-migrations.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
-import { type ProviderEvent, warnOnConsole } from './provider-events.js';
-import { DEFAULT_RETRY_PAUSES_MS, withReissue } from './reissue.js';
+import type { ProviderEvent } from './provider-events.js';
+import { type ProviderSettings, resolveSettings } from './provider-settings.js';
+import { withReissue } from './reissue.js';
 import type { HistoryEvent } from './types/history-event.js';
 import type {
   ExecutionInfo,
@@ -82,63 +83,37 @@ export interface PostgresProviderOptions {
  * leaves the database as it was.
  */
 export class PostgresProvider {
+  readonly schema: string;
+  readonly lockTimeoutMs: number;
+  private readonly clock: () => number;
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
-    readonly schema: string,
-    readonly lockTimeoutMs: number,
-    private readonly clock: () => number,
+    private readonly settings: ProviderSettings,
     private readonly backends: Record<ProviderMethod, ProviderBackend>,
     private readonly clockGuard: ClockSkewGuard,
-    private readonly retryPausesMs: readonly number[],
-    private readonly onEvent: (event: ProviderEvent) => void,
-  ) {}
+  ) {
+    this.schema = settings.schema;
+    this.lockTimeoutMs = settings.lockTimeoutMs;
+    this.clock = settings.clock;
+  }
 
   static async create(options: PostgresProviderOptions = {}): Promise<PostgresProvider> {
-    const schema = options.schema ?? 'public';
-    const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
-    if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs <= 0) {
-      throw new Error(`lockTimeoutMs must be a positive integer, got ${lockTimeoutMs}`);
-    }
-    if (!options.pool && !options.connectionString) {
-      throw new Error('PostgresProvider needs a connectionString or a pool');
-    }
-    const retryPausesMs = options.retryPausesMs ?? DEFAULT_RETRY_PAUSES_MS;
-    if (!retryPausesMs.every((pause) => Number.isSafeInteger(pause) && pause >= 0)) {
-      throw new Error(`retryPausesMs must be non-negative integers, got [${retryPausesMs.join(', ')}]`);
-    }
-    const limits = { warnMs: options.clockSkewWarnMs ?? 1000, refuseMs: options.clockSkewRefuseMs ?? 30_000 };
-    if (!(limits.warnMs >= 0 && limits.refuseMs >= limits.warnMs)) {
-      throw new Error(
-        `clockSkewWarnMs and clockSkewRefuseMs must satisfy 0 <= warn <= refuse, got ${limits.warnMs} and ${limits.refuseMs}`,
-      );
-    }
-    const clockCheckIntervalMs = options.clockCheckIntervalMs ?? 60_000;
-    if (!Number.isSafeInteger(clockCheckIntervalMs) || clockCheckIntervalMs < 0) {
-      throw new Error(`clockCheckIntervalMs must be a non-negative integer, got ${clockCheckIntervalMs}`);
-    }
-    const listener = options.onEvent ?? warnOnConsole;
-    const onEvent = (event: ProviderEvent): void => {
-      try {
-        listener(event);
-      } catch {
-        // Events arrive from pool and timer callbacks, where a throwing listener would end the process.
-      }
-    };
-    const clock = options.clock ?? Date.now;
-
+    const settings = resolveSettings(options);
+    const { schema, onEvent } = settings;
     const pool = options.pool ?? openOwnPool(options.connectionString!, onEvent);
     const ownsPool = !options.pool;
     const clockGuard = new ClockSkewGuard(
       pool,
-      clock,
-      limits,
+      settings.clock,
+      settings.clockSkew,
       (reading) => onEvent({ kind: 'clock-reading', reading }),
       (error) => onEvent({ kind: 'clock-check-failed', error }),
     );
     try {
       const reading = await clockGuard.check();
-      if (reading.verdict === 'refuse') throw new ClockSkewError('create', reading, limits.refuseMs);
+      if (reading.verdict === 'refuse') throw new ClockSkewError('create', reading, settings.clockSkew.refuseMs);
       if (options.migrate ?? true) await migrate(pool, { schema });
       const procedures = new ProceduresBackend(pool, schema);
       const inline = new InlineBackend(pool, schema);
@@ -149,18 +124,8 @@ export class PostgresProvider {
         backends[method] = implementation === 'inline' ? inline : procedures;
       }
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
-      clockGuard.startChecking(clockCheckIntervalMs);
-      return new PostgresProvider(
-        pool,
-        ownsPool,
-        schema,
-        lockTimeoutMs,
-        clock,
-        backends,
-        clockGuard,
-        retryPausesMs,
-        onEvent,
-      );
+      clockGuard.startChecking(settings.clockCheckIntervalMs);
+      return new PostgresProvider(pool, ownsPool, settings, backends, clockGuard);
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;
@@ -185,8 +150,9 @@ export class PostgresProvider {
   private async run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
     this.clockGuard.assertAcceptable(method);
     return withReissue(method, () => call(this.backends[method]), {
-      pausesMs: this.retryPausesMs,
-      onRetry: (attempt, error, pauseMs) => this.onEvent({ kind: 'retry', operation: method, attempt, pauseMs, error }),
+      pausesMs: this.settings.retryPausesMs,
+      onRetry: (attempt, error, pauseMs) =>
+        this.settings.onEvent({ kind: 'retry', operation: method, attempt, pauseMs, error }),
     });
   }
 
