@@ -42,6 +42,7 @@ describe('clock skew guard', () => {
       connectionString: inject('databaseUrl'),
       schema,
       clock: skewedClock(skewMs).now,
+      onEvent: new EventLog().onEvent,
     }).catch((thrown: unknown) => thrown);
 
     expect(error).toBeInstanceOf(ClockSkewError);
@@ -79,7 +80,12 @@ describe('clock skew guard', () => {
 
   it('a later check that finds the clock past the limit refuses every call, until a check finds it back', async () => {
     const clock = skewedClock(0);
-    const provider = await open({ clock: clock.now, clockSkewWarnMs: 100, clockSkewRefuseMs: 2_000 });
+    const provider = await open({
+      clock: clock.now,
+      clockSkewWarnMs: 100,
+      clockSkewRefuseMs: 2_000,
+      onEvent: new EventLog().onEvent,
+    });
     await provider.enqueueOrchestratorWork(startItem('before'));
 
     clock.advance(10_000);
