@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ProviderBackend } from './backend.js';
 import { InlineBackend } from './inline/inline-backend.js';
+import { type ClockReading, ClockSkewError, ClockSkewGuard } from './clock-skew-guard.js';
 import {
   readClock,
   requireDelay,
@@ -13,7 +14,9 @@ import {
 } from './input-validation.js';
 import { migrate } from './migrations/run-migrations.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
-import { toProviderError } from './provider-error.js';
+import type { ProviderEvent } from './provider-events.js';
+import { type ProviderSettings, resolveSettings } from './provider-settings.js';
+import { withReissue } from './reissue.js';
 import { checkHistory, checkOrchestrationItem } from './stored-data.js';
 import type { HistoryEvent } from './types/history-event.js';
 import type {
@@ -54,13 +57,13 @@ export const PROVIDER_METHODS = [
 
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
 
-/** Pauses before re-issuing a call that failed with a retryable SQLSTATE (duroxide-pg: 3 retries, 50/100/150 ms). */
-const RETRY_PAUSES_MS = [50, 100, 150];
-
 export interface PostgresProviderOptions {
-  /** Where to connect; ignored when `pool` is given. */
+  /** Where to connect; ignored when `pool` is given. The provider's own pool reports lost connections to `onEvent`. */
   connectionString?: string;
-  /** An existing pool; the provider then leaves closing it to the caller. */
+  /**
+   * An existing pool; the provider then leaves closing it to the caller, and listening for its `error` events: a pool
+   * without an `error` listener ends the process when an idle connection is lost.
+   */
   pool?: pg.Pool;
   /** Schema holding this provider's tables and procedures (default `public`); any name works. */
   schema?: string;
@@ -75,6 +78,16 @@ export interface PostgresProviderOptions {
   migrate?: boolean;
   /** One implementation for every method, or a choice per method (unlisted methods use procedures). */
   implementation?: Implementation | Partial<Record<ProviderMethod, Implementation>>;
+  /** Pauses before each re-issue of a call that failed retryably (default 50, 100, 150 ms: three re-issues). */
+  retryPausesMs?: readonly number[];
+  /** Warn when `clock` and the server's clock differ by more than this (default 1000 ms). */
+  clockSkewWarnMs?: number;
+  /** Refuse to start, and refuse calls, while they differ by more than this (default 30,000 ms; `Infinity`: never). */
+  clockSkewRefuseMs?: number;
+  /** Compare the clocks again this often (default 60,000 ms; 0: only at start-up). */
+  clockCheckIntervalMs?: number;
+  /** Receives lost connections, re-issues and clock readings (default: problems are written to `console.warn`). */
+  onEvent?: (event: ProviderEvent) => void;
 }
 
 /**
@@ -83,27 +96,37 @@ export interface PostgresProviderOptions {
  * leaves the database as it was.
  */
 export class PostgresProvider {
+  readonly schema: string;
+  readonly lockTimeoutMs: number;
+  private readonly clock: () => number;
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
-    readonly schema: string,
-    readonly lockTimeoutMs: number,
-    private readonly clock: () => number,
+    private readonly settings: ProviderSettings,
     private readonly backends: Record<ProviderMethod, ProviderBackend>,
-  ) {}
+    private readonly clockGuard: ClockSkewGuard,
+  ) {
+    this.schema = settings.schema;
+    this.lockTimeoutMs = settings.lockTimeoutMs;
+    this.clock = settings.clock;
+  }
 
   static async create(options: PostgresProviderOptions = {}): Promise<PostgresProvider> {
-    const schema = options.schema ?? 'public';
-    const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
-    if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs <= 0) {
-      throw new Error(`lockTimeoutMs must be a positive integer, got ${lockTimeoutMs}`);
-    }
-    if (!options.pool && !options.connectionString) {
-      throw new Error('PostgresProvider needs a connectionString or a pool');
-    }
-    const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
+    const settings = resolveSettings(options);
+    const { schema, onEvent } = settings;
+    const pool = options.pool ?? openOwnPool(options.connectionString!, onEvent);
     const ownsPool = !options.pool;
+    const clockGuard = new ClockSkewGuard(
+      pool,
+      settings.clock,
+      settings.clockSkew,
+      (reading) => onEvent({ kind: 'clock-reading', reading }),
+      (error) => onEvent({ kind: 'clock-check-failed', error }),
+    );
     try {
+      const reading = await clockGuard.check();
+      if (reading.verdict === 'refuse') throw new ClockSkewError('create', reading, settings.clockSkew.refuseMs);
       if (options.migrate ?? true) await migrate(pool, { schema });
       const procedures = new ProceduresBackend(pool, schema);
       const inline = new InlineBackend(pool, schema);
@@ -114,35 +137,36 @@ export class PostgresProvider {
         backends[method] = implementation === 'inline' ? inline : procedures;
       }
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
-      return new PostgresProvider(pool, ownsPool, schema, lockTimeoutMs, options.clock ?? Date.now, backends);
+      clockGuard.startChecking(settings.clockCheckIntervalMs);
+      return new PostgresProvider(pool, ownsPool, settings, backends, clockGuard);
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;
     }
   }
 
-  /** Closes the pool when the provider created it. */
+  /** Stops the clock checks, and closes the pool when the provider created it. */
   async close(): Promise<void> {
+    this.clockGuard.stop();
     if (this.ownsPool) await this.pool.end();
   }
 
+  /** Compares this host's clock with the server's now (as the periodic check does) and returns the reading. */
+  checkClock(): Promise<ClockReading> {
+    return this.clockGuard.check();
+  }
+
   /**
-   * Runs one method's database call. A call the server failed with a retryable SQLSTATE (deadlock, serialization or
-   * lock timeout, a plan invalidated by a concurrent migration, a dropped session) was rolled back as a whole, so it
-   * is re-issued — with a fresh clock reading — a few times with growing pauses before the error is reported
-   * (contract §3.16). Errors without a SQLSTATE are not retried: whether such a write committed is unknown.
+   * Runs one method's database call, refused while the clocks disagree too much, and re-issued when it fails
+   * retryably (`reissue.ts`). Every failure is a `ProviderError` and leaves the database as it was.
    */
   private async run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await call(this.backends[method]);
-      } catch (thrown) {
-        const error = toProviderError(method, thrown);
-        const pause = RETRY_PAUSES_MS[attempt];
-        if (!error.retryable || error.sqlstate === null || pause === undefined) throw error;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
+    this.clockGuard.assertAcceptable(method);
+    return withReissue(method, () => call(this.backends[method]), {
+      pausesMs: this.settings.retryPausesMs,
+      onRetry: (attempt, error, pauseMs) =>
+        this.settings.onEvent({ kind: 'retry', operation: method, attempt, pauseMs, error }),
+    });
   }
 
   /** The clock's reading for one attempt of a call (see `readClock`). */
@@ -312,4 +336,16 @@ export class PostgresProvider {
   getQueueDepths(): Promise<QueueDepths> {
     return this.run('getQueueDepths', (b) => b.getQueueDepths(this.now('getQueueDepths')));
   }
+}
+
+/**
+ * The pool the provider opens for a connection string. Its `error` listener is what keeps a connection lost while
+ * idle (server restart, failover, a proxy's or `idle_session_timeout`'s close) from ending the process: pg-pool has
+ * already discarded the client when it emits, so reporting is all that is left to do. TCP keep-alive notices a
+ * peer that vanished; the connect timeout turns an unreachable server into a retryable error instead of a hang.
+ */
+function openOwnPool(connectionString: string, onEvent: (event: ProviderEvent) => void): pg.Pool {
+  const pool = new pg.Pool({ connectionString, keepAlive: true, connectionTimeoutMillis: 10_000 });
+  pool.on('error', (error) => onEvent({ kind: 'connection-lost', error }));
+  return pool;
 }

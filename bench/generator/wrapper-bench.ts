@@ -72,6 +72,8 @@ export async function benchWrapper(connectionString: string): Promise<WrapperFig
   const workDir = await mkdtemp(join(tmpdir(), 'wrapper-bench-'));
   const schema = `bench_${Math.random().toString(36).slice(2, 10)}`;
   const db = new pg.Client({ connectionString });
+  // A dropped connection fails the running (or next) query; unheard, the event would end the process.
+  db.on('error', () => {});
   await db.connect();
   try {
     await db.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);

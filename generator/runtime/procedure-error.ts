@@ -2,10 +2,23 @@ import { isSqlState } from './sqlstate.js';
 
 /**
  * SQLSTATEs worth retrying the whole call (or transaction) for: serialization failure, deadlock, lock not
- * available, query cancelled (statement timeout), too many connections, admin shutdown, feature not supported
- * (raised as "cached plan must not change result type" after a migration), and every connection exception (08xxx).
+ * available, query cancelled (statement timeout), too many connections, feature not supported (raised as "cached
+ * plan must not change result type" after a migration), the server ending or refusing sessions (admin shutdown,
+ * crash of another backend, starting up or shutting down, idle-session timeout), and every connection exception
+ * (08xxx). Not 57P04: a dropped database does not come back.
  */
-const retryableCodes = new Set(['40001', '40P01', '55P03', '57014', '53300', '57P01', '0A000']);
+const retryableCodes = new Set([
+  '40001',
+  '40P01',
+  '55P03',
+  '57014',
+  '53300',
+  '0A000',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57P05',
+]);
 
 export function isRetryableSqlState(sqlstate: string): boolean {
   return sqlstate.startsWith('08') || retryableCodes.has(sqlstate);

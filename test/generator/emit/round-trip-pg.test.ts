@@ -46,6 +46,7 @@ describe('generated clients on PostgreSQL through a pg Pool', () => {
       connection.release();
     }
     const single = new pg.Client({ connectionString: inject('databaseUrl') });
+    single.on('error', () => {});
     await single.connect();
     try {
       expect(await shapes.createClient(single, { schema }).double({ a: 4 })).toBe(8);

@@ -16,6 +16,7 @@ import { renderProcedure, type ProcedureSpec } from './procedure-spec.js';
 const runs = 25;
 const schemaPrefix = `property_${Math.random().toString(36).slice(2, 10)}`;
 const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+pool.on('error', () => {});
 const checker = new GeneratedCodeChecker();
 let workDir: string;
 let caseNumber = 0;

@@ -14,6 +14,7 @@ let pool: pg.Pool;
 const schema = quoteIdentifier(`literals_${randomUUID().slice(0, 8)}`);
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+  pool.on('error', () => {});
   await pool.query(`CREATE SCHEMA ${schema}; CREATE TYPE ${schema}.pair AS (a text, b text)`);
 });
 afterAll(async () => {

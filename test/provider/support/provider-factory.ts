@@ -1,7 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import { grantApplicationRole } from '../../../provider/migrations/grant-application-role.js';
-import { type Implementation, PostgresProvider } from '../../../provider/postgres-provider.js';
+import {
+  type Implementation,
+  PostgresProvider,
+  type PostgresProviderOptions,
+} from '../../../provider/postgres-provider.js';
 import { createLoginRole, type LoginRole } from '../../support/login-roles.js';
 import { emptyTables } from '../../support/table-snapshot.js';
 import { randomSchemaName, type TenantSchema, useTenantSchema } from '../../support/tenant-schema.js';
@@ -43,6 +47,8 @@ export interface ProviderOptions {
   clock?: () => number;
   /** Sets `lock_timeout` on every connection of the provider's own pool, so a call that waits for a table lock fails. */
   lockWaitTimeoutMs?: number;
+  /** The clock-skew guard's limits, for scenarios that run on a clock far from the server's on purpose. */
+  clockSkewLimits?: Pick<PostgresProviderOptions, 'clockSkewWarnMs' | 'clockSkewRefuseMs'>;
 }
 
 export interface ProviderFixtures {
@@ -119,6 +125,7 @@ export function providerTest(variant: SuiteVariant) {
             clock: options.clock ?? clock.now,
             // The application role cannot migrate (no CREATE on anything); the owner did.
             migrate: !asAppRole,
+            ...options.clockSkewLimits,
           });
           opened.push({ provider, ownPool });
           return { provider, tenant, reset: () => emptyTables(tenant) };
