@@ -137,6 +137,11 @@ const unsupportedKeywords = new Set([
 function unsupportedForm(tokens: Token[]): string | null {
   const keyword = tokens.find((token) => token.keyword !== null && unsupportedKeywords.has(token.keyword));
   if (keyword) return `pgsql-ast-parser does not support ${keyword.text.toUpperCase()} here`;
+  // pgsql-ast-parser keeps a doubled quote doubled (`"a""b"` reads as a""b) and does not decode U&"..." escapes.
+  const escapedIdentifier = tokens.find(
+    (token) => /^u&"/i.test(token.text) || (token.text.startsWith('"') && token.text.slice(1, -1).includes('""')),
+  );
+  if (escapedIdentifier) return `pgsql-ast-parser misreads the quoted identifier ${escapedIdentifier.text}`;
   const language = tokens.findIndex((token) => token.keyword === 'language');
   if (language !== -1 && tokens[language + 1]?.text.startsWith("'"))
     return 'pgsql-ast-parser does not support a quoted language name';

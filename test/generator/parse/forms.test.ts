@@ -58,6 +58,16 @@ describe('function forms', () => {
     expect(onlyProcedure(sql).parsedBy).toBe('libpg-query');
   });
 
+  it('reads doubled quotes and Unicode escapes in quoted identifiers as PostgreSQL does', () => {
+    const procedure = onlyProcedure(
+      `CREATE FUNCTION "a""b"("x""y" int, U&"d\\0061t" "in""t") RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;`,
+    );
+    expect(procedure.name).toBe('a"b');
+    expect(procedure.parameters.map((parameter) => parameter.name)).toEqual(['x"y', 'dat']);
+    expect(procedure.parameters[1]!.type.name).toBe('in"t');
+    expect(onlyType(`CREATE TYPE "m""x" AS ENUM ('a');`).name).toBe('m"x');
+  });
+
   it('reads a body with a custom dollar-quote tag (pgsql-ast-parser is only given the signature)', () => {
     const procedure = onlyProcedure(
       `CREATE FUNCTION f(a int) RETURNS int LANGUAGE plpgsql AS $fn$ BEGIN RAISE SQLSTATE 'DX001'; RETURN $x$a$x$; END $fn$;`,
