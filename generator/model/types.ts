@@ -134,6 +134,11 @@ export interface Diagnostic {
   code: string;
   message: string;
   location: SourceLocation;
+  /**
+   * No output can be written while this stands, whatever `strict` says (two types needing one TypeScript name).
+   * Every other error costs only the routine it concerns, which is left out, unless `strict` is on.
+   */
+  blocking?: true;
 }
 
 /** An input file as read from disk. `path` is what diagnostics print. */
