@@ -9,6 +9,7 @@ import {
   type RoutineDefinition,
   type TypeDefinition,
 } from './definitions.js';
+import type { NameResolver } from './name-resolution.js';
 import type { PlaceholderSubstitution } from './placeholder.js';
 import { functionBodyToken, type Token } from './tokens.js';
 import { keywordTypeRef } from './type-names.js';
@@ -28,6 +29,7 @@ export function readWithPgsqlAstParser(
   end: number,
   tokens: Token[],
   placeholder: PlaceholderSubstitution,
+  names: NameResolver,
 ): Mapped<Definition> {
   const declined = unsupportedForm(tokens);
   if (declined) return unmappable('unsupported', declined);
@@ -44,12 +46,14 @@ export function readWithPgsqlAstParser(
   const typeRef = (type: DataTypeDef, dimensions = 0): TypeRef =>
     type.kind === 'array'
       ? typeRef(type.arrayOf, dimensions + 1)
-      : keywordTypeRef(
-          placeholder.schemaRef(type.schema),
-          type.name,
-          type.doubleQuoted === true,
-          type.config ?? [],
-          dimensions,
+      : names.resolveType(
+          keywordTypeRef(
+            placeholder.schemaRef(type.schema),
+            type.name,
+            type.doubleQuoted === true,
+            type.config ?? [],
+            dimensions,
+          ),
         );
 
   switch (statement.type) {

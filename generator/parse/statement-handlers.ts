@@ -1,9 +1,11 @@
 import type { Node } from 'libpg-query';
-import type { Diagnostic, Procedure, SourceLocation } from '../model/types.js';
+import type { Diagnostic, Procedure, SchemaRef, SourceLocation } from '../model/types.js';
 import type { Catalog, RoutineObjectKind } from './catalog.js';
 import type { Mapped } from './definitions.js';
 import { literalLines, splitDocComment } from './doc-comments.js';
 import { qualifiedName, readRoutineReference, stringValues, type TreeContext } from './read-libpg-query.js';
+import type { NameResolver } from './name-resolution.js';
+import { splitSearchPath, type SessionSearchPath } from './search-path.js';
 import type { SourcePositions } from './source-positions.js';
 import type { Statement } from './statements.js';
 
@@ -13,6 +15,9 @@ export interface StatementScope {
   context: TreeContext;
   location: SourceLocation;
   catalog: Catalog;
+  /** Name resolution through the search path as it stands at this statement; relation handlers use it too. */
+  names: NameResolver;
+  searchPath: SessionSearchPath;
   positions: SourcePositions;
   report(severity: Diagnostic['severity'], code: string, message: string, offset: number): void;
   /** Reads a CREATE FUNCTION / PROCEDURE / TYPE with both parsers; the file reader owns that. */
@@ -41,6 +46,14 @@ const handlers: StatementHandlers = {
   AlterEnumStmt: alterEnum,
   AlterFunctionStmt: alterFunction,
   RenameStmt: rename,
+  CreateSchemaStmt: createSchema,
+  VariableSetStmt: setVariable,
+  SelectStmt: selectSetConfig,
+  TransactionStmt: ({ kind }, scope) => {
+    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') scope.searchPath.begin();
+    else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_PREPARE') scope.searchPath.commit();
+    else if (kind === 'TRANS_STMT_ROLLBACK') scope.searchPath.rollback();
+  },
   AlterObjectSchemaStmt: ({ objectType = '' }, scope) => {
     if (routineObjectKinds[objectType] || objectType === 'OBJECT_TYPE') {
       unmodelled(scope, 'moving a function or type to another schema is not reflected in the model');
@@ -58,7 +71,7 @@ const routineObjectKinds: Record<string, RoutineObjectKind> = {
 };
 
 function drop(
-  { removeType, objects = [], missing_ok: missingOk = false }: NodeOf<'DropStmt'>,
+  { removeType, objects = [], missing_ok: missingOk = false, behavior }: NodeOf<'DropStmt'>,
   scope: StatementScope,
 ): void {
   const { context, catalog, location } = scope;
@@ -69,10 +82,109 @@ function drop(
         catalog.dropRoutine(reference, kind, missingOk, location),
       );
     } else if (removeType === 'OBJECT_TYPE' && 'TypeName' in object) {
-      const { schema, name } = qualifiedName(stringValues(object.TypeName.names), context);
+      const { schema, name } = typeName(stringValues(object.TypeName.names), scope);
       catalog.dropType(schema, name, object.TypeName.arrayBounds?.length ?? 0, missingOk, location);
+    } else if (removeType === 'OBJECT_SCHEMA' && 'String' in object) {
+      const schema = context.placeholder.schemaRef(object.String.sval ?? '');
+      catalog.dropSchema(schema, behavior === 'DROP_CASCADE', missingOk, location);
     }
   }
+}
+
+/** A type named by DROP or ALTER TYPE, in the schema the search path finds it in. */
+function typeName(names: string[], scope: StatementScope): { schema: SchemaRef; name: string } {
+  const { schema, name } = qualifiedName(names, scope.context);
+  const resolved = scope.names.resolveType({ schema, name, arrayDimensions: 0, modifiers: [] });
+  return { schema: resolved.schema, name };
+}
+
+/**
+ * CREATE SCHEMA, and the objects created with it: PostgreSQL runs those with the new schema in front of the search
+ * path, which also makes it where they are created.
+ */
+function createSchema(
+  { schemaname, authrole, schemaElts = [], if_not_exists: ifNotExists = false }: NodeOf<'CreateSchemaStmt'>,
+  scope: StatementScope,
+): void {
+  const written = schemaname ?? authrole?.rolename;
+  if (written === undefined) return;
+  const schema = scope.context.placeholder.schemaRef(written);
+  scope.catalog.createSchema(schema, ifNotExists, scope.location);
+  if (schemaElts.length === 0) return;
+  scope.searchPath.during([schema, ...(scope.searchPath.current ?? [])], () => {
+    for (const element of schemaElts) handleStatement(element, { ...scope, readDefinition: () => {} });
+  });
+}
+
+/** `SET [SESSION | LOCAL] search_path ...`, `SET SCHEMA ...`, `RESET search_path`, `RESET ALL`. */
+function setVariable(
+  { kind, name, args = [], is_local: local = false }: NodeOf<'VariableSetStmt'>,
+  scope: StatementScope,
+): void {
+  if (kind === 'VAR_RESET_ALL') {
+    scope.searchPath.set(scope.searchPath.initial, local);
+    return;
+  }
+  if (name?.toLowerCase() !== 'search_path') return;
+  if (kind === 'VAR_SET_DEFAULT' || kind === 'VAR_RESET') {
+    scope.searchPath.set(scope.searchPath.initial, local);
+    return;
+  }
+  if (kind !== 'VAR_SET_VALUE') return;
+  // Each value, identifier or string, is one schema name: `SET search_path = 'a, b'` names one schema "a, b".
+  const path = args.map((arg) => {
+    const value = 'A_Const' in arg ? arg.A_Const : undefined;
+    const text = value?.sval?.sval ?? (value?.ival ? String(value.ival.ival ?? 0) : undefined);
+    return text === undefined ? null : scope.context.placeholder.schemaRef(text);
+  });
+  if (path.some((schema) => schema === null)) {
+    unknownPath(scope, 'SET search_path to a value that is not a list of names');
+    return;
+  }
+  scope.searchPath.set(path as SchemaRef[], local);
+}
+
+/**
+ * `SELECT set_config('search_path', '...', is_local)` as a statement of its own, as pg_dump writes it. A call inside
+ * a function or a DO block runs when that runs, which the generator does not follow.
+ */
+function selectSetConfig({ targetList = [] }: NodeOf<'SelectStmt'>, scope: StatementScope): void {
+  for (const target of targetList) {
+    const value = 'ResTarget' in target ? target.ResTarget.val : undefined;
+    const call = value && 'FuncCall' in value ? value.FuncCall : undefined;
+    const functionName = stringValues(call?.funcname);
+    const isSetConfig =
+      functionName[functionName.length - 1] === 'set_config' &&
+      (functionName.length === 1 || functionName[0] === 'pg_catalog');
+    if (!call || !isSetConfig) continue;
+    const [setting, pathText, isLocal] = (call.args ?? []).map((arg) => ('A_Const' in arg ? arg.A_Const : null));
+    if (setting?.sval?.sval?.toLowerCase() !== 'search_path') continue;
+    const names = pathText?.sval?.sval === undefined ? null : splitSearchPath(pathText.sval.sval);
+    const local =
+      isLocal?.boolval !== undefined
+        ? isLocal.boolval.boolval === true
+        : isLocal?.sval?.sval !== undefined
+          ? /^(t|tr|tru|true|y|ye|yes|on|1)$/i.test(isLocal.sval.sval)
+          : null;
+    if (names === null || local === null) {
+      unknownPath(scope, 'set_config sets search_path to a value that is not a constant list of names');
+      continue;
+    }
+    scope.searchPath.set(
+      names.map((schema) => scope.context.placeholder.schemaRef(schema)),
+      local,
+    );
+  }
+}
+
+function unknownPath(scope: StatementScope, what: string): void {
+  scope.searchPath.set(null, false);
+  scope.report(
+    'warning',
+    'unknown-search-path',
+    `${what}; until the next one, unqualified names are not resolved and unqualified CREATEs land in the client's schema`,
+    scope.statement.start,
+  );
 }
 
 function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: StatementScope): void {
@@ -90,7 +202,7 @@ function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: S
 }
 
 function alterEnum(alter: NodeOf<'AlterEnumStmt'>, scope: StatementScope): void {
-  const { schema, name } = qualifiedName(stringValues(alter.typeName), scope.context);
+  const { schema, name } = typeName(stringValues(alter.typeName), scope);
   if (alter.oldVal !== undefined) {
     unmodelled(scope, 'renaming an enum value is not reflected in the model');
     return;
@@ -118,12 +230,14 @@ function alterFunction({ objtype, func, actions = [] }: NodeOf<'AlterFunctionStm
   );
 }
 
-function rename({ renameType, object, newname }: NodeOf<'RenameStmt'>, scope: StatementScope): void {
+function rename({ renameType, object, subname, newname }: NodeOf<'RenameStmt'>, scope: StatementScope): void {
   const kind = routineObjectKinds[renameType ?? ''];
   if (kind && object && 'ObjectWithArgs' in object && newname) {
     withReference(scope, readRoutineReference(object.ObjectWithArgs, scope.context), (reference) =>
       scope.catalog.alterRoutine(reference, kind, { name: newname }, scope.location),
     );
+  } else if (renameType === 'OBJECT_SCHEMA' && subname && newname) {
+    scope.catalog.renameSchema(scope.context.placeholder.schemaRef(subname), newname, scope.location);
   } else if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_ATTRIBUTE') {
     unmodelled(scope, 'renaming a type or attribute is not reflected in the model');
   }

@@ -8,7 +8,7 @@ describe('function forms', () => {
     );
     expect(procedure).toMatchObject({
       kind: 'function',
-      schema: { kind: 'unqualified' },
+      schema: { kind: 'named', name: 'public' },
       name: 'sp_add',
       parameters: [
         { name: 'a', type: builtin('int4'), mode: 'in', hasDefault: false, defaultText: null },
@@ -325,7 +325,7 @@ describe('user types', () => {
   it('reads a composite type', () => {
     expect(onlyType(`CREATE TYPE "Pair" AS (left_id bigint, "Right" text[], amount numeric(10,2));`)).toEqual({
       kind: 'composite',
-      schema: { kind: 'unqualified' },
+      schema: { kind: 'named', name: 'public' },
       name: 'Pair',
       attributes: [
         { name: 'left_id', type: builtin('int8') },
