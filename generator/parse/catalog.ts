@@ -1,4 +1,13 @@
-import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation, UserType } from '../model/types.js';
+import type {
+  Diagnostic,
+  Model,
+  Procedure,
+  ReturnShape,
+  SchemaRef,
+  SourceLocation,
+  TypeRef,
+  UserType,
+} from '../model/types.js';
 import type { DocComment } from './doc-comments.js';
 import { mergeDocComments } from './doc-comments.js';
 import { describeName, describeRoutine, describeType } from '../model/describe.js';
@@ -195,10 +204,12 @@ export function createCatalog(
         error('duplicate-schema', `schema "${newName}" already exists`, location);
         return;
       }
+      // PostgreSQL refers to types by oid: every reference follows the rename, not only the objects in the schema.
       const renamed: SchemaRef = { kind: 'named', name: newName };
+      const move = <T extends { schema: SchemaRef }>(object: T): T =>
+        inSchema(schema)(object) ? { ...object, schema: renamed } : object;
       for (const [oldKey, procedure] of [...routines]) {
-        if (!inSchema(schema)(procedure)) continue;
-        const moved = { ...procedure, schema: renamed };
+        const moved = move(mapTypeRefs(procedure, move));
         routines.delete(oldKey);
         routines.set(procedureKey(moved), moved);
         const comment = comments.get(oldKey);
@@ -206,9 +217,16 @@ export function createCatalog(
         if (comment) comments.set(procedureKey(moved), comment);
       }
       for (const [oldKey, type] of [...types]) {
-        if (!inSchema(schema)(type)) continue;
+        const moved = move(
+          type.kind === 'composite'
+            ? {
+                ...type,
+                attributes: type.attributes.map((attribute) => ({ ...attribute, type: move(attribute.type) })),
+              }
+            : type,
+        );
         types.delete(oldKey);
-        types.set(namedKey(renamed, type.name), { ...type, schema: renamed });
+        types.set(namedKey(moved.schema, moved.name), moved);
       }
       schemas.delete(key);
       schemas.add(newName);
@@ -342,4 +360,19 @@ function replacementRefusal(existing: Procedure, replacement: Procedure): string
     inputs.filter((parameter) => parameter.hasDefault).length;
   if (defaults(newInputs) < defaults(oldInputs)) return 'cannot remove parameter defaults from existing function';
   return null;
+}
+
+/** The procedure with `map` applied to every type it refers to. */
+function mapTypeRefs(procedure: Procedure, map: (type: TypeRef) => TypeRef): Procedure {
+  const returns: ReturnShape =
+    procedure.returns.kind === 'table'
+      ? { kind: 'table', columns: procedure.returns.columns.map((column) => ({ ...column, type: map(column.type) })) }
+      : procedure.returns.kind === 'scalar' || procedure.returns.kind === 'setof'
+        ? { ...procedure.returns, type: map(procedure.returns.type) }
+        : procedure.returns;
+  return {
+    ...procedure,
+    parameters: procedure.parameters.map((parameter) => ({ ...parameter, type: map(parameter.type) })),
+    returns,
+  };
 }
