@@ -407,6 +407,8 @@ class PsqlReader {
   /** Replaces the text with spaces (keeping line breaks), so that every later offset stays where it was. */
   private blank(start: number, end: number, first = ''): void {
     if (end <= start) return;
+    // A blank covers what was substituted inside it (a variable in a skipped COPY statement).
+    while ((this.edits[this.edits.length - 1]?.start ?? -1) >= start) this.edits.pop();
     const replacement = first + this.text.slice(start + first.length, end).replace(/[^\r\n]/g, ' ');
     this.edits.push({ start, end, replacement });
   }

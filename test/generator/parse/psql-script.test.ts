@@ -85,8 +85,8 @@ describe('readPsqlScript', () => {
   });
 
   it('skips COPY ... FROM stdin with its data up to \\.', () => {
-    const text = 'COPY t (a, b) FROM stdin;\n1\t:x\n\\.\nSELECT 1;';
-    expect(sent(text)).toBe('SELECT 1;');
+    const text = 'COPY :s.t (a, b) FROM stdin;\n1\t:x\n\\.\nSELECT 1;';
+    expect(sent(text, { s: 'a_long_schema_name' })).toBe('SELECT 1;');
     expect(read(text).notes.map((note) => note.code)).toEqual(['psql-copy']);
   });
 
