@@ -40,10 +40,12 @@ export interface Catalog extends SchemaObjects {
   alterRoutine(
     reference: RoutineReference,
     kind: RoutineObjectKind,
-    change: Partial<Pick<Procedure, 'name' | 'volatility' | 'security'>>,
+    change: Partial<Pick<Procedure, 'schema' | 'name' | 'volatility' | 'security'>>,
     at: SourceLocation,
   ): void;
   createType(type: UserType): void;
+  /** ALTER TYPE ... SET SCHEMA: the type moves, and every reference to it. */
+  moveType(schema: SchemaRef, name: string, newSchema: SchemaRef, at: SourceLocation): void;
   dropType(schema: SchemaRef, name: string, arrayDimensions: number, missingOk: boolean, at: SourceLocation): void;
   addEnumValue(
     schema: SchemaRef,
@@ -142,19 +144,54 @@ export function createCatalog(
     return null;
   }
 
+  /**
+   * Rewrites every routine and type in place (keys follow, the order stays). PostgreSQL refers to types by oid, so
+   * when a type moves, every reference to it moves too.
+   */
+  function rewrite(change: {
+    routine: (procedure: Procedure) => Procedure;
+    type: (type: UserType) => UserType;
+    reference: (type: TypeRef) => TypeRef;
+  }): void {
+    for (const [oldKey, procedure] of [...routines]) {
+      const changed = change.routine(mapTypeRefs(procedure, change.reference));
+      routines.delete(oldKey);
+      routines.set(procedureKey(changed), changed);
+      const comment = comments.get(oldKey);
+      comments.delete(oldKey);
+      if (comment) comments.set(procedureKey(changed), comment);
+    }
+    for (const [oldKey, type] of [...types]) {
+      const changed = change.type(
+        type.kind === 'composite'
+          ? {
+              ...type,
+              attributes: type.attributes.map((attribute) => ({
+                ...attribute,
+                type: change.reference(attribute.type),
+              })),
+            }
+          : type,
+      );
+      types.delete(oldKey);
+      types.set(namedKey(changed.schema, changed.name), changed);
+    }
+  }
+
   const schemaKey = (schema: SchemaRef): string | null => (schema.kind === 'named' ? schema.name : null);
   const inSchema = (schema: SchemaRef) => (object: { schema: SchemaRef }) =>
     namedKey(object.schema, '') === namedKey(schema, '');
+  const noteSchema = (schema: SchemaRef): void => {
+    const key = schemaKey(schema);
+    if (key !== null) schemas.add(key);
+  };
 
   return {
     schemaExists(schema) {
       const key = schemaKey(schema);
       return key === null ? schema.kind === 'placeholder' : schemas.has(key);
     },
-    noteSchema(schema) {
-      const key = schemaKey(schema);
-      if (key !== null) schemas.add(key);
-    },
+    noteSchema,
     hasType(schema, name) {
       return types.has(namedKey(schema, name));
     },
@@ -204,30 +241,10 @@ export function createCatalog(
         error('duplicate-schema', `schema "${newName}" already exists`, location);
         return;
       }
-      // PostgreSQL refers to types by oid: every reference follows the rename, not only the objects in the schema.
       const renamed: SchemaRef = { kind: 'named', name: newName };
       const move = <T extends { schema: SchemaRef }>(object: T): T =>
         inSchema(schema)(object) ? { ...object, schema: renamed } : object;
-      for (const [oldKey, procedure] of [...routines]) {
-        const moved = move(mapTypeRefs(procedure, move));
-        routines.delete(oldKey);
-        routines.set(procedureKey(moved), moved);
-        const comment = comments.get(oldKey);
-        comments.delete(oldKey);
-        if (comment) comments.set(procedureKey(moved), comment);
-      }
-      for (const [oldKey, type] of [...types]) {
-        const moved = move(
-          type.kind === 'composite'
-            ? {
-                ...type,
-                attributes: type.attributes.map((attribute) => ({ ...attribute, type: move(attribute.type) })),
-              }
-            : type,
-        );
-        types.delete(oldKey);
-        types.set(namedKey(moved.schema, moved.name), moved);
-      }
+      rewrite({ routine: move, type: move, reference: move });
       schemas.delete(key);
       schemas.add(newName);
     },
@@ -299,6 +316,23 @@ export function createCatalog(
         return;
       }
       types.set(key, type);
+    },
+    moveType(schema, name, newSchema, location) {
+      const type = types.get(namedKey(schema, name));
+      if (!type) {
+        error('undefined-type', `type ${describeName(schema, name, placeholder)} does not exist`, location);
+        return;
+      }
+      if (types.has(namedKey(newSchema, name))) {
+        error('duplicate-type', `type ${describeName(newSchema, name, placeholder)} already exists`, location);
+        return;
+      }
+      noteSchema(newSchema);
+      const isMoved = (object: { schema: SchemaRef; name: string }) =>
+        namedKey(object.schema, object.name) === namedKey(schema, name);
+      const move = <T extends { schema: SchemaRef; name: string }>(object: T): T =>
+        isMoved(object) ? { ...object, schema: newSchema } : object;
+      rewrite({ routine: (procedure) => procedure, type: move, reference: move });
     },
     dropType(schema, name, arrayDimensions, missingOk, location) {
       const key = namedKey(schema, name);

@@ -54,11 +54,7 @@ const handlers: StatementHandlers = {
     else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_PREPARE') scope.searchPath.commit();
     else if (kind === 'TRANS_STMT_ROLLBACK') scope.searchPath.rollback();
   },
-  AlterObjectSchemaStmt: ({ objectType = '' }, scope) => {
-    if (routineObjectKinds[objectType] || objectType === 'OBJECT_TYPE') {
-      unmodelled(scope, 'moving a function or type to another schema is not reflected in the model');
-    }
-  },
+  AlterObjectSchemaStmt: moveToSchema,
   AlterTableStmt: ({ objtype }, scope) => {
     if (objtype === 'OBJECT_TYPE') unmodelled(scope, 'ALTER TYPE on a composite type is not reflected in the model');
   },
@@ -240,6 +236,21 @@ function rename({ renameType, object, subname, newname }: NodeOf<'RenameStmt'>, 
     scope.catalog.renameSchema(scope.context.placeholder.schemaRef(subname), newname, scope.location);
   } else if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_ATTRIBUTE') {
     unmodelled(scope, 'renaming a type or attribute is not reflected in the model');
+  }
+}
+
+/** `ALTER FUNCTION | PROCEDURE | ROUTINE | TYPE ... SET SCHEMA`. */
+function moveToSchema({ objectType, object, newschema }: NodeOf<'AlterObjectSchemaStmt'>, scope: StatementScope): void {
+  if (!object || newschema === undefined) return;
+  const schema = scope.context.placeholder.schemaRef(newschema);
+  const kind = routineObjectKinds[objectType ?? ''];
+  if (kind && 'ObjectWithArgs' in object) {
+    withReference(scope, readRoutineReference(object.ObjectWithArgs, scope.context), (reference) =>
+      scope.catalog.alterRoutine(reference, kind, { schema }, scope.location),
+    );
+  } else if (objectType === 'OBJECT_TYPE' && 'List' in object) {
+    const { schema: current, name } = typeName(stringValues(object.List.items), scope);
+    scope.catalog.moveType(current, name, schema, scope.location);
   }
 }
 

@@ -209,3 +209,23 @@ describe('splitSearchPath', () => {
     expect(splitSearchPath(text)).toBeNull();
   });
 });
+
+describe('ALTER ... SET SCHEMA', () => {
+  it('moves a routine, and a type with every reference to it', () => {
+    const model = clean(`
+      CREATE SCHEMA app;
+      CREATE TYPE mood AS ENUM ('a');
+      CREATE TYPE pair AS (m mood);
+      CREATE FUNCTION f(m mood) RETURNS mood LANGUAGE sql AS $$ SELECT m $$;
+      ALTER TYPE mood SET SCHEMA app;
+      ALTER FUNCTION f(app.mood) SET SCHEMA app;
+      SET search_path = app;
+      DROP FUNCTION f(mood);
+      CREATE FUNCTION g(p public.pair) RETURNS void LANGUAGE sql AS $$ $$;`);
+    expect(routines(model)).toEqual(['app.g']);
+    expect(model.types).toMatchObject([
+      { schema: named('app'), name: 'mood' },
+      { schema: named('public'), name: 'pair', attributes: [{ type: { schema: named('app'), name: 'mood' } }] },
+    ]);
+  });
+});
