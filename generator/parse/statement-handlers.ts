@@ -5,7 +5,8 @@ import type { Mapped } from './definitions.js';
 import { literalLines, splitDocComment } from './doc-comments.js';
 import { qualifiedName, readRoutineReference, stringValues, type TreeContext } from './read-libpg-query.js';
 import type { NameResolver } from './name-resolution.js';
-import { splitSearchPath, type SessionSearchPath } from './search-path.js';
+import type { SessionSearchPath } from './search-path.js';
+import { setConfigSearchPath, setSearchPath, transaction } from './search-path-statements.js';
 import type { SourcePositions } from './source-positions.js';
 import type { Statement } from './statements.js';
 
@@ -26,7 +27,7 @@ export interface StatementScope {
 
 /** The statement kinds a libpg-query tree node can be (`CreateFunctionStmt`, `DropStmt`, ...). */
 type NodeKind = Node extends infer Each ? (Each extends unknown ? keyof Each : never) : never;
-type NodeOf<K extends NodeKind> = Extract<Node, Record<K, unknown>>[K];
+export type NodeOf<K extends NodeKind> = Extract<Node, Record<K, unknown>>[K];
 type StatementHandlers = { [K in NodeKind]?: (value: NodeOf<K>, scope: StatementScope) => void };
 
 /** Applies one parsed statement to the catalog; statements of a kind not listed here change nothing it holds. */
@@ -47,13 +48,9 @@ const handlers: StatementHandlers = {
   AlterFunctionStmt: alterFunction,
   RenameStmt: rename,
   CreateSchemaStmt: createSchema,
-  VariableSetStmt: setVariable,
-  SelectStmt: selectSetConfig,
-  TransactionStmt: ({ kind }, scope) => {
-    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') scope.searchPath.begin();
-    else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_PREPARE') scope.searchPath.commit();
-    else if (kind === 'TRANS_STMT_ROLLBACK') scope.searchPath.rollback();
-  },
+  VariableSetStmt: setSearchPath,
+  SelectStmt: setConfigSearchPath,
+  TransactionStmt: transaction,
   AlterObjectSchemaStmt: moveToSchema,
   AlterTableStmt: ({ objtype }, scope) => {
     if (objtype === 'OBJECT_TYPE') unmodelled(scope, 'ALTER TYPE on a composite type is not reflected in the model');
@@ -110,77 +107,6 @@ function createSchema(
   scope.searchPath.during([schema, ...(scope.searchPath.current ?? [])], () => {
     for (const element of schemaElts) handleStatement(element, { ...scope, readDefinition: () => {} });
   });
-}
-
-/** `SET [SESSION | LOCAL] search_path ...`, `SET SCHEMA ...`, `RESET search_path`, `RESET ALL`. */
-function setVariable(
-  { kind, name, args = [], is_local: local = false }: NodeOf<'VariableSetStmt'>,
-  scope: StatementScope,
-): void {
-  if (kind === 'VAR_RESET_ALL') {
-    scope.searchPath.set(scope.searchPath.initial, local);
-    return;
-  }
-  if (name?.toLowerCase() !== 'search_path') return;
-  if (kind === 'VAR_SET_DEFAULT' || kind === 'VAR_RESET') {
-    scope.searchPath.set(scope.searchPath.initial, local);
-    return;
-  }
-  if (kind !== 'VAR_SET_VALUE') return;
-  // Each value, identifier or string, is one schema name: `SET search_path = 'a, b'` names one schema "a, b".
-  const path = args.map((arg) => {
-    const value = 'A_Const' in arg ? arg.A_Const : undefined;
-    const text = value?.sval?.sval ?? (value?.ival ? String(value.ival.ival ?? 0) : undefined);
-    return text === undefined ? null : scope.context.placeholder.schemaRef(text);
-  });
-  if (path.some((schema) => schema === null)) {
-    unknownPath(scope, 'SET search_path to a value that is not a list of names');
-    return;
-  }
-  scope.searchPath.set(path as SchemaRef[], local);
-}
-
-/**
- * `SELECT set_config('search_path', '...', is_local)` as a statement of its own, as pg_dump writes it. A call inside
- * a function or a DO block runs when that runs, which the generator does not follow.
- */
-function selectSetConfig({ targetList = [] }: NodeOf<'SelectStmt'>, scope: StatementScope): void {
-  for (const target of targetList) {
-    const value = 'ResTarget' in target ? target.ResTarget.val : undefined;
-    const call = value && 'FuncCall' in value ? value.FuncCall : undefined;
-    const functionName = stringValues(call?.funcname);
-    const isSetConfig =
-      functionName[functionName.length - 1] === 'set_config' &&
-      (functionName.length === 1 || functionName[0] === 'pg_catalog');
-    if (!call || !isSetConfig) continue;
-    const [setting, pathText, isLocal] = (call.args ?? []).map((arg) => ('A_Const' in arg ? arg.A_Const : null));
-    if (setting?.sval?.sval?.toLowerCase() !== 'search_path') continue;
-    const names = pathText?.sval?.sval === undefined ? null : splitSearchPath(pathText.sval.sval);
-    const local =
-      isLocal?.boolval !== undefined
-        ? isLocal.boolval.boolval === true
-        : isLocal?.sval?.sval !== undefined
-          ? /^(t|tr|tru|true|y|ye|yes|on|1)$/i.test(isLocal.sval.sval)
-          : null;
-    if (names === null || local === null) {
-      unknownPath(scope, 'set_config sets search_path to a value that is not a constant list of names');
-      continue;
-    }
-    scope.searchPath.set(
-      names.map((schema) => scope.context.placeholder.schemaRef(schema)),
-      local,
-    );
-  }
-}
-
-function unknownPath(scope: StatementScope, what: string): void {
-  scope.searchPath.set(null, false);
-  scope.report(
-    'warning',
-    'unknown-search-path',
-    `${what}; until the next one, unqualified names are not resolved and unqualified CREATEs land in the client's schema`,
-    scope.statement.start,
-  );
 }
 
 function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: StatementScope): void {
