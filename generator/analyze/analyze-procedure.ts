@@ -10,7 +10,6 @@ interface Context {
   mapper: TypeMapper;
   diagnostics: Diagnostic[];
   jsonTypesModule: string | null;
-  jsonImports: Set<string>;
 }
 
 interface ColumnSource {
@@ -58,7 +57,8 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
   const params = parameterFields(procedure, mapType);
   if (context.diagnostics.length > errorsBefore) return null;
 
-  const kind = applyAnnotations(annotations, shape.kind, columns, params, shape.isValue, error, context);
+  const jsonImports = new Set<string>();
+  const kind = applyAnnotations(annotations, shape.kind, columns, params, shape.isValue, error, context, jsonImports);
   checkUnique(
     columns.map((column) => column.property),
     'result columns',
@@ -82,6 +82,7 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
     // The SQL follows the declared shape; the row-count annotations only change what the wrapper accepts.
     sql: callSql(procedure, shape.kind, columns),
     raises: procedure.raises,
+    jsonImports: [...jsonImports],
     location: procedure.location,
   };
 }
@@ -187,6 +188,7 @@ function applyAnnotations(
   isValue: boolean,
   error: (code: string, message: string, location?: Annotations['singleRow'] & object) => void,
   context: Context,
+  jsonImports: Set<string>,
 ): ResultKind {
   let result = kind;
   if (annotations.singleRow) {
@@ -290,7 +292,7 @@ function applyAnnotations(
         json.location,
       );
     }
-    for (const name of json.imports) context.jsonImports.add(name);
+    for (const name of json.imports) jsonImports.add(name);
   }
   return result;
 }

@@ -24,16 +24,15 @@ export function analyze(
 ): { program: AnalyzedProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const included = model.procedures.filter((procedure) => includeFilter(config.include)(procedure.name));
-  checkOverloads(included, diagnostics, config.placeholder);
+  const ambiguous = checkOverloads(included, diagnostics, config.placeholder);
   const methodNames = assignMethodNames(included, diagnostics, config.placeholder);
   const mapper = new TypeMapper(config, model.types);
-  const jsonImports = new Set<string>();
-  const context = { mapper, diagnostics, jsonTypesModule: config.jsonTypesModule, jsonImports };
+  const context = { mapper, diagnostics, jsonTypesModule: config.jsonTypesModule };
 
   const procedures: AnalyzedProcedure[] = [];
   for (const procedure of included) {
     const methodName = methodNames.get(procedure);
-    if (methodName === undefined) continue;
+    if (methodName === undefined || ambiguous.has(procedure)) continue;
     const analyzed = analyzeProcedure(procedure, methodName, context);
     if (analyzed) procedures.push(analyzed);
   }
@@ -45,13 +44,14 @@ export function analyze(
     else composites.push(compositeOf(typeName, declared, mapper));
   }
 
-  checkDeclaredNames(procedures, enums, composites, model, diagnostics);
+  const named = withDeclaredNames(procedures, enums, composites, model, diagnostics);
 
   const program: AnalyzedProgram = {
-    procedures,
+    procedures: named,
     enums,
     composites,
-    jsonTypeImports: [...jsonImports].sort(),
+    // Only those of the procedures generated: an import nothing uses fails projects compiled with noUnusedLocals.
+    jsonTypeImports: [...new Set(named.flatMap((procedure) => procedure.jsonImports))].sort(),
     jsonTypesModule: config.jsonTypesModule,
     runtimeImport: config.runtimeImport,
     fingerprintFunction: config.fingerprintFunction === null ? null : quoteIdentifier(config.fingerprintFunction),
@@ -77,25 +77,32 @@ function compositeOf(typeName: string, declared: CompositeType, mapper: TypeMapp
   };
 }
 
-/** Every module-level name and client member must be unique, or the generated file would not compile. */
-function checkDeclaredNames(
+/**
+ * Every module-level name and client member must be unique, or the generated file would not compile. A procedure
+ * whose names are taken is left out; types that collide with each other block the output (`blocking`). Returns the
+ * procedures that keep their names.
+ */
+function withDeclaredNames(
   procedures: AnalyzedProcedure[],
   enums: AnalyzedEnum[],
   composites: AnalyzedComposite[],
   model: Model,
   diagnostics: Diagnostic[],
-): void {
+): AnalyzedProcedure[] {
   const owners = new Map<string, string>(fixedModuleNames.map((name) => [name, 'the generated module']));
-  const claim = (name: string, owner: string, location: Diagnostic['location']) => {
+  const taken = (name: string, owner: string) => {
     const existing = owners.get(name);
-    if (existing !== undefined && existing !== owner) {
-      diagnostics.push({
-        severity: 'error',
-        code: 'name-collision',
-        message: `${owner} and ${existing} both need the TypeScript name ${name}; rename one`,
-        location,
-      });
-    }
+    return existing !== undefined && existing !== owner ? existing : null;
+  };
+  const collision = (owner: string, existing: string, name: string, location: Diagnostic['location']): Diagnostic => ({
+    severity: 'error',
+    code: 'name-collision',
+    message: `${owner} and ${existing} both need the TypeScript name ${name}; rename one`,
+    location,
+  });
+  const claim = (name: string, owner: string, location: Diagnostic['location']) => {
+    const existing = taken(name, owner);
+    if (existing !== null) diagnostics.push({ ...collision(owner, existing, name, location), blocking: true });
     owners.set(name, owner);
   };
   const typeLocation = (sqlName: string) =>
@@ -109,9 +116,14 @@ function checkDeclaredNames(
       claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
   }
   const members = new Map<string, string>(fixedClientMembers.map((name) => [name, 'the client']));
-  for (const procedure of procedures) {
+  return procedures.filter((procedure) => {
     const owner = `function ${procedure.sqlName}`;
-    for (const name of Object.values(procedureNames(procedure.typeName))) claim(name, owner, procedure.location);
+    const names = Object.values(procedureNames(procedure.typeName));
+    const takenName = names.find((name) => taken(name, owner) !== null);
+    if (takenName !== undefined) {
+      diagnostics.push(collision(owner, taken(takenName, owner)!, takenName, procedure.location));
+      return false;
+    }
     const existing = members.get(procedure.methodName);
     if (existing !== undefined) {
       diagnostics.push({
@@ -120,7 +132,10 @@ function checkDeclaredNames(
         message: `${owner} and ${existing} both need the client method ${procedure.methodName}; rename one`,
         location: procedure.location,
       });
+      return false;
     }
+    for (const name of names) owners.set(name, owner);
     members.set(procedure.methodName, owner);
-  }
+    return true;
+  });
 }

@@ -18,9 +18,15 @@ function signatureText(procedure: Procedure, placeholder: string): string {
  * The overload rule. Every argument is sent with an explicit cast, so PostgreSQL can only fail to choose between two
  * overloads when both accept the same leading argument types with the rest left to defaults: for some argument
  * count n that both accept (between their required and total input counts), their first n input types are equal.
- * Such a pair is an `ambiguous-overload` error at the later definition. Named-notation calls are not considered.
+ * Such a pair is an `ambiguous-overload` error at the later definition, which is left out. Named-notation calls are
+ * not considered. Returns the definitions left out.
  */
-export function checkOverloads(procedures: readonly Procedure[], diagnostics: Diagnostic[], placeholder: string): void {
+export function checkOverloads(
+  procedures: readonly Procedure[],
+  diagnostics: Diagnostic[],
+  placeholder: string,
+): Set<Procedure> {
+  const leftOut = new Set<Procedure>();
   const groups = new Map<string, Procedure[]>();
   for (const procedure of procedures) {
     const key = `${installedSchemaKey(procedure.schema)}/${procedure.name}`;
@@ -41,9 +47,11 @@ export function checkOverloads(procedures: readonly Procedure[], diagnostics: Di
             `can both be called as ${first.name}(${shared}); PostgreSQL cannot choose between them`,
           location: second.location,
         });
+        leftOut.add(second);
       }
     }
   }
+  return leftOut;
 }
 
 function sharedCall(a: Procedure, b: Procedure, placeholder: string): string | null {
@@ -66,8 +74,8 @@ function sharedCall(a: Procedure, b: Procedure, placeholder: string): string | n
 /**
  * Method names. A name used once becomes `methodNameOf(name)`. Overloads (and anything else mapping to the same
  * method name) add `By` + their input property names (`getUserById`, `getUserByEmail`), or `With` + their input
- * types when the property names do not tell them apart (`getUserWithInt4`, `getUserWithText`). Names that still
- * collide are an error.
+ * types when the property names do not tell them apart (`getUserWithInt4`, `getUserWithText`). When neither does,
+ * the first definition keeps the plain name and the later ones are an error and left out.
  */
 export function assignMethodNames(
   procedures: readonly Procedure[],
@@ -103,6 +111,8 @@ export function assignMethodNames(
       .map((suffix) => group.map((procedure) => `${base}${suffix(procedure)}`))
       .find((candidates) => new Set(candidates).size === candidates.length);
     if (!chosen) {
+      // The first definition keeps the plain name; the others are left out.
+      names.set(group[0]!, base);
       for (const procedure of group.slice(1)) {
         diagnostics.push({
           severity: 'error',

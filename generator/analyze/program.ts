@@ -103,6 +103,8 @@ export interface AnalyzedProcedure {
   sql: { head: SqlPart[]; tail: string };
   /** SQLSTATEs the body raises explicitly. */
   raises: string[];
+  /** Type names its `@json` annotations import from `jsonTypesModule`. */
+  jsonImports: string[];
   location: SourceLocation;
 }
 

@@ -2,7 +2,6 @@ import type { GeneratorConfig } from '../config/schema.js';
 import type { SchemaRef, TypeRef, UserType } from '../model/types.js';
 import { describeType } from '../model/describe.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
-import { installedSchemaKey } from './installed-schema.js';
 import { pascalCase } from './naming.js';
 import type { ScalarCodec, SqlPart, TypedValue, ValueType } from './program.js';
 
@@ -75,6 +74,10 @@ function configuredBuiltin(name: string, config: GeneratorConfig): Builtin | und
   return builtins[name];
 }
 
+function sameSchema(left: SchemaRef, right: SchemaRef): boolean {
+  return left.kind === right.kind && (left.kind !== 'named' || left.name === (right as { name: string }).name);
+}
+
 export function schemaParts(schema: SchemaRef): SqlPart[] {
   return schema.kind === 'named' ? [quoteIdentifier(schema.name)] : [{ clientSchema: true }];
 }
@@ -139,9 +142,9 @@ export class TypeMapper {
         };
       }
     }
-    const declared = this.userTypes.find(
-      (type) => type.name === ref.name && installedSchemaKey(type.schema) === installedSchemaKey(ref.schema),
-    );
+    // The parse stage resolved the name through the search path: an unqualified name is a built-in or unknown, never
+    // a user type of the same name (a user enum `bit` does not shadow the built-in).
+    const declared = this.userTypes.find((type) => type.name === ref.name && sameSchema(type.schema, ref.schema));
     if (!declared) {
       return {
         error: `unknown type ${describeType(ref, this.config.placeholder)}: not a supported built-in type, not declared in the input files, and not in typeOverrides`,

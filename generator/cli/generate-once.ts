@@ -2,9 +2,8 @@ import { relative } from 'node:path';
 import type { SourceFile } from '../model/types.js';
 import type { ConsoleOutput } from './console-output.js';
 import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
-import { includeFilter } from '../analyze/include-filter.js';
 import { applyPlan, isUpToDate, planOutput, type OutputPlan } from './output-files.js';
-import { runPipeline } from './pipeline.js';
+import { describeRoutines, runPipeline } from './pipeline.js';
 import type { ResolvedConfig } from './resolve-config.js';
 
 export type GenerateMode = 'write' | 'check';
@@ -32,20 +31,20 @@ export async function generateOnce(
   cwd: string,
   io: ConsoleOutput,
 ): Promise<number> {
-  const { model, diagnostics, files } = await runPipeline(sources, resolved.config);
+  const result = await runPipeline(sources, resolved.config);
+  const { diagnostics, files } = result;
   for (const diagnostic of diagnostics) io.err(formatDiagnostic(diagnostic, sources));
   if (files === null || hasErrors(diagnostics)) {
     const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length;
     io.err(`${errors} error${errors === 1 ? '' : 's'}; nothing written`);
     return 1;
   }
-  const isIncluded = includeFilter(resolved.config.include);
-  const count = model.procedures.filter((procedure) => isIncluded(procedure.name)).length;
+  const routines = describeRoutines(result.routines);
   const folder = `${shownPath(resolved.outputDir, cwd)}/`;
   const plan = await planOutput(files, resolved.outputDir);
   if (mode === 'check') {
     if (isUpToDate(plan)) {
-      io.out(`${folder} is up to date (${count} procedures)`);
+      io.out(`${folder} is up to date (${routines})`);
       return 0;
     }
     io.err(`${folder} is stale; run the generator to update it:`);
@@ -54,6 +53,6 @@ export async function generateOnce(
   }
   await applyPlan(plan);
   const changes = `${plan.write.length} written, ${plan.remove.length} removed, ${plan.unchanged.length} unchanged`;
-  io.out(`${count} procedure${count === 1 ? '' : 's'} → ${folder} (${changes})`);
+  io.out(`${routines} → ${folder} (${changes})`);
   return 0;
 }

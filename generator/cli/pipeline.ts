@@ -1,9 +1,9 @@
-import { analyze, type AnalyzedProgram } from '../analyze/index.js';
+import { analyze, includeFilter, type AnalyzedProgram } from '../analyze/index.js';
 import type { GeneratorConfig } from '../config/schema.js';
 import { emit } from '../emit/index.js';
 import { fingerprintSources } from '../runtime/schema-sources.js';
 import type { Diagnostic, Model, SourceFile } from '../model/types.js';
-import { parseSources } from '../parse/index.js';
+import { parseSources, type ParseOptions } from '../parse/index.js';
 import { hasErrors } from './format-diagnostic.js';
 import type { GeneratedFile } from './output-files.js';
 
@@ -12,21 +12,49 @@ export interface PipelineResult {
   diagnostics: Diagnostic[];
   /** What analyze decided (names, types, SQL); procedures with errors are left out. */
   program: AnalyzedProgram;
-  /** The generated files, or null when a stage reported an error. */
+  /** The generated files, or null when an error stands (any problem when `strict`, else a blocking one). */
   files: GeneratedFile[] | null;
+  /** The routines `include` takes and how many of them were generated; the rest were left out. */
+  routines: { included: number; generated: number };
 }
 
 /**
  * parse → analyze → emit, in memory. Analyze runs even after parse errors so one run reports as many problems as
- * it can; emit runs only on an error-free program.
+ * it can. A problem costs only its routine, which is left out, unless `strict` makes it an error (see `settle`).
  */
 export async function runPipeline(sources: readonly SourceFile[], config: GeneratorConfig): Promise<PipelineResult> {
-  const parsed = parseSources([...sources], { placeholder: config.placeholder });
+  const parsed = parseSources([...sources], parseOptionsOf(config));
   const analyzed = analyze(parsed.model, config);
-  const diagnostics = [...parsed.diagnostics, ...analyzed.diagnostics];
-  if (hasErrors(diagnostics)) return { model: parsed.model, program: analyzed.program, diagnostics, files: null };
+  const diagnostics = settle([...parsed.diagnostics, ...analyzed.diagnostics], config.strict);
+  const isIncluded = includeFilter(config.include);
+  const routines = {
+    included: parsed.model.procedures.filter((procedure) => isIncluded(procedure.name)).length,
+    generated: analyzed.program.procedures.length,
+  };
+  const result = { model: parsed.model, program: analyzed.program, diagnostics, routines };
+  if (hasErrors(diagnostics)) return { ...result, files: null };
   const files = await emit(analyzed.program, { fingerprint: fingerprintSources(sources) });
-  return { model: parsed.model, program: analyzed.program, diagnostics, files };
+  return { ...result, files };
+}
+
+/**
+ * Without `strict`, every error but a blocking one becomes a warning: the routine it concerns is left out (or the
+ * statement it concerns changes nothing, as PostgreSQL would refuse it) and everything else is still written.
+ */
+export function settle(diagnostics: readonly Diagnostic[], strict: boolean): Diagnostic[] {
+  if (strict) return [...diagnostics];
+  return diagnostics.map((diagnostic) =>
+    diagnostic.severity === 'error' && !diagnostic.blocking ? { ...diagnostic, severity: 'warning' } : diagnostic,
+  );
+}
+
+/** `N of M routines generated, K left out`. */
+export function describeRoutines({ included, generated }: PipelineResult['routines']): string {
+  return `${generated} of ${included} routine${included === 1 ? '' : 's'} generated, ${included - generated} left out`;
+}
+
+export function parseOptionsOf(config: GeneratorConfig): ParseOptions {
+  return { placeholder: config.placeholder, variables: config.variables, searchPath: config.searchPath };
 }
 
 /** parse only: what `--print-model` prints and `verify` checks. */
@@ -34,5 +62,6 @@ export function parseOnly(
   sources: readonly SourceFile[],
   config: GeneratorConfig,
 ): { model: Model; diagnostics: Diagnostic[] } {
-  return parseSources([...sources], { placeholder: config.placeholder });
+  const parsed = parseSources([...sources], parseOptionsOf(config));
+  return { model: parsed.model, diagnostics: settle(parsed.diagnostics, config.strict) };
 }

@@ -12,6 +12,8 @@ function addConfigOptions(command: Command): Command {
     .option('-o, --output <dir>', 'output folder for the generated TypeScript')
     .option('--include <regex>', 'which functions to take: a regular expression on the name, or "*" for all')
     .option('--placeholder <text>', 'text that stands for the tenant schema in the SQL')
+    .option('-v, --variable <name=value...>', 'value of a psql variable the SQL uses (:name), as psql -v sets it')
+    .option('--strict', 'fail, writing nothing, when any routine must be left out')
     .addOption(new Option('--int8 <mode>', 'how int8 decodes').choices(['number', 'bigint']));
 }
 

@@ -13,6 +13,9 @@ export interface ConfigFlags {
   output?: string;
   include?: string;
   placeholder?: string;
+  /** `name=value`, as psql's `-v`; each overrides the same variable of the file. */
+  variable?: string[];
+  strict?: boolean;
   int8?: string;
 }
 
@@ -86,7 +89,19 @@ function flagFields(flags: ConfigFlags): Record<string, unknown> {
   if (flags.include !== undefined) fields.include = flags.include;
   if (flags.placeholder !== undefined) fields.placeholder = flags.placeholder;
   if (flags.int8 !== undefined) fields.int8 = flags.int8;
+  if (flags.strict !== undefined) fields.strict = flags.strict;
+  if (flags.variable !== undefined) fields.variables = variableAssignments(flags.variable);
   return fields;
+}
+
+function variableAssignments(assignments: string[]): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const assignment of assignments) {
+    const equals = assignment.indexOf('=');
+    if (equals <= 0) throw new ConfigError(`command line: --variable must be name=value, got ${assignment}`);
+    variables[assignment.slice(0, equals)] = assignment.slice(equals + 1);
+  }
+  return variables;
 }
 
 /**
@@ -114,6 +129,7 @@ export async function resolveConfig(flags: ConfigFlags, cwd: string): Promise<Re
     ...defaultConfig(outputDir),
     ...fromFile,
     ...fromFlags,
+    variables: { ...fromFile.variables, ...fromFlags.variables },
     input,
     output,
   };

@@ -33,6 +33,8 @@ export async function verifyCommand(flags: VerifyFlags, cwd: string, io: Console
     model,
     placeholder: resolved.config.placeholder,
     include: resolved.config.include,
+    variables: resolved.config.variables,
+    searchPath: resolved.config.searchPath,
   });
   const isIncluded = includeFilter(resolved.config.include);
   const count = model.procedures.filter((procedure) => isIncluded(procedure.name)).length;

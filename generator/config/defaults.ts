@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCHEMA_PLACEHOLDER } from '../runtime/schema-sources.js';
+import { defaultSearchPath } from '../parse/search-path.js';
 import type { GeneratorConfig } from './schema.js';
 
 const runtimeEntry = fileURLToPath(new URL('../runtime/index.js', import.meta.url));
@@ -18,6 +19,9 @@ export function defaultConfig(outputDir: string): GeneratorConfig {
     output: outputDir,
     include: '^sp_',
     placeholder: SCHEMA_PLACEHOLDER,
+    variables: {},
+    searchPath: [...defaultSearchPath],
+    strict: false,
     int8: 'number',
     numeric: 'string',
     typeOverrides: {},

@@ -50,6 +50,30 @@ export const generatorConfigSchema = z.strictObject({
     'a non-empty string',
     'Text that stands for the tenant schema in the SQL. Default "{schema}".',
   ),
+  variables: setting(
+    z.record(
+      z.string().regex(/^[A-Za-z0-9_\u0080-\uffff]+$/, 'a psql variable name (letters, digits, underscores)'),
+      z.string(),
+    ),
+    'an object mapping psql variable names to their values',
+    'Values of the psql variables the SQL uses (`:name`, `:\'name\'`, `:"name"`), as `psql -v name=value` would set ' +
+      'them; `\\set` in a file sets them for the rest of that file. A value equal to the placeholder stands for the ' +
+      'schema chosen at run time; so does a variable without a value (with a warning). Default {}.',
+  ),
+  searchPath: setting(
+    z.array(z.string().min(1)),
+    'an array of schema names',
+    'The search_path in effect when the files are applied, before any SET search_path in them: schema names as ' +
+      'PostgreSQL stores them, "$user", or the placeholder. Unqualified names resolve through it, and unqualified ' +
+      'CREATEs land in its first existing schema. Default ["$user", "public"], PostgreSQL\'s default.',
+  ),
+  strict: setting(
+    z.boolean(),
+    'true or false',
+    'Whether a routine the generator must leave out (its type or form cannot be generated, its definition cannot be ' +
+      'read) is an error that fails the run and writes nothing. Otherwise it is a warning and the rest is written. ' +
+      'Default false.',
+  ),
   int8: setting(
     z.enum(['number', 'bigint']),
     '"number" or "bigint"',

@@ -1,5 +1,5 @@
 import { StructureKind, Writers, type FunctionDeclarationStructure } from 'ts-morph';
-import type { AnalyzedProcedure, AnalyzedProgram, ParamField } from '../analyze/program.js';
+import type { AnalyzedProcedure, AnalyzedProgram, ParamField, SqlPart } from '../analyze/program.js';
 import { procedureNames } from '../analyze/program-names.js';
 import type { CodecRegistry } from './codecs.js';
 import { constant, decodeExpression, inputParams } from './declarations.js';
@@ -94,8 +94,26 @@ function method(procedure: AnalyzedProcedure, codecs: CodecRegistry): Code {
   return documented(doc, block(`async ${procedure.methodName}(${parameter}): Promise<${returnType}>`, statements));
 }
 
+const isClientSchema = (part: SqlPart): boolean => typeof part !== 'string';
+
+/**
+ * Whether any call names the client's schema. When every routine is schema-qualified nothing does, and the client
+ * takes no schema option (an unread `schema` would fail projects compiled with noUnusedLocals).
+ */
+export function usesClientSchema(program: AnalyzedProgram): boolean {
+  return (
+    program.fingerprintFunction !== null ||
+    program.procedures.some(
+      (procedure) =>
+        procedure.sql.head.some(isClientSchema) ||
+        procedure.params.some((param) => param.type.sqlType.some(isClientSchema)),
+    )
+  );
+}
+
 /** `createClient(db, { schema })`: the schema is quoted once; each method builds its call from a prepared spec. */
 export function clientFunction(program: AnalyzedProgram, codecs: CodecRegistry): FunctionDeclarationStructure {
+  const withSchema = usesClientSchema(program);
   const fingerprintQuery = program.fingerprintFunction
     ? templateLiteral(['SELECT ', { clientSchema: true } as const, `.${program.fingerprintFunction}() AS value`])
     : null;
@@ -136,10 +154,10 @@ export function clientFunction(program: AnalyzedProgram, codecs: CodecRegistry):
     ],
     parameters: [
       { name: 'db', type: codecs.runtime('Queryable') },
-      { name: 'options', type: 'ClientOptions', initializer: '{}' },
+      ...(withSchema ? [{ name: 'options', type: 'ClientOptions', initializer: '{}' }] : []),
     ],
     statements: [
-      constant('schema', `${codecs.runtime('quoteIdentifier')}(options.schema ?? 'public')`),
+      ...(withSchema ? [constant('schema', `${codecs.runtime('quoteIdentifier')}(options.schema ?? 'public')`)] : []),
       constant('calls', followedBy(calls, `satisfies Record<string, ${codecs.runtime('CallSpec')}>`)),
       Writers.returnStatement(client),
     ],

@@ -6,8 +6,12 @@ import { isInput } from './parameters.js';
  * (so a message shows the name the way the SQL files write it), e.g. `{schema}.mood[]`.
  */
 export function describeName(schema: SchemaRef, name: string, placeholder: string): string {
-  const prefix = schema.kind === 'named' ? `${schema.name}.` : schema.kind === 'placeholder' ? `${placeholder}.` : '';
-  return prefix + name;
+  return schema.kind === 'unqualified' ? name : `${describeSchema(schema, placeholder)}.${name}`;
+}
+
+/** A schema as the SQL writes it; an unknown one (`unqualified`) as `?`. */
+export function describeSchema(schema: SchemaRef, placeholder: string): string {
+  return schema.kind === 'named' ? schema.name : schema.kind === 'placeholder' ? placeholder : '?';
 }
 
 export function describeType(type: TypeRef, placeholder: string): string {

@@ -14,8 +14,10 @@ export interface SourceLocation {
 }
 
 /**
- * Where an object lives. `placeholder`: the tenant schema, written as the configured placeholder (default
- * `{schema}`); `named`: an explicit schema; `unqualified`: no schema written (resolved by search_path at run time).
+ * Where an object lives, as PostgreSQL resolves it while the files are applied (search_path included).
+ * `placeholder`: the tenant schema, written as the configured placeholder (default `{schema}`) or reached through
+ * the search path; `named`: that schema; `unqualified`: not known (the search path was set to something the
+ * generator cannot read; for a type: a built-in, or a type no file declares).
  */
 export type SchemaRef = { kind: 'placeholder' } | { kind: 'named'; name: string } | { kind: 'unqualified' };
 
@@ -23,8 +25,8 @@ export type SchemaRef = { kind: 'placeholder' } | { kind: 'named'; name: string 
  * A type as written, normalised so both parsers agree: built-ins use PostgreSQL's internal names (`int8` for
  * `bigint`, `int4` for `integer`/`int`, `bool`, `float8` for `double precision`, `varchar` for `character varying`,
  * `bpchar` for `character`, `timestamptz` for `timestamp with time zone`, `timestamp`, `timetz`, `time`, `numeric`
- * for `decimal`, ...) with `schema: unqualified`; user types keep their schema as written and their name folded
- * as PostgreSQL folds identifiers (lower-case unless quoted).
+ * for `decimal`, ...) with `schema: unqualified`; user types carry the schema the search path found them in and
+ * their name folded as PostgreSQL folds identifiers (lower-case unless quoted).
  */
 export interface TypeRef {
   schema: SchemaRef;
@@ -134,6 +136,11 @@ export interface Diagnostic {
   code: string;
   message: string;
   location: SourceLocation;
+  /**
+   * No output can be written while this stands, whatever `strict` says (two types needing one TypeScript name).
+   * Every other error costs only the routine it concerns, which is left out, unless `strict` is on.
+   */
+  blocking?: true;
 }
 
 /** An input file as read from disk. `path` is what diagnostics print. */

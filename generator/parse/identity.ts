@@ -21,6 +21,11 @@ export function routineKey(schema: SchemaRef, name: string, argumentTypes: TypeR
   return JSON.stringify([writtenSchemaKey(schema), name, argumentTypes.map(typeKey)]);
 }
 
+/** The input argument types that, with schema and name, identify a routine. */
+export function inputSignature(procedure: Pick<Procedure, 'parameters'>): string {
+  return JSON.stringify(procedure.parameters.filter(isInput).map((parameter) => typeKey(parameter.type)));
+}
+
 export function procedureKey(procedure: Pick<Procedure, 'schema' | 'name' | 'parameters'>): string {
   return routineKey(
     procedure.schema,

@@ -2,10 +2,13 @@ import type { Token } from './tokens.js';
 
 /**
  * The source text of each declared parameter's default, in declaration order (null where there is none), read from
- * the tokens of a CREATE FUNCTION/PROCEDURE statement. Taken from tokens rather than from either parser's tree
- * because neither records where a default expression ends.
+ * the tokens of a CREATE FUNCTION/PROCEDURE statement (`text` slices the file as written). Taken from tokens rather
+ * than from either parser's tree because neither records where a default expression ends.
  */
-export function parameterDefaultTexts(tokens: Token[], text: string): (string | null)[] {
+export function parameterDefaultTexts(
+  tokens: Token[],
+  text: (start: number, end: number) => string,
+): (string | null)[] {
   const routineKeyword = tokens.findIndex((token) => token.keyword === 'function' || token.keyword === 'procedure');
   const open = tokens.findIndex((token, index) => index > routineKeyword && token.text === '(');
   if (routineKeyword === -1 || open === -1) return [];
@@ -27,7 +30,7 @@ export function parameterDefaultTexts(tokens: Token[], text: string): (string | 
   return defaults;
 }
 
-function defaultText(parameter: Token[], text: string): string | null {
+function defaultText(parameter: Token[], text: (start: number, end: number) => string): string | null {
   let depth = 0;
   for (let index = 0; index < parameter.length; index++) {
     const token = parameter[index]!;
@@ -36,7 +39,7 @@ function defaultText(parameter: Token[], text: string): string | null {
     else if (depth === 0 && (token.keyword === 'default' || token.text === '=')) {
       const first = parameter[index + 1];
       const last = parameter[parameter.length - 1]!;
-      return first ? text.slice(first.start, last.end) : null;
+      return first ? text(first.start, last.end) : null;
     }
   }
   return null;

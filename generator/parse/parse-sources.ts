@@ -6,7 +6,11 @@ import type { Mapped } from './definitions.js';
 import { commentBlockAbove, commentLines, splitDocComment } from './doc-comments.js';
 import { parseSync } from './libpg-query-module.js';
 import { parameterDefaultTexts } from './parameter-defaults.js';
+import { describeSchema } from '../model/describe.js';
+import { nameResolver, type NameResolver } from './name-resolution.js';
 import { placeholderSubstitution, type PlaceholderSubstitution } from './placeholder.js';
+import { readPsqlScript } from './psql-script.js';
+import { defaultSearchPath, SessionSearchPath } from './search-path.js';
 import { addCalleeSqlStates, type CallsByLocation } from './callee-sqlstates.js';
 import { raisedSqlStates, type BodyCall } from './raised-sqlstates.js';
 import { readWithPgsqlAstParser, type Definition } from './read-pgsql-ast-parser.js';
@@ -21,6 +25,10 @@ export type ParserName = Procedure['parsedBy'];
 export interface ParseOptions {
   /** Stands for the tenant schema in the SQL; default `{schema}`. */
   placeholder?: string;
+  /** psql variables (`:name`) and their values; default none. */
+  variables?: Readonly<Record<string, string>>;
+  /** The search_path before any file sets one: schema names, `$user` or the placeholder; default PostgreSQL's. */
+  searchPath?: readonly string[];
   /**
    * Read definitions with one parser only, for the differential test. By default pgsql-ast-parser reads each
    * definition and libpg-query takes over where pgsql-ast-parser rejects or misreads it.
@@ -33,40 +41,94 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-/** Reads the files in order as a migration history and returns the definitions that exist at the end. */
+/**
+ * What every file of one run reads and changes: the catalog, the session's search path, the run's diagnostics, and
+ * the psql variables already reported as having no value.
+ */
+interface RunState {
+  placeholder: PlaceholderSubstitution;
+  variables: Readonly<Record<string, string>>;
+  forceParser: ParserName | null;
+  catalog: Catalog;
+  searchPath: SessionSearchPath;
+  names: NameResolver;
+  diagnostics: Diagnostic[];
+  calls: CallsByLocation;
+  reportedVariables: Set<string>;
+}
+
+/**
+ * Reads the files in order as a migration history, as one session applying them would (psql's meta-commands and
+ * variables first, then each statement), and returns the definitions that exist at the end.
+ */
 export function parseSources(files: readonly SourceFile[], options: ParseOptions = {}): ParseResult {
   const placeholder = placeholderSubstitution(options.placeholder);
   const diagnostics: Diagnostic[] = [];
-  const catalog = createCatalog(diagnostics, placeholder.placeholder);
-  const calls: CallsByLocation = new Map();
+  const searchPath = new SessionSearchPath(
+    (options.searchPath ?? defaultSearchPath).map((name) =>
+      name === placeholder.placeholder ? { kind: 'placeholder' as const } : { kind: 'named' as const, name },
+    ),
+  );
+  const catalog: Catalog = createCatalog(diagnostics, placeholder.placeholder, () => names.lookupSchemas());
+  const names = nameResolver(searchPath, catalog);
+  const state: RunState = {
+    placeholder,
+    variables: options.variables ?? {},
+    forceParser: options.forceParser ?? null,
+    catalog,
+    searchPath,
+    names,
+    diagnostics,
+    calls: new Map(),
+    reportedVariables: new Set(),
+  };
   for (const file of files) {
-    const reader = new FileReader(file, placeholder, options.forceParser ?? null, catalog, diagnostics, calls);
-    reader.read();
+    new FileReader(file, state).read();
+    searchPath.endOfFile();
   }
-  return { model: addCalleeSqlStates(catalog.model(), calls), diagnostics };
+  return { model: addCalleeSqlStates(catalog.model(), state.calls), diagnostics };
 }
 
 class FileReader {
-  /** Parsers read `positions.text`, where the placeholder is substituted; texts shown to users come from here. */
-  private readonly original: string;
+  /** Parsers read `positions.text`: the file as psql sends it, with the placeholder substituted. */
   private readonly positions: SourcePositions;
+  private readonly placeholder: PlaceholderSubstitution;
+  private readonly forceParser: ParserName | null;
+  private readonly catalog: Catalog;
+  private readonly diagnostics: Diagnostic[];
+  private readonly calls: CallsByLocation;
 
   constructor(
     file: SourceFile,
-    private readonly placeholder: PlaceholderSubstitution,
-    private readonly forceParser: ParserName | null,
-    private readonly catalog: Catalog,
-    private readonly diagnostics: Diagnostic[],
-    private readonly calls: CallsByLocation,
+    private readonly state: RunState,
   ) {
-    this.original = file.text;
-    this.positions = sourcePositions(file.path, placeholder.apply(file.text));
+    ({
+      placeholder: this.placeholder,
+      forceParser: this.forceParser,
+      catalog: this.catalog,
+      diagnostics: this.diagnostics,
+      calls: this.calls,
+    } = state);
+    const script = readPsqlScript(file.text, { variables: state.variables, placeholder: this.placeholder.placeholder });
+    this.positions = sourcePositions(file.path, this.placeholder.apply(script.text), file.text, script.edits);
+    for (const note of script.notes) this.reportOriginal('warning', note.code, note.message, note.offset);
+    for (const { name, offset } of script.unset) {
+      if (state.reportedVariables.has(name)) continue;
+      state.reportedVariables.add(name);
+      this.reportOriginal(
+        'warning',
+        'psql-variable',
+        `psql variable :${name} has no value, so it is read as ${this.placeholder.placeholder}, the schema chosen ` +
+          `at run time; give it a value in "variables" (or --variable ${name}=...) if it names something else`,
+        offset,
+      );
+    }
   }
 
   read(): void {
     let tokens: Token[];
     try {
-      tokens = tokenize(this.positions, this.original);
+      tokens = tokenize(this.positions);
     } catch {
       this.reportUntokenizable();
       return;
@@ -93,6 +155,10 @@ class FileReader {
     this.diagnostics.push({ severity, code, message, location: this.positions.location(offset) });
   }
 
+  private reportOriginal(severity: Diagnostic['severity'], code: string, message: string, offset: number): void {
+    this.diagnostics.push({ severity, code, message, location: this.positions.originalLocation(offset) });
+  }
+
   private readStatement(statement: Statement): void {
     if (statement.error) {
       const definition = isDefinitionStatement(statement.tokens);
@@ -113,6 +179,8 @@ class FileReader {
       context,
       location: this.positions.location(statement.start),
       catalog: this.catalog,
+      names: this.state.names,
+      searchPath: this.state.searchPath,
       positions: this.positions,
       report: (severity, code, message, offset) => this.report(severity, code, message, offset),
       readDefinition: () => this.readDefinition(statement, node, context),
@@ -122,6 +190,7 @@ class FileReader {
   private treeContext(statement: Statement): TreeContext {
     return {
       placeholder: this.placeholder,
+      names: this.state.names,
       offsetOf: (byteLocation) =>
         byteLocation === undefined || byteLocation < 0
           ? null
@@ -140,6 +209,7 @@ class FileReader {
         statement.end,
         statement.tokens,
         this.placeholder,
+        this.state.names,
       );
     }
     if (!definition?.ok && this.forceParser !== 'pgsql-ast-parser') {
@@ -153,12 +223,29 @@ class FileReader {
       return;
     }
     const location = this.positions.location(statement.start);
-    if (definition.value.kind === 'type') {
-      this.catalog.createType({ ...definition.value.type, location });
+    const value = definition.value;
+    const schema = this.state.names.creationSchema(value.kind === 'type' ? value.type.schema : value.routine.schema);
+    if (schema === null) {
+      const path = (this.state.searchPath.current ?? []).map((entry) =>
+        describeSchema(entry, this.placeholder.placeholder),
+      );
+      this.report(
+        'error',
+        'invalid-schema',
+        `no schema has been selected to create in: none of the search_path (${path.join(', ') || 'empty'}) exists`,
+        statement.start,
+      );
       return;
     }
-    const { orReplace, ...routine } = definition.value.routine;
-    const defaultTexts = parameterDefaultTexts(statement.tokens, this.original);
+    if (value.kind === 'type') {
+      this.catalog.createType({ ...value.type, schema, location });
+      return;
+    }
+    const { orReplace, ...written } = value.routine;
+    const routine = { ...written, schema };
+    const defaultTexts = parameterDefaultTexts(statement.tokens, (start, end) =>
+      this.positions.originalSlice(start, end),
+    );
     const parameters = routine.parameters.map((parameter, index) => ({
       ...parameter,
       defaultText: parameter.hasDefault ? (defaultTexts[index] ?? null) : null,

@@ -17,14 +17,16 @@ import {
   type RoutineDefinition,
   type TypeDefinition,
 } from './definitions.js';
+import type { NameResolver } from './name-resolution.js';
 import type { PlaceholderSubstitution } from './placeholder.js';
-import { catalogTypeRef } from './type-names.js';
 
 /** Converts a byte offset of the tree being read into a file offset. */
 export type OffsetOf = (byteLocation: number | undefined) => number | null;
 
 export interface TreeContext {
   placeholder: PlaceholderSubstitution;
+  /** Resolves names through the search path as it stands when the statement runs. */
+  names: NameResolver;
   offsetOf: OffsetOf;
 }
 
@@ -55,7 +57,8 @@ export function typeRef(type: TypeName | undefined, context: TreeContext): Mappe
       ? [modifier.A_Const.ival.ival ?? 0]
       : [],
   );
-  return mapped(catalogTypeRef(schema, name, modifiers, type.arrayBounds?.length ?? 0));
+  // libpg-query's names are internal already, and qualified with pg_catalog where the grammar makes them built-in.
+  return mapped(context.names.resolveType({ schema, name, arrayDimensions: type.arrayBounds?.length ?? 0, modifiers }));
 }
 
 const parameterModes: Record<string, ParameterMode | 'table'> = {

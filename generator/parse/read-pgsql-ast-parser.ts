@@ -9,6 +9,7 @@ import {
   type RoutineDefinition,
   type TypeDefinition,
 } from './definitions.js';
+import type { NameResolver } from './name-resolution.js';
 import type { PlaceholderSubstitution } from './placeholder.js';
 import { functionBodyToken, type Token } from './tokens.js';
 import { keywordTypeRef } from './type-names.js';
@@ -28,6 +29,7 @@ export function readWithPgsqlAstParser(
   end: number,
   tokens: Token[],
   placeholder: PlaceholderSubstitution,
+  names: NameResolver,
 ): Mapped<Definition> {
   const declined = unsupportedForm(tokens);
   if (declined) return unmappable('unsupported', declined);
@@ -44,12 +46,14 @@ export function readWithPgsqlAstParser(
   const typeRef = (type: DataTypeDef, dimensions = 0): TypeRef =>
     type.kind === 'array'
       ? typeRef(type.arrayOf, dimensions + 1)
-      : keywordTypeRef(
-          placeholder.schemaRef(type.schema),
-          type.name,
-          type.doubleQuoted === true,
-          type.config ?? [],
-          dimensions,
+      : names.resolveType(
+          keywordTypeRef(
+            placeholder.schemaRef(type.schema),
+            type.name,
+            type.doubleQuoted === true,
+            type.config ?? [],
+            dimensions,
+          ),
         );
 
   switch (statement.type) {
@@ -137,6 +141,11 @@ const unsupportedKeywords = new Set([
 function unsupportedForm(tokens: Token[]): string | null {
   const keyword = tokens.find((token) => token.keyword !== null && unsupportedKeywords.has(token.keyword));
   if (keyword) return `pgsql-ast-parser does not support ${keyword.text.toUpperCase()} here`;
+  // pgsql-ast-parser keeps a doubled quote doubled (`"a""b"` reads as a""b) and does not decode U&"..." escapes.
+  const escapedIdentifier = tokens.find(
+    (token) => /^u&"/i.test(token.text) || (token.text.startsWith('"') && token.text.slice(1, -1).includes('""')),
+  );
+  if (escapedIdentifier) return `pgsql-ast-parser misreads the quoted identifier ${escapedIdentifier.text}`;
   const language = tokens.findIndex((token) => token.keyword === 'language');
   if (language !== -1 && tokens[language + 1]?.text.startsWith("'"))
     return 'pgsql-ast-parser does not support a quoted language name';

@@ -1,9 +1,12 @@
 import type { Node } from 'libpg-query';
-import type { Diagnostic, Procedure, SourceLocation } from '../model/types.js';
+import type { Diagnostic, Procedure, SchemaRef, SourceLocation } from '../model/types.js';
 import type { Catalog, RoutineObjectKind } from './catalog.js';
 import type { Mapped } from './definitions.js';
 import { literalLines, splitDocComment } from './doc-comments.js';
 import { qualifiedName, readRoutineReference, stringValues, type TreeContext } from './read-libpg-query.js';
+import type { NameResolver } from './name-resolution.js';
+import type { SessionSearchPath } from './search-path.js';
+import { setConfigSearchPath, setSearchPath, transaction } from './search-path-statements.js';
 import type { SourcePositions } from './source-positions.js';
 import type { Statement } from './statements.js';
 
@@ -13,6 +16,9 @@ export interface StatementScope {
   context: TreeContext;
   location: SourceLocation;
   catalog: Catalog;
+  /** Name resolution through the search path as it stands at this statement; relation handlers use it too. */
+  names: NameResolver;
+  searchPath: SessionSearchPath;
   positions: SourcePositions;
   report(severity: Diagnostic['severity'], code: string, message: string, offset: number): void;
   /** Reads a CREATE FUNCTION / PROCEDURE / TYPE with both parsers; the file reader owns that. */
@@ -21,7 +27,7 @@ export interface StatementScope {
 
 /** The statement kinds a libpg-query tree node can be (`CreateFunctionStmt`, `DropStmt`, ...). */
 type NodeKind = Node extends infer Each ? (Each extends unknown ? keyof Each : never) : never;
-type NodeOf<K extends NodeKind> = Extract<Node, Record<K, unknown>>[K];
+export type NodeOf<K extends NodeKind> = Extract<Node, Record<K, unknown>>[K];
 type StatementHandlers = { [K in NodeKind]?: (value: NodeOf<K>, scope: StatementScope) => void };
 
 /** Applies one parsed statement to the catalog; statements of a kind not listed here change nothing it holds. */
@@ -41,11 +47,11 @@ const handlers: StatementHandlers = {
   AlterEnumStmt: alterEnum,
   AlterFunctionStmt: alterFunction,
   RenameStmt: rename,
-  AlterObjectSchemaStmt: ({ objectType = '' }, scope) => {
-    if (routineObjectKinds[objectType] || objectType === 'OBJECT_TYPE') {
-      unmodelled(scope, 'moving a function or type to another schema is not reflected in the model');
-    }
-  },
+  CreateSchemaStmt: createSchema,
+  VariableSetStmt: setSearchPath,
+  SelectStmt: setConfigSearchPath,
+  TransactionStmt: transaction,
+  AlterObjectSchemaStmt: moveToSchema,
   AlterTableStmt: ({ objtype }, scope) => {
     if (objtype === 'OBJECT_TYPE') unmodelled(scope, 'ALTER TYPE on a composite type is not reflected in the model');
   },
@@ -58,7 +64,7 @@ const routineObjectKinds: Record<string, RoutineObjectKind> = {
 };
 
 function drop(
-  { removeType, objects = [], missing_ok: missingOk = false }: NodeOf<'DropStmt'>,
+  { removeType, objects = [], missing_ok: missingOk = false, behavior }: NodeOf<'DropStmt'>,
   scope: StatementScope,
 ): void {
   const { context, catalog, location } = scope;
@@ -69,10 +75,38 @@ function drop(
         catalog.dropRoutine(reference, kind, missingOk, location),
       );
     } else if (removeType === 'OBJECT_TYPE' && 'TypeName' in object) {
-      const { schema, name } = qualifiedName(stringValues(object.TypeName.names), context);
+      const { schema, name } = typeName(stringValues(object.TypeName.names), scope);
       catalog.dropType(schema, name, object.TypeName.arrayBounds?.length ?? 0, missingOk, location);
+    } else if (removeType === 'OBJECT_SCHEMA' && 'String' in object) {
+      const schema = context.placeholder.schemaRef(object.String.sval ?? '');
+      catalog.dropSchema(schema, behavior === 'DROP_CASCADE', missingOk, location);
     }
   }
+}
+
+/** A type named by DROP or ALTER TYPE, in the schema the search path finds it in. */
+function typeName(names: string[], scope: StatementScope): { schema: SchemaRef; name: string } {
+  const { schema, name } = qualifiedName(names, scope.context);
+  const resolved = scope.names.resolveType({ schema, name, arrayDimensions: 0, modifiers: [] });
+  return { schema: resolved.schema, name };
+}
+
+/**
+ * CREATE SCHEMA, and the objects created with it: PostgreSQL runs those with the new schema in front of the search
+ * path, which also makes it where they are created.
+ */
+function createSchema(
+  { schemaname, authrole, schemaElts = [], if_not_exists: ifNotExists = false }: NodeOf<'CreateSchemaStmt'>,
+  scope: StatementScope,
+): void {
+  const written = schemaname ?? authrole?.rolename;
+  if (written === undefined) return;
+  const schema = scope.context.placeholder.schemaRef(written);
+  scope.catalog.createSchema(schema, ifNotExists, scope.location);
+  if (schemaElts.length === 0) return;
+  scope.searchPath.during([schema, ...(scope.searchPath.current ?? [])], () => {
+    for (const element of schemaElts) handleStatement(element, { ...scope, readDefinition: () => {} });
+  });
 }
 
 function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: StatementScope): void {
@@ -90,7 +124,7 @@ function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: S
 }
 
 function alterEnum(alter: NodeOf<'AlterEnumStmt'>, scope: StatementScope): void {
-  const { schema, name } = qualifiedName(stringValues(alter.typeName), scope.context);
+  const { schema, name } = typeName(stringValues(alter.typeName), scope);
   if (alter.oldVal !== undefined) {
     unmodelled(scope, 'renaming an enum value is not reflected in the model');
     return;
@@ -118,14 +152,31 @@ function alterFunction({ objtype, func, actions = [] }: NodeOf<'AlterFunctionStm
   );
 }
 
-function rename({ renameType, object, newname }: NodeOf<'RenameStmt'>, scope: StatementScope): void {
+function rename({ renameType, object, subname, newname }: NodeOf<'RenameStmt'>, scope: StatementScope): void {
   const kind = routineObjectKinds[renameType ?? ''];
   if (kind && object && 'ObjectWithArgs' in object && newname) {
     withReference(scope, readRoutineReference(object.ObjectWithArgs, scope.context), (reference) =>
       scope.catalog.alterRoutine(reference, kind, { name: newname }, scope.location),
     );
+  } else if (renameType === 'OBJECT_SCHEMA' && subname && newname) {
+    scope.catalog.renameSchema(scope.context.placeholder.schemaRef(subname), newname, scope.location);
   } else if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_ATTRIBUTE') {
     unmodelled(scope, 'renaming a type or attribute is not reflected in the model');
+  }
+}
+
+/** `ALTER FUNCTION | PROCEDURE | ROUTINE | TYPE ... SET SCHEMA`. */
+function moveToSchema({ objectType, object, newschema }: NodeOf<'AlterObjectSchemaStmt'>, scope: StatementScope): void {
+  if (!object || newschema === undefined) return;
+  const schema = scope.context.placeholder.schemaRef(newschema);
+  const kind = routineObjectKinds[objectType ?? ''];
+  if (kind && 'ObjectWithArgs' in object) {
+    withReference(scope, readRoutineReference(object.ObjectWithArgs, scope.context), (reference) =>
+      scope.catalog.alterRoutine(reference, kind, { schema }, scope.location),
+    );
+  } else if (objectType === 'OBJECT_TYPE' && 'List' in object) {
+    const { schema: current, name } = typeName(stringValues(object.List.items), scope);
+    scope.catalog.moveType(current, name, schema, scope.location);
   }
 }
 

@@ -12,18 +12,18 @@ export interface Token {
 }
 
 /**
- * Tokenises the parsed (placeholder-substituted) text; token texts are taken from the original, which has the same
- * offsets, so that comments and defaults read as written. Throws (with PostgreSQL's message) when the lexer cannot
+ * Tokenises the parsed text (psql's output with the placeholder substituted); token texts are taken from the file as
+ * written, so that comments and defaults read as written. Throws (with PostgreSQL's message) when the lexer cannot
  * tokenise the text, e.g. an unterminated literal.
  */
-export function tokenize(positions: SourcePositions, original: string): Token[] {
+export function tokenize(positions: SourcePositions): Token[] {
   return scanSync(positions.text).tokens.map((token) => {
     const start = positions.charOffset(token.start);
     const end = positions.charOffset(token.end);
     return {
       start,
       end,
-      text: original.slice(start, end),
+      text: positions.originalSlice(start, end),
       isComment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT',
       keyword: token.keywordName === 'NO_KEYWORD' ? null : token.text.toLowerCase(),
     };

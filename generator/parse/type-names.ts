@@ -29,9 +29,31 @@ const keywordTypeNames: ReadonlyMap<string, string> = new Map([
   ['bit varying', 'varbit'],
 ]);
 
+/** Spellings the grammar itself qualifies with pg_catalog: no type on the search path can stand for them. */
+const grammarTypeNames: ReadonlySet<string> = new Set([
+  ...keywordTypeNames.keys(),
+  'float',
+  'numeric',
+  'bit',
+  'varchar',
+  'nchar varying',
+  'national char',
+  'national char varying',
+  'timestamp',
+  'time',
+  'interval',
+  'json',
+]);
+
+const pgCatalog: SchemaRef = { kind: 'named', name: 'pg_catalog' };
+
 /** `float(p)` is float4 up to 24 bits of precision, float8 above, as in PostgreSQL's grammar. */
 const singlePrecisionMaximum = 24;
 
+/**
+ * A type as pgsql-ast-parser spells it, named as libpg-query names it: keyword spellings become the internal name in
+ * pg_catalog (resolving turns pg_catalog into the model's unqualified built-in).
+ */
 export function keywordTypeRef(
   schema: SchemaRef,
   spelling: string,
@@ -39,19 +61,13 @@ export function keywordTypeRef(
   modifiers: number[],
   arrayDimensions: number,
 ): TypeRef {
-  if (schema.kind === 'named' && schema.name === 'pg_catalog')
-    return keywordTypeRef({ kind: 'unqualified' }, spelling, true, modifiers, arrayDimensions);
-  if (schema.kind !== 'unqualified' || quoted) return { schema, name: spelling, arrayDimensions, modifiers };
+  if (schema.kind !== 'unqualified' || quoted || !grammarTypeNames.has(spelling)) {
+    return { schema, name: spelling, arrayDimensions, modifiers };
+  }
   if (spelling === 'float') {
     const precision = modifiers[0];
     const name = precision !== undefined && precision <= singlePrecisionMaximum ? 'float4' : 'float8';
-    return { schema, name, arrayDimensions, modifiers: [] };
+    return { schema: pgCatalog, name, arrayDimensions, modifiers: [] };
   }
-  return { schema, name: keywordTypeNames.get(spelling) ?? spelling, arrayDimensions, modifiers };
-}
-
-/** libpg-query's names are already internal; only the catalog qualification goes. */
-export function catalogTypeRef(schema: SchemaRef, name: string, modifiers: number[], arrayDimensions: number): TypeRef {
-  const unqualified = schema.kind === 'named' && schema.name === 'pg_catalog';
-  return { schema: unqualified ? { kind: 'unqualified' } : schema, name, arrayDimensions, modifiers };
+  return { schema: pgCatalog, name: keywordTypeNames.get(spelling) ?? spelling, arrayDimensions, modifiers };
 }

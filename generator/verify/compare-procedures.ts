@@ -45,7 +45,7 @@ export async function compareProcedures(
     if (result.match) matched.add(result.match);
   }
   for (const entry of catalog) {
-    if (entry.schema !== options.tenantSchema || !options.isIncluded(entry.name) || matched.has(entry)) continue;
+    if (!options.isIncluded(entry.name) || matched.has(entry)) continue;
     if (entry.kind !== 'f' && entry.kind !== 'p') continue;
     differences.push(`${catalogLabel(entry, options)}: in the catalog but not in the model`);
   }
@@ -92,10 +92,19 @@ async function compareOne(
   }
   if (differences.length > 0) return { differences, match: null };
 
+  // A routine whose schema is unknown is called in the client's schema: the tenant schema here.
   const schema = schemaName(procedure.schema, options.tenantSchema) ?? options.tenantSchema;
   const inputOids = parameters.filter(({ parameter }) => isInput(parameter)).map(({ type }) => type.oid);
   const sameName = catalog.filter((entry) => entry.schema === schema && entry.name === procedure.name);
-  const match = sameName.find((entry) => sameList(entry.inputTypeOids, inputOids));
+  let match = sameName.find((entry) => sameList(entry.inputTypeOids, inputOids));
+  const elsewhere = match
+    ? undefined
+    : catalog.find((entry) => entry.name === procedure.name && sameList(entry.inputTypeOids, inputOids));
+  if (elsewhere) {
+    const shown = (name: string) => (name === options.tenantSchema ? options.placeholder : name);
+    differences.push(`${label}: schema: model ${shown(schema)}, catalog ${shown(elsewhere.schema)}`);
+    match = elsewhere;
+  }
   if (!match) {
     const others = sameName.map((entry) => catalogLabel(entry, options));
     differences.push(

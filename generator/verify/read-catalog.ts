@@ -72,12 +72,22 @@ SELECT n.nspname AS schema,
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   JOIN pg_catalog.pg_language l ON l.oid = p.prolang
- WHERE n.nspname = ANY($1::text[])
+ WHERE NOT (p.oid::text || ':' || p.xmin::text = ANY($1::text[]))
  ORDER BY n.nspname, p.proname, p.oid`;
 
-/** Every function and procedure in the given schemas. */
-export async function readCatalog(client: pg.ClientBase, schemas: readonly string[]): Promise<CatalogProcedure[]> {
-  const { rows } = await client.query<CatalogRow>(catalogQuery, [schemas]);
+/** What identifies every row of `pg_proc` as it is now: a row that differs later was created or changed since. */
+export type CatalogSnapshot = string[];
+
+export async function snapshotCatalog(client: pg.ClientBase): Promise<CatalogSnapshot> {
+  const { rows } = await client.query<{ row: string }>(
+    `SELECT p.oid::text || ':' || p.xmin::text AS row FROM pg_catalog.pg_proc p`,
+  );
+  return rows.map((row) => row.row);
+}
+
+/** Every function and procedure created or changed since the snapshot, in whatever schema. */
+export async function readCatalog(client: pg.ClientBase, before: CatalogSnapshot): Promise<CatalogProcedure[]> {
+  const { rows } = await client.query<CatalogRow>(catalogQuery, [before]);
   return rows.map((row) => ({
     schema: row.schema,
     name: row.name,

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Model, SourceFile } from '../model/types.js';
 import { includeFilter } from '../analyze/include-filter.js';
-import { applySources } from './apply-sources.js';
+import { defaultSearchPath } from '../parse/search-path.js';
+import { applySources, searchPathStatement } from './apply-sources.js';
 import { compareProcedures } from './compare-procedures.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
-import { readCatalog } from './read-catalog.js';
-import { schemaName, TypeResolver } from './resolve-types.js';
+import { readCatalog, snapshotCatalog } from './read-catalog.js';
+import { TypeResolver } from './resolve-types.js';
 
 export interface VerifyOptions {
   connectionString: string;
@@ -16,11 +17,16 @@ export interface VerifyOptions {
   model: Model;
   placeholder: string;
   include: string;
+  /** psql variables the files use; default none. */
+  variables?: Readonly<Record<string, string>>;
+  /** The search_path before the first file; default PostgreSQL's (`"$user", public`). */
+  searchPath?: readonly string[];
 }
 
 /**
- * Applies the files to a fresh schema inside a transaction, compares the catalog with the model, and rolls the
- * transaction back, so nothing is left behind even when a file fails half-way. Returns one line per difference.
+ * Applies the files (with a fresh schema for the placeholder) inside a transaction, compares the routines they
+ * created or changed, in any schema, with the model, and rolls the transaction back, so nothing is left behind even
+ * when a file fails half-way. Returns one line per difference.
  */
 export async function verifyModel(options: VerifyOptions): Promise<string[]> {
   const tenantSchema = `sproc_verify_${randomBytes(6).toString('hex')}`;
@@ -31,17 +37,24 @@ export async function verifyModel(options: VerifyOptions): Promise<string[]> {
   try {
     await client.query('BEGIN');
     try {
-      await applySources(client, options.sources, tenantSchema, options.placeholder);
-      const namedSchemas = options.model.procedures
-        .map((procedure) => schemaName(procedure.schema, tenantSchema))
-        .filter((name): name is string => name !== null);
-      const catalog = await readCatalog(client, [...new Set([tenantSchema, ...namedSchemas])]);
-      return await compareProcedures(options.model.procedures, catalog, {
+      const searchPath = options.searchPath ?? defaultSearchPath;
+      const before = await snapshotCatalog(client);
+      await applySources(client, options.sources, tenantSchema, {
+        placeholder: options.placeholder,
+        variables: options.variables ?? {},
+        searchPath,
+      });
+      // Model types written without a schema are built-ins or unknown: looked up as the files start.
+      await client.query(searchPathStatement(searchPath, options.placeholder, tenantSchema));
+      const catalog = await readCatalog(client, before);
+      const differences = await compareProcedures(options.model.procedures, catalog, {
         tenantSchema,
         placeholder: options.placeholder,
         isIncluded: includeFilter(options.include),
         resolver: new TypeResolver(client, tenantSchema),
       });
+      // PostgreSQL names the tenant schema's types qualified (it is not on the path): show them as the files do.
+      return differences.map((line) => line.replaceAll(`${tenantSchema}.`, `${options.placeholder}.`));
     } finally {
       await client.query('ROLLBACK');
       // A file that commits on its own would survive the rollback.

@@ -29,7 +29,9 @@ describe('pg-sproc-gen generate', () => {
     const result = await runCliInProcess(['generate'], fixture.dir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^3 procedures → out\/ \(\d+ written, 0 removed, 0 unchanged\)\n$/);
+    expect(result.stdout).toMatch(
+      /^3 of 3 routines generated, 0 left out → out\/ \(\d+ written, 0 removed, 0 unchanged\)\n$/,
+    );
 
     const text = Object.values(await outputFiles(join(fixture.dir, 'out'))).join('\n');
     expect(text).toMatch(/do not edit/i);
@@ -39,7 +41,9 @@ describe('pg-sproc-gen generate', () => {
 
     const again = await runCliInProcess(['generate'], fixture.dir);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/^3 procedures → out\/ \(0 written, 0 removed, \d+ unchanged\)\n$/);
+    expect(again.stdout).toMatch(
+      /^3 of 3 routines generated, 0 left out → out\/ \(0 written, 0 removed, \d+ unchanged\)\n$/,
+    );
   });
 
   it('lets flags override the config file', async () => {
@@ -48,7 +52,7 @@ describe('pg-sproc-gen generate', () => {
       fixture.dir,
     );
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^4 procedures → elsewhere\//);
+    expect(result.stdout).toMatch(/^4 of 4 routines generated, 0 left out → elsewhere\//);
     const text = Object.values(await outputFiles(join(fixture.dir, 'elsewhere'))).join('\n');
     expect(text).toContain('helper_double');
     expect(text).toContain('bigint');
@@ -57,7 +61,7 @@ describe('pg-sproc-gen generate', () => {
   it('reads only the inputs given with --input, in their order', async () => {
     const result = await runCliInProcess(['generate', '--input', 'sql/0001_types_and_functions.sql'], fixture.dir);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^3 procedures → out\//);
+    expect(result.stdout).toMatch(/^3 of 3 routines generated, 0 left out → out\//);
     const text = Object.values(await outputFiles(join(fixture.dir, 'out'))).join('\n');
     expect(text).toContain('sp_obsolete');
     expect(text).not.toContain('sp_touch');
@@ -78,18 +82,28 @@ describe('pg-sproc-gen generate', () => {
     expect(files['hand-written.ts']).toBe('export const mine = 1;\n');
   });
 
-  it('prints diagnostics as file:line:col with a code frame, exits 1 and writes nothing', async () => {
-    await writeFile(
-      join(fixture.dir, 'sql', '0003_broken.sql'),
-      [
-        '-- a type nobody declared',
-        'CREATE FUNCTION {schema}.sp_bad(p_x widget)',
-        'RETURNS int4 LANGUAGE sql AS $$ SELECT 1 $$;',
-        '',
-      ].join('\n'),
-    );
+  const undeclaredType = [
+    '-- a type nobody declared',
+    'CREATE FUNCTION {schema}.sp_bad(p_x widget)',
+    'RETURNS int4 LANGUAGE sql AS $$ SELECT 1 $$;',
+    '',
+  ].join('\n');
+
+  it('leaves out a routine it cannot type, says where and why, and writes the rest', async () => {
+    await writeFile(join(fixture.dir, 'sql', '0003_broken.sql'), undeclaredType);
+    const result = await runCliInProcess(['generate'], fixture.dir);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^sql\/0003_broken\.sql:2:1: warning\[unknown-type\]: sp_bad: .*widget/m);
+    expect(result.stdout).toMatch(/^3 of 4 routines generated, 1 left out → out\//);
+    const text = Object.values(await outputFiles(join(fixture.dir, 'out'))).join('\n');
+    for (const name of ['sp_add', 'sp_list_tags', 'sp_touch']) expect(text).toContain(name);
+    expect(text).not.toContain('sp_bad');
+  });
+
+  it('with --strict, prints diagnostics as file:line:col with a code frame, exits 1 and writes nothing', async () => {
+    await writeFile(join(fixture.dir, 'sql', '0003_broken.sql'), undeclaredType);
     // The bin itself, spawned: a failing run must reach the shell as exit code 1 with its diagnostics on stderr.
-    const result = await runCli(['generate'], fixture.dir);
+    const result = await runCli(['generate', '--strict'], fixture.dir);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^sql\/0003_broken\.sql:2:\d+: error\[[a-z-]+\]: .*widget/m);
     expect(result.stderr).toContain('> 2 | CREATE FUNCTION {schema}.sp_bad(p_x widget)');
@@ -98,11 +112,14 @@ describe('pg-sproc-gen generate', () => {
     expect(await outputFiles(join(fixture.dir, 'out')).catch(() => ({}))).toEqual({});
   });
 
-  it('reports SQL that does not parse', async () => {
+  it('reports SQL that does not parse, as an error when strict', async () => {
     await writeFile(join(fixture.dir, 'sql', '0003_syntax.sql'), 'CREATE FUNCTION {schema}.sp_bad(\nRETURNS;\n');
     const result = await runCliInProcess(['generate'], fixture.dir);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^sql\/0003_syntax\.sql:\d+:\d+: error\[[a-z-]+\]: /m);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^sql\/0003_syntax\.sql:\d+:\d+: warning\[parse-error\]: /m);
+    const strict = await runCliInProcess(['generate', '--strict'], fixture.dir);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/^sql\/0003_syntax\.sql:\d+:\d+: error\[parse-error\]: /m);
   });
 
   it('fails clearly on a bad config, a missing input and an unknown flag', async () => {
@@ -139,7 +156,7 @@ describe('npx pg-sproc-gen', () => {
     const result = await runProcess(child);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^3 procedures → .*from-npx\/ \(1 written/);
+    expect(result.stdout).toMatch(/^3 of 3 routines generated, 0 left out → .*from-npx\/ \(1 written/);
     expect(Object.keys(await outputFiles(output))).toEqual(['procedures.ts']);
   });
 });
@@ -153,7 +170,7 @@ describe('pg-sproc-gen generate --check', () => {
     expect((await runCliInProcess(['generate'], fixture.dir)).code).toBe(0);
     const current = await runCliInProcess(['generate', '--check'], fixture.dir);
     expect(current.code).toBe(0);
-    expect(current.stdout).toBe('out/ is up to date (3 procedures)\n');
+    expect(current.stdout).toBe('out/ is up to date (3 of 3 routines generated, 0 left out)\n');
 
     const before = await outputFiles(join(fixture.dir, 'out'));
     await writeFile(

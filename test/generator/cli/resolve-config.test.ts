@@ -35,6 +35,9 @@ describe('resolveConfig', () => {
       output: 'out',
       include: '^sp_',
       placeholder: '{schema}',
+      variables: {},
+      searchPath: ['$user', 'public'],
+      strict: false,
       int8: 'bigint',
       numeric: 'string',
       typeOverrides: {},
@@ -71,6 +74,20 @@ describe('resolveConfig', () => {
     expect(resolved.config.runtimeImport).toBe('../generator/runtime/index.js');
   });
 
+  it("merges --variable values over the file's variables, and takes --strict", async () => {
+    await writeFile(
+      join(root, 'variables.json'),
+      JSON.stringify({ input: ['a.sql'], output: 'o', variables: { a: '1', b: '2' }, searchPath: ['app'] }),
+    );
+    const resolved = await resolveConfig(
+      { config: 'variables.json', variable: ['b=two', 'c=x=y'], strict: true },
+      root,
+    );
+    expect(resolved.config.variables).toEqual({ a: '1', b: 'two', c: 'x=y' });
+    expect(resolved.config.searchPath).toEqual(['app']);
+    expect(resolved.config.strict).toBe(true);
+  });
+
   it('accepts a "$schema" for editors and keeps it out of the configuration', async () => {
     const resolved = await resolveConfig({ config: 'with-schema.json' }, root);
     expect(resolved.config).not.toHaveProperty('$schema');
@@ -98,6 +115,7 @@ describe('resolveConfig', () => {
     [{ output: 'o' }, /no input files/],
     [{ input: ['a.sql'], output: 'o', include: '(' }, /'include' is not a valid regular expression/],
     [{ input: ['a.sql'], output: 'o', int8: 'float' }, /'int8' must be "number" or "bigint"/],
+    [{ input: ['a.sql'], output: 'o', variable: ['novalue'] }, /--variable must be name=value, got novalue/],
   ])('rejects %j with a clear message', async (flags, message) => {
     await expect(resolveConfig(flags, root)).rejects.toThrow(message);
   });

@@ -26,7 +26,7 @@ async function outputText(dir: string): Promise<string | undefined> {
 
 describe('pg-sproc-gen generate --watch', () => {
   it('regenerates after a change, reports an error and keeps watching, and regenerates once it is fixed', async () => {
-    const child = startCli(['generate', '--watch'], fixture.dir);
+    const child = startCli(['generate', '--watch', '--strict'], fixture.dir);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const out = join(fixture.dir, 'out');

@@ -1,12 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze } from '../../../generator/analyze/index.js';
+import { describeRoutines, runPipeline } from '../../../generator/cli/pipeline.js';
 import { formatDiagnostic } from '../../../generator/cli/format-diagnostic.js';
 import type { GeneratorConfig } from '../../../generator/config/schema.js';
-import { emit } from '../../../generator/emit/index.js';
-import { fingerprintSources } from '../../../generator/runtime/schema-sources.js';
-import { parseSources } from '../../../generator/parse/index.js';
 
 export const goldenRoot = dirname(fileURLToPath(import.meta.url));
 
@@ -23,6 +20,10 @@ export const baseConfig: GeneratorConfig = {
   output: '.',
   include: '^sp_',
   placeholder: '{schema}',
+  variables: {},
+  searchPath: ['$user', 'public'],
+  // The cases pin every problem as an error; a case's config.json turns it off to show what is still written.
+  strict: true,
   int8: 'number',
   numeric: 'string',
   typeOverrides: {},
@@ -42,15 +43,15 @@ export function caseInput(name: string): string {
   return readFileSync(join(goldenRoot, name, 'input.sql'), 'utf8');
 }
 
-/** Runs parse → analyze → emit on a case; the TypeScript is null when there are errors. */
+/**
+ * Runs parse → analyze → emit on a case as `generate` does; the diagnostics end with the summary line. The TypeScript
+ * is null when nothing is written.
+ */
 export async function runCase(name: string): Promise<{ typescript: string | null; diagnostics: string }> {
   const sources = [{ path: 'input.sql', text: caseInput(name) }];
-  const config = caseConfig(name);
-  const parsed = parseSources(sources, { placeholder: config.placeholder });
-  const analyzed = analyze(parsed.model, config);
-  const diagnostics = [...parsed.diagnostics, ...analyzed.diagnostics];
-  const text = diagnostics.map((diagnostic) => `${formatDiagnostic(diagnostic, sources)}\n`).join('');
-  if (diagnostics.some((diagnostic) => diagnostic.severity === 'error')) return { typescript: null, diagnostics: text };
-  const [file] = await emit(analyzed.program, { fingerprint: fingerprintSources(sources) });
-  return { typescript: file!.text, diagnostics: text };
+  const result = await runPipeline(sources, caseConfig(name));
+  const diagnostics = result.diagnostics.map((diagnostic) => `${formatDiagnostic(diagnostic, sources)}\n`).join('');
+  const typescript = result.files?.[0]?.text ?? null;
+  const written = typescript === null ? '; nothing written' : '';
+  return { typescript, diagnostics: `${diagnostics}-- ${describeRoutines(result.routines)}${written}\n` };
 }

@@ -8,7 +8,7 @@ describe('function forms', () => {
     );
     expect(procedure).toMatchObject({
       kind: 'function',
-      schema: { kind: 'unqualified' },
+      schema: { kind: 'named', name: 'public' },
       name: 'sp_add',
       parameters: [
         { name: 'a', type: builtin('int4'), mode: 'in', hasDefault: false, defaultText: null },
@@ -56,6 +56,16 @@ describe('function forms', () => {
   ];
   it.each(fallbackForms)('falls back to libpg-query for %s', (_, sql) => {
     expect(onlyProcedure(sql).parsedBy).toBe('libpg-query');
+  });
+
+  it('reads doubled quotes and Unicode escapes in quoted identifiers as PostgreSQL does', () => {
+    const procedure = onlyProcedure(
+      `CREATE FUNCTION "a""b"("x""y" int, U&"d\\0061t" "in""t") RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;`,
+    );
+    expect(procedure.name).toBe('a"b');
+    expect(procedure.parameters.map((parameter) => parameter.name)).toEqual(['x"y', 'dat']);
+    expect(procedure.parameters[1]!.type.name).toBe('in"t');
+    expect(onlyType(`CREATE TYPE "m""x" AS ENUM ('a');`).name).toBe('m"x');
   });
 
   it('reads a body with a custom dollar-quote tag (pgsql-ast-parser is only given the signature)', () => {
@@ -315,7 +325,7 @@ describe('user types', () => {
   it('reads a composite type', () => {
     expect(onlyType(`CREATE TYPE "Pair" AS (left_id bigint, "Right" text[], amount numeric(10,2));`)).toEqual({
       kind: 'composite',
-      schema: { kind: 'unqualified' },
+      schema: { kind: 'named', name: 'public' },
       name: 'Pair',
       attributes: [
         { name: 'left_id', type: builtin('int8') },

@@ -62,7 +62,7 @@ describe('migration history', () => {
       {
         severity: 'error',
         code: 'duplicate-function',
-        message: 'function f(int4) already exists with same argument types (defined at 1.sql:1:1)',
+        message: 'function public.f(int4) already exists with same argument types (defined at 1.sql:1:1)',
         location: { file: '2.sql', line: 2, column: 3 },
       },
     ]);
@@ -117,7 +117,7 @@ describe('migration history', () => {
       {
         severity: 'error',
         code: 'ambiguous-function',
-        message: 'function name "f" is not unique: f(int4), f(text)',
+        message: 'function name "f" is not unique: public.f(int4), public.f(text)',
         location: { file: '3.sql', line: 2, column: 1 },
       },
     ]);
@@ -157,10 +157,10 @@ describe('migration history', () => {
     expect(model.procedures.map((procedure) => procedure.name)).toEqual(['b', 'a']);
   });
 
-  it('keeps the schema in the signature', () => {
+  it('keeps the schema in the signature: f() lands in public, apart from {schema}.f()', () => {
     const { model, diagnostics } = parseSql([create('{schema}.f()'), create('f()'), `DROP FUNCTION {schema}.f();`]);
     expect(diagnostics).toEqual([]);
-    expect(model.procedures.map((procedure) => procedure.schema)).toEqual([{ kind: 'unqualified' }]);
+    expect(model.procedures.map((procedure) => procedure.schema)).toEqual([{ kind: 'named', name: 'public' }]);
   });
 
   it('applies ALTER FUNCTION renames and option changes', () => {

@@ -145,7 +145,7 @@ describe('verifyModel', () => {
       'fixture.sql:1:1: sp_add(int4, int8): parameter 2 (p_b): default: model no default, catalog has a default',
       'fixture.sql:1:1: sp_add(int4, int8): return type: model integer, catalog bigint',
       'fixture.sql:1:1: sp_list(text[]): result column 1 (label): name: model label, catalog tag',
-      `fixture.sql:1:1: sp_list(text[]): result column 2 (mood): type: model text, catalog ${'mood'}`,
+      'fixture.sql:1:1: sp_list(text[]): result column 2 (mood): type: model text, catalog {schema}.mood',
     ]);
   });
 
@@ -183,7 +183,7 @@ describe('verifyModel', () => {
     };
     expect(await verify(model)).toEqual([
       'fixture.sql:1:1: sp_add(int4, int8): model returns a set, catalog one value',
-      'fixture.sql:1:1: sp_list(text[]): model returns setof, catalog returns TABLE(tag text, mood mood)',
+      'fixture.sql:1:1: sp_list(text[]): model returns setof, catalog returns TABLE(tag text, mood {schema}.mood)',
       'fixture.sql:1:1: sp_touch(): return type: model integer, catalog void',
       "fixture.sql:1:1: sp_one_out(int4): model says procedure, catalog has prokind 'f'",
     ]);
