@@ -12,7 +12,11 @@ import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import { Runtime } from '../../orchestration/index.js';
 import { PostgresProvider } from '../../provider/postgres-provider.js';
 import type { ProviderEvent } from '../../provider/provider-events.js';
-import { type EmbeddedServer, type RunningServer, startEmbeddedPostgres } from '../../test/support/embedded-postgres.js';
+import {
+  type EmbeddedServer,
+  type RunningServer,
+  startEmbeddedPostgres,
+} from '../../test/support/embedded-postgres.js';
 import { BackendKiller } from './backend-killer.js';
 import { checkInvariants } from './check-invariants.js';
 import { observedProvider } from './observed-provider.js';
@@ -61,12 +65,11 @@ const onEvent = (event: ProviderEvent) => {
   if (event.kind === 'connection-lost') events.connectionsLost++;
   if (event.kind !== 'retry') return;
   events.retries++;
-  const cause = event.error.sqlstate ?? event.error.message.slice(0, 60);
+  const cause = event.error.sqlstate ?? event.error.reason.replace(/ [\d.]+:\d+$/, '');
   events.retryCauses.set(cause, (events.retryCauses.get(cause) ?? 0) + 1);
 };
 const runtimeErrors = { retryable: 0, other: new Map<string, number>() };
 
-let exitCode = 1;
 try {
   // As the README shows: the provider owns its pool, made from a connection string.
   const provider = await PostgresProvider.create({
@@ -153,7 +156,9 @@ try {
     if (!options.quick && Date.now() - lastProgress > 30_000) {
       lastProgress = Date.now();
       const seconds = (Date.now() - began) / 1000;
-      log(`${completed}/${INSTANCES} done after ${seconds.toFixed(0)} s, ${killer.kills} kills, ${events.retries} re-issues`);
+      log(
+        `${completed}/${INSTANCES} done after ${seconds.toFixed(0)} s, ${killer.kills} kills, ${events.retries} re-issues`,
+      );
     }
   }
   const elapsedMs = Date.now() - began;
@@ -193,7 +198,7 @@ try {
       `${((INSTANCES * 1000) / elapsedMs).toFixed(1)} orchestrations/s, ` +
       `${((observed.tally.turns * 1000) / elapsedMs).toFixed(1)} turns/s — ${ok ? 'OK' : 'FAILED'}`,
   );
-  exitCode = ok ? 0 : 1;
+  process.exitCode = ok ? 0 : 1;
   await provider.close();
   if (!embedded) {
     await admin.query(`DROP SCHEMA ${quotedSchema} CASCADE`);
@@ -204,4 +209,3 @@ try {
   await admin.end();
   await server.stop();
 }
-process.exitCode = exitCode;
