@@ -22,7 +22,7 @@ import {
   orNull,
   quoteIdentifier,
   readFingerprint,
-} from '../generator/runtime/index.js';
+} from 'pg-sproc-gen/runtime';
 import type { ActivityCompletion, HistoryEvent, WorkItem } from '../provider/types/index.js';
 /** The fingerprint of the SQL files this module was generated from. */
 export const SOURCE_FINGERPRINT = 'daa60dfa636e32fe24b470811ea48fb9e51136d3510e3048dcb6abf6400a80e0';

@@ -1,5 +1,5 @@
 import { isProcedureError } from '../generated/procedures.js';
-import { isRetryableSqlState, isSqlState } from '../generator/runtime/index.js';
+import { isRetryableSqlState, isSqlState } from 'pg-sproc-gen/runtime';
 
 /** Network-level failures that carry no SQLSTATE but are worth re-issuing the whole call for. */
 const retryableNodeCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
-import { assertValidSchemaName, SCHEMA_PLACEHOLDER, substituteSchema } from '../../generator/runtime/schema-sources.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
+import { assertValidSchemaName, SCHEMA_PLACEHOLDER, substituteSchema } from 'pg-sproc-gen/schema-sources';
 import { type MigrationFile, PROCEDURES_DIR, readMigrationFiles } from './migration-files.js';
 
 /** The per-schema tracking table (contract §1.7, plus a checksum). */

@@ -64,11 +64,11 @@ describe('resolveConfig', () => {
     expect(withInput.config.input).toEqual(['x.sql']);
   });
 
-  it('works without a config file, defaulting the runtime import to the runtime shipped with the generator', async () => {
+  it('works without a config file, defaulting the runtime import to the runtime shipped with the generator, by package name', async () => {
     const repositoryRoot = join(import.meta.dirname, '..', '..', '..');
     const resolved = await resolveConfig({ input: ['a.sql'], output: join(repositoryRoot, 'generated') }, root);
     expect(resolved.configFile).toBeNull();
-    expect(resolved.config.runtimeImport).toBe('../generator/runtime/index.js');
+    expect(resolved.config.runtimeImport).toBe('pg-sproc-gen/runtime');
   });
 
   it('accepts a "$schema" for editors and keeps it out of the configuration', async () => {
