@@ -1,7 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+// `pg-sproc-gen/runtime` and `pg-sproc-gen/schema-sources` resolve to the TypeScript sources in this repository, as
+// tsconfig.json's `paths` map them for tsc and tsx; the package's `exports` (compiled JavaScript) are for projects that
+// install it. One map, read from tsconfig.json, so the three cannot disagree.
+const { compilerOptions } = JSON.parse(readFileSync(resolve(import.meta.dirname, 'tsconfig.json'), 'utf8')) as {
+  compilerOptions: { paths: Record<string, [string]> };
+};
+const alias = Object.entries(compilerOptions.paths).map(([name, [target]]) => ({
+  find: new RegExp(`^${name.replaceAll('/', '\\/')}$`),
+  replacement: resolve(import.meta.dirname, target),
+}));
+
 export default defineConfig({
+  resolve: { alias },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

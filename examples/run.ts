@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { connectionFromEnvironment } from '../test/support/embedded-postgres.js';
-import { quoteIdentifier } from '../generator/runtime/quote-identifier.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
 import { PostgresProvider } from '../provider/postgres-provider.js';
 import type { RuntimeProvider } from '../orchestration/index.js';
 

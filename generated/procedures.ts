@@ -22,7 +22,7 @@ import {
   orNull,
   quoteIdentifier,
   readFingerprint,
-} from '../generator/runtime/index.js';
+} from 'pg-sproc-gen/runtime';
 import type { ActivityCompletion, HistoryEvent, WorkItem } from '../provider/types/index.js';
 /** The fingerprint of the SQL files this module was generated from. */
 export const SOURCE_FINGERPRINT = '2ab325a2a63da90390fbfeffa3ff074add4b261bd2fe04182152b86e8a203dde';

@@ -1,4 +1,4 @@
-import { encodeJson, encodeText, type Encoder, ProcedureValueError } from '../generator/runtime/index.js';
+import { encodeJson, encodeText, type Encoder, ProcedureValueError } from 'pg-sproc-gen/runtime';
 import { ProviderError } from './provider-error.js';
 
 /**

@@ -1,5 +1,5 @@
 import { isProcedureError } from '../generated/procedures.js';
-import { isRetryableSqlState, isSqlState } from '../generator/runtime/index.js';
+import { isRetryableSqlState, isSqlState } from 'pg-sproc-gen/runtime';
 
 /**
  * The provider's one error type (contract §3.0): which operation failed, why, the SQLSTATE when the database said

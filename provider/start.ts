@@ -11,7 +11,7 @@ import pg from 'pg';
 import { connectionFromEnvironment } from '../test/support/embedded-postgres.js';
 import { runOrderOrchestration } from './demo/order-orchestration.js';
 import { PostgresProvider } from './postgres-provider.js';
-import { quoteIdentifier } from '../generator/runtime/quote-identifier.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
 
 const options = new Command()
   .name('npm start --')

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { generatedHeader } from '../emit/index.js';
+import { generatedHeader } from '../emit/generated-header.js';
 
 /** A file the generator produced, with its path relative to the output folder. */
 export interface GeneratedFile {

@@ -1,6 +1,6 @@
-import { analyze, includeFilter, type AnalyzedProgram } from '../analyze/index.js';
+import { includeFilter } from '../analyze/include-filter.js';
+import type { AnalyzedProgram } from '../analyze/index.js';
 import type { GeneratorConfig } from '../config/schema.js';
-import { emit } from '../emit/index.js';
 import { fingerprintSources } from '../runtime/schema-sources.js';
 import type { Diagnostic, Model, SourceFile } from '../model/types.js';
 import { parseSources, type ParseOptions } from '../parse/index.js';
@@ -23,6 +23,9 @@ export interface PipelineResult {
  * it can. A problem costs only its routine, which is left out, unless `strict` makes it an error (see `settle`).
  */
 export async function runPipeline(sources: readonly SourceFile[], config: GeneratorConfig): Promise<PipelineResult> {
+  // Analyze and emit load the TypeScript compiler (ts-morph) and prettier, the larger part of start-up: imported
+  // here, so `verify` and `--print-model` never load them.
+  const { analyze } = await import('../analyze/index.js');
   const parsed = parseSources([...sources], parseOptionsOf(config));
   const analyzed = analyze(parsed.model, config);
   const diagnostics = settle([...parsed.diagnostics, ...analyzed.diagnostics], config.strict);
@@ -33,6 +36,7 @@ export async function runPipeline(sources: readonly SourceFile[], config: Genera
   };
   const result = { model: parsed.model, program: analyzed.program, diagnostics, routines };
   if (hasErrors(diagnostics)) return { ...result, files: null };
+  const { emit } = await import('../emit/index.js');
   const files = await emit(analyzed.program, { fingerprint: fingerprintSources(sources) });
   return { ...result, files };
 }

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import type { ConsoleOutput } from './console-output.js';
-import { generateCommand, type GenerateFlags } from './generate-command.js';
+import type { GenerateFlags } from './generate-command.js';
+import type { InitFlags } from './init-command.js';
 import { defaultConfigFileName } from './resolve-config.js';
-import { verifyCommand, type VerifyFlags } from './verify-command.js';
+import type { VerifyFlags } from './verify-command.js';
 
 /** Flags both commands share: where the configuration comes from and what overrides it. */
 function addConfigOptions(command: Command): Command {
@@ -19,7 +20,8 @@ function addConfigOptions(command: Command): Command {
 
 /**
  * The `pg-sproc-gen` command line. Each action stores its exit code in `exitCode`; after `--watch` the process
- * must keep running on its watchers.
+ * must keep running on its watchers. Each command's module is loaded only when that command runs: start-up time is
+ * mostly module loading, and `verify` needs `pg` while `generate` needs the TypeScript compiler.
  */
 export function createProgram(
   cwd: string,
@@ -43,6 +45,7 @@ export function createProgram(
     .addOption(new Option('--print-model', 'print the parsed model as JSON on stdout').conflicts(['check', 'watch']))
     .action(async (flags: GenerateFlags) => {
       try {
+        const { generateCommand } = await import('./generate-command.js');
         const result = await generateCommand(flags, cwd, io);
         if (typeof result === 'number') exitCode = result;
         else watching = true;
@@ -57,7 +60,24 @@ export function createProgram(
     .option('--database-url <url>', 'PostgreSQL to use (default: DATABASE_URL, else an embedded server)')
     .action(async (flags: VerifyFlags) => {
       try {
+        const { verifyCommand } = await import('./verify-command.js');
         exitCode = await verifyCommand(flags, cwd, io);
+      } catch (error) {
+        fail(error);
+      }
+    });
+
+  program
+    .command('init')
+    .description(`write a starter ${defaultConfigFileName} in the working folder`)
+    .option('-i, --input <globs...>', 'input SQL files or globs', ['sql/**/*.sql'])
+    .option('-o, --output <dir>', 'output folder for the generated TypeScript', 'src/db')
+    .option('--include <regex>', 'which functions to take: a regular expression on the name, or "*" for all', '*')
+    .option('--force', 'replace an existing config file')
+    .action(async (flags: InitFlags) => {
+      try {
+        const { initCommand } = await import('./init-command.js');
+        exitCode = await initCommand(flags, cwd, io);
       } catch (error) {
         fail(error);
       }

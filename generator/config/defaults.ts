@@ -1,16 +1,9 @@
-import { relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SCHEMA_PLACEHOLDER } from '../runtime/schema-sources.js';
 import { defaultSearchPath } from '../parse/search-path.js';
 import type { GeneratorConfig } from './schema.js';
 
-const runtimeEntry = fileURLToPath(new URL('../runtime/index.js', import.meta.url));
-
-/** The runtime shipped with this generator, as a relative import from the output folder. */
-export function defaultRuntimeImport(outputDir: string): string {
-  const path = relative(outputDir, runtimeEntry).split('\\').join('/');
-  return path.startsWith('.') ? path : `./${path}`;
-}
+/** The runtime shipped with this generator, imported by package name: the project depends on `pg-sproc-gen`. */
+export const defaultRuntimeImport = 'pg-sproc-gen/runtime';
 
 /** Every setting at its default, writing into `outputDir` and reading no files until `input` is set. */
 export function defaultConfig(outputDir: string): GeneratorConfig {
@@ -26,7 +19,7 @@ export function defaultConfig(outputDir: string): GeneratorConfig {
     numeric: 'string',
     typeOverrides: {},
     jsonTypesModule: null,
-    runtimeImport: defaultRuntimeImport(outputDir),
+    runtimeImport: defaultRuntimeImport,
     fingerprintFunction: null,
   };
 }

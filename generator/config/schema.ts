@@ -98,8 +98,8 @@ export const generatorConfigSchema = z.strictObject({
   runtimeImport: setting(
     z.string(),
     'a module specifier',
-    'Import specifier of the runtime helpers, as the generated file imports it. Default: the runtime shipped with ' +
-      'the generator, as a relative import from the output folder.',
+    'Import specifier of the runtime helpers, as the generated file imports it. Default "pg-sproc-gen/runtime", ' +
+      'the runtime shipped with the generator.',
   ),
   fingerprintFunction: setting(
     z.string().nullable(),

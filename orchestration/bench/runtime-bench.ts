@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { connectionFromEnvironment } from '../../test/support/embedded-postgres.js';
 import { PostgresProvider } from '../../provider/postgres-provider.js';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
 import { defineActivity, defineOrchestration, Runtime } from '../index.js';
 
 const noop = defineActivity('Noop', () => null);

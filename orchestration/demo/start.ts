@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import pg from 'pg';
 import { connectionFromEnvironment } from '../../test/support/embedded-postgres.js';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
 import { PostgresProvider } from '../../provider/postgres-provider.js';
 import { Client } from '../client.js';
 import { runOrder } from './run-order.js';

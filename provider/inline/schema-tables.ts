@@ -1,4 +1,4 @@
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
 
 /**
  * The provider's tables and the one procedure helper the inline SQL calls, qualified with the tenant schema (quoted

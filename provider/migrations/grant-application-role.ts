@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
-import { assertValidSchemaName } from '../../generator/runtime/schema-sources.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
+import { assertValidSchemaName } from 'pg-sproc-gen/schema-sources';
 import { withSchemaLock } from './schema-lock.js';
 
 export interface GrantOptions {

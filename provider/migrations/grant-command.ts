@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import pg from 'pg';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
 import { grantApplicationRole } from './grant-application-role.js';
 import { migrate } from './run-migrations.js';
 

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../../generator/runtime/schema-sources.js';
+import { sha256Hex } from 'pg-sproc-gen/schema-sources';
 
 /** The project's own migrations: `procedures/NNNN_name.sql`. */
 export const PROCEDURES_DIR = fileURLToPath(new URL('../../procedures/', import.meta.url));

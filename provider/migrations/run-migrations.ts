@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
-import { assertValidSchemaName, SCHEMA_PLACEHOLDER, substituteSchema } from '../../generator/runtime/schema-sources.js';
+import { quoteIdentifier } from 'pg-sproc-gen/runtime';
+import { assertValidSchemaName, SCHEMA_PLACEHOLDER, substituteSchema } from 'pg-sproc-gen/schema-sources';
 import { applyGrants, type GrantReport } from './grant-application-role.js';
 import { type MigrationFile, PROCEDURES_DIR, readMigrationFiles } from './migration-files.js';
 import { withSchemaLock } from './schema-lock.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ProcedureError } from '../../generator/runtime/index.js';
+import { ProcedureError } from 'pg-sproc-gen/runtime';
 import { createClient, type Client } from '../../generated/procedures.js';
 import type { ProviderBackend, TurnAck } from '../backend.js';
 import type { HistoryEvent } from '../types/history-event.js';

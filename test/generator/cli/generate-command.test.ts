@@ -1,8 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { copyFixture, repositoryRoot, runCli, runCliInProcess, runProcess } from './support/run-cli.js';
+import { copyFixture, runCli, runCliInProcess } from './support/run-cli.js';
 
 let fixture: { dir: string; remove: () => Promise<void> };
 
@@ -142,22 +141,6 @@ describe('pg-sproc-gen generate', () => {
     const badConfig = await runCliInProcess(['generate'], fixture.dir);
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toMatch(/error: .*pg-sproc-gen\.config\.json: 'int8' must be "number" or "bigint", got 8/);
-  });
-});
-
-describe('npx pg-sproc-gen', () => {
-  it('runs the bin declared in package.json', async () => {
-    const output = join(fixture.dir, 'from-npx');
-    const child = spawn(
-      'npx',
-      ['--no', 'pg-sproc-gen', 'generate', '--input', join(fixture.dir, 'sql', '*.sql'), '--output', output],
-      { cwd: repositoryRoot },
-    );
-    const result = await runProcess(child);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^3 of 3 routines generated, 0 left out → .*from-npx\/ \(1 written/);
-    expect(Object.keys(await outputFiles(output))).toEqual(['procedures.ts']);
   });
 });
 

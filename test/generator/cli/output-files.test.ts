@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyPlan, isUpToDate, planOutput } from '../../../generator/cli/output-files.js';
-import { generatedHeader } from '../../../generator/emit/index.js';
+import { generatedHeader } from '../../../generator/emit/generated-header.js';
 
 const header = generatedHeader('0123');
 let output: string;

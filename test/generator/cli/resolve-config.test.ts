@@ -67,11 +67,11 @@ describe('resolveConfig', () => {
     expect(withInput.config.input).toEqual(['x.sql']);
   });
 
-  it('works without a config file, defaulting the runtime import to the runtime shipped with the generator', async () => {
+  it('works without a config file, defaulting the runtime import to the runtime shipped with the generator, by package name', async () => {
     const repositoryRoot = join(import.meta.dirname, '..', '..', '..');
     const resolved = await resolveConfig({ input: ['a.sql'], output: join(repositoryRoot, 'generated') }, root);
     expect(resolved.configFile).toBeNull();
-    expect(resolved.config.runtimeImport).toBe('../generator/runtime/index.js');
+    expect(resolved.config.runtimeImport).toBe('pg-sproc-gen/runtime');
   });
 
   it("merges --variable values over the file's variables, and takes --strict", async () => {

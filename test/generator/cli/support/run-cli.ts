@@ -1,11 +1,15 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runProgram } from '../../../../generator/cli/run-program.js';
 
 export const repositoryRoot = join(import.meta.dirname, '..', '..', '..', '..');
-export const binPath = join(repositoryRoot, 'generator', 'cli', 'bin.js');
+export const binPath = join(repositoryRoot, 'generator', 'cli', 'bin.ts');
+/** tsx's loader, by absolute URL: the CLI runs in fixture folders that have no node_modules of their own. */
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface CliResult {
   code: number | null;
@@ -13,13 +17,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `pg-sproc-gen` entry (the `bin` shim) as a child process and collects its output. */
+/**
+ * Runs the real `pg-sproc-gen` entry as a child process, from source through tsx so that tests need no build (the
+ * compiled bin is tested by test/generator/package/), and collects its output.
+ */
 export function startCli(
   args: string[],
   cwd: string,
   env: Record<string, string> = {},
 ): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [binPath, ...args], { cwd, env: { ...process.env, ...env } });
+  return spawn(process.execPath, ['--import', tsxLoader, binPath, ...args], { cwd, env: { ...process.env, ...env } });
 }
 
 export async function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {

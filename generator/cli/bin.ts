@@ -1,3 +1,6 @@
+#!/usr/bin/env node
+// The `pg-sproc-gen` command; the package runs its compiled form (dist/cli/bin.js), this repository also runs it
+// from source through tsx.
 import { processOutput } from './console-output.js';
 import { runProgram } from './run-program.js';
 
