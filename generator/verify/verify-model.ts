@@ -35,7 +35,8 @@ export async function verifyModel(options: VerifyOptions): Promise<string[]> {
   client.on('error', () => {});
   await client.connect();
   try {
-    await client.query('BEGIN');
+    // One snapshot for the whole run: routines other sessions commit meanwhile must not look like the files' own.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
       const searchPath = options.searchPath ?? defaultSearchPath;
       const before = await snapshotCatalog(client);
