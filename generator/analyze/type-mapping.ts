@@ -1,8 +1,9 @@
 import type { GeneratorConfig } from '../config/schema.js';
-import type { SchemaRef, TypeRef, UserType } from '../model/types.js';
+import type { EnumType, RangeType, SchemaRef, TypeRef, UserType } from '../model/types.js';
+import { resolveUserType } from '../model/resolve-type.js';
+import { attributeWord, rowAttributes, type RowType } from './row-types.js';
 import { describeType } from '../model/describe.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
-import { installedSchemaKey } from './installed-schema.js';
 import { pascalCase } from './naming.js';
 import type { ScalarCodec, SqlPart, TypedValue, ValueType } from './program.js';
 
@@ -85,8 +86,11 @@ export type TypeLookup = (ref: TypeRef) => TypedValue | { error: string };
  * Maps model types to TypeScript and records which enums and composites are used. One instance per analyze run.
  */
 export class TypeMapper {
-  /** TypeScript name → declared type, in first-use order (a composite's attributes are mapped before it is added). */
-  readonly used = new Map<string, UserType>();
+  /**
+   * TypeScript name → declared enum or row type (composite, table, view), in first-use order (a row type's
+   * attributes are mapped before it is added).
+   */
+  readonly used = new Map<string, EnumType | RowType>();
   private readonly mapping = new Map<string, TypedValue | { error: string }>();
 
   constructor(
@@ -139,15 +143,14 @@ export class TypeMapper {
         };
       }
     }
-    const declared = this.userTypes.find(
-      (type) => type.name === ref.name && installedSchemaKey(type.schema) === installedSchemaKey(ref.schema),
-    );
+    const declared = resolveUserType(this.userTypes, (type) => type, ref.schema, ref.name);
     if (!declared) {
       return {
         error: `unknown type ${describeType(ref, this.config.placeholder)}: not a supported built-in type, not declared in the input files, and not in typeOverrides`,
       };
     }
-    return this.mapUserType(declared);
+    if (declared.type.kind === 'range') return this.mapRange(declared.type, declared.multirange);
+    return this.mapUserType(declared.type);
   }
 
   private override(ref: TypeRef): TypedValue | undefined {
@@ -165,7 +168,23 @@ export class TypeMapper {
     };
   }
 
-  private mapUserType(declared: UserType): TypedValue | { error: string } {
+  /** A user range: its bounds are the subtype's values; the multirange is an array of such ranges. */
+  private mapRange(declared: RangeType, multirange: boolean): TypedValue | { error: string } {
+    const subtype = this.map(declared.subtype);
+    if ('error' in subtype) return { error: `${subtype.error} (the subtype of range ${declared.name})` };
+    const named = multirange ? declared.multirange : declared;
+    const wrap = (ts: string) => (multirange ? `Range<${ts}>[]` : `Range<${ts}>`);
+    return {
+      value: { kind: 'range', element: subtype.value, multirange },
+      tsInput: multirange ? `readonly Range<${subtype.tsInput}>[]` : wrap(subtype.tsInput),
+      tsOutput: wrap(subtype.tsOutput),
+      asserted: subtype.asserted,
+      sqlType: [...schemaParts(named.schema), `.${quoteIdentifier(named.name)}`],
+      viaText: true,
+    };
+  }
+
+  private mapUserType(declared: Exclude<UserType, RangeType>): TypedValue | { error: string } {
     const typeName = pascalCase(declared.name);
     const sqlType = [...schemaParts(declared.schema), `.${quoteIdentifier(declared.name)}`];
     if (declared.kind === 'enum') {
@@ -173,10 +192,19 @@ export class TypeMapper {
       const value: ValueType = { kind: 'enum', typeName };
       return { value, tsInput: typeName, tsOutput: typeName, asserted: false, sqlType, viaText: false };
     }
+    if (declared.kind === 'domain') {
+      // The value is the base type's, checked as such; casts name the domain so the server checks its constraints.
+      const base = this.map(declared.baseType);
+      if ('error' in base) return { error: `${base.error} (the base type of domain ${declared.name})` };
+      return { ...base, sqlType };
+    }
     if (!this.used.has(typeName)) {
-      for (const attribute of declared.attributes) {
+      const row = rowAttributes(declared, this.config.placeholder);
+      if ('error' in row) return row;
+      for (const attribute of row.attributes) {
         const mapped = this.map(attribute.type);
-        if ('error' in mapped) return { error: `${mapped.error} (attribute ${attribute.name} of ${declared.name})` };
+        if ('error' in mapped)
+          return { error: `${mapped.error} (${attributeWord(declared)} ${attribute.name} of ${declared.name})` };
       }
       this.used.set(typeName, declared);
     }

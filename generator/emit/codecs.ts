@@ -48,7 +48,19 @@ export class CodecRegistry {
         }
         return name;
       }
+      case 'range':
+        return this.rangeHelper(this.decoder(value.element), value.multirange, 'Decoder');
     }
+  }
+
+  /** `const decodeIntRange = rangeDecoder(decodeInt);`; the TypeScript `Range` type comes with it. */
+  private rangeHelper(element: string, multirange: boolean, codec: 'Decoder' | 'Encoder'): string {
+    this.runtime('Range');
+    const kind = multirange ? 'Multirange' : 'Range';
+    const name = `${element}${kind}`;
+    const factory = `${multirange ? 'multirange' : 'range'}${codec}`;
+    if (!this.helpers.has(name)) this.helpers.set(name, `${this.runtime(factory)}(${element})`);
+    return name;
   }
 
   encoder(value: ValueType): string {
@@ -65,6 +77,8 @@ export class CodecRegistry {
         if (!this.helpers.has(name)) this.helpers.set(name, `${this.runtime('arrayEncoder')}(${element})`);
         return name;
       }
+      case 'range':
+        return this.rangeHelper(this.encoder(value.element), value.multirange, 'Encoder');
     }
   }
 

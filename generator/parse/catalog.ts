@@ -1,4 +1,5 @@
-import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation, UserType } from '../model/types.js';
+import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation } from '../model/types.js';
+import { installedSchemaKey } from '../analyze/installed-schema.js';
 import type { DocComment } from './doc-comments.js';
 import { mergeDocComments } from './doc-comments.js';
 import { describeName, describeRoutine, describeType } from '../model/describe.js';
@@ -6,6 +7,7 @@ import { isInput } from '../model/parameters.js';
 import { formatLocation } from '../model/source-location.js';
 import { namedKey, procedureKey, resultKey, routineKey, typeKey } from './identity.js';
 import type { RoutineReference } from './read-libpg-query.js';
+import { TypeStore } from './type-store.js';
 
 export type RoutineObjectKind = Procedure['kind'] | 'routine';
 
@@ -25,19 +27,13 @@ export interface Catalog {
   alterRoutine(
     reference: RoutineReference,
     kind: RoutineObjectKind,
-    change: Partial<Pick<Procedure, 'name' | 'volatility' | 'security'>>,
+    change: Partial<Pick<Procedure, 'name' | 'schema' | 'volatility' | 'security'>>,
     at: SourceLocation,
   ): void;
-  createType(type: UserType): void;
-  dropType(schema: SchemaRef, name: string, arrayDimensions: number, missingOk: boolean, at: SourceLocation): void;
-  addEnumValue(
-    schema: SchemaRef,
-    name: string,
-    value: string,
-    neighbor: { value: string; after: boolean } | null,
-    ifNotExists: boolean,
-    at: SourceLocation,
-  ): void;
+  /** Types, relations' row types included. */
+  readonly types: TypeStore;
+  /** The routines a call of `name` in `schema` can mean, resolved as type names are (see `resolveUserType`). */
+  routinesNamed(schema: SchemaRef, name: string): Procedure[];
   model(): Model;
 }
 
@@ -46,10 +42,36 @@ export function createCatalog(diagnostics: Diagnostic[], placeholder: string): C
   const routines = new Map<string, Procedure>();
   /** COMMENT ON text outlives CREATE OR REPLACE, as in PostgreSQL; it goes with DROP. */
   const comments = new Map<string, DocComment>();
-  const types = new Map<string, UserType>();
-  const error = (code: string, message: string, location: SourceLocation): void => {
-    diagnostics.push({ severity: 'error', code, message, location });
+  const error = (
+    code: string,
+    message: string,
+    location: SourceLocation,
+    severity: Diagnostic['severity'] = 'error',
+  ) => {
+    diagnostics.push({ severity, code, message, location });
   };
+  const types = new TypeStore(error, placeholder, {
+    list: () => [...routines.values()],
+    remove(procedure) {
+      const key = procedureKey(procedure);
+      routines.delete(key);
+      comments.delete(key);
+    },
+    mapAll(map) {
+      const entries = [...routines];
+      routines.clear();
+      const moved = new Map<string, DocComment>();
+      for (const [key, procedure] of entries) {
+        const next = map(procedure);
+        const nextKey = procedureKey(next);
+        routines.set(nextKey, next);
+        const comment = comments.get(key);
+        if (comment) moved.set(nextKey, comment);
+      }
+      comments.clear();
+      for (const [key, comment] of moved) comments.set(key, comment);
+    },
+  });
 
   function find(
     reference: RoutineReference,
@@ -163,50 +185,12 @@ export function createCatalog(diagnostics: Diagnostic[], placeholder: string): C
       comments.delete(key);
       if (comment) comments.set(alteredKey, comment);
     },
-    createType(type) {
-      const key = namedKey(type.schema, type.name);
-      const existing = types.get(key);
-      if (existing) {
-        error(
-          'duplicate-type',
-          `type ${describeName(type.schema, type.name, placeholder)} already exists (defined at ${formatLocation(existing.location)})`,
-          type.location,
-        );
-        return;
-      }
-      types.set(key, type);
-    },
-    dropType(schema, name, arrayDimensions, missingOk, location) {
-      const key = namedKey(schema, name);
-      if (arrayDimensions === 0 && types.delete(key)) return;
-      if (!missingOk)
-        error(
-          'undefined-type',
-          `type ${describeType({ schema, name, arrayDimensions, modifiers: [] }, placeholder)} does not exist`,
-          location,
-        );
-    },
-    addEnumValue(schema, name, value, neighbor, ifNotExists, location) {
-      const type = types.get(namedKey(schema, name));
-      if (!type || type.kind !== 'enum') {
-        error('undefined-type', `enum type ${describeName(schema, name, placeholder)} does not exist`, location);
-        return;
-      }
-      if (type.values.includes(value)) {
-        if (!ifNotExists) error('duplicate-enum-value', `enum label "${value}" already exists`, location);
-        return;
-      }
-      const values = [...type.values];
-      if (neighbor === null) values.push(value);
-      else {
-        const index = values.indexOf(neighbor.value);
-        if (index === -1) {
-          error('undefined-enum-value', `"${neighbor.value}" is not an existing enum label`, location);
-          return;
-        }
-        values.splice(neighbor.after ? index + 1 : index, 0, value);
-      }
-      types.set(namedKey(schema, name), { ...type, values });
+    types,
+    routinesNamed(schema, name) {
+      const named = [...routines.values()].filter((procedure) => procedure.name === name);
+      const written = named.filter((procedure) => namedKey(procedure.schema, name) === namedKey(schema, name));
+      if (written.length > 0 || schema.kind === 'named') return written;
+      return named.filter((procedure) => installedSchemaKey(procedure.schema) === installedSchemaKey(schema));
     },
     model() {
       const procedures = [...routines].map(([key, procedure]) => {
@@ -217,7 +201,7 @@ export function createCatalog(diagnostics: Diagnostic[], placeholder: string): C
           ...mergeDocComments({ doc: procedure.doc, annotations: procedure.annotations }, comment),
         };
       });
-      return { procedures, types: [...types.values()] };
+      return { procedures, types: types.types() };
     },
   };
 }

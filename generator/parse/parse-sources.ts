@@ -13,6 +13,7 @@ import { readWithPgsqlAstParser, type Definition } from './read-pgsql-ast-parser
 import { readComposite, readEnum, readRoutine, type TreeContext } from './read-libpg-query.js';
 import { sourcePositions, type SourcePositions } from './source-positions.js';
 import { handleStatement } from './statement-handlers.js';
+import { columnTypeOf } from './column-type.js';
 import { splitStatements, type Statement } from './statements.js';
 import { functionBodyToken, tokenize, type Token } from './tokens.js';
 
@@ -126,6 +127,7 @@ class FileReader {
         byteLocation === undefined || byteLocation < 0
           ? null
           : this.positions.charOffset(byteLocation + statement.byteBase),
+      columnType: (names) => columnTypeOf(this.catalog.types, names, this.placeholder),
     };
   }
 
@@ -154,7 +156,7 @@ class FileReader {
     }
     const location = this.positions.location(statement.start);
     if (definition.value.kind === 'type') {
-      this.catalog.createType({ ...definition.value.type, location });
+      this.catalog.types.create({ ...definition.value.type, location });
       return;
     }
     const { orReplace, ...routine } = definition.value.routine;

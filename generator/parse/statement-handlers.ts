@@ -6,6 +6,7 @@ import { literalLines, splitDocComment } from './doc-comments.js';
 import { qualifiedName, readRoutineReference, stringValues, type TreeContext } from './read-libpg-query.js';
 import type { SourcePositions } from './source-positions.js';
 import type { Statement } from './statements.js';
+import { dropTypes, moveTypes, relationHandlers, renameTypes } from './relation-handlers.js';
 
 /** What a statement handler works with: the statement, where it starts, and the file reader's catalog and reports. */
 export interface StatementScope {
@@ -21,8 +22,8 @@ export interface StatementScope {
 
 /** The statement kinds a libpg-query tree node can be (`CreateFunctionStmt`, `DropStmt`, ...). */
 type NodeKind = Node extends infer Each ? (Each extends unknown ? keyof Each : never) : never;
-type NodeOf<K extends NodeKind> = Extract<Node, Record<K, unknown>>[K];
-type StatementHandlers = { [K in NodeKind]?: (value: NodeOf<K>, scope: StatementScope) => void };
+export type NodeOf<K extends NodeKind> = Extract<Node, Record<K, unknown>>[K];
+export type StatementHandlers = { [K in NodeKind]?: (value: NodeOf<K>, scope: StatementScope) => void };
 
 /** Applies one parsed statement to the catalog; statements of a kind not listed here change nothing it holds. */
 export function handleStatement(node: Node, scope: StatementScope): void {
@@ -36,18 +37,18 @@ const handlers: StatementHandlers = {
   CreateFunctionStmt: (_, scope) => scope.readDefinition(),
   CreateEnumStmt: (_, scope) => scope.readDefinition(),
   CompositeTypeStmt: (_, scope) => scope.readDefinition(),
-  DropStmt: drop,
+  ...relationHandlers,
+  DropStmt: (statement, scope) => {
+    if (!dropTypes(statement, scope)) drop(statement, scope);
+  },
   CommentStmt: commentOn,
   AlterEnumStmt: alterEnum,
   AlterFunctionStmt: alterFunction,
-  RenameStmt: rename,
-  AlterObjectSchemaStmt: ({ objectType = '' }, scope) => {
-    if (routineObjectKinds[objectType] || objectType === 'OBJECT_TYPE') {
-      unmodelled(scope, 'moving a function or type to another schema is not reflected in the model');
-    }
+  RenameStmt: (statement, scope) => {
+    if (!renameTypes(statement, scope)) rename(statement, scope);
   },
-  AlterTableStmt: ({ objtype }, scope) => {
-    if (objtype === 'OBJECT_TYPE') unmodelled(scope, 'ALTER TYPE on a composite type is not reflected in the model');
+  AlterObjectSchemaStmt: (statement, scope) => {
+    if (!moveTypes(statement, scope)) moveRoutine(statement, scope);
   },
 };
 
@@ -57,22 +58,25 @@ const routineObjectKinds: Record<string, RoutineObjectKind> = {
   OBJECT_ROUTINE: 'routine',
 };
 
-function drop(
-  { removeType, objects = [], missing_ok: missingOk = false }: NodeOf<'DropStmt'>,
-  scope: StatementScope,
-): void {
+function drop({ removeType, objects = [], missing_ok: missingOk = false }: NodeOf<'DropStmt'>, scope: StatementScope) {
   const { context, catalog, location } = scope;
   const kind = routineObjectKinds[removeType ?? ''];
+  if (!kind) return;
   for (const object of objects) {
-    if (kind && 'ObjectWithArgs' in object) {
-      withReference(scope, readRoutineReference(object.ObjectWithArgs, context), (reference) =>
-        catalog.dropRoutine(reference, kind, missingOk, location),
-      );
-    } else if (removeType === 'OBJECT_TYPE' && 'TypeName' in object) {
-      const { schema, name } = qualifiedName(stringValues(object.TypeName.names), context);
-      catalog.dropType(schema, name, object.TypeName.arrayBounds?.length ?? 0, missingOk, location);
-    }
+    if (!('ObjectWithArgs' in object)) continue;
+    withReference(scope, readRoutineReference(object.ObjectWithArgs, context), (reference) =>
+      catalog.dropRoutine(reference, kind, missingOk, location),
+    );
   }
+}
+
+function moveRoutine({ objectType, object, newschema }: NodeOf<'AlterObjectSchemaStmt'>, scope: StatementScope) {
+  const kind = routineObjectKinds[objectType ?? ''];
+  if (!kind || !object || !('ObjectWithArgs' in object) || !newschema) return;
+  const schema = scope.context.placeholder.schemaRef(newschema);
+  withReference(scope, readRoutineReference(object.ObjectWithArgs, scope.context), (reference) =>
+    scope.catalog.alterRoutine(reference, kind, { schema }, scope.location),
+  );
 }
 
 function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: StatementScope): void {
@@ -91,14 +95,15 @@ function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: S
 
 function alterEnum(alter: NodeOf<'AlterEnumStmt'>, scope: StatementScope): void {
   const { schema, name } = qualifiedName(stringValues(alter.typeName), scope.context);
+  if (alter.newVal === undefined) return;
+  const types = scope.catalog.types;
   if (alter.oldVal !== undefined) {
-    unmodelled(scope, 'renaming an enum value is not reflected in the model');
+    types.renameEnumValue(schema, name, alter.oldVal, alter.newVal, scope.location);
     return;
   }
-  if (alter.newVal === undefined) return;
   const neighbor =
     alter.newValNeighbor === undefined ? null : { value: alter.newValNeighbor, after: alter.newValIsAfter === true };
-  scope.catalog.addEnumValue(schema, name, alter.newVal, neighbor, alter.skipIfNewValExists === true, scope.location);
+  types.addEnumValue(schema, name, alter.newVal, neighbor, alter.skipIfNewValExists === true, scope.location);
 }
 
 function alterFunction({ objtype, func, actions = [] }: NodeOf<'AlterFunctionStmt'>, scope: StatementScope): void {
@@ -124,13 +129,7 @@ function rename({ renameType, object, newname }: NodeOf<'RenameStmt'>, scope: St
     withReference(scope, readRoutineReference(object.ObjectWithArgs, scope.context), (reference) =>
       scope.catalog.alterRoutine(reference, kind, { name: newname }, scope.location),
     );
-  } else if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_ATTRIBUTE') {
-    unmodelled(scope, 'renaming a type or attribute is not reflected in the model');
   }
-}
-
-function unmodelled(scope: StatementScope, message: string): void {
-  scope.report('warning', 'unmodelled-statement', message, scope.statement.start);
 }
 
 function withReference<T>(scope: StatementScope, reference: Mapped<T>, apply: (value: T) => void): void {

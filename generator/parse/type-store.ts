@@ -1,0 +1,419 @@
+import { describeName, describeRoutine } from '../model/describe.js';
+import { resolveUserType, type ResolvedUserType } from '../model/resolve-type.js';
+import { formatLocation } from '../model/source-location.js';
+import type {
+  Procedure,
+  RelationColumn,
+  RelationType,
+  SchemaRef,
+  SourceLocation,
+  TypeRef,
+  UserType,
+} from '../model/types.js';
+import { dependentsOf, hasDependents, isRelation, type Dependents, type TypeEntry } from './type-dependencies.js';
+import { mapSignatureReferences, mapTypeReferences } from './type-references.js';
+import { typeKey } from './identity.js';
+
+/**
+ * What a statement names: `relation` is ALTER TABLE's RENAME and SET SCHEMA, which PostgreSQL lets reach views too;
+ * `type` is DROP/ALTER TYPE, which reaches every type but a relation's row type.
+ */
+export type TypeObjectKind = 'type' | 'composite' | 'domain' | 'table' | 'view' | 'materialized-view' | 'relation';
+
+/** A column or attribute change of ALTER TABLE / ALTER TYPE, applied with the statement's others or not at all. */
+export type ColumnCommand =
+  | { action: 'add'; name: string; type: TypeRef; ifNotExists: boolean }
+  | { action: 'drop'; name: string; missingOk: boolean; cascade: boolean }
+  | { action: 'type'; name: string; type: TypeRef };
+
+/** The routines of the catalog, as the type store needs them: to find dependents and to follow renamed types. */
+export interface RoutineAccess {
+  list(): Procedure[];
+  remove(procedure: Procedure): void;
+  /** Replaces every routine by `map(routine)`, keeping COMMENT ON texts with them. */
+  mapAll(map: (procedure: Procedure) => Procedure): void;
+}
+
+type Report = (code: string, message: string, location: SourceLocation, severity?: 'error' | 'warning') => void;
+
+const kindWords: Record<UserType['kind'] | TypeObjectKind, string> = {
+  enum: 'type',
+  composite: 'composite type',
+  table: 'table',
+  view: 'view',
+  'materialized-view': 'materialized view',
+  domain: 'domain',
+  range: 'type',
+  type: 'type',
+  relation: 'relation',
+};
+
+/** The user types (relations' row types included) that exist after the statements applied so far. */
+export class TypeStore {
+  private readonly entries = new Set<TypeEntry>();
+
+  constructor(
+    private readonly report: Report,
+    private readonly placeholder: string,
+    private readonly routines: RoutineAccess,
+  ) {}
+
+  types(): UserType[] {
+    return [...this.entries].map((entry) => entry.type);
+  }
+
+  /** The one resolution of a written name, shared with the analyze stage (see `resolveUserType`). */
+  resolve(schema: SchemaRef, name: string): ResolvedUserType<TypeEntry> | undefined {
+    return resolveUserType(this.entries, (entry) => entry.type, schema, name);
+  }
+
+  private readonly entryOf = (type: TypeRef): TypeEntry | undefined => this.resolve(type.schema, type.name)?.item;
+
+  private describe(schema: SchemaRef, name: string): string {
+    return describeName(schema, name, this.placeholder);
+  }
+
+  create(
+    type: UserType,
+    options: { ifNotExists?: boolean; orReplace?: boolean; reads?: TypeEntry['reads'] } = {},
+  ): TypeEntry | null {
+    const names: [SchemaRef, string][] = [[type.schema, type.name]];
+    if (type.kind === 'range') names.push([type.multirange.schema, type.multirange.name]);
+    for (const [schema, name] of names) {
+      const existing = this.resolve(schema, name);
+      if (!existing) continue;
+      if (options.orReplace && type.kind === 'view' && !existing.multirange && existing.type.kind === 'view') {
+        return this.replaceView(existing.item, type, options.reads ?? new Map()) ? existing.item : null;
+      }
+      if (options.ifNotExists) return null;
+      const what = isRelation(type) && isRelation(existing.type) ? 'relation' : 'type';
+      if (options.orReplace && type.kind === 'view') {
+        this.report('wrong-object-type', `${this.describe(schema, name)} is not a view`, type.location);
+      } else {
+        this.report(
+          what === 'relation' ? 'duplicate-relation' : 'duplicate-type',
+          `${what} ${this.describe(schema, name)} already exists (defined at ${formatLocation(existing.type.location)})`,
+          type.location,
+        );
+      }
+      return null;
+    }
+    const entry: TypeEntry = { type, reads: options.reads ?? new Map() };
+    this.entries.add(entry);
+    return entry;
+  }
+
+  /** CREATE OR REPLACE VIEW: PostgreSQL keeps the existing columns' names and types and only lets new ones follow. */
+  private replaceView(entry: TypeEntry, view: RelationType, reads: TypeEntry['reads']): boolean {
+    const existing = entry.type as typeof view;
+    const problem = viewReplacementProblem(existing, view);
+    if (problem) {
+      this.report('invalid-replacement', problem, view.location);
+      return false;
+    }
+    entry.type = view;
+    entry.reads = reads;
+    return true;
+  }
+
+  /** The entry a statement names, or null (reported unless `missingOk`) when there is none of that kind. */
+  find(
+    kind: TypeObjectKind,
+    schema: SchemaRef,
+    name: string,
+    missingOk: boolean,
+    at: SourceLocation,
+  ): TypeEntry | null {
+    const found = this.resolve(schema, name);
+    if (!found || found.multirange) {
+      if (missingOk) return null;
+      const relation = kind === 'table' || kind === 'view' || kind === 'materialized-view' || kind === 'relation';
+      if (relation) {
+        // Tables also come from dynamic SQL and extensions, which the files do not show: not PostgreSQL's error.
+        this.report(
+          'unmodelled-relation',
+          `${kindWords[kind]} ${this.describe(schema, name)} is not defined in the input files; this statement is not reflected in the model`,
+          at,
+          'warning',
+        );
+      } else {
+        this.report('undefined-type', `${kindWords[kind]} ${this.describe(schema, name)} does not exist`, at);
+      }
+      return null;
+    }
+    const type = found.type;
+    const accepted =
+      kind === 'relation'
+        ? isRelation(type)
+        : kind === 'type'
+          ? !isRelation(type)
+          : kind === 'composite'
+            ? type.kind === 'composite'
+            : type.kind === kind;
+    if (!accepted) {
+      this.report(
+        'wrong-object-type',
+        `${this.describe(schema, name)} is a ${kindWords[type.kind]}, not a ${kindWords[kind]}`,
+        at,
+      );
+      return null;
+    }
+    return found.item;
+  }
+
+  drop(
+    kind: TypeObjectKind,
+    schema: SchemaRef,
+    name: string,
+    missingOk: boolean,
+    cascade: boolean,
+    at: SourceLocation,
+  ) {
+    const entry = this.find(kind, schema, name, missingOk, at);
+    if (!entry) return;
+    const dependents = this.dependents(entry, null);
+    if (hasDependents(dependents) && !cascade) {
+      this.refuseDrop(`${kindWords[entry.type.kind]} ${this.describe(schema, name)}`, dependents, at);
+      return;
+    }
+    this.dropCascade(entry);
+  }
+
+  private dependents(entry: TypeEntry, column: string | null): Dependents {
+    return dependentsOf(entry, column, this.entries, this.routines.list(), this.entryOf);
+  }
+
+  private refuseDrop(what: string, dependents: Dependents, at: SourceLocation): void {
+    const listed = [
+      ...dependents.types.map((entry) => `${kindWords[entry.type.kind]} ${entry.type.name}`),
+      ...dependents.columns.map(
+        ({ entry, name }) => `column ${name} of ${kindWords[entry.type.kind]} ${entry.type.name}`,
+      ),
+      ...dependents.routines.map((procedure) => `${procedure.kind} ${describeRoutine(procedure, this.placeholder)}`),
+    ];
+    this.report(
+      'dependent-objects',
+      `cannot drop ${what} because other objects depend on it (${listed.join(', ')}); use DROP ... CASCADE`,
+      at,
+    );
+  }
+
+  private dropCascade(entry: TypeEntry): void {
+    if (!this.entries.has(entry)) return;
+    const dependents = this.dependents(entry, null);
+    this.entries.delete(entry);
+    for (const procedure of dependents.routines) this.routines.remove(procedure);
+    for (const { entry: owner, name } of dependents.columns) this.dropColumnCascade(owner, name);
+    for (const dependent of dependents.types) this.dropCascade(dependent);
+  }
+
+  private dropColumnCascade(entry: TypeEntry, name: string): void {
+    for (const dependent of this.dependents(entry, name).types) this.dropCascade(dependent);
+    entry.type = withColumns(
+      entry.type,
+      columnsOf(entry.type).filter((column) => column.name !== name),
+    );
+  }
+
+  /** ALTER TABLE / ALTER TYPE column commands; one that PostgreSQL refuses cancels the whole statement. */
+  alterColumns(
+    kind: TypeObjectKind,
+    schema: SchemaRef,
+    name: string,
+    missingOk: boolean,
+    commands: ColumnCommand[],
+    at: SourceLocation,
+  ): void {
+    const entry = this.find(kind, schema, name, missingOk, at);
+    if (!entry) return;
+    const what = `${kindWords[entry.type.kind]} ${this.describe(schema, name)}`;
+    let columns = columnsOf(entry.type);
+    const cascades: string[] = [];
+    for (const command of commands) {
+      const index = columns.findIndex((column) => column.name === command.name);
+      if (command.action === 'add') {
+        if (index !== -1) {
+          if (command.ifNotExists) continue;
+          this.report('duplicate-column', `column ${command.name} of ${what} already exists`, at);
+          return;
+        }
+        columns = [...columns, { name: command.name, type: command.type, typeUnknownReason: null }];
+        continue;
+      }
+      if (index === -1) {
+        if (command.action === 'drop' && command.missingOk) continue;
+        this.report('undefined-column', `column ${command.name} of ${what} does not exist`, at);
+        return;
+      }
+      const readers = this.dependents(entry, command.name).types;
+      if (command.action === 'type') {
+        if (readers.length > 0) {
+          const names = readers.map((reader) => `${kindWords[reader.type.kind]} ${reader.type.name}`).join(', ');
+          this.report('feature-not-supported', `cannot alter type of a column used by a view or rule (${names})`, at);
+          return;
+        }
+        columns = columns.map((column, position) =>
+          position === index ? { ...column, type: command.type, typeUnknownReason: null } : column,
+        );
+        continue;
+      }
+      if (readers.length > 0 && !command.cascade) {
+        this.refuseDrop(`column ${command.name} of ${what}`, { routines: [], types: readers, columns: [] }, at);
+        return;
+      }
+      cascades.push(command.name);
+      columns = columns.filter((_, position) => position !== index);
+    }
+    for (const column of cascades) {
+      for (const reader of this.dependents(entry, column).types) this.dropCascade(reader);
+    }
+    entry.type = withColumns(entry.type, columns);
+  }
+
+  renameColumn(
+    kind: TypeObjectKind,
+    schema: SchemaRef,
+    name: string,
+    oldName: string,
+    newName: string,
+    missingOk: boolean,
+    at: SourceLocation,
+  ): void {
+    const entry = this.find(kind, schema, name, missingOk, at);
+    if (!entry) return;
+    const what = `${kindWords[entry.type.kind]} ${this.describe(schema, name)}`;
+    const columns = columnsOf(entry.type);
+    if (!columns.some((column) => column.name === oldName)) {
+      this.report('undefined-column', `column ${oldName} of ${what} does not exist`, at);
+      return;
+    }
+    if (columns.some((column) => column.name === newName)) {
+      this.report('duplicate-column', `column ${newName} of ${what} already exists`, at);
+      return;
+    }
+    entry.type = withColumns(
+      entry.type,
+      columns.map((column) => (column.name === oldName ? { ...column, name: newName } : column)),
+    );
+    for (const reader of this.entries) {
+      const read = reader.reads.get(entry);
+      if (read?.delete(oldName)) read.add(newName);
+    }
+  }
+
+  /** RENAME TO and SET SCHEMA: routines and types that use the type follow it, as they follow its oid. */
+  move(
+    kind: TypeObjectKind,
+    schema: SchemaRef,
+    name: string,
+    target: { schema?: SchemaRef; name?: string },
+    missingOk: boolean,
+    at: SourceLocation,
+  ): void {
+    const entry = this.find(kind, schema, name, missingOk, at);
+    if (!entry) return;
+    const current = entry.type;
+    const next: UserType = { ...current, schema: target.schema ?? current.schema, name: target.name ?? current.name };
+    if (next.kind === 'range' && target.schema) next.multirange = { ...next.multirange, schema: target.schema };
+    const clash = this.resolve(next.schema, next.name);
+    if (clash && clash.item !== entry) {
+      const word = isRelation(current) ? 'relation' : 'type';
+      this.report(
+        isRelation(current) ? 'duplicate-relation' : 'duplicate-type',
+        `${word} ${this.describe(next.schema, next.name)} already exists`,
+        at,
+      );
+      return;
+    }
+    const retarget = (reference: TypeRef): TypeRef => {
+      const resolved = this.resolve(reference.schema, reference.name);
+      if (resolved?.item !== entry) return reference;
+      const named = resolved.multirange && next.kind === 'range' ? next.multirange : next;
+      return { ...reference, schema: named.schema, name: named.name };
+    };
+    const retyped = new Map([...this.entries].map((other) => [other, mapTypeReferences(other.type, retarget)]));
+    this.routines.mapAll((procedure) => mapSignatureReferences(procedure, retarget));
+    for (const [other, type] of retyped) other.type = type;
+    entry.type = mapTypeReferences(next, retarget);
+  }
+
+  addEnumValue(
+    schema: SchemaRef,
+    name: string,
+    value: string,
+    neighbor: { value: string; after: boolean } | null,
+    ifNotExists: boolean,
+    at: SourceLocation,
+  ): void {
+    const entry = this.enumEntry(schema, name, at);
+    if (!entry || entry.type.kind !== 'enum') return;
+    const type = entry.type;
+    if (type.values.includes(value)) {
+      if (!ifNotExists) this.report('duplicate-enum-value', `enum label "${value}" already exists`, at);
+      return;
+    }
+    const values = [...type.values];
+    if (neighbor === null) values.push(value);
+    else {
+      const index = values.indexOf(neighbor.value);
+      if (index === -1) {
+        this.report('undefined-enum-value', `"${neighbor.value}" is not an existing enum label`, at);
+        return;
+      }
+      values.splice(neighbor.after ? index + 1 : index, 0, value);
+    }
+    entry.type = { ...type, values };
+  }
+
+  renameEnumValue(schema: SchemaRef, name: string, oldValue: string, newValue: string, at: SourceLocation): void {
+    const entry = this.enumEntry(schema, name, at);
+    if (!entry || entry.type.kind !== 'enum') return;
+    const type = entry.type;
+    if (!type.values.includes(oldValue)) {
+      this.report('undefined-enum-value', `"${oldValue}" is not an existing enum label`, at);
+      return;
+    }
+    if (type.values.includes(newValue)) {
+      this.report('duplicate-enum-value', `enum label "${newValue}" already exists`, at);
+      return;
+    }
+    entry.type = { ...type, values: type.values.map((value) => (value === oldValue ? newValue : value)) };
+  }
+
+  private enumEntry(schema: SchemaRef, name: string, at: SourceLocation): TypeEntry | null {
+    const found = this.resolve(schema, name);
+    if (!found || found.multirange || found.type.kind !== 'enum') {
+      this.report('undefined-type', `enum type ${this.describe(schema, name)} does not exist`, at);
+      return null;
+    }
+    return found.item;
+  }
+}
+
+function columnsOf(type: UserType): RelationColumn[] {
+  if (type.kind === 'composite') return type.attributes.map((attribute) => ({ ...attribute, typeUnknownReason: null }));
+  if (isRelation(type)) return type.columns;
+  return [];
+}
+
+function withColumns(type: UserType, columns: RelationColumn[]): UserType {
+  if (type.kind === 'composite') {
+    const attributes = columns.flatMap(({ name, type: attributeType }) =>
+      attributeType ? [{ name, type: attributeType }] : [],
+    );
+    return { ...type, attributes };
+  }
+  return isRelation(type) ? { ...type, columns } : type;
+}
+
+function viewReplacementProblem(existing: RelationType, view: typeof existing): string | null {
+  if (view.columns.length < existing.columns.length) return 'cannot drop columns from view';
+  for (const [index, column] of existing.columns.entries()) {
+    const replacement = view.columns[index]!;
+    if (replacement.name !== column.name)
+      return `cannot change name of view column "${column.name}" to "${replacement.name}"`;
+    if (column.type && replacement.type && typeKey(column.type) !== typeKey(replacement.type))
+      return `cannot change data type of view column "${column.name}" from ${column.type.name} to ${replacement.type.name}`;
+  }
+  return null;
+}
