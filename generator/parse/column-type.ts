@@ -8,7 +8,7 @@ export function columnTypeOf(
   store: TypeStore,
   names: string[],
   placeholder: PlaceholderSubstitution,
-): TypeRef | string {
+): TypeRef | { code: string; message: string } {
   const shown = names.map((name) => (name === placeholder.schemaName ? placeholder.placeholder : name));
   const written = `${shown.join('.')}%TYPE`;
   if (names.length < 2)

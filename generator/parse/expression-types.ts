@@ -3,6 +3,7 @@ import type { SchemaRef, TypeRef } from '../model/types.js';
 import { builtinFunctionResult, builtinOperatorResult } from './builtin-results.js';
 import {
   arrayOf,
+  builtinName,
   builtinType,
   commonType,
   elementOf,
@@ -108,7 +109,11 @@ export class ExpressionTyper {
     if ('A_Expr' in node) {
       const { kind, name, lexpr, rexpr } = node.A_Expr;
       if (kind && booleanExpressionKinds.has(kind)) return builtinType('bool');
-      if (kind === 'AEXPR_NULLIF') return withoutModifiers(this.infer(lexpr, scope));
+      // NULLIF returns the first argument of its `=`: varchar has none of its own and compares as text.
+      if (kind === 'AEXPR_NULLIF') {
+        const first = withoutModifiers(this.base(this.infer(lexpr, scope)));
+        return builtinName(first) === 'varchar' ? builtinType('text') : first;
+      }
       const operator = stringValues(name).at(-1) ?? '';
       const left = lexpr ? this.base(this.infer(lexpr, scope)) : null;
       return builtinOperatorResult(operator, left, this.base(this.infer(rexpr, scope)));
