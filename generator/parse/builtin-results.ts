@@ -176,7 +176,16 @@ const functions: Record<string, Rule> = {
   min: firstArgument,
   max: firstArgument,
   any_value: firstArgument,
-  mode: firstArgument,
+  // Ordered-set aggregates: the ordered value comes last (see ExpressionTyper.functionCall).
+  mode: (args) => withoutModifiers(args.at(-1) ?? unknown('no argument')),
+  percentile_disc: (args) => {
+    const ordered = withoutModifiers(args.at(-1) ?? unknown('no argument'));
+    return args[0] && 'type' in args[0] && args[0].type.arrayDimensions > 0 ? arrayOf(ordered) : ordered;
+  },
+  percentile_cont: (args) => {
+    const ordered = builtinName(args.at(-1) ?? unknown('')) === 'interval' ? 'interval' : 'float8';
+    return builtinType(ordered, args[0] && 'type' in args[0] && args[0].type.arrayDimensions > 0 ? 1 : 0);
+  },
   lag: firstArgument,
   lead: firstArgument,
   first_value: firstArgument,

@@ -164,6 +164,11 @@ export class ExpressionTyper {
     const names = stringValues(call.funcname);
     const { schema, name } = qualifiedName(names, this.environment.context);
     const args = this.inferAll(call.args, scope);
+    // An ordered-set aggregate's result follows what it orders: mode() WITHIN GROUP (ORDER BY x).
+    if (call.agg_within_group) {
+      const [order] = call.agg_order ?? [];
+      args.push(order && 'SortBy' in order ? this.infer(order.SortBy.node, scope) : unknown('an ordered-set aggregate'));
+    }
     const problem = args.find((arg) => 'unknown' in arg);
     if (problem) return problem;
     const builtinSchema = schema.kind === 'unqualified' || (schema.kind === 'named' && schema.name === 'pg_catalog');
@@ -198,6 +203,8 @@ export class ExpressionTyper {
 
   /** `c`, `t.c` or `s.t.c`: a column of a FROM item in this query or an outer one, or a whole row. */
   columnReference(fields: (string | null)[], scope: Scope): Inferred {
+    // `t.*` as a value (`to_jsonb(t.*)`) is t's whole row.
+    if (fields.length >= 2 && fields.at(-1) === null) return this.columnReference(fields.slice(0, -1), scope);
     if (fields.some((field) => field === null)) return unknown('a * in an expression');
     const names = fields as string[];
     const column = names[names.length - 1]!;
