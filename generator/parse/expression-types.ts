@@ -167,7 +167,9 @@ export class ExpressionTyper {
     // An ordered-set aggregate's result follows what it orders: mode() WITHIN GROUP (ORDER BY x).
     if (call.agg_within_group) {
       const [order] = call.agg_order ?? [];
-      args.push(order && 'SortBy' in order ? this.infer(order.SortBy.node, scope) : unknown('an ordered-set aggregate'));
+      args.push(
+        order && 'SortBy' in order ? this.infer(order.SortBy.node, scope) : unknown('an ordered-set aggregate'),
+      );
     }
     const problem = args.find((arg) => 'unknown' in arg);
     if (problem) return problem;

@@ -111,8 +111,8 @@ export function readRange(statement: CreateRangeStmt, context: TreeContext): Map
       if (!type.ok) return type;
       subtype = type.value;
     } else if (defname === 'multirange_type_name' && argument) {
-      const written = qualifiedName(stringValues(argument.names), context);
-      multirange = { schema: written.schema.kind === 'unqualified' ? schema : written.schema, name: written.name };
+      // Created where its own name says: an unqualified one lands by search_path, not beside the range.
+      multirange = qualifiedName(stringValues(argument.names), context);
     }
   }
   if (!subtype) return unmappable('parse-error', 'type attribute "subtype" is required');

@@ -227,12 +227,17 @@ export class TypeStore {
     const entry = this.find(kind, schema, name, missingOk, at);
     if (!entry) return;
     const what = `${kindWords[entry.type.kind]} ${this.describe(schema, name)}`;
-    let columns = columnsOf(entry.type);
-    const cascades: string[] = [];
-    for (const command of commands) {
-      const index = columns.findIndex((column) => column.name === command.name);
+    const original = columnsOf(entry.type);
+    // PostgreSQL runs a statement's drops, then its type changes, then its additions; drops and type changes
+    // name columns the table had before the statement.
+    const order = { drop: 0, type: 1, add: 2 };
+    const ordered = [...commands].sort((left, right) => order[left.action] - order[right.action]);
+    let columns = original;
+    const dropped: string[] = [];
+    for (const command of ordered) {
+      const existed = original.some((column) => column.name === command.name) && !dropped.includes(command.name);
       if (command.action === 'add') {
-        if (index !== -1) {
+        if (columns.some((column) => column.name === command.name)) {
           if (command.ifNotExists) continue;
           this.report('duplicate-column', `column ${command.name} of ${what} already exists`, at);
           return;
@@ -240,7 +245,7 @@ export class TypeStore {
         columns = [...columns, { name: command.name, type: command.type, typeUnknownReason: null }];
         continue;
       }
-      if (index === -1) {
+      if (!existed) {
         if (command.action === 'drop' && command.missingOk) continue;
         this.report('undefined-column', `column ${command.name} of ${what} does not exist`, at);
         return;
@@ -252,8 +257,8 @@ export class TypeStore {
           this.report('feature-not-supported', `cannot alter type of a column used by a view or rule (${names})`, at);
           return;
         }
-        columns = columns.map((column, position) =>
-          position === index ? { ...column, type: command.type, typeUnknownReason: null } : column,
+        columns = columns.map((column) =>
+          column.name === command.name ? { ...column, type: command.type, typeUnknownReason: null } : column,
         );
         continue;
       }
@@ -261,10 +266,10 @@ export class TypeStore {
         this.refuseDrop(`column ${command.name} of ${what}`, { routines: [], types: readers, columns: [] }, at);
         return;
       }
-      cascades.push(command.name);
-      columns = columns.filter((_, position) => position !== index);
+      dropped.push(command.name);
+      columns = columns.filter((column) => column.name !== command.name);
     }
-    for (const column of cascades) {
+    for (const column of dropped) {
       for (const reader of this.dependents(entry, column).types) this.dropCascade(reader);
     }
     entry.type = withColumns(entry.type, columns);
