@@ -73,6 +73,10 @@ export class TypeStore {
     return describeName(schema, name, this.placeholder);
   }
 
+  private describeEntry(entry: TypeEntry): string {
+    return `${kindWords[entry.type.kind]} ${this.describe(entry.type.schema, entry.type.name)}`;
+  }
+
   create(
     type: UserType,
     options: { ifNotExists?: boolean; orReplace?: boolean; reads?: TypeEntry['reads'] } = {},
@@ -185,10 +189,8 @@ export class TypeStore {
 
   private refuseDrop(what: string, dependents: Dependents, at: SourceLocation): void {
     const listed = [
-      ...dependents.types.map((entry) => `${kindWords[entry.type.kind]} ${entry.type.name}`),
-      ...dependents.columns.map(
-        ({ entry, name }) => `column ${name} of ${kindWords[entry.type.kind]} ${entry.type.name}`,
-      ),
+      ...dependents.types.map((entry) => this.describeEntry(entry)),
+      ...dependents.columns.map(({ entry, name }) => `column ${name} of ${this.describeEntry(entry)}`),
       ...dependents.routines.map((procedure) => `${procedure.kind} ${describeRoutine(procedure, this.placeholder)}`),
     ];
     this.report(
@@ -253,7 +255,7 @@ export class TypeStore {
       const readers = this.dependents(entry, command.name).types;
       if (command.action === 'type') {
         if (readers.length > 0) {
-          const names = readers.map((reader) => `${kindWords[reader.type.kind]} ${reader.type.name}`).join(', ');
+          const names = readers.map((reader) => this.describeEntry(reader)).join(', ');
           this.report('feature-not-supported', `cannot alter type of a column used by a view or rule (${names})`, at);
           return;
         }
