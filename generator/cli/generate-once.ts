@@ -4,7 +4,7 @@ import type { ConsoleOutput } from './console-output.js';
 import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
 import { includeFilter } from '../analyze/include-filter.js';
 import { applyPlan, isUpToDate, planOutput, type OutputPlan } from './output-files.js';
-import { runPipeline } from './pipeline.js';
+import { runPipeline, type PipelineOptions } from './pipeline.js';
 import type { ResolvedConfig } from './resolve-config.js';
 
 export type GenerateMode = 'write' | 'check';
@@ -31,8 +31,9 @@ export async function generateOnce(
   mode: GenerateMode,
   cwd: string,
   io: ConsoleOutput,
+  options: PipelineOptions = {},
 ): Promise<number> {
-  const { model, diagnostics, files } = await runPipeline(sources, resolved.config);
+  const { model, diagnostics, files } = await runPipeline(sources, resolved.config, options);
   for (const diagnostic of diagnostics) io.err(formatDiagnostic(diagnostic, sources));
   if (files === null || hasErrors(diagnostics)) {
     const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length;
