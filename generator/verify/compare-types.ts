@@ -8,6 +8,11 @@ export interface CompareTypesOptions {
   tenantSchema: string;
   placeholder: string;
   resolver: TypeResolver;
+  /**
+   * Receives relations and types in the tenant schema that the model lacks. They are notes, not differences: code
+   * the files run (a `SELECT setup()` or a DO block executing DDL) creates objects no static reading can see.
+   */
+  note: (line: string) => void;
 }
 
 const relationKinds: Partial<Record<UserType['kind'], CatalogRelation['kind'][]>> = {
@@ -39,7 +44,7 @@ function kindWord(type: UserType): string {
  * Every model type compared with the catalog after the files were applied: relations' kinds and columns (names and
  * types; a view column whose type the model leaves unknown is not compared), composites' attributes, enums'
  * labels, domains' base types, ranges' subtypes and multiranges. Relations and types in the tenant schema that the
- * model lacks are differences too.
+ * model lacks go to `options.note`.
  */
 export async function compareTypes(
   types: readonly UserType[],
@@ -84,7 +89,9 @@ export async function compareTypes(
   for (const entry of [...catalog.relations, ...catalog.types]) {
     if (entry.schema !== options.tenantSchema || matched.has(entry)) continue;
     const kind = 'columns' in entry ? relationKindNames[entry.kind] : typeKindNames[entry.kind];
-    differences.push(`${options.placeholder}.${entry.name} (${kind}): in the catalog but not in the model`);
+    options.note(
+      `${options.placeholder}.${entry.name} (${kind}) is in the catalog but not in the model (created by code the files run?)`,
+    );
   }
   return differences;
 }

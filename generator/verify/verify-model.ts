@@ -18,6 +18,8 @@ export interface VerifyOptions {
   model: Model;
   placeholder: string;
   include: string;
+  /** Receives what is worth knowing but not a difference (see `CompareTypesOptions.note`); default: dropped. */
+  note?: (line: string) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function verifyModel(options: VerifyOptions): Promise<string[]> {
         tenantSchema,
         placeholder: options.placeholder,
         resolver,
+        note: options.note ?? (() => {}),
       });
       return [...procedureDifferences, ...typeDifferences];
     } finally {

@@ -6,7 +6,11 @@ import { verifyModel } from '../../../generator/verify/verify-model.js';
 const databaseUrl = inject('databaseUrl');
 
 /** Parses the files as the generator does and compares the model with what PostgreSQL made of them. */
-async function verifyParsed(texts: string[], change: (model: Model) => Model = (model) => model) {
+async function verifyParsed(
+  texts: string[],
+  change: (model: Model) => Model = (model) => model,
+  note: (line: string) => void = (line) => expect.fail(`unexpected note: ${line}`),
+) {
   const sources = texts.map((text, index) => ({ path: `${index + 1}.sql`, text }));
   const { model, diagnostics } = parseSources(sources);
   expect(diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual([]);
@@ -28,6 +32,7 @@ async function verifyParsed(texts: string[], change: (model: Model) => Model = (
     model: change(model),
     placeholder: '{schema}',
     include: '*',
+    note,
   });
 }
 
@@ -194,28 +199,33 @@ CREATE VIEW w5 AS SELECT x FROM one(1::int8) x;`,
        CREATE TABLE extra (x int);`,
     ];
     const int8 = { schema: { kind: 'unqualified' as const }, name: 'int8', arrayDimensions: 0, modifiers: [] };
-    const differences = await verifyParsed(sql, (model) => {
-      let changed = withType('t', (type) =>
-        type.kind === 'table'
-          ? {
-              ...type,
-              columns: [
-                { ...type.columns[0]!, type: int8 },
-                { ...type.columns[1]!, name: 'c' },
-              ],
-            }
-          : type,
-      )(model);
-      changed = withType('v', (type) => ({ ...type, kind: 'materialized-view' }) as UserType)(changed);
-      changed = withType('mood', (type) => (type.kind === 'enum' ? { ...type, values: ['sad', 'happy'] } : type))(
-        changed,
-      );
-      changed = withType('d', (type) => (type.kind === 'domain' ? { ...type, baseType: int8 } : type))(changed);
-      changed = withType('r', (type) =>
-        type.kind === 'range' ? { ...type, multirange: { ...type.multirange, name: 'rs' } } : type,
-      )(changed);
-      return { ...changed, types: changed.types.filter((type) => type.name !== 'extra') };
-    });
+    const notes: string[] = [];
+    const differences = await verifyParsed(
+      sql,
+      (model) => {
+        let changed = withType('t', (type) =>
+          type.kind === 'table'
+            ? {
+                ...type,
+                columns: [
+                  { ...type.columns[0]!, type: int8 },
+                  { ...type.columns[1]!, name: 'c' },
+                ],
+              }
+            : type,
+        )(model);
+        changed = withType('v', (type) => ({ ...type, kind: 'materialized-view' }) as UserType)(changed);
+        changed = withType('mood', (type) => (type.kind === 'enum' ? { ...type, values: ['sad', 'happy'] } : type))(
+          changed,
+        );
+        changed = withType('d', (type) => (type.kind === 'domain' ? { ...type, baseType: int8 } : type))(changed);
+        changed = withType('r', (type) =>
+          type.kind === 'range' ? { ...type, multirange: { ...type.multirange, name: 'rs' } } : type,
+        )(changed);
+        return { ...changed, types: changed.types.filter((type) => type.name !== 'extra') };
+      },
+      (line) => notes.push(line),
+    );
     expect(differences).toEqual([
       '1.sql:1:1: table t: column 1 (a): type: model bigint, catalog integer',
       '1.sql:1:1: table t: column 2 (c): name: model c, catalog b',
@@ -223,7 +233,9 @@ CREATE VIEW w5 AS SELECT x FROM one(1::int8) x;`,
       '1.sql:3:8: enum mood: labels: model sad, happy, catalog happy, sad',
       '1.sql:4:8: domain d: base: type: model bigint, catalog integer',
       '1.sql:5:8: range r: multirange: model rs, catalog {schema}.r_multirange',
-      '{schema}.extra (a table): in the catalog but not in the model',
+    ]);
+    expect(notes).toEqual([
+      '{schema}.extra (a table) is in the catalog but not in the model (created by code the files run?)',
     ]);
   });
 });
