@@ -87,7 +87,9 @@ export class TypeStore {
       const existing = this.resolve(schema, name);
       if (!existing) continue;
       if (options.orReplace && type.kind === 'view' && !existing.multirange && existing.type.kind === 'view') {
-        return this.replaceView(existing.item, type, options.reads ?? new Map()) ? existing.item : null;
+        return this.replaceView(existing.item, type, options.reads ?? new Map<TypeEntry, Set<string>>())
+          ? existing.item
+          : null;
       }
       if (options.ifNotExists) return null;
       const what = isRelation(type) && isRelation(existing.type) ? 'relation' : 'type';
@@ -102,7 +104,7 @@ export class TypeStore {
       }
       return null;
     }
-    const entry: TypeEntry = { type, reads: options.reads ?? new Map() };
+    const entry: TypeEntry = { type, reads: options.reads ?? new Map<TypeEntry, Set<string>>() };
     this.entries.add(entry);
     return entry;
   }
