@@ -173,11 +173,12 @@ export class TypeMapper {
     const subtype = this.map(declared.subtype);
     if ('error' in subtype) return { error: `${subtype.error} (the subtype of range ${declared.name})` };
     const named = multirange ? declared.multirange : declared;
-    const wrap = (ts: string) => (multirange ? `Range<${ts}>[]` : `Range<${ts}>`);
+    const output = `Range<${subtype.tsOutput}>`;
+    const input = `RangeInput<${subtype.tsInput}>`;
     return {
       value: { kind: 'range', element: subtype.value, multirange },
-      tsInput: multirange ? `readonly Range<${subtype.tsInput}>[]` : wrap(subtype.tsInput),
-      tsOutput: wrap(subtype.tsOutput),
+      tsInput: multirange ? `readonly ${input}[]` : input,
+      tsOutput: multirange ? `${output}[]` : output,
       asserted: subtype.asserted,
       sqlType: [...schemaParts(named.schema), `.${quoteIdentifier(named.name)}`],
       viaText: true,

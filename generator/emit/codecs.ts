@@ -53,9 +53,12 @@ export class CodecRegistry {
     }
   }
 
-  /** `const decodeIntRange = rangeDecoder(decodeInt);`; the TypeScript `Range` type comes with it. */
+  /**
+   * `const decodeIntRange = rangeDecoder(decodeInt);`. A decoder's value is printed as `Range<T>`, an encoder's as
+   * `RangeInput<T>`, so each brings the runtime type its printed types name.
+   */
   private rangeHelper(element: string, multirange: boolean, codec: 'Decoder' | 'Encoder'): string {
-    this.runtime('Range');
+    this.runtime(codec === 'Decoder' ? 'Range' : 'RangeInput');
     const kind = multirange ? 'Multirange' : 'Range';
     const name = `${element}${kind}`;
     const factory = `${multirange ? 'multirange' : 'range'}${codec}`;

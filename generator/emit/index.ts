@@ -22,6 +22,7 @@ const runtimeTypes = new Set([
   'RaisedSqlStates',
   'ProcedureError',
   'Range',
+  'RangeInput',
 ]);
 
 export const generatedHeader = (fingerprint: string) =>

@@ -24,6 +24,7 @@ export {
   parseRangeLiteral,
   parseMultirangeLiteral,
   type Range,
+  type RangeInput,
   type RangeLiteral,
 } from './ranges.js';
 export { bindArguments, invoke, atMostOneRow, exactlyOneRow, type ArgumentSpec, type CallSpec } from './call.js';

@@ -4,18 +4,20 @@ import { hexOf, LiteralSyntaxError } from './postgres-literals.js';
 import { ProcedureValueError } from './procedure-error.js';
 
 /**
- * A range value with typed bounds. A null bound is unbounded (minus or plus infinity); an empty range has no bounds.
- * A multirange is an array of ranges, in the order the server returns them.
+ * A range value as decoded, with typed bounds: `{ empty: true }`, or its bounds with whether each is included. A
+ * null bound is unbounded. A multirange is an array of ranges, in the order the server returns them.
  */
 export type Range<T> =
-  | { readonly empty: true }
-  | {
-      readonly empty: false;
-      readonly lower: T | null;
-      readonly upper: T | null;
-      readonly lowerInclusive: boolean;
-      readonly upperInclusive: boolean;
-    };
+  | { empty: true }
+  | { empty: false; lower: T | null; upper: T | null; lowerInclusive: boolean; upperInclusive: boolean };
+
+/**
+ * A range as an argument: `{ empty: true }`, or bounds (left out or null: unbounded) with their inclusivity,
+ * PostgreSQL's default `[)` when left out.
+ */
+export type RangeInput<T> =
+  | { empty: true }
+  | { empty?: false; lower?: T | null; upper?: T | null; lowerInclusive?: boolean; upperInclusive?: boolean };
 
 /** A range's text form split into bound texts: `[1,5)`, `(,"a b"]`, `empty`. Null bounds are unbounded. */
 export interface RangeLiteral {
@@ -168,23 +170,27 @@ export function multirangeDecoder<T>(element: Decoder<T>): Decoder<Range<T>[]> {
   };
 }
 
-function formatRange<T>(value: Range<T>, element: Encoder<T>, procedure: string, field: string): string {
-  if (typeof value !== 'object' || value === null || typeof value.empty !== 'boolean')
-    return wrongRange(procedure, field, value);
-  if (value.empty) return 'empty';
-  const bound = (bound: T | null, which: string) =>
+function formatRange<T>(value: RangeInput<T>, element: Encoder<T>, procedure: string, field: string): string {
+  if (typeof value !== 'object' || value === null) return wrongRange(procedure, field, value);
+  if (value.empty === true) return 'empty';
+  const bound = (bound: T | null | undefined, which: string) =>
     bound === null || bound === undefined ? '' : quoteBound(element(bound, procedure, `${field}.${which}`));
-  return `${value.lowerInclusive ? '[' : '('}${bound(value.lower, 'lower')},${bound(value.upper, 'upper')}${value.upperInclusive ? ']' : ')'}`;
+  const open = (value.lowerInclusive ?? true) ? '[' : '(';
+  const close = (value.upperInclusive ?? false) ? ']' : ')';
+  return `${open}${bound(value.lower, 'lower')},${bound(value.upper, 'upper')}${close}`;
 }
 
 /** A range argument, every bound quoted so no bound text can change the structure. */
-export function rangeEncoder<T>(element: Encoder<T>): Encoder<Range<T>> {
+export function rangeEncoder<T>(element: Encoder<T>): Encoder<RangeInput<T>> {
   return (value, procedure, field) => formatRange(value, element, procedure, field);
 }
 
-export function multirangeEncoder<T>(element: Encoder<T>): Encoder<readonly Range<T>[]> {
+export function multirangeEncoder<T>(element: Encoder<T>): Encoder<readonly RangeInput<T>[]> {
   return (value, procedure, field) => {
     if (!Array.isArray(value)) return wrongRange(procedure, field, value);
-    return `{${value.map((range: Range<T>, index) => formatRange(range, element, procedure, `${field}[${index + 1}]`)).join(',')}}`;
+    const ranges = value.map((range: RangeInput<T>, index) =>
+      formatRange(range, element, procedure, `${field}[${index + 1}]`),
+    );
+    return `{${ranges.join(',')}}`;
   };
 }

@@ -7,6 +7,7 @@ import {
   type Queryable,
   type RaisedSqlStates,
   type Range,
+  type RangeInput,
   arrayDecoder,
   arrayEncoder,
   assertFingerprint,
@@ -113,10 +114,10 @@ export type DoubleSqlState = never;
 
 /** Arguments of sp_echo_ranges. null is SQL NULL; a left-out optional argument takes its default. */
 export interface EchoRangesParams {
-  range: Range<number> | null;
-  days: Range<Date | string> | null;
-  spans: readonly Range<Date | string>[] | null;
-  ranges: readonly Range<number>[] | null;
+  range: RangeInput<number> | null;
+  days: RangeInput<Date | string> | null;
+  spans: readonly RangeInput<Date | string>[] | null;
+  ranges: readonly RangeInput<number>[] | null;
 }
 
 /** A row returned by sp_echo_ranges. */
@@ -142,7 +143,7 @@ export type EchoRangesSqlState = never;
 
 /** Arguments of sp_span_length. null is SQL NULL; a left-out optional argument takes its default. */
 export interface SpanLengthParams {
-  days: Range<Date | string> | null;
+  days: RangeInput<Date | string> | null;
 }
 
 /** SQLSTATEs sp_span_length raises explicitly (besides any error PostgreSQL itself raises). */
