@@ -35,6 +35,10 @@ export function dependentsOf(
   entryOf: EntryOf,
 ): Dependents {
   const dependents: Dependents = { routines: [], types: [], columns: [] };
+  // Resolving every reference of every routine is the cost of a DROP; only references spelled like the target can
+  // resolve to it.
+  const names = new Set([target.type.name, ...(target.type.kind === 'range' ? [target.type.multirange.name] : [])]);
+  const refersToTarget = (reference: TypeRef) => names.has(reference.name) && entryOf(reference) === target;
   for (const entry of entries) {
     if (entry === target) continue;
     if (entry.reads.get(target) && (column === null || entry.reads.get(target)!.has(column))) {
@@ -46,16 +50,15 @@ export function dependentsOf(
     if (type.kind === 'composite' || type.kind === 'table') {
       const columns = type.kind === 'composite' ? type.attributes : type.columns;
       for (const item of columns) {
-        if (item.type && entryOf(item.type) === target) dependents.columns.push({ entry, name: item.name });
+        if (item.type && refersToTarget(item.type)) dependents.columns.push({ entry, name: item.name });
       }
-    } else if (typeReferences(type).some((reference) => entryOf(reference) === target)) {
+    } else if (typeReferences(type).some(refersToTarget)) {
       dependents.types.push(entry);
     }
   }
   if (column === null) {
     for (const procedure of routines) {
-      if (signatureReferences(procedure).some((reference) => entryOf(reference) === target))
-        dependents.routines.push(procedure);
+      if (signatureReferences(procedure).some(refersToTarget)) dependents.routines.push(procedure);
     }
   }
   return dependents;

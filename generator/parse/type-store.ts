@@ -334,7 +334,9 @@ export class TypeStore {
       );
       return;
     }
+    const spellings = new Set([current.name, ...(current.kind === 'range' ? [current.multirange.name] : [])]);
     const retarget = (reference: TypeRef): TypeRef => {
+      if (!spellings.has(reference.name)) return reference;
       const resolved = this.resolve(reference.schema, reference.name);
       if (resolved?.item !== entry) return reference;
       const named = resolved.multirange && next.kind === 'range' ? next.multirange : next;
