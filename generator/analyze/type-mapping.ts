@@ -92,6 +92,7 @@ export class TypeMapper {
    */
   readonly used = new Map<string, EnumType | RowType>();
   private readonly mapping = new Map<string, TypedValue | { error: string }>();
+  private readonly typeNames = new Map<UserType, string>();
 
   constructor(
     private readonly config: GeneratorConfig,
@@ -185,8 +186,24 @@ export class TypeMapper {
     };
   }
 
+  /**
+   * A declared type's TypeScript name: its own name in PascalCase, or with its schema in front when a type of
+   * another schema already has that name (`app.users` and `auth.users` become `Users` and `AuthUsers`).
+   */
+  private typeNameOf(declared: UserType): string {
+    let typeName = this.typeNames.get(declared);
+    if (typeName === undefined) {
+      const taken = new Set(this.typeNames.values());
+      typeName = pascalCase(declared.name);
+      if (taken.has(typeName) && declared.schema.kind === 'named')
+        typeName = pascalCase(`${declared.schema.name}_${declared.name}`);
+      this.typeNames.set(declared, typeName);
+    }
+    return typeName;
+  }
+
   private mapUserType(declared: Exclude<UserType, RangeType>): TypedValue | { error: string } {
-    const typeName = pascalCase(declared.name);
+    const typeName = this.typeNameOf(declared);
     const sqlType = [...schemaParts(declared.schema), `.${quoteIdentifier(declared.name)}`];
     if (declared.kind === 'enum') {
       this.used.set(typeName, declared);
