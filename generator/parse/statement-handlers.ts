@@ -6,6 +6,7 @@ import { literalLines, splitDocComment } from './doc-comments.js';
 import { qualifiedName, readRoutineReference, stringValues, type TreeContext } from './read-libpg-query.js';
 import type { SourcePositions } from './source-positions.js';
 import type { Statement } from './statements.js';
+import type { EnumChange } from './enum-labels.js';
 import { dropTypes, moveTypes, relationHandlers, renameTypes } from './relation-handlers.js';
 
 /** What a statement handler works with: the statement, where it starts, and the file reader's catalog and reports. */
@@ -96,14 +97,13 @@ function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: S
 function alterEnum(alter: NodeOf<'AlterEnumStmt'>, scope: StatementScope): void {
   const { schema, name } = qualifiedName(stringValues(alter.typeName), scope.context);
   if (alter.newVal === undefined) return;
-  const types = scope.catalog.types;
-  if (alter.oldVal !== undefined) {
-    types.renameEnumValue(schema, name, alter.oldVal, alter.newVal, scope.location);
-    return;
-  }
   const neighbor =
     alter.newValNeighbor === undefined ? null : { value: alter.newValNeighbor, after: alter.newValIsAfter === true };
-  types.addEnumValue(schema, name, alter.newVal, neighbor, alter.skipIfNewValExists === true, scope.location);
+  const change: EnumChange =
+    alter.oldVal !== undefined
+      ? { action: 'rename', from: alter.oldVal, to: alter.newVal }
+      : { action: 'add', value: alter.newVal, neighbor, ifNotExists: alter.skipIfNewValExists === true };
+  scope.catalog.types.changeEnum(schema, name, change, scope.location);
 }
 
 function alterFunction({ objtype, func, actions = [] }: NodeOf<'AlterFunctionStmt'>, scope: StatementScope): void {

@@ -1,18 +1,11 @@
 import { describeName, describeRoutine } from '../model/describe.js';
 import { resolveUserType, type ResolvedUserType } from '../model/resolve-type.js';
 import { formatLocation } from '../model/source-location.js';
-import type {
-  Procedure,
-  RelationColumn,
-  RelationType,
-  SchemaRef,
-  SourceLocation,
-  TypeRef,
-  UserType,
-} from '../model/types.js';
+import type { Procedure, RelationType, SchemaRef, SourceLocation, TypeRef, UserType } from '../model/types.js';
 import { dependentsOf, hasDependents, isRelation, type Dependents, type TypeEntry } from './type-dependencies.js';
 import { mapSignatureReferences, mapTypeReferences } from './type-references.js';
-import { typeKey } from './identity.js';
+import { changedLabels, type EnumChange } from './enum-labels.js';
+import { columnsOf, viewReplacementProblem, withColumns } from './relation-columns.js';
 
 /**
  * What a statement names: `relation` is ALTER TABLE's RENAME and SET SCHEMA, which PostgreSQL lets reach views too;
@@ -348,83 +341,15 @@ export class TypeStore {
     entry.type = mapTypeReferences(next, retarget);
   }
 
-  addEnumValue(
-    schema: SchemaRef,
-    name: string,
-    value: string,
-    neighbor: { value: string; after: boolean } | null,
-    ifNotExists: boolean,
-    at: SourceLocation,
-  ): void {
-    const entry = this.enumEntry(schema, name, at);
-    if (!entry || entry.type.kind !== 'enum') return;
-    const type = entry.type;
-    if (type.values.includes(value)) {
-      if (!ifNotExists) this.report('duplicate-enum-value', `enum label "${value}" already exists`, at);
-      return;
-    }
-    const values = [...type.values];
-    if (neighbor === null) values.push(value);
-    else {
-      const index = values.indexOf(neighbor.value);
-      if (index === -1) {
-        this.report('undefined-enum-value', `"${neighbor.value}" is not an existing enum label`, at);
-        return;
-      }
-      values.splice(neighbor.after ? index + 1 : index, 0, value);
-    }
-    entry.type = { ...type, values };
-  }
-
-  renameEnumValue(schema: SchemaRef, name: string, oldValue: string, newValue: string, at: SourceLocation): void {
-    const entry = this.enumEntry(schema, name, at);
-    if (!entry || entry.type.kind !== 'enum') return;
-    const type = entry.type;
-    if (!type.values.includes(oldValue)) {
-      this.report('undefined-enum-value', `"${oldValue}" is not an existing enum label`, at);
-      return;
-    }
-    if (type.values.includes(newValue)) {
-      this.report('duplicate-enum-value', `enum label "${newValue}" already exists`, at);
-      return;
-    }
-    entry.type = { ...type, values: type.values.map((value) => (value === oldValue ? newValue : value)) };
-  }
-
-  private enumEntry(schema: SchemaRef, name: string, at: SourceLocation): TypeEntry | null {
+  /** ALTER TYPE ... ADD VALUE / RENAME VALUE on an enum. */
+  changeEnum(schema: SchemaRef, name: string, change: EnumChange, at: SourceLocation): void {
     const found = this.resolve(schema, name);
     if (!found || found.multirange || found.type.kind !== 'enum') {
       this.report('undefined-type', `enum type ${this.describe(schema, name)} does not exist`, at);
-      return null;
+      return;
     }
-    return found.item;
+    const labels = changedLabels(found.type.values, change);
+    if ('code' in labels) this.report(labels.code, labels.message, at);
+    else found.item.type = { ...found.type, values: labels };
   }
-}
-
-function columnsOf(type: UserType): RelationColumn[] {
-  if (type.kind === 'composite') return type.attributes.map((attribute) => ({ ...attribute, typeUnknownReason: null }));
-  if (isRelation(type)) return type.columns;
-  return [];
-}
-
-function withColumns(type: UserType, columns: RelationColumn[]): UserType {
-  if (type.kind === 'composite') {
-    const attributes = columns.flatMap(({ name, type: attributeType }) =>
-      attributeType ? [{ name, type: attributeType }] : [],
-    );
-    return { ...type, attributes };
-  }
-  return isRelation(type) ? { ...type, columns } : type;
-}
-
-function viewReplacementProblem(existing: RelationType, view: typeof existing): string | null {
-  if (view.columns.length < existing.columns.length) return 'cannot drop columns from view';
-  for (const [index, column] of existing.columns.entries()) {
-    const replacement = view.columns[index]!;
-    if (replacement.name !== column.name)
-      return `cannot change name of view column "${column.name}" to "${replacement.name}"`;
-    if (column.type && replacement.type && typeKey(column.type) !== typeKey(replacement.type))
-      return `cannot change data type of view column "${column.name}" from ${column.type.name} to ${replacement.type.name}`;
-  }
-  return null;
 }
