@@ -1,5 +1,6 @@
 import type { TypeRef } from '../model/types.js';
 import type { PlaceholderSubstitution } from './placeholder.js';
+import { columnsOf } from './relation-columns.js';
 import { isRelation } from './type-dependencies.js';
 import type { TypeStore } from './type-store.js';
 
@@ -20,8 +21,7 @@ export function columnTypeOf(
   if (!found || found.multirange || (found.type.kind !== 'composite' && !isRelation(found.type)))
     return { code: 'undefined-table', message: `${written}: relation ${relation} is not defined in the input files` };
   const type = found.type;
-  const columns = type.kind === 'composite' ? type.attributes : isRelation(type) ? type.columns : [];
-  const match = columns.find((each) => each.name === column);
+  const match = columnsOf(type).find((each) => each.name === column);
   if (!match)
     return { code: 'undefined-column', message: `${written}: column ${column} of ${relation} does not exist` };
   if (!match.type)

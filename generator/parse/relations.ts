@@ -2,6 +2,7 @@ import type { CreateDomainStmt, CreateRangeStmt, CreateStmt, Node, RangeVar, Typ
 import type { DomainType, RangeType, RelationColumn, RelationType, SchemaRef, TypeRef } from '../model/types.js';
 import { mapped, unmappable, type Mapped } from './definitions.js';
 import { qualifiedName, stringValues, typeRef, type TreeContext } from './read-libpg-query.js';
+import { columnsOf } from './relation-columns.js';
 import { isRelation } from './type-dependencies.js';
 import type { TypeStore } from './type-store.js';
 
@@ -48,10 +49,7 @@ export function readTable(statement: CreateStmt, context: TreeContext, store: Ty
     const found = store.resolve(names.schema, names.name);
     if (!found || found.multirange || (!isRelation(found.type) && found.type.kind !== 'composite'))
       return `relation ${names.name} does not exist`;
-    const copied = isRelation(found.type)
-      ? found.type.columns
-      : found.type.attributes.map((attribute) => ({ ...attribute, typeUnknownReason: null }));
-    copied.forEach(add);
+    columnsOf(found.type).forEach(add);
     return null;
   };
   if (statement.ofTypename) {
