@@ -32,7 +32,9 @@ describe('pg-sproc-gen init', () => {
     );
     const generated = await runCliInProcess(['generate'], dir);
     expect(generated.stderr).toBe('');
-    expect(generated.stdout).toBe('1 procedure → src/db/ (1 written, 0 removed, 0 unchanged)\n');
+    expect(generated.stdout).toBe(
+      '1 of 1 routine generated, 0 left out → src/db/ (1 written, 0 removed, 0 unchanged)\n',
+    );
     expect(await readFile(join(dir, 'src', 'db', 'procedures.ts'), 'utf8')).toContain("from 'pg-sproc-gen/runtime';");
   });
 
