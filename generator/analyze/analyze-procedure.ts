@@ -4,10 +4,12 @@ import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { jsonReturnName, readAnnotations, type Annotations } from './annotations.js';
 import { columnPropertyOf, parameterPropertyOf, pascalCase } from './naming.js';
 import type { AnalyzedProcedure, ParamField, ResultColumn, ResultKind, SqlPart, TypedValue } from './program.js';
+import { rowAttributes } from './row-types.js';
 import { schemaParts, type TypeMapper } from './type-mapping.js';
 
 interface Context {
   mapper: TypeMapper;
+  placeholder: string;
   diagnostics: Diagnostic[];
   jsonTypesModule: string | null;
 }
@@ -124,8 +126,8 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
       }
       return { kind: 'rows', columns: outputColumns(), isValue: false };
     }
-    const composite = compositeOf(returns.type, context);
-    if (composite) return { kind: 'rows', columns: composite.attributes, isValue: false };
+    const row = rowTypeOf(returns.type, context);
+    if (row) return { kind: 'rows', columns: row, isValue: false };
     return { kind: 'values', columns: single(returns.type), isValue: true };
   }
   if (isRecord(returns.type)) {
@@ -140,13 +142,15 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
   return { kind: 'value', columns: single(returns.type), isValue: true };
 }
 
-function compositeOf(type: TypeRef, context: Context) {
+/** The attributes of a row type (composite, table, view) the result is a set of, or undefined for other types. */
+function rowTypeOf(type: TypeRef, context: Context): ColumnSource[] | undefined {
   if (type.arrayDimensions > 0) return undefined;
   const mapped = context.mapper.map(type);
   if ('error' in mapped || mapped.value.kind !== 'composite') return undefined;
-  const typeName = mapped.value.typeName;
-  const declared = context.mapper.used.get(typeName);
-  return declared?.kind === 'composite' ? declared : undefined;
+  const declared = context.mapper.used.get(mapped.value.typeName);
+  if (!declared || declared.kind === 'enum') return undefined;
+  const row = rowAttributes(declared, context.placeholder);
+  return 'error' in row ? undefined : row.attributes;
 }
 
 /**

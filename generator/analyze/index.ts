@@ -1,5 +1,6 @@
 import type { GeneratorConfig } from '../config/schema.js';
-import type { CompositeType, Diagnostic, EnumType, Model } from '../model/types.js';
+import type { Column, Diagnostic, EnumType, Model } from '../model/types.js';
+import { rowAttributes, type RowType } from './row-types.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { analyzeProcedure } from './analyze-procedure.js';
 import { includeFilter } from './include-filter.js';
@@ -27,7 +28,7 @@ export function analyze(
   const ambiguous = checkOverloads(included, diagnostics, config.placeholder);
   const methodNames = assignMethodNames(included, diagnostics, config.placeholder);
   const mapper = new TypeMapper(config, model.types);
-  const context = { mapper, diagnostics, jsonTypesModule: config.jsonTypesModule };
+  const context = { mapper, placeholder: config.placeholder, diagnostics, jsonTypesModule: config.jsonTypesModule };
 
   const procedures: AnalyzedProcedure[] = [];
   for (const procedure of included) {
@@ -41,7 +42,7 @@ export function analyze(
   const composites: AnalyzedComposite[] = [];
   for (const [typeName, declared] of mapper.used) {
     if (declared.kind === 'enum') enums.push(enumOf(typeName, declared));
-    else composites.push(compositeOf(typeName, declared, mapper));
+    else composites.push(compositeOf(typeName, declared, mapper, config.placeholder));
   }
 
   const named = withDeclaredNames(procedures, enums, composites, model, diagnostics);
@@ -63,15 +64,17 @@ function enumOf(typeName: string, declared: EnumType): AnalyzedEnum {
   return { typeName, sqlName: declared.name, labels: declared.values };
 }
 
-function compositeOf(typeName: string, declared: CompositeType, mapper: TypeMapper): AnalyzedComposite {
+function compositeOf(typeName: string, declared: RowType, mapper: TypeMapper, placeholder: string): AnalyzedComposite {
+  // Known to succeed: the mapper records a row type as used only once its attributes are mapped.
+  const { attributes } = rowAttributes(declared, placeholder) as { attributes: Column[] };
   return {
     typeName,
     inputTypeName: compositeNames(typeName).input,
     sqlName: declared.name,
-    attributes: declared.attributes.map((attribute) => ({
+    sqlKind: declared.kind,
+    attributes: attributes.map((attribute) => ({
       sqlName: attribute.name,
       property: columnPropertyOf(attribute.name),
-      // Mapped successfully before the composite was recorded as used.
       type: mapper.map(attribute.type) as TypedValue,
     })),
   };

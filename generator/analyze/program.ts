@@ -34,7 +34,9 @@ export type ValueType =
   /** `typeName`: the TypeScript name of an enum or composite in `AnalyzedProgram.enums` / `.composites`. */
   | { kind: 'enum'; typeName: string }
   | { kind: 'composite'; typeName: string }
-  | { kind: 'array'; element: ValueType; dimensions: number };
+  | { kind: 'array'; element: ValueType; dimensions: number }
+  /** A range (or multirange, an array of ranges) whose bounds are `element` values. */
+  | { kind: 'range'; element: ValueType; multirange: boolean };
 
 export interface TypedValue {
   value: ValueType;
@@ -118,12 +120,17 @@ export interface AnalyzedComposite {
   typeName: string;
   inputTypeName: string;
   sqlName: string;
+  /** What declared the row type: a composite type, or a table, view or materialized view. */
+  sqlKind: 'composite' | 'table' | 'view' | 'materialized-view';
   attributes: { sqlName: string; property: string; type: TypedValue }[];
 }
 
 export interface AnalyzedProgram {
   procedures: AnalyzedProcedure[];
-  /** Only the enums and composites the procedures use, in dependency order (a composite after what it contains). */
+  /**
+   * Only the enums and row types (composites, tables, views) the procedures use, in dependency order (a row type
+   * after what it contains).
+   */
   enums: AnalyzedEnum[];
   composites: AnalyzedComposite[];
   /** Type names imported from `jsonTypesModule` for `@json` annotations. */

@@ -1,5 +1,7 @@
 import type { GeneratorConfig } from '../config/schema.js';
-import type { SchemaRef, TypeRef, UserType } from '../model/types.js';
+import type { EnumType, RangeType, SchemaRef, TypeRef, UserType } from '../model/types.js';
+import { resolveUserType } from '../model/resolve-type.js';
+import { attributeWord, rowAttributes, type RowType } from './row-types.js';
 import { describeType } from '../model/describe.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { pascalCase } from './naming.js';
@@ -74,10 +76,6 @@ function configuredBuiltin(name: string, config: GeneratorConfig): Builtin | und
   return builtins[name];
 }
 
-function sameSchema(left: SchemaRef, right: SchemaRef): boolean {
-  return left.kind === right.kind && (left.kind !== 'named' || left.name === (right as { name: string }).name);
-}
-
 export function schemaParts(schema: SchemaRef): SqlPart[] {
   return schema.kind === 'named' ? [quoteIdentifier(schema.name)] : [{ clientSchema: true }];
 }
@@ -88,9 +86,13 @@ export type TypeLookup = (ref: TypeRef) => TypedValue | { error: string };
  * Maps model types to TypeScript and records which enums and composites are used. One instance per analyze run.
  */
 export class TypeMapper {
-  /** TypeScript name → declared type, in first-use order (a composite's attributes are mapped before it is added). */
-  readonly used = new Map<string, UserType>();
+  /**
+   * TypeScript name → declared enum or row type (composite, table, view), in first-use order (a row type's
+   * attributes are mapped before it is added).
+   */
+  readonly used = new Map<string, EnumType | RowType>();
   private readonly mapping = new Map<string, TypedValue | { error: string }>();
+  private readonly typeNames = new Map<UserType, string>();
 
   constructor(
     private readonly config: GeneratorConfig,
@@ -144,13 +146,14 @@ export class TypeMapper {
     }
     // The parse stage resolved the name through the search path: an unqualified name is a built-in or unknown, never
     // a user type of the same name (a user enum `bit` does not shadow the built-in).
-    const declared = this.userTypes.find((type) => type.name === ref.name && sameSchema(type.schema, ref.schema));
+    const declared = resolveUserType(this.userTypes, (type) => type, ref.schema, ref.name);
     if (!declared) {
       return {
         error: `unknown type ${describeType(ref, this.config.placeholder)}: not a supported built-in type, not declared in the input files, and not in typeOverrides`,
       };
     }
-    return this.mapUserType(declared);
+    if (declared.type.kind === 'range') return this.mapRange(declared.type, declared.multirange);
+    return this.mapUserType(declared.type);
   }
 
   private override(ref: TypeRef): TypedValue | undefined {
@@ -168,18 +171,60 @@ export class TypeMapper {
     };
   }
 
-  private mapUserType(declared: UserType): TypedValue | { error: string } {
-    const typeName = pascalCase(declared.name);
+  /** A user range: its bounds are the subtype's values; the multirange is an array of such ranges. */
+  private mapRange(declared: RangeType, multirange: boolean): TypedValue | { error: string } {
+    const subtype = this.map(declared.subtype);
+    if ('error' in subtype) return { error: `${subtype.error} (the subtype of range ${declared.name})` };
+    const named = multirange ? declared.multirange : declared;
+    const output = `Range<${subtype.tsOutput}>`;
+    const input = `RangeInput<${subtype.tsInput}>`;
+    return {
+      value: { kind: 'range', element: subtype.value, multirange },
+      tsInput: multirange ? `readonly ${input}[]` : input,
+      tsOutput: multirange ? `${output}[]` : output,
+      asserted: subtype.asserted,
+      sqlType: [...schemaParts(named.schema), `.${quoteIdentifier(named.name)}`],
+      viaText: true,
+    };
+  }
+
+  /**
+   * A declared type's TypeScript name: its own name in PascalCase, or with its schema in front when a type of
+   * another schema already has that name (`app.users` and `auth.users` become `Users` and `AuthUsers`).
+   */
+  private typeNameOf(declared: UserType): string {
+    let typeName = this.typeNames.get(declared);
+    if (typeName === undefined) {
+      const taken = new Set(this.typeNames.values());
+      typeName = pascalCase(declared.name);
+      if (taken.has(typeName) && declared.schema.kind === 'named')
+        typeName = pascalCase(`${declared.schema.name}_${declared.name}`);
+      this.typeNames.set(declared, typeName);
+    }
+    return typeName;
+  }
+
+  private mapUserType(declared: Exclude<UserType, RangeType>): TypedValue | { error: string } {
+    const typeName = this.typeNameOf(declared);
     const sqlType = [...schemaParts(declared.schema), `.${quoteIdentifier(declared.name)}`];
     if (declared.kind === 'enum') {
       this.used.set(typeName, declared);
       const value: ValueType = { kind: 'enum', typeName };
       return { value, tsInput: typeName, tsOutput: typeName, asserted: false, sqlType, viaText: false };
     }
+    if (declared.kind === 'domain') {
+      // The value is the base type's, checked as such; casts name the domain so the server checks its constraints.
+      const base = this.map(declared.baseType);
+      if ('error' in base) return { error: `${base.error} (the base type of domain ${declared.name})` };
+      return { ...base, sqlType };
+    }
     if (!this.used.has(typeName)) {
-      for (const attribute of declared.attributes) {
+      const row = rowAttributes(declared, this.config.placeholder);
+      if ('error' in row) return row;
+      for (const attribute of row.attributes) {
         const mapped = this.map(attribute.type);
-        if ('error' in mapped) return { error: `${mapped.error} (attribute ${attribute.name} of ${declared.name})` };
+        if ('error' in mapped)
+          return { error: `${mapped.error} (${attributeWord(declared)} ${attribute.name} of ${declared.name})` };
       }
       this.used.set(typeName, declared);
     }

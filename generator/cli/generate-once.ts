@@ -3,7 +3,7 @@ import type { SourceFile } from '../model/types.js';
 import type { ConsoleOutput } from './console-output.js';
 import { formatDiagnostic, hasErrors } from './format-diagnostic.js';
 import { applyPlan, isUpToDate, planOutput, type OutputPlan } from './output-files.js';
-import { describeRoutines, runPipeline } from './pipeline.js';
+import { describeRoutines, runPipeline, type PipelineOptions } from './pipeline.js';
 import type { ResolvedConfig } from './resolve-config.js';
 
 export type GenerateMode = 'write' | 'check';
@@ -30,8 +30,9 @@ export async function generateOnce(
   mode: GenerateMode,
   cwd: string,
   io: ConsoleOutput,
+  options: PipelineOptions = {},
 ): Promise<number> {
-  const result = await runPipeline(sources, resolved.config);
+  const result = await runPipeline(sources, resolved.config, options);
   const { diagnostics, files } = result;
   for (const diagnostic of diagnostics) io.err(formatDiagnostic(diagnostic, sources));
   if (files === null || hasErrors(diagnostics)) {

@@ -22,11 +22,15 @@ export interface PipelineResult {
  * parse → analyze → emit, in memory. Analyze runs even after parse errors so one run reports as many problems as
  * it can. A problem costs only its routine, which is left out, unless `strict` makes it an error (see `settle`).
  */
-export async function runPipeline(sources: readonly SourceFile[], config: GeneratorConfig): Promise<PipelineResult> {
+export async function runPipeline(
+  sources: readonly SourceFile[],
+  config: GeneratorConfig,
+  options: PipelineOptions = {},
+): Promise<PipelineResult> {
   // Analyze and emit load the TypeScript compiler (ts-morph) and prettier, the larger part of start-up: imported
   // here, so `verify` and `--print-model` never load them.
   const { analyze } = await import('../analyze/index.js');
-  const parsed = parseSources([...sources], parseOptionsOf(config));
+  const parsed = await parseModel(sources, config, options);
   const analyzed = analyze(parsed.model, config);
   const diagnostics = settle([...parsed.diagnostics, ...analyzed.diagnostics], config.strict);
   const isIncluded = includeFilter(config.include);
@@ -61,7 +65,26 @@ export function parseOptionsOf(config: GeneratorConfig): ParseOptions {
   return { placeholder: config.placeholder, variables: config.variables, searchPath: config.searchPath };
 }
 
-/** parse only: what `--print-model` prints and `verify` checks. */
+export interface PipelineOptions {
+  /** `--catalog <url>`: a database where the files are applied, for the view columns only a server can type. */
+  catalogUrl?: string;
+}
+
+/** parse, then (with `--catalog`) the unknown view columns from the database: the model analyze reads. */
+export async function parseModel(
+  sources: readonly SourceFile[],
+  config: GeneratorConfig,
+  options: PipelineOptions,
+): Promise<{ model: Model; diagnostics: Diagnostic[] }> {
+  const parsed = parseOnly(sources, config);
+  if (options.catalogUrl === undefined) return parsed;
+  // Loads pg, which a run without --catalog never needs.
+  const { fillUnknownColumns } = await import('../live-catalog/fill-unknown-columns.js');
+  const filled = await fillUnknownColumns(parsed.model, options.catalogUrl, config.placeholder);
+  return { model: filled.model, diagnostics: [...parsed.diagnostics, ...filled.diagnostics] };
+}
+
+/** parse only: what `verify` checks. */
 export function parseOnly(
   sources: readonly SourceFile[],
   config: GeneratorConfig,

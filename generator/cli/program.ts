@@ -43,6 +43,7 @@ export function createProgram(
     .addOption(new Option('--check', 'compare with the output folder instead of writing; exit 1 when stale'))
     .addOption(new Option('--watch', 'regenerate when an input file changes').conflicts(['check']))
     .addOption(new Option('--print-model', 'print the parsed model as JSON on stdout').conflicts(['check', 'watch']))
+    .option('--catalog <url>', 'read view columns only a server can type from this database (the files applied)')
     .action(async (flags: GenerateFlags) => {
       try {
         const { generateCommand } = await import('./generate-command.js');

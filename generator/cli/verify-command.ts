@@ -12,7 +12,7 @@ export interface VerifyFlags extends ConfigFlags {
 
 /**
  * `verify`: parses the inputs, applies them to PostgreSQL (`--database-url`, else `DATABASE_URL`) and prints every
- * difference between the model and `pg_proc`. Returns the exit code. The generator starts no server of its own: a
+ * difference between the model and the catalog (`pg_proc`, and `pg_class`/`pg_type` for relations and types). Returns the exit code. The generator starts no server of its own: a
  * project brings one (this repository's `npm run verify` starts an embedded one through test/support/with-database.ts).
  */
 export async function verifyCommand(flags: VerifyFlags, cwd: string, io: ConsoleOutput): Promise<number> {
@@ -35,14 +35,22 @@ export async function verifyCommand(flags: VerifyFlags, cwd: string, io: Console
     include: resolved.config.include,
     variables: resolved.config.variables,
     searchPath: resolved.config.searchPath,
+    note: (line) => io.err(`note: ${line}`),
   });
   const isIncluded = includeFilter(resolved.config.include);
   const count = model.procedures.filter((procedure) => isIncluded(procedure.name)).length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const types = model.types.length;
+  // The types (relations' row types included) are checked against pg_class and pg_type when the files have any.
+  const checked =
+    types === 0
+      ? `${plural(count, 'procedure')} against pg_proc`
+      : `${plural(count, 'procedure')} and ${plural(types, 'type')} against the catalog`;
   if (differences.length === 0) {
-    io.out(`verified ${count} procedure${count === 1 ? '' : 's'} against pg_proc: no differences`);
+    io.out(`verified ${checked}: no differences`);
     return 0;
   }
   for (const difference of differences) io.err(difference);
-  io.err(`${differences.length} difference${differences.length === 1 ? '' : 's'} between the model and pg_proc`);
+  io.err(`${plural(differences.length, 'difference')} between the model and the catalog`);
   return 1;
 }

@@ -3,6 +3,7 @@ import type { ConsoleOutput } from './console-output.js';
 import { generateOnce } from './generate-once.js';
 import { splitPattern } from './glob.js';
 import { loadSources } from './load-sources.js';
+import type { PipelineOptions } from './pipeline.js';
 import type { ResolvedConfig } from './resolve-config.js';
 
 const debounceMs = 100;
@@ -30,7 +31,12 @@ function errorMessage(error: unknown): string {
  * goes on. A change that leaves the inputs as they were (an editor's temporary file, the output folder lying next
  * to the inputs) does not regenerate.
  */
-export async function watchAndGenerate(resolved: ResolvedConfig, cwd: string, io: ConsoleOutput): Promise<Watching> {
+export async function watchAndGenerate(
+  resolved: ResolvedConfig,
+  cwd: string,
+  io: ConsoleOutput,
+  options: PipelineOptions = {},
+): Promise<Watching> {
   let lastInputs: string | null = null;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -41,7 +47,7 @@ export async function watchAndGenerate(resolved: ResolvedConfig, cwd: string, io
       const inputs = JSON.stringify(sources);
       if (inputs === lastInputs) return;
       lastInputs = inputs;
-      const code = await generateOnce(sources, resolved, 'write', cwd, io);
+      const code = await generateOnce(sources, resolved, 'write', cwd, io, options);
       io.err(`[${new Date().toLocaleTimeString()}] ${code === 0 ? 'generated' : 'failed'}; watching for changes`);
     } catch (error) {
       // An input that cannot be read now (deleted mid-save, a glob matching nothing) may be back a moment later.

@@ -48,7 +48,22 @@ export class CodecRegistry {
         }
         return name;
       }
+      case 'range':
+        return this.rangeHelper(this.decoder(value.element), value.multirange, 'Decoder');
     }
+  }
+
+  /**
+   * `const decodeIntRange = rangeDecoder(decodeInt);`. A decoder's value is printed as `Range<T>`, an encoder's as
+   * `RangeInput<T>`, so each brings the runtime type its printed types name.
+   */
+  private rangeHelper(element: string, multirange: boolean, codec: 'Decoder' | 'Encoder'): string {
+    this.runtime(codec === 'Decoder' ? 'Range' : 'RangeInput');
+    const kind = multirange ? 'Multirange' : 'Range';
+    const name = `${element}${kind}`;
+    const factory = `${multirange ? 'multirange' : 'range'}${codec}`;
+    if (!this.helpers.has(name)) this.helpers.set(name, `${this.runtime(factory)}(${element})`);
+    return name;
   }
 
   encoder(value: ValueType): string {
@@ -65,6 +80,8 @@ export class CodecRegistry {
         if (!this.helpers.has(name)) this.helpers.set(name, `${this.runtime('arrayEncoder')}(${element})`);
         return name;
       }
+      case 'range':
+        return this.rangeHelper(this.encoder(value.element), value.multirange, 'Encoder');
     }
   }
 

@@ -71,13 +71,20 @@ export function enumStatements(item: AnalyzedEnum, codecs: CodecRegistry): State
   ];
 }
 
+/** `The composite type pair`, `The row type of table orders`. */
+function rowTypeWords(item: AnalyzedComposite): string {
+  if (item.sqlKind === 'composite') return `The composite type ${docText(item.sqlName)}`;
+  const what = item.sqlKind === 'materialized-view' ? 'materialized view' : item.sqlKind;
+  return `The row type of ${what} ${docText(item.sqlName)}`;
+}
+
 export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegistry): StatementStructures[] {
   const names = compositeNames(item.typeName);
   const output: InterfaceDeclarationStructure = {
     kind: StructureKind.Interface,
     isExported: true,
     name: names.type,
-    docs: [`The composite type ${docText(item.sqlName)}. PostgreSQL cannot declare attributes non-null.`],
+    docs: [`${rowTypeWords(item)}. PostgreSQL cannot declare attributes non-null.`],
     properties: item.attributes.map((attribute) => ({
       name: attribute.property,
       type: outputType(attribute.type, true),
@@ -87,7 +94,7 @@ export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegist
     kind: StructureKind.Interface,
     isExported: true,
     name: names.input,
-    docs: [`The composite type ${docText(item.sqlName)} as an argument; a missing attribute is NULL.`],
+    docs: [`${rowTypeWords(item)} as an argument; a missing attribute is NULL.`],
     properties: item.attributes.map((attribute) => ({
       name: attribute.property,
       hasQuestionToken: true,

@@ -16,7 +16,15 @@ export interface EmitOptions {
 }
 
 /** Runtime names the module uses only as types, imported with `type` so it works under verbatimModuleSyntax. */
-const runtimeTypes = new Set(['Queryable', 'CallSpec', 'FingerprintCheck', 'RaisedSqlStates', 'ProcedureError']);
+const runtimeTypes = new Set([
+  'Queryable',
+  'CallSpec',
+  'FingerprintCheck',
+  'RaisedSqlStates',
+  'ProcedureError',
+  'Range',
+  'RangeInput',
+]);
 
 const clientOptions: StatementStructures = {
   kind: StructureKind.Interface,

@@ -122,11 +122,62 @@ export interface CompositeType {
   location: SourceLocation;
 }
 
-export type UserType = EnumType | CompositeType;
+/**
+ * A column of a table, view or materialized view. A view's column type is inferred from its query; `type` is null
+ * where that needs a server (a function or operator the generator does not know), and `typeUnknownReason` says why.
+ */
+export interface RelationColumn {
+  name: string;
+  type: TypeRef | null;
+  /** Why `type` is null; null when the type is known. */
+  typeUnknownReason: string | null;
+}
+
+/**
+ * A table (also a partitioned or foreign table), view or materialized view: PostgreSQL gives each a row type of
+ * the same name, which routines use like a composite (`RETURNS SETOF orders`, `p orders`). Columns are in the row
+ * type's order; dropped columns are gone.
+ */
+export interface RelationType {
+  kind: 'table' | 'view' | 'materialized-view';
+  schema: SchemaRef;
+  name: string;
+  columns: RelationColumn[];
+  /**
+   * Why a view's column list itself cannot be known without a server (its query expands `*` over something the
+   * files do not define); `columns` is then empty. Null when the columns are known.
+   */
+  columnsUnknownReason: string | null;
+  location: SourceLocation;
+}
+
+/** `CREATE DOMAIN name AS base`: values are the base type's, with constraints the server checks. */
+export interface DomainType {
+  kind: 'domain';
+  schema: SchemaRef;
+  name: string;
+  /** As written; may itself be a domain. */
+  baseType: TypeRef;
+  location: SourceLocation;
+}
+
+/** `CREATE TYPE name AS RANGE (subtype = ...)`, which also creates its multirange type. */
+export interface RangeType {
+  kind: 'range';
+  schema: SchemaRef;
+  name: string;
+  subtype: TypeRef;
+  /** The multirange type PostgreSQL creates with it (`multirange_type_name`, or derived from the range's name). */
+  multirange: { schema: SchemaRef; name: string };
+  location: SourceLocation;
+}
+
+export type UserType = EnumType | CompositeType | RelationType | DomainType | RangeType;
 
 /** The final state of all input files, read in order as a migration history. */
 export interface Model {
   procedures: Procedure[];
+  /** Every type the files define, relations' row types included, in creation order. */
   types: UserType[];
 }
 

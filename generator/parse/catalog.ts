@@ -1,13 +1,4 @@
-import type {
-  Diagnostic,
-  Model,
-  Procedure,
-  ReturnShape,
-  SchemaRef,
-  SourceLocation,
-  TypeRef,
-  UserType,
-} from '../model/types.js';
+import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation } from '../model/types.js';
 import type { DocComment } from './doc-comments.js';
 import { mergeDocComments } from './doc-comments.js';
 import { describeName, describeRoutine, describeType } from '../model/describe.js';
@@ -16,6 +7,8 @@ import { formatLocation } from '../model/source-location.js';
 import { inputSignature, namedKey, procedureKey, resultKey, typeKey } from './identity.js';
 import type { SchemaObjects } from './name-resolution.js';
 import type { RoutineReference } from './read-libpg-query.js';
+import { TypeStore, type RoutineAccess } from './type-store.js';
+import { mapSignatureReferences, mapTypeReferences } from './type-references.js';
 
 export type RoutineObjectKind = Procedure['kind'] | 'routine';
 
@@ -40,21 +33,13 @@ export interface Catalog extends SchemaObjects {
   alterRoutine(
     reference: RoutineReference,
     kind: RoutineObjectKind,
-    change: Partial<Pick<Procedure, 'schema' | 'name' | 'volatility' | 'security'>>,
+    change: Partial<Pick<Procedure, 'name' | 'schema' | 'volatility' | 'security'>>,
     at: SourceLocation,
   ): void;
-  createType(type: UserType): void;
-  /** ALTER TYPE ... SET SCHEMA: the type moves, and every reference to it. */
-  moveType(schema: SchemaRef, name: string, newSchema: SchemaRef, at: SourceLocation): void;
-  dropType(schema: SchemaRef, name: string, arrayDimensions: number, missingOk: boolean, at: SourceLocation): void;
-  addEnumValue(
-    schema: SchemaRef,
-    name: string,
-    value: string,
-    neighbor: { value: string; after: boolean } | null,
-    ifNotExists: boolean,
-    at: SourceLocation,
-  ): void;
+  /** Types, relations' row types included. */
+  readonly types: TypeStore;
+  /** The routines a call of `name` in `schema` can mean, resolved as type names are (see `resolveUserType`). */
+  routinesNamed(schema: SchemaRef, name: string): Procedure[];
   model(): Model;
 }
 
@@ -75,10 +60,37 @@ export function createCatalog(
   const routines = new Map<string, Procedure>();
   /** COMMENT ON text outlives CREATE OR REPLACE, as in PostgreSQL; it goes with DROP. */
   const comments = new Map<string, DocComment>();
-  const types = new Map<string, UserType>();
-  const error = (code: string, message: string, location: SourceLocation): void => {
-    diagnostics.push({ severity: 'error', code, message, location });
+  const error = (
+    code: string,
+    message: string,
+    location: SourceLocation,
+    severity: Diagnostic['severity'] = 'error',
+  ) => {
+    diagnostics.push({ severity, code, message, location });
   };
+  const routineAccess: RoutineAccess = {
+    list: () => [...routines.values()],
+    remove(procedure) {
+      const key = procedureKey(procedure);
+      routines.delete(key);
+      comments.delete(key);
+    },
+    mapAll(map) {
+      const entries = [...routines];
+      routines.clear();
+      const moved = new Map<string, DocComment>();
+      for (const [key, procedure] of entries) {
+        const next = map(procedure);
+        const nextKey = procedureKey(next);
+        routines.set(nextKey, next);
+        const comment = comments.get(key);
+        if (comment) moved.set(nextKey, comment);
+      }
+      comments.clear();
+      for (const [key, comment] of moved) comments.set(key, comment);
+    },
+  };
+  const types = new TypeStore(error, placeholder, lookupSchemas, routineAccess);
 
   /** The schemas a reference names: its own, or the search path's for an unqualified one. */
   const referencedSchemas = (schema: SchemaRef): SchemaRef[] =>
@@ -144,40 +156,6 @@ export function createCatalog(
     return null;
   }
 
-  /**
-   * Rewrites every routine and type in place (keys follow, the order stays). PostgreSQL refers to types by oid, so
-   * when a type moves, every reference to it moves too.
-   */
-  function rewrite(change: {
-    routine: (procedure: Procedure) => Procedure;
-    type: (type: UserType) => UserType;
-    reference: (type: TypeRef) => TypeRef;
-  }): void {
-    for (const [oldKey, procedure] of [...routines]) {
-      const changed = change.routine(mapTypeRefs(procedure, change.reference));
-      routines.delete(oldKey);
-      routines.set(procedureKey(changed), changed);
-      const comment = comments.get(oldKey);
-      comments.delete(oldKey);
-      if (comment) comments.set(procedureKey(changed), comment);
-    }
-    for (const [oldKey, type] of [...types]) {
-      const changed = change.type(
-        type.kind === 'composite'
-          ? {
-              ...type,
-              attributes: type.attributes.map((attribute) => ({
-                ...attribute,
-                type: change.reference(attribute.type),
-              })),
-            }
-          : type,
-      );
-      types.delete(oldKey);
-      types.set(namedKey(changed.schema, changed.name), changed);
-    }
-  }
-
   const schemaKey = (schema: SchemaRef): string | null => (schema.kind === 'named' ? schema.name : null);
   const inSchema = (schema: SchemaRef) => (object: { schema: SchemaRef }) =>
     namedKey(object.schema, '') === namedKey(schema, '');
@@ -193,7 +171,7 @@ export function createCatalog(
     },
     noteSchema,
     hasType(schema, name) {
-      return types.has(namedKey(schema, name));
+      return types.resolve(schema, name) !== undefined;
     },
     createSchema(schema, ifNotExists, location) {
       const key = schemaKey(schema);
@@ -212,7 +190,7 @@ export function createCatalog(
         return;
       }
       const contained =
-        [...routines.values()].filter(inSchema(schema)).length + [...types.values()].filter(inSchema(schema)).length;
+        [...routines.values()].filter(inSchema(schema)).length + types.types().filter(inSchema(schema)).length;
       if (contained > 0 && !cascade) {
         error(
           'dependent-objects',
@@ -227,7 +205,7 @@ export function createCatalog(
           comments.delete(entryKey);
         }
       }
-      for (const [entryKey, type] of [...types]) if (inSchema(schema)(type)) types.delete(entryKey);
+      types.removeWhere(inSchema(schema));
       schemas.delete(key);
     },
     renameSchema(schema, newName, location) {
@@ -244,7 +222,12 @@ export function createCatalog(
       const renamed: SchemaRef = { kind: 'named', name: newName };
       const move = <T extends { schema: SchemaRef }>(object: T): T =>
         inSchema(schema)(object) ? { ...object, schema: renamed } : object;
-      rewrite({ routine: move, type: move, reference: move });
+      // PostgreSQL refers to types by oid: every reference to a type of the schema follows it.
+      routineAccess.mapAll((procedure) => move(mapSignatureReferences(procedure, move)));
+      types.rewriteAll((type) => {
+        const moved = move(mapTypeReferences(type, move));
+        return moved.kind === 'range' ? { ...moved, multirange: move(moved.multirange) } : moved;
+      });
       schemas.delete(key);
       schemas.add(newName);
     },
@@ -309,67 +292,16 @@ export function createCatalog(
       comments.delete(key);
       if (comment) comments.set(alteredKey, comment);
     },
-    createType(type) {
-      const key = namedKey(type.schema, type.name);
-      const existing = types.get(key);
-      if (existing) {
-        error(
-          'duplicate-type',
-          `type ${describeName(type.schema, type.name, placeholder)} already exists (defined at ${formatLocation(existing.location)})`,
-          type.location,
+    types,
+    routinesNamed(schema, name) {
+      // The first schema of the path with routines of that name hides later ones, as for a call.
+      for (const searched of referencedSchemas(schema)) {
+        const found = [...routines.values()].filter(
+          (procedure) => namedKey(procedure.schema, procedure.name) === namedKey(searched, name),
         );
-        return;
+        if (found.length > 0) return found;
       }
-      types.set(key, type);
-    },
-    moveType(schema, name, newSchema, location) {
-      const type = types.get(namedKey(schema, name));
-      if (!type) {
-        error('undefined-type', `type ${describeName(schema, name, placeholder)} does not exist`, location);
-        return;
-      }
-      if (types.has(namedKey(newSchema, name))) {
-        error('duplicate-type', `type ${describeName(newSchema, name, placeholder)} already exists`, location);
-        return;
-      }
-      noteSchema(newSchema);
-      const isMoved = (object: { schema: SchemaRef; name: string }) =>
-        namedKey(object.schema, object.name) === namedKey(schema, name);
-      const move = <T extends { schema: SchemaRef; name: string }>(object: T): T =>
-        isMoved(object) ? { ...object, schema: newSchema } : object;
-      rewrite({ routine: (procedure) => procedure, type: move, reference: move });
-    },
-    dropType(schema, name, arrayDimensions, missingOk, location) {
-      const key = namedKey(schema, name);
-      if (arrayDimensions === 0 && types.delete(key)) return;
-      if (!missingOk)
-        error(
-          'undefined-type',
-          `type ${describeType({ schema, name, arrayDimensions, modifiers: [] }, placeholder)} does not exist`,
-          location,
-        );
-    },
-    addEnumValue(schema, name, value, neighbor, ifNotExists, location) {
-      const type = types.get(namedKey(schema, name));
-      if (!type || type.kind !== 'enum') {
-        error('undefined-type', `enum type ${describeName(schema, name, placeholder)} does not exist`, location);
-        return;
-      }
-      if (type.values.includes(value)) {
-        if (!ifNotExists) error('duplicate-enum-value', `enum label "${value}" already exists`, location);
-        return;
-      }
-      const values = [...type.values];
-      if (neighbor === null) values.push(value);
-      else {
-        const index = values.indexOf(neighbor.value);
-        if (index === -1) {
-          error('undefined-enum-value', `"${neighbor.value}" is not an existing enum label`, location);
-          return;
-        }
-        values.splice(neighbor.after ? index + 1 : index, 0, value);
-      }
-      types.set(namedKey(schema, name), { ...type, values });
+      return [];
     },
     model() {
       const procedures = [...routines].map(([key, procedure]) => {
@@ -380,7 +312,7 @@ export function createCatalog(
           ...mergeDocComments({ doc: procedure.doc, annotations: procedure.annotations }, comment),
         };
       });
-      return { procedures, types: [...types.values()] };
+      return { procedures, types: types.types() };
     },
   };
 }
@@ -399,19 +331,4 @@ function replacementRefusal(existing: Procedure, replacement: Procedure): string
     inputs.filter((parameter) => parameter.hasDefault).length;
   if (defaults(newInputs) < defaults(oldInputs)) return 'cannot remove parameter defaults from existing function';
   return null;
-}
-
-/** The procedure with `map` applied to every type it refers to. */
-function mapTypeRefs(procedure: Procedure, map: (type: TypeRef) => TypeRef): Procedure {
-  const returns: ReturnShape =
-    procedure.returns.kind === 'table'
-      ? { kind: 'table', columns: procedure.returns.columns.map((column) => ({ ...column, type: map(column.type) })) }
-      : procedure.returns.kind === 'scalar' || procedure.returns.kind === 'setof'
-        ? { ...procedure.returns, type: map(procedure.returns.type) }
-        : procedure.returns;
-  return {
-    ...procedure,
-    parameters: procedure.parameters.map((parameter) => ({ ...parameter, type: map(parameter.type) })),
-    returns,
-  };
 }

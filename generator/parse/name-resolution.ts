@@ -1,3 +1,4 @@
+import { describeSchema } from '../model/describe.js';
 import type { SchemaRef, TypeRef } from '../model/types.js';
 import { catalogTypeNames } from './catalog-type-names.js';
 import type { SessionSearchPath } from './search-path.js';
@@ -72,4 +73,10 @@ export function nameResolver(path: SessionSearchPath, objects: SchemaObjects): N
       return type;
     },
   };
+}
+
+/** PostgreSQL's refusal of an unqualified CREATE when no schema of the search path exists (`invalid-schema`). */
+export function noCreationSchema(path: SessionSearchPath, placeholder: string): string {
+  const listed = (path.current ?? []).map((entry) => describeSchema(entry, placeholder));
+  return `no schema has been selected to create in: none of the search_path (${listed.join(', ') || 'empty'}) exists`;
 }

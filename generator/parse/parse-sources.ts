@@ -6,8 +6,7 @@ import type { Mapped } from './definitions.js';
 import { commentBlockAbove, commentLines, splitDocComment } from './doc-comments.js';
 import { parseSync } from './libpg-query-module.js';
 import { parameterDefaultTexts } from './parameter-defaults.js';
-import { describeSchema } from '../model/describe.js';
-import { nameResolver, type NameResolver } from './name-resolution.js';
+import { nameResolver, noCreationSchema, type NameResolver } from './name-resolution.js';
 import { placeholderSubstitution, type PlaceholderSubstitution } from './placeholder.js';
 import { readPsqlScript } from './psql-script.js';
 import { defaultSearchPath, SessionSearchPath } from './search-path.js';
@@ -17,6 +16,7 @@ import { readWithPgsqlAstParser, type Definition } from './read-pgsql-ast-parser
 import { readComposite, readEnum, readRoutine, type TreeContext } from './read-libpg-query.js';
 import { sourcePositions, type SourcePositions } from './source-positions.js';
 import { handleStatement } from './statement-handlers.js';
+import { columnTypeOf } from './column-type.js';
 import { splitStatements, type Statement } from './statements.js';
 import { functionBodyToken, tokenize, type Token } from './tokens.js';
 
@@ -195,6 +195,7 @@ class FileReader {
         byteLocation === undefined || byteLocation < 0
           ? null
           : this.positions.charOffset(byteLocation + statement.byteBase),
+      columnType: (names) => columnTypeOf(this.catalog.types, names, this.placeholder),
     };
   }
 
@@ -226,19 +227,16 @@ class FileReader {
     const value = definition.value;
     const schema = this.state.names.creationSchema(value.kind === 'type' ? value.type.schema : value.routine.schema);
     if (schema === null) {
-      const path = (this.state.searchPath.current ?? []).map((entry) =>
-        describeSchema(entry, this.placeholder.placeholder),
-      );
       this.report(
         'error',
         'invalid-schema',
-        `no schema has been selected to create in: none of the search_path (${path.join(', ') || 'empty'}) exists`,
+        noCreationSchema(this.state.searchPath, this.placeholder.placeholder),
         statement.start,
       );
       return;
     }
     if (value.kind === 'type') {
-      this.catalog.createType({ ...value.type, schema, location });
+      this.catalog.types.create({ ...value.type, schema, location });
       return;
     }
     const { orReplace, ...written } = value.routine;

@@ -28,6 +28,11 @@ export interface TreeContext {
   /** Resolves names through the search path as it stands when the statement runs. */
   names: NameResolver;
   offsetOf: OffsetOf;
+  /**
+   * The type of `relation.column%TYPE` (`names` as written, column last) as the statements so far define it, or
+   * why there is none. Absent where no catalog is at hand.
+   */
+  columnType?: (names: string[]) => TypeRef | { code: string; message: string };
 }
 
 export function stringValues(nodes: Node[] | undefined): string[] {
@@ -43,12 +48,14 @@ export function qualifiedName(names: string[], context: TreeContext): { schema: 
 export function typeRef(type: TypeName | undefined, context: TreeContext): Mapped<TypeRef> {
   if (!type) return unmappable('parse-error', 'missing type');
   if (type.pct_type) {
-    const written = stringValues(type.names).join('.');
-    return unmappable(
-      'unsupported-type',
-      `${written}%TYPE cannot be represented; write the type itself`,
-      context.offsetOf(type.location),
-    );
+    const names = stringValues(type.names);
+    const resolved = context.columnType?.(names) ?? {
+      code: 'unsupported-type',
+      message: `${names.join('.')}%TYPE needs the relation's definition`,
+    };
+    if ('code' in resolved) return unmappable(resolved.code, resolved.message, context.offsetOf(type.location));
+    // PostgreSQL records the column's type itself; %TYPE does not follow later changes of the column.
+    return mapped({ ...resolved, arrayDimensions: resolved.arrayDimensions + (type.arrayBounds?.length ?? 0) });
   }
   const { schema, name } = qualifiedName(stringValues(type.names), context);
   // PostgreSQL's grammar adds implicit modifiers (char → char(1), interval's field mask) without a location.

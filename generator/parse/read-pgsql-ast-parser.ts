@@ -150,5 +150,8 @@ function unsupportedForm(tokens: Token[]): string | null {
   if (language !== -1 && tokens[language + 1]?.text.startsWith("'"))
     return 'pgsql-ast-parser does not support a quoted language name';
   const timeWithPrecision = tokens.some((token, index) => token.keyword === 'time' && tokens[index + 1]?.text === '(');
-  return timeWithPrecision ? 'pgsql-ast-parser misreads time(n) as timestamp(n)' : null;
+  if (timeWithPrecision) return 'pgsql-ast-parser misreads time(n) as timestamp(n)';
+  // %TYPE needs the catalog, which only the libpg-query reader consults.
+  const columnType = tokens.some((token, index) => token.text === '%' && tokens[index + 1]?.keyword === 'type');
+  return columnType ? 'pgsql-ast-parser does not resolve %TYPE' : null;
 }

@@ -1,5 +1,5 @@
 import type { Node } from 'libpg-query';
-import type { Diagnostic, Procedure, SchemaRef, SourceLocation } from '../model/types.js';
+import type { Diagnostic, Procedure, SourceLocation } from '../model/types.js';
 import type { Catalog, RoutineObjectKind } from './catalog.js';
 import type { Mapped } from './definitions.js';
 import { literalLines, splitDocComment } from './doc-comments.js';
@@ -9,6 +9,8 @@ import type { SessionSearchPath } from './search-path.js';
 import { setConfigSearchPath, setSearchPath, transaction } from './search-path-statements.js';
 import type { SourcePositions } from './source-positions.js';
 import type { Statement } from './statements.js';
+import type { EnumChange } from './enum-labels.js';
+import { dropTypes, moveTypes, relationHandlers, renameTypes } from './relation-handlers.js';
 
 /** What a statement handler works with: the statement, where it starts, and the file reader's catalog and reports. */
 export interface StatementScope {
@@ -28,7 +30,7 @@ export interface StatementScope {
 /** The statement kinds a libpg-query tree node can be (`CreateFunctionStmt`, `DropStmt`, ...). */
 type NodeKind = Node extends infer Each ? (Each extends unknown ? keyof Each : never) : never;
 export type NodeOf<K extends NodeKind> = Extract<Node, Record<K, unknown>>[K];
-type StatementHandlers = { [K in NodeKind]?: (value: NodeOf<K>, scope: StatementScope) => void };
+export type StatementHandlers = { [K in NodeKind]?: (value: NodeOf<K>, scope: StatementScope) => void };
 
 /** Applies one parsed statement to the catalog; statements of a kind not listed here change nothing it holds. */
 export function handleStatement(node: Node, scope: StatementScope): void {
@@ -42,19 +44,23 @@ const handlers: StatementHandlers = {
   CreateFunctionStmt: (_, scope) => scope.readDefinition(),
   CreateEnumStmt: (_, scope) => scope.readDefinition(),
   CompositeTypeStmt: (_, scope) => scope.readDefinition(),
-  DropStmt: drop,
+  ...relationHandlers,
+  DropStmt: (statement, scope) => {
+    if (!dropTypes(statement, scope)) drop(statement, scope);
+  },
   CommentStmt: commentOn,
   AlterEnumStmt: alterEnum,
   AlterFunctionStmt: alterFunction,
-  RenameStmt: rename,
+  RenameStmt: (statement, scope) => {
+    if (!renameTypes(statement, scope)) rename(statement, scope);
+  },
+  AlterObjectSchemaStmt: (statement, scope) => {
+    if (!moveTypes(statement, scope)) moveRoutine(statement, scope);
+  },
   CreateSchemaStmt: createSchema,
   VariableSetStmt: setSearchPath,
   SelectStmt: setConfigSearchPath,
   TransactionStmt: transaction,
-  AlterObjectSchemaStmt: moveToSchema,
-  AlterTableStmt: ({ objtype }, scope) => {
-    if (objtype === 'OBJECT_TYPE') unmodelled(scope, 'ALTER TYPE on a composite type is not reflected in the model');
-  },
 };
 
 const routineObjectKinds: Record<string, RoutineObjectKind> = {
@@ -74,21 +80,11 @@ function drop(
       withReference(scope, readRoutineReference(object.ObjectWithArgs, context), (reference) =>
         catalog.dropRoutine(reference, kind, missingOk, location),
       );
-    } else if (removeType === 'OBJECT_TYPE' && 'TypeName' in object) {
-      const { schema, name } = typeName(stringValues(object.TypeName.names), scope);
-      catalog.dropType(schema, name, object.TypeName.arrayBounds?.length ?? 0, missingOk, location);
     } else if (removeType === 'OBJECT_SCHEMA' && 'String' in object) {
       const schema = context.placeholder.schemaRef(object.String.sval ?? '');
       catalog.dropSchema(schema, behavior === 'DROP_CASCADE', missingOk, location);
     }
   }
-}
-
-/** A type named by DROP or ALTER TYPE, in the schema the search path finds it in. */
-function typeName(names: string[], scope: StatementScope): { schema: SchemaRef; name: string } {
-  const { schema, name } = qualifiedName(names, scope.context);
-  const resolved = scope.names.resolveType({ schema, name, arrayDimensions: 0, modifiers: [] });
-  return { schema: resolved.schema, name };
 }
 
 /**
@@ -109,6 +105,15 @@ function createSchema(
   });
 }
 
+function moveRoutine({ objectType, object, newschema }: NodeOf<'AlterObjectSchemaStmt'>, scope: StatementScope) {
+  const kind = routineObjectKinds[objectType ?? ''];
+  if (!kind || !object || !('ObjectWithArgs' in object) || !newschema) return;
+  const schema = scope.context.placeholder.schemaRef(newschema);
+  withReference(scope, readRoutineReference(object.ObjectWithArgs, scope.context), (reference) =>
+    scope.catalog.alterRoutine(reference, kind, { schema }, scope.location),
+  );
+}
+
 function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: StatementScope): void {
   const { statement, context, positions } = scope;
   const kind = routineObjectKinds[objtype ?? ''];
@@ -124,15 +129,15 @@ function commentOn({ objtype, object, comment }: NodeOf<'CommentStmt'>, scope: S
 }
 
 function alterEnum(alter: NodeOf<'AlterEnumStmt'>, scope: StatementScope): void {
-  const { schema, name } = typeName(stringValues(alter.typeName), scope);
-  if (alter.oldVal !== undefined) {
-    unmodelled(scope, 'renaming an enum value is not reflected in the model');
-    return;
-  }
+  const { schema, name } = qualifiedName(stringValues(alter.typeName), scope.context);
   if (alter.newVal === undefined) return;
   const neighbor =
     alter.newValNeighbor === undefined ? null : { value: alter.newValNeighbor, after: alter.newValIsAfter === true };
-  scope.catalog.addEnumValue(schema, name, alter.newVal, neighbor, alter.skipIfNewValExists === true, scope.location);
+  const change: EnumChange =
+    alter.oldVal !== undefined
+      ? { action: 'rename', from: alter.oldVal, to: alter.newVal }
+      : { action: 'add', value: alter.newVal, neighbor, ifNotExists: alter.skipIfNewValExists === true };
+  scope.catalog.types.changeEnum(schema, name, change, scope.location);
 }
 
 function alterFunction({ objtype, func, actions = [] }: NodeOf<'AlterFunctionStmt'>, scope: StatementScope): void {
@@ -160,28 +165,7 @@ function rename({ renameType, object, subname, newname }: NodeOf<'RenameStmt'>, 
     );
   } else if (renameType === 'OBJECT_SCHEMA' && subname && newname) {
     scope.catalog.renameSchema(scope.context.placeholder.schemaRef(subname), newname, scope.location);
-  } else if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_ATTRIBUTE') {
-    unmodelled(scope, 'renaming a type or attribute is not reflected in the model');
   }
-}
-
-/** `ALTER FUNCTION | PROCEDURE | ROUTINE | TYPE ... SET SCHEMA`. */
-function moveToSchema({ objectType, object, newschema }: NodeOf<'AlterObjectSchemaStmt'>, scope: StatementScope): void {
-  if (!object || newschema === undefined) return;
-  const schema = scope.context.placeholder.schemaRef(newschema);
-  const kind = routineObjectKinds[objectType ?? ''];
-  if (kind && 'ObjectWithArgs' in object) {
-    withReference(scope, readRoutineReference(object.ObjectWithArgs, scope.context), (reference) =>
-      scope.catalog.alterRoutine(reference, kind, { schema }, scope.location),
-    );
-  } else if (objectType === 'OBJECT_TYPE' && 'List' in object) {
-    const { schema: current, name } = typeName(stringValues(object.List.items), scope);
-    scope.catalog.moveType(current, name, schema, scope.location);
-  }
-}
-
-function unmodelled(scope: StatementScope, message: string): void {
-  scope.report('warning', 'unmodelled-statement', message, scope.statement.start);
 }
 
 function withReference<T>(scope: StatementScope, reference: Mapped<T>, apply: (value: T) => void): void {

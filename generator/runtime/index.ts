@@ -17,6 +17,17 @@ export {
 export { isSqlState } from './sqlstate.js';
 export * from './decoders.js';
 export * from './encoders.js';
+export {
+  rangeDecoder,
+  rangeEncoder,
+  multirangeDecoder,
+  multirangeEncoder,
+  parseRangeLiteral,
+  parseMultirangeLiteral,
+  type Range,
+  type RangeInput,
+  type RangeLiteral,
+} from './ranges.js';
 export { bindArguments, invoke, atMostOneRow, exactlyOneRow, type ArgumentSpec, type CallSpec } from './call.js';
 export {
   compareFingerprints,

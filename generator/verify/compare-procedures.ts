@@ -46,7 +46,7 @@ export async function compareProcedures(
   }
   for (const entry of catalog) {
     if (!options.isIncluded(entry.name) || matched.has(entry)) continue;
-    if (entry.kind !== 'f' && entry.kind !== 'p') continue;
+    if ((entry.kind !== 'f' && entry.kind !== 'p') || entry.constructsType) continue;
     differences.push(`${catalogLabel(entry, options)}: in the catalog but not in the model`);
   }
   return differences;

@@ -29,6 +29,8 @@ export interface CatalogProcedure {
   language: string;
   volatility: 'i' | 's' | 'v';
   securityDefiner: boolean;
+  /** A constructor PostgreSQL creates with a range type (and its multirange), not a routine the files define. */
+  constructsType: boolean;
 }
 
 interface CatalogRow {
@@ -47,6 +49,7 @@ interface CatalogRow {
   language: string;
   volatility: CatalogProcedure['volatility'];
   security_definer: boolean;
+  constructs_type: boolean;
 }
 
 // Oids travel as text so no client-side parser can change them; argument arrays keep their order through ORDINALITY.
@@ -68,7 +71,11 @@ SELECT n.nspname AS schema,
        p.proretset AS returns_set,
        l.lanname AS language,
        p.provolatile::text AS volatility,
-       p.prosecdef AS security_definer
+       p.prosecdef AS security_definer,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_range r
+                WHERE p.prorettype IN (r.rngtypid, r.rngmultitypid)
+                  AND p.proname = (SELECT t.typname FROM pg_catalog.pg_type t WHERE t.oid = p.prorettype))
+         AS constructs_type
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   JOIN pg_catalog.pg_language l ON l.oid = p.prolang
@@ -106,5 +113,6 @@ export async function readCatalog(client: pg.ClientBase, before: CatalogSnapshot
     language: row.language,
     volatility: row.volatility,
     securityDefiner: row.security_definer,
+    constructsType: row.constructs_type,
   }));
 }

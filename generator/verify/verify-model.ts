@@ -7,7 +7,9 @@ import { applySources, searchPathStatement } from './apply-sources.js';
 import { compareProcedures } from './compare-procedures.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { readCatalog, snapshotCatalog } from './read-catalog.js';
-import { TypeResolver } from './resolve-types.js';
+import { readTypeCatalog } from './read-type-catalog.js';
+import { compareTypes } from './compare-types.js';
+import { schemaName, TypeResolver } from './resolve-types.js';
 
 export interface VerifyOptions {
   connectionString: string;
@@ -21,12 +23,14 @@ export interface VerifyOptions {
   variables?: Readonly<Record<string, string>>;
   /** The search_path before the first file; default PostgreSQL's (`"$user", public`). */
   searchPath?: readonly string[];
+  /** Receives what is worth knowing but not a difference (see `CompareTypesOptions.note`); default: dropped. */
+  note?: (line: string) => void;
 }
 
 /**
  * Applies the files (with a fresh schema for the placeholder) inside a transaction, compares the routines they
- * created or changed, in any schema, with the model, and rolls the transaction back, so nothing is left behind even
- * when a file fails half-way. Returns one line per difference.
+ * created or changed, in any schema, and the relations and types of the model's schemas with the model, and rolls
+ * the transaction back, so nothing is left behind even when a file fails half-way. Returns one line per difference.
  */
 export async function verifyModel(options: VerifyOptions): Promise<string[]> {
   const tenantSchema = `sproc_verify_${randomBytes(6).toString('hex')}`;
@@ -48,14 +52,28 @@ export async function verifyModel(options: VerifyOptions): Promise<string[]> {
       // Model types written without a schema are built-ins or unknown: looked up as the files start.
       await client.query(searchPathStatement(searchPath, options.placeholder, tenantSchema));
       const catalog = await readCatalog(client, before);
-      const differences = await compareProcedures(options.model.procedures, catalog, {
+      const resolver = new TypeResolver(client, tenantSchema);
+      const procedureDifferences = await compareProcedures(options.model.procedures, catalog, {
         tenantSchema,
         placeholder: options.placeholder,
         isIncluded: includeFilter(options.include),
-        resolver: new TypeResolver(client, tenantSchema),
+        resolver,
+      });
+      const namedSchemas = [...options.model.procedures, ...options.model.types]
+        .map((object) => schemaName(object.schema, tenantSchema))
+        .filter((name): name is string => name !== null);
+      const schemas = [...new Set([tenantSchema, ...namedSchemas])];
+      const typeCatalog = await readTypeCatalog(client, schemas);
+      const typeDifferences = await compareTypes(options.model.types, typeCatalog, {
+        tenantSchema,
+        placeholder: options.placeholder,
+        resolver,
+        note: options.note ?? (() => {}),
       });
       // PostgreSQL names the tenant schema's types qualified (it is not on the path): show them as the files do.
-      return differences.map((line) => line.replaceAll(`${tenantSchema}.`, `${options.placeholder}.`));
+      return [...procedureDifferences, ...typeDifferences].map((line) =>
+        line.replaceAll(`${tenantSchema}.`, `${options.placeholder}.`),
+      );
     } finally {
       await client.query('ROLLBACK');
       // A file that commits on its own would survive the rollback.

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../../generator/model/types.js';
@@ -90,5 +91,72 @@ describe('pg-sproc-gen generate --print-model', () => {
         values: ['happy', 'sad'],
       }),
     ]);
+  });
+
+  it('keeps the documented shape of tables, views, domains and ranges', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'print-model-'));
+    try {
+      await writeFile(join(dir, 'pg-sproc-gen.config.json'), JSON.stringify({ input: ['x.sql'], output: 'out' }));
+      await writeFile(
+        join(dir, 'x.sql'),
+        `CREATE TABLE {schema}.t (id int8, label text);
+         CREATE VIEW {schema}.v AS SELECT id, mystery(label) AS m FROM {schema}.t;
+         CREATE DOMAIN {schema}.d AS varchar(3);
+         CREATE TYPE {schema}.r AS RANGE (subtype = float8);`,
+      );
+      const printed = JSON.parse((await runCliInProcess(['generate', '--print-model'], dir)).stdout) as Model;
+      const placeholder = { kind: 'placeholder' };
+      const type = (name: string, modifiers: number[] = []) => ({
+        schema: { kind: 'unqualified' },
+        name,
+        arrayDimensions: 0,
+        modifiers,
+      });
+      expect(printed.types).toEqual([
+        {
+          kind: 'table',
+          schema: placeholder,
+          name: 't',
+          columns: [
+            { name: 'id', type: type('int8'), typeUnknownReason: null },
+            { name: 'label', type: type('text'), typeUnknownReason: null },
+          ],
+          columnsUnknownReason: null,
+          location: { file: 'x.sql', line: 1, column: 1 },
+        },
+        {
+          kind: 'view',
+          schema: placeholder,
+          name: 'v',
+          columns: [
+            { name: 'id', type: type('int8'), typeUnknownReason: null },
+            {
+              name: 'm',
+              type: null,
+              typeUnknownReason: 'the result type of mystery(...) is not known without a server',
+            },
+          ],
+          columnsUnknownReason: null,
+          location: expect.objectContaining({ line: 2 }),
+        },
+        {
+          kind: 'domain',
+          schema: placeholder,
+          name: 'd',
+          baseType: type('varchar', [3]),
+          location: expect.objectContaining({ line: 3 }),
+        },
+        {
+          kind: 'range',
+          schema: placeholder,
+          name: 'r',
+          subtype: type('float8'),
+          multirange: { schema: placeholder, name: 'r_multirange' },
+          location: expect.objectContaining({ line: 4 }),
+        },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

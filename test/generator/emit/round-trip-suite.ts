@@ -7,8 +7,10 @@ import {
 } from '../../../generator/runtime/index.js';
 import * as annotations from '../golden/annotations/expected.js';
 import * as bigintNumeric from '../golden/bigint-numeric/expected.js';
+import * as domainsAndRanges from '../golden/domains-and-ranges/expected.js';
 import * as formsAndHistory from '../golden/forms-and-history/expected.js';
 import * as names from '../golden/names/expected.js';
+import * as relations from '../golden/relations/expected.js';
 import * as shapes from '../golden/shapes/expected.js';
 import * as types from '../golden/types/expected.js';
 
@@ -36,6 +38,8 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
   const namesClient = client(names.createClient, 'names');
   const bigintClient = client(bigintNumeric.createClient, 'bigint-numeric');
   const formsClient = client(formsAndHistory.createClient, 'forms-and-history');
+  const relationsClient = client(relations.createClient, 'relations');
+  const domainsClient = client(domainsAndRanges.createClient, 'domains-and-ranges');
 
   describe('forms only libpg-query reads, after a migration history', () => {
     it('calls the final definitions: a SETOF with a custom dollar tag, a replaced function with its new default', async () => {
@@ -394,6 +398,81 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
       expect(await c.showWithBool({ value: true })).toBe('bool true');
       expect(await c.concat({ arg1: 'a', arg2: 'b' })).toBe('ab');
       expect(await c.publicVersion()).toBe('v1');
+    });
+  });
+
+  describe('tables, views and materialized views', () => {
+    it('takes and returns table rows, %TYPE values and view rows after the migration history', async () => {
+      const c = await relationsClient();
+      const ann = await c.addCustomer({ name: 'Ann', tags: ['vip', 'a,b'] });
+      expect(ann).toEqual({ id: expect.any(Number), name: 'Ann', tags: ['vip', 'a,b'] });
+      const customerId = ann!.id!;
+      const placedAt = new Date('2024-03-01T10:00:00Z');
+      const first = await c.addOrder({ order: { customerId, amount: '12.50', placedAt, note: 'first' } });
+      const second = await c.addOrder({ order: { customerId, amount: 7 } });
+      expect(typeof first).toBe('number');
+      const orders = await c.ordersOf({ customerId });
+      expect(orders).toEqual([
+        { id: first, customerId, amount: '12.50', placedAt, note: 'first' },
+        { id: second, customerId, amount: '7.00', placedAt: expect.any(Date), note: null },
+      ]);
+      expect(await c.orderTotals()).toEqual([
+        {
+          id: first,
+          customer: 'Ann',
+          amount: '12.50',
+          items: null,
+          doubled: '25.00',
+          day: new Date('2024-03-01T00:00:00Z'),
+          orders: 2,
+          status: 'open',
+        },
+        expect.objectContaining({ id: second, doubled: '14.00', status: 'open' }),
+      ]);
+      expect(await c.spend()).toEqual([{ id: customerId, name: 'Ann', tags: ['vip', 'a,b'], spent: '19.50' }]);
+      expect(await c.firstLine({ orderId: first })).toBeNull();
+    });
+  });
+
+  describe('domains and ranges', () => {
+    it('passes domains as their base types, and the server checks their constraints', async () => {
+      const c = await domainsClient();
+      const labelled = { label: 'a@b', quantity: 3 };
+      expect(
+        await c.echoDomains({ positive: 5, small: 7, emails: ['x@y', 'z@w'], codes: ['ab', 'cdef'], labelled }),
+      ).toEqual([{ positive: 5, small: 7, emails: ['x@y', 'z@w'], codes: ['ab', 'cdef'], labelled }]);
+      expect(await c.double({ value: 21 })).toBe(42);
+      await expect(c.double({ value: 100 })).rejects.toMatchObject({ sqlstate: '23514' });
+      await expect(c.double({ value: 0 })).rejects.toMatchObject({ sqlstate: '23514' });
+    });
+
+    it('round-trips ranges, multiranges and arrays of ranges with typed bounds', async () => {
+      const c = await domainsClient();
+      const range = { empty: false, lower: 1.5, upper: null, lowerInclusive: true, upperInclusive: false } as const;
+      const days = {
+        empty: false,
+        lower: new Date('2024-01-01T00:00:00Z'),
+        upper: new Date('2024-01-10T00:00:00Z'),
+        lowerInclusive: true,
+        upperInclusive: false,
+      } as const;
+      const [row] = await c.echoRanges({
+        range,
+        days,
+        spans: [days, { ...days, lower: new Date('2024-02-01T00:00:00Z'), upper: new Date('2024-02-03T00:00:00Z') }],
+        ranges: [range, { empty: true }],
+      });
+      expect(row).toEqual({
+        range,
+        days,
+        spans: [days, { ...days, lower: new Date('2024-02-01T00:00:00Z'), upper: new Date('2024-02-03T00:00:00Z') }],
+        ranges: [range, { empty: true }],
+      });
+      // Without a canonical function (only built-in discrete ranges have one) an inclusive bound stays inclusive.
+      const inclusive = { ...days, upper: new Date('2024-01-05T00:00:00Z'), upperInclusive: true };
+      const [other] = await c.echoRanges({ range: { empty: true }, days: inclusive, spans: [], ranges: null });
+      expect(other).toEqual({ range: { empty: true }, days: inclusive, spans: [], ranges: null });
+      expect(await c.spanLength({ days })).toBe(9);
     });
   });
 

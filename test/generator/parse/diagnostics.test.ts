@@ -66,17 +66,25 @@ ${ok('b')}`);
     expect(diagnostics[0]!.message).toContain('no definition in this file was read');
   });
 
-  it('reports %TYPE parameter types where they are written', () => {
+  it('reports a %TYPE parameter type whose relation or column the files do not define, where it is written', () => {
     const { model, diagnostics } = parseSql(
-      `CREATE FUNCTION f(a users.id%TYPE) RETURNS int LANGUAGE sql AS 'select 1';`,
+      `CREATE FUNCTION f(a users.id%TYPE) RETURNS int LANGUAGE sql AS 'select 1';
+CREATE TABLE orders (id int);
+CREATE FUNCTION g(a orders.total%TYPE) RETURNS int LANGUAGE sql AS 'select 1';`,
     );
     expect(model.procedures).toEqual([]);
     expect(diagnostics).toEqual([
       {
         severity: 'error',
-        code: 'unsupported-type',
-        message: 'cannot read this definition: users.id%TYPE cannot be represented; write the type itself',
+        code: 'undefined-table',
+        message: 'cannot read this definition: users.id%TYPE: relation users is not defined in the input files',
         location: { file: '1.sql', line: 1, column: 21 },
+      },
+      {
+        severity: 'error',
+        code: 'undefined-column',
+        message: 'cannot read this definition: orders.total%TYPE: column total of orders does not exist',
+        location: { file: '1.sql', line: 3, column: 21 },
       },
     ]);
   });

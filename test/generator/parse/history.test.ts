@@ -218,8 +218,18 @@ describe('migration history', () => {
     expect(model.types[0]).toMatchObject({ values: ['a', 'b', 'c', 'd'] });
   });
 
-  it('warns about type changes it does not model', () => {
-    const { diagnostics } = parseSql(`CREATE TYPE p AS (x int); ALTER TYPE p ADD ATTRIBUTE y text;`);
-    expect(diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'unmodelled-statement' })]);
+  it('applies ALTER TYPE to a composite type: ADD, DROP, ALTER and RENAME ATTRIBUTE', () => {
+    const { model, diagnostics } = parseSql([
+      `CREATE TYPE p AS (x int, z int); ALTER TYPE p ADD ATTRIBUTE y text, DROP ATTRIBUTE z;`,
+      `ALTER TYPE p ALTER ATTRIBUTE x TYPE int8; ALTER TYPE p RENAME ATTRIBUTE y TO label;`,
+    ]);
+    expect(diagnostics).toEqual([]);
+    expect(model.types[0]).toMatchObject({
+      kind: 'composite',
+      attributes: [
+        { name: 'x', type: builtin('int8') },
+        { name: 'label', type: builtin('text') },
+      ],
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { Model, Parameter, Procedure, SourceFile, TypeRef } from '../../../generator/model/types.js';
+import type { Model, Parameter, Procedure, SourceFile, TypeRef, UserType } from '../../../generator/model/types.js';
 import { verifyModel } from '../../../generator/verify/verify-model.js';
 
 // A hand-written model keeps these tests independent of the parse stage: they pin what verify compares.
@@ -50,8 +50,15 @@ CREATE FUNCTION {schema}.helper() RETURNS int4 LANGUAGE sql AS $$ SELECT 1 $$;
 };
 
 const mood: TypeRef = { schema: { kind: 'placeholder' }, name: 'mood', arrayDimensions: 0, modifiers: [] };
+const moodType: UserType = {
+  kind: 'enum',
+  schema: { kind: 'placeholder' },
+  name: 'mood',
+  values: ['happy', 'sad'],
+  location: { file: 'fixture.sql', line: 2, column: 1 },
+};
 const matchingModel: Model = {
-  types: [],
+  types: [moodType],
   procedures: [
     procedure('sp_add', {
       parameters: [
@@ -137,7 +144,7 @@ describe('verifyModel', () => {
       },
     }));
     const model: Model = {
-      types: [],
+      types: [moodType],
       procedures: [drifted.procedures[0]!, listDrift.procedures[1]!, ...matchingModel.procedures.slice(2)],
     };
     expect(await verify(model)).toEqual([
@@ -151,7 +158,7 @@ describe('verifyModel', () => {
 
   it('reports volatility, security, language and shape differences', async () => {
     const model: Model = {
-      types: [],
+      types: [moodType],
       procedures: matchingModel.procedures.map((entry) => {
         if (entry.name === 'sp_touch') return { ...entry, security: 'invoker', volatility: 'stable', language: 'sql' };
         if (entry.name === 'sp_pair') {
@@ -171,7 +178,7 @@ describe('verifyModel', () => {
 
   it('reports a result shape that differs: set or single value, void or a value, procedure or function', async () => {
     const model: Model = {
-      types: [],
+      types: [moodType],
       procedures: matchingModel.procedures.map((entry) => {
         if (entry.name === 'sp_add') return { ...entry, returns: { kind: 'setof' as const, type: builtin('int8') } };
         if (entry.name === 'sp_touch') return { ...entry, returns: { kind: 'scalar' as const, type: builtin('int4') } };
