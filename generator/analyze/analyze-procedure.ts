@@ -55,7 +55,11 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
       });
     }
   }
-  const params = parameterFields(procedure, mapType);
+  const params = parameterFields(procedure, (type, what) => {
+    if (type.name !== 'record' || type.schema.kind === 'named') return mapType(type, what);
+    error('unsupported-type', `${what}: PostgreSQL has no input for an anonymous record, so no call can pass one`);
+    return null;
+  });
   if (context.diagnostics.length > errorsBefore) return null;
 
   const kind = applyAnnotations(annotations, shape.kind, columns, params, shape.isValue, error, context);
@@ -117,6 +121,10 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
   if (returns.kind === 'void') return { kind: 'void', columns: [], isValue: false };
   if (returns.kind === 'table') return { kind: 'rows', columns: returns.columns, isValue: false };
   if (returns.kind === 'setof') {
+    const { name, schema, arrayDimensions } = returns.type;
+    if (name === 'void' && schema.kind !== 'named' && arrayDimensions === 0) {
+      return { kind: 'void', columns: [], isValue: false };
+    }
     if (isRecord(returns.type)) {
       if (outputs.length === 0) {
         return unsupported('RETURNS SETOF record without OUT parameters has no column types; use RETURNS TABLE(...)');
@@ -338,6 +346,12 @@ function callSql(procedure: Procedure, kind: ResultKind, columns: ResultColumn[]
         tail: ') AS t("value")',
       };
     default: {
+      const [only] = columns;
+      if (columns.length === 1 && only!.type.value.kind === 'scalar' && only!.type.value.codec === 'record') {
+        // One anonymous record column makes the function return plain `record`, which PostgreSQL only expands in
+        // FROM with a column definition list; in the select list it is one value.
+        return { head: ['SELECT ', ...callee], tail: `)::text AS ${quoteIdentifier(only!.sqlName)}` };
+      }
       const list = columns
         .map((column) => {
           const quoted = quoteIdentifier(column.sqlName);

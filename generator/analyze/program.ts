@@ -27,6 +27,19 @@ export type ScalarCodec =
   | 'interval'
   | 'json'
   | 'bytea'
+  | 'uuid'
+  | 'bitString'
+  | 'pgLsn'
+  | 'money'
+  | 'intVector'
+  | 'record'
+  | 'point'
+  | 'line'
+  | 'lineSegment'
+  | 'box'
+  | 'path'
+  | 'polygon'
+  | 'circle'
   | 'any';
 
 export type ValueType =
@@ -34,7 +47,10 @@ export type ValueType =
   /** `typeName`: the TypeScript name of an enum or composite in `AnalyzedProgram.enums` / `.composites`. */
   | { kind: 'enum'; typeName: string }
   | { kind: 'composite'; typeName: string }
-  | { kind: 'array'; element: ValueType; dimensions: number };
+  /** `delimiter`: the element type's array delimiter when it is not `,` (`;` for box). */
+  | { kind: 'array'; element: ValueType; dimensions: number; delimiter?: string }
+  /** A range (or multirange) over `element`, e.g. int4range over int4. */
+  | { kind: 'range'; element: ValueType; multirange: boolean };
 
 export interface TypedValue {
   value: ValueType;
@@ -47,6 +63,8 @@ export interface TypedValue {
    * value's PostgreSQL form; the TypeScript shape inside is the author's promise.
    */
   asserted: boolean;
+  /** Types of the runtime module that `tsInput` and `tsOutput` name (`Range`, `Point`, ...); emit imports them. */
+  runtimeTypes?: string[];
   /** The SQL type for casts, e.g. `int8`, `text[]`, `<schema>."mood"`. */
   sqlType: SqlPart[];
   /**

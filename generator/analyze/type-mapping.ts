@@ -4,79 +4,38 @@ import { describeType } from '../model/describe.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { installedSchemaKey } from './installed-schema.js';
 import { pascalCase } from './naming.js';
-import type { ScalarCodec, SqlPart, TypedValue, ValueType } from './program.js';
-
-interface Builtin {
-  codec: ScalarCodec;
-  tsInput: string;
-  tsOutput: string;
-  viaText: boolean;
-  /** SQL spelling for a cast when it differs from the internal name. */
-  cast?: string;
-}
-
-const text: Builtin = { codec: 'text', tsInput: 'string', tsOutput: 'string', viaText: false };
-const integer: Builtin = { codec: 'int', tsInput: 'number', tsOutput: 'number', viaText: false };
-const float: Builtin = { codec: 'float', tsInput: 'number', tsOutput: 'number', viaText: false };
-const interval: Builtin = { codec: 'interval', tsInput: 'string', tsOutput: 'string', viaText: true };
-const dateTime = (codec: ScalarCodec): Builtin => ({
-  codec,
-  tsInput: 'Date | string',
-  tsOutput: 'Date',
-  viaText: true,
-});
-const json: Builtin = { codec: 'json', tsInput: 'unknown', tsOutput: 'unknown', viaText: true };
-
-/** Built-in types by PostgreSQL's internal name, as the model spells them. Everything else is an error. */
-const builtins: Record<string, Builtin> = {
-  text,
-  varchar: text,
-  bpchar: text,
-  char: { ...text, cast: '"char"' },
-  name: text,
-  uuid: text,
-  citext: text,
-  xml: text,
-  inet: text,
-  cidr: text,
-  macaddr: text,
-  macaddr8: text,
-  int2: integer,
-  int4: integer,
-  oid: integer,
-  float4: float,
-  float8: float,
-  bool: { codec: 'bool', tsInput: 'boolean', tsOutput: 'boolean', viaText: false },
-  date: dateTime('date'),
-  timestamp: dateTime('timestamp'),
-  // Both drivers parse timestamptz into a Date correctly; inside arrays and composites it arrives as text.
-  timestamptz: { ...dateTime('timestamptz'), viaText: false },
-  time: interval,
-  timetz: interval,
-  interval,
-  json,
-  jsonb: json,
-  bytea: { codec: 'bytea', tsInput: 'Uint8Array', tsOutput: 'Uint8Array', viaText: false },
-};
-
-function configuredBuiltin(name: string, config: GeneratorConfig): Builtin | undefined {
-  // int8 needs no text cast: pg sends it as a string, PGlite as a number within ±(2^53-1) and a bigint beyond, and
-  // both int8 decoders take all three exactly (a cast costs the server measurably on every call).
-  if (name === 'int8') {
-    return config.int8 === 'bigint'
-      ? { codec: 'int8BigInt', tsInput: 'bigint | number', tsOutput: 'bigint', viaText: false }
-      : { codec: 'int8Number', tsInput: 'number | bigint', tsOutput: 'number', viaText: false };
-  }
-  if (name === 'numeric') {
-    return config.numeric === 'number'
-      ? { codec: 'numericNumber', tsInput: 'number | string', tsOutput: 'number', viaText: true }
-      : { codec: 'numericString', tsInput: 'string | number', tsOutput: 'string', viaText: true };
-  }
-  return builtins[name];
-}
+import { builtinRanges, builtinType, type Builtin } from './builtin-types.js';
+import type { SqlPart, TypedValue, ValueType } from './program.js';
 
 export function schemaParts(schema: SchemaRef): SqlPart[] {
   return schema.kind === 'named' ? [quoteIdentifier(schema.name)] : [{ clientSchema: true }];
+}
+
+function builtinValue(builtin: Builtin, sqlName: string): TypedValue {
+  return {
+    value: { kind: 'scalar', codec: builtin.codec },
+    tsInput: builtin.tsInput,
+    tsOutput: builtin.tsOutput,
+    asserted: false,
+    sqlType: [sqlName],
+    viaText: builtin.viaText,
+    ...(builtin.runtimeTypes ? { runtimeTypes: builtin.runtimeTypes } : {}),
+  };
+}
+
+/** A range (or multirange) over `element`: typed bounds, read and written through the range literal. */
+export function rangeValue(element: TypedValue, sqlName: string, multirange: boolean): TypedValue {
+  const output = `Range<${element.tsOutput}>`;
+  const input = `RangeInput<${element.tsInput}>`;
+  return {
+    value: { kind: 'range', element: element.value, multirange },
+    tsInput: multirange ? `readonly ${input}[]` : input,
+    tsOutput: multirange ? `${output}[]` : output,
+    asserted: element.asserted,
+    sqlType: [sqlName],
+    viaText: true,
+    runtimeTypes: [...(element.runtimeTypes ?? []), 'Range', 'RangeInput'],
+  };
 }
 
 export type TypeLookup = (ref: TypeRef) => TypedValue | { error: string };
@@ -108,12 +67,18 @@ export class TypeMapper {
     const base = this.mapElement({ ...ref, arrayDimensions: 0 });
     if ('error' in base || ref.arrayDimensions === 0) return base;
     const brackets = '[]'.repeat(ref.arrayDimensions);
-    const wrap = (ts: string) => (/^[\w.]+$/.test(ts) ? `${ts}${brackets}` : `(${ts})${brackets}`);
+    const wrap = (ts: string) => (/^[\w.]+(?:<[\w.]+>)?$/.test(ts) ? `${ts}${brackets}` : `(${ts})${brackets}`);
+    const delimiter = this.arrayDelimiter(ref);
     return {
-      value: { kind: 'array', element: base.value, dimensions: ref.arrayDimensions },
+      ...base,
+      value: {
+        kind: 'array',
+        element: base.value,
+        dimensions: ref.arrayDimensions,
+        ...(delimiter === undefined ? {} : { delimiter }),
+      },
       tsInput: `readonly ${wrap(base.tsInput)}`,
       tsOutput: wrap(base.tsOutput),
-      asserted: base.asserted,
       sqlType: [...base.sqlType, brackets],
       // Both drivers parse arrays of the natively read built-ins themselves; enums and composites inside arrays, and
       // elements that need text on their own, come as the array's text.
@@ -127,17 +92,15 @@ export class TypeMapper {
     const isBuiltinSchema =
       ref.schema.kind === 'unqualified' || (ref.schema.kind === 'named' && ref.schema.name === 'pg_catalog');
     if (isBuiltinSchema) {
-      const builtin = configuredBuiltin(ref.name, this.config);
-      if (builtin) {
-        return {
-          value: { kind: 'scalar', codec: builtin.codec },
-          tsInput: builtin.tsInput,
-          tsOutput: builtin.tsOutput,
-          asserted: false,
-          sqlType: [builtin.cast ?? ref.name],
-          viaText: builtin.viaText,
-        };
-      }
+      const builtin = builtinType(ref.name, this.config);
+      if (builtin) return builtinValue(builtin, builtin.cast ?? ref.name);
+      const range = Object.hasOwn(builtinRanges, ref.name) ? builtinRanges[ref.name] : undefined;
+      if (range)
+        return rangeValue(
+          builtinValue(builtinType(range.element, this.config)!, range.element),
+          ref.name,
+          range.multirange,
+        );
     }
     const declared = this.userTypes.find(
       (type) => type.name === ref.name && installedSchemaKey(type.schema) === installedSchemaKey(ref.schema),
@@ -148,6 +111,12 @@ export class TypeMapper {
       };
     }
     return this.mapUserType(declared);
+  }
+
+  private arrayDelimiter(ref: TypeRef): string | undefined {
+    const isBuiltinSchema =
+      ref.schema.kind === 'unqualified' || (ref.schema.kind === 'named' && ref.schema.name === 'pg_catalog');
+    return isBuiltinSchema && !this.override(ref) ? builtinType(ref.name, this.config)?.arrayDelimiter : undefined;
   }
 
   private override(ref: TypeRef): TypedValue | undefined {

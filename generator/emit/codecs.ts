@@ -1,5 +1,7 @@
 import type { ScalarCodec, ValueType } from '../analyze/program.js';
+import { pascalCase } from '../analyze/naming.js';
 import { compositeNames, enumNames } from '../analyze/program-names.js';
+import { stringLiteral } from './template-literal.js';
 
 /** The runtime decoder and encoder for each scalar codec. */
 const scalarCodecs: Record<ScalarCodec, { decode: string; encode: string }> = {
@@ -17,8 +19,29 @@ const scalarCodecs: Record<ScalarCodec, { decode: string; encode: string }> = {
   interval: { decode: 'decodeInterval', encode: 'encodeText' },
   json: { decode: 'decodeJsonText', encode: 'encodeJson' },
   bytea: { decode: 'decodeBytea', encode: 'encodeBytea' },
+  uuid: { decode: 'decodeUuid', encode: 'encodeText' },
+  bitString: { decode: 'decodeBitString', encode: 'encodeText' },
+  pgLsn: { decode: 'decodePgLsn', encode: 'encodeText' },
+  money: { decode: 'decodeMoney', encode: 'encodeMoney' },
+  intVector: { decode: 'decodeIntVector', encode: 'encodeIntVector' },
+  // Never encoded: PostgreSQL has no input for an anonymous record, so analyze refuses record arguments.
+  record: { decode: 'decodeRecord', encode: 'encodeText' },
+  point: { decode: 'decodePoint', encode: 'encodePoint' },
+  line: { decode: 'decodeLine', encode: 'encodeLine' },
+  lineSegment: { decode: 'decodeLineSegment', encode: 'encodeLineSegment' },
+  box: { decode: 'decodeBox', encode: 'encodeBox' },
+  path: { decode: 'decodePath', encode: 'encodePath' },
+  polygon: { decode: 'decodePolygon', encode: 'encodePolygon' },
+  circle: { decode: 'decodeCircle', encode: 'encodeCircle' },
   any: { decode: 'decodeAny', encode: 'encodeAny' },
 };
+
+/** Whether a value's TypeScript form is itself an array, so an array of them must be encoded to an exact depth. */
+function isArrayShaped(value: ValueType): boolean {
+  if (value.kind === 'array') return true;
+  if (value.kind === 'range') return value.multirange;
+  return value.kind === 'scalar' && ['box', 'lineSegment', 'polygon', 'intVector', 'record'].includes(value.codec);
+}
 
 /**
  * Names the decoder and encoder of every value type, declaring module-level constants for arrays once per element
@@ -43,10 +66,13 @@ export class CodecRegistry {
       case 'array': {
         const element = this.decoder(value.element);
         const name = `${element}Array${value.dimensions > 1 ? value.dimensions : ''}`;
-        if (!this.helpers.has(name)) {
-          this.helpers.set(name, `${this.runtime('arrayDecoder')}(${element}, ${value.dimensions})`);
-        }
-        return name;
+        const delimiter = value.delimiter === undefined ? '' : `, ${stringLiteral(value.delimiter)}`;
+        return this.helper(name, `${this.runtime('arrayDecoder')}(${element}, ${value.dimensions}${delimiter})`);
+      }
+      case 'range': {
+        const element = this.decoder(value.element);
+        const kind = value.multirange ? 'multirange' : 'range';
+        return this.helper(`${element}${pascalCase(kind)}`, `${this.runtime(`${kind}Decoder`)}(${element})`);
       }
     }
   }
@@ -61,11 +87,27 @@ export class CodecRegistry {
         return compositeNames(value.typeName).encode;
       case 'array': {
         const element = this.encoder(value.element);
-        const name = `${element}Array`;
-        if (!this.helpers.has(name)) this.helpers.set(name, `${this.runtime('arrayEncoder')}(${element})`);
-        return name;
+        // Elements whose own value is a JavaScript array need the exact depth; others keep the one encoder for any.
+        const options = [
+          ...(isArrayShaped(value.element) ? [`dimensions: ${value.dimensions}`] : []),
+          ...(value.delimiter === undefined ? [] : [`delimiter: ${stringLiteral(value.delimiter)}`]),
+        ];
+        const name = `${element}Array${isArrayShaped(value.element) && value.dimensions > 1 ? value.dimensions : ''}`;
+        const initializer = `${this.runtime('arrayEncoder')}(${element}${options.length > 0 ? `, { ${options.join(', ')} }` : ''})`;
+        return this.helper(name, initializer);
+      }
+      case 'range': {
+        const element = this.encoder(value.element);
+        const kind = value.multirange ? 'multirange' : 'range';
+        return this.helper(`${element}${pascalCase(kind)}`, `${this.runtime(`${kind}Encoder`)}(${element})`);
       }
     }
+  }
+
+  /** A module-level constant built once, named after what it is built from. */
+  private helper(name: string, initializer: string): string {
+    if (!this.helpers.has(name)) this.helpers.set(name, initializer);
+    return name;
   }
 
   runtime(name: string): string {

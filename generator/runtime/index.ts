@@ -16,6 +16,8 @@ export {
 export { isSqlState } from './sqlstate.js';
 export * from './decoders.js';
 export * from './encoders.js';
+export * from './ranges.js';
+export * from './geometry.js';
 export { bindArguments, invoke, atMostOneRow, exactlyOneRow, type ArgumentSpec, type CallSpec } from './call.js';
 export {
   compareFingerprints,
@@ -31,3 +33,10 @@ export {
   formatRecordLiteral,
   LiteralSyntaxError,
 } from './postgres-literals.js';
+export {
+  parseRangeLiteral,
+  parseMultirangeLiteral,
+  formatRangeLiteral,
+  formatMultirangeLiteral,
+  type RangeLiteral,
+} from './range-literals.js';

@@ -109,7 +109,7 @@ describe('type mapping', () => {
 
   it('reports an unknown type at the definition', () => {
     const model: Model = {
-      procedures: [procedure({ returns: { kind: 'scalar', type: builtin('point') } })],
+      procedures: [procedure({ returns: { kind: 'scalar', type: builtin('geometry') } })],
       types: [],
     };
     const { program, diagnostics } = analyze(model, baseConfig);

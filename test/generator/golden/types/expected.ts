@@ -21,6 +21,7 @@ import {
   decodeText,
   decodeTimestamp,
   decodeTimestamptz,
+  decodeUuid,
   encodeBool,
   encodeBytea,
   encodeDate,
@@ -132,7 +133,7 @@ export function decodeEchoScalarsRow(row: Record<string, unknown>): EchoScalarsR
   return {
     t: orNull(decodeText, row['t'], 'sp_echo_scalars', 't'),
     vc: orNull(decodeText, row['vc'], 'sp_echo_scalars', 'vc'),
-    u: orNull(decodeText, row['u'], 'sp_echo_scalars', 'u'),
+    u: orNull(decodeUuid, row['u'], 'sp_echo_scalars', 'u'),
     s: orNull(decodeInt, row['s'], 'sp_echo_scalars', 's'),
     i: orNull(decodeInt, row['i'], 'sp_echo_scalars', 'i'),
     b: orNull(decodeInt8AsNumber, row['b'], 'sp_echo_scalars', 'b'),
