@@ -49,6 +49,11 @@ export type ValueType =
   | { kind: 'composite'; typeName: string }
   /** `delimiter`: the element type's array delimiter when it is not `,` (`;` for box). */
   | { kind: 'array'; element: ValueType; dimensions: number; delimiter?: string }
+  /**
+   * A `typeOverrides` type with the project's own codecs, imported from `module` by these names (null: passed
+   * through as the driver gives it or as the caller gave it).
+   */
+  | { kind: 'custom'; module: string | null; decode: string | null; encode: string | null }
   /** A range (or multirange) over `element`, e.g. int4range over int4. */
   | { kind: 'range'; element: ValueType; multirange: boolean };
 
@@ -65,6 +70,8 @@ export interface TypedValue {
   asserted: boolean;
   /** Types of the runtime module that `tsInput` and `tsOutput` name (`Range`, `Point`, ...); emit imports them. */
   runtimeTypes?: string[];
+  /** Types of a `typeOverrides` module that `tsInput` and `tsOutput` name; emit imports them. */
+  moduleTypes?: { module: string; names: string[] };
   /** The SQL type for casts, e.g. `int8`, `text[]`, `<schema>."mood"`. */
   sqlType: SqlPart[];
   /**

@@ -3,6 +3,7 @@ import type { SchemaRef, TypeRef, UserType } from '../model/types.js';
 import { describeType } from '../model/describe.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { installedSchemaKey } from './installed-schema.js';
+import { readJsonTypeText } from './json-type-text.js';
 import { pascalCase } from './naming.js';
 import { builtinRanges, builtinType, type Builtin } from './builtin-types.js';
 import type { SqlPart, TypedValue, ValueType } from './program.js';
@@ -119,18 +120,35 @@ export class TypeMapper {
     return isBuiltinSchema && !this.override(ref) ? builtinType(ref.name, this.config)?.arrayDelimiter : undefined;
   }
 
-  private override(ref: TypeRef): TypedValue | undefined {
+  private override(ref: TypeRef): TypedValue | { error: string } | undefined {
     const overrides = this.config.typeOverrides;
     const qualified = ref.schema.kind === 'named' ? `${ref.schema.name}.${ref.name}` : ref.name;
-    const tsType = overrides[qualified] ?? overrides[ref.name];
-    if (tsType === undefined) return undefined;
+    const key = Object.hasOwn(overrides, qualified) ? qualified : Object.hasOwn(overrides, ref.name) ? ref.name : null;
+    if (key === null) return undefined;
+    const override = overrides[key]!;
+    const name = /^[a-z_][a-z0-9_]*$/.test(ref.name) ? ref.name : quoteIdentifier(ref.name);
+    const sqlType = ref.schema.kind === 'unqualified' ? [name] : [...schemaParts(ref.schema), `.${name}`];
+    if (typeof override === 'string') {
+      const value: ValueType = { kind: 'scalar', codec: 'any' };
+      return { value, tsInput: override, tsOutput: override, asserted: true, sqlType, viaText: false };
+    }
+    const read = readJsonTypeText(override.type);
+    if ('error' in read) return { error: `typeOverrides["${key}"]: ${read.error}` };
+    const module = override.module ?? null;
+    if (module === null && read.imports.length > 0) {
+      return {
+        error: `typeOverrides["${key}"]: the type uses ${read.imports.join(', ')}, but no module is configured to import it from`,
+      };
+    }
     return {
-      value: { kind: 'scalar', codec: 'any' },
-      tsInput: tsType,
-      tsOutput: tsType,
-      asserted: true,
-      sqlType: ref.schema.kind === 'named' ? [`${quoteIdentifier(ref.schema.name)}.${ref.name}`] : [ref.name],
-      viaText: false,
+      value: { kind: 'custom', module, decode: override.decode ?? null, encode: override.encode ?? null },
+      tsInput: override.type,
+      tsOutput: override.type,
+      asserted: override.decode === undefined,
+      sqlType,
+      // The decoder is given the server's text, the same whichever driver runs the call.
+      viaText: override.decode !== undefined,
+      ...(module !== null && read.imports.length > 0 ? { moduleTypes: { module, names: read.imports } } : {}),
     };
   }
 

@@ -49,6 +49,8 @@ function isArrayShaped(value: ValueType): boolean {
  */
 export class CodecRegistry {
   readonly runtimeImports = new Set<string>();
+  /** Codecs and types imported from `typeOverrides` modules, by module. */
+  readonly moduleImports = new Map<string, { values: Set<string>; types: Set<string> }>();
   /** `const name = expression;` lines for array codecs, in first-use order. */
   readonly helpers = new Map<string, string>();
 
@@ -69,6 +71,10 @@ export class CodecRegistry {
         const delimiter = value.delimiter === undefined ? '' : `, ${stringLiteral(value.delimiter)}`;
         return this.helper(name, `${this.runtime('arrayDecoder')}(${element}, ${value.dimensions}${delimiter})`);
       }
+      case 'custom':
+        return value.decode === null || value.module === null
+          ? this.runtime('decodeAny')
+          : this.imported(value.module, value.decode);
       case 'range': {
         const element = this.decoder(value.element);
         const kind = value.multirange ? 'multirange' : 'range';
@@ -96,6 +102,10 @@ export class CodecRegistry {
         const initializer = `${this.runtime('arrayEncoder')}(${element}${options.length > 0 ? `, { ${options.join(', ')} }` : ''})`;
         return this.helper(name, initializer);
       }
+      case 'custom':
+        return value.encode === null || value.module === null
+          ? this.runtime('encodeAny')
+          : this.imported(value.module, value.encode);
       case 'range': {
         const element = this.encoder(value.element);
         const kind = value.multirange ? 'multirange' : 'range';
@@ -112,6 +122,17 @@ export class CodecRegistry {
 
   runtime(name: string): string {
     this.runtimeImports.add(name);
+    return name;
+  }
+
+  /** A name imported from a `typeOverrides` module: a codec, or a type when `type` is set. */
+  imported(module: string, name: string, type = false): string {
+    let imports = this.moduleImports.get(module);
+    if (!imports) {
+      imports = { values: new Set(), types: new Set() };
+      this.moduleImports.set(module, imports);
+    }
+    (type ? imports.types : imports.values).add(name);
     return name;
   }
 }

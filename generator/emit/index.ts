@@ -33,14 +33,16 @@ const runtimeTypes = new Set([
 ]);
 
 /**
- * Registers the runtime types (`Range`, `Point`, ...) that the printed TypeScript types name: only those a printed
- * type text contains, so a module compiled with noUnusedLocals imports nothing it does not use.
+ * Registers the types the printed TypeScript types name, from the runtime (`Range`, `Point`, ...) and from
+ * `typeOverrides` modules: only those a printed type text contains, so a module compiled with noUnusedLocals imports
+ * nothing it does not use.
  */
-function registerRuntimeTypes(program: AnalyzedProgram, codecs: CodecRegistry): void {
+function registerTypeImports(program: AnalyzedProgram, codecs: CodecRegistry): void {
   const printed: string[] = [];
-  const candidates = new Set<string>();
+  const candidates = new Map<string, string | null>();
   const note = (type: TypedValue, ...texts: string[]) => {
-    for (const name of type.runtimeTypes ?? []) candidates.add(name);
+    for (const name of type.runtimeTypes ?? []) candidates.set(name, null);
+    for (const name of type.moduleTypes?.names ?? []) candidates.set(name, type.moduleTypes!.module);
     printed.push(...texts);
   };
   for (const procedure of program.procedures) {
@@ -50,8 +52,10 @@ function registerRuntimeTypes(program: AnalyzedProgram, codecs: CodecRegistry): 
   for (const composite of program.composites) {
     for (const attribute of composite.attributes) note(attribute.type, attribute.type.tsInput, attribute.type.tsOutput);
   }
-  for (const name of candidates) {
-    if (printed.some((text) => new RegExp(`\\b${name}\\b`).test(text))) codecs.runtime(name);
+  for (const [name, module] of candidates) {
+    if (!printed.some((text) => new RegExp(`\\b${name}\\b`).test(text))) continue;
+    if (module === null) codecs.runtime(name);
+    else codecs.imported(module, name, true);
   }
 }
 
@@ -68,7 +72,7 @@ export const generatedHeader = (fingerprint: string) =>
 export async function emit(program: AnalyzedProgram, options: EmitOptions): Promise<{ path: string; text: string }[]> {
   const fileName = options.fileName ?? 'procedures.ts';
   const codecs = new CodecRegistry();
-  registerRuntimeTypes(program, codecs);
+  registerTypeImports(program, codecs);
   const enums = program.enums.flatMap((item) => enumStatements(item, codecs));
   const composites = program.composites.flatMap((item) => compositeStatements(item, codecs));
   const procedures = program.procedures.flatMap((procedure) => procedureStatements(procedure, codecs));
@@ -85,6 +89,16 @@ export async function emit(program: AnalyzedProgram, options: EmitOptions): Prom
       namedImports: runtimeNames.map((name) => ({ name, isTypeOnly: runtimeTypes.has(name) })),
     },
   ];
+  for (const [module, { values, types }] of [...codecs.moduleImports].sort(([a], [b]) => a.localeCompare(b))) {
+    imports.push({
+      kind: StructureKind.ImportDeclaration,
+      moduleSpecifier: module,
+      namedImports: [
+        ...[...types].sort().map((name) => ({ name, isTypeOnly: true })),
+        ...[...values].sort().map((name) => ({ name })),
+      ],
+    });
+  }
   if (program.jsonTypeImports.length > 0 && program.jsonTypesModule !== null) {
     imports.push({
       kind: StructureKind.ImportDeclaration,

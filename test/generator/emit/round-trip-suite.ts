@@ -11,6 +11,7 @@ import * as builtinTypes from '../golden/builtin-types/expected.js';
 import * as formsAndHistory from '../golden/forms-and-history/expected.js';
 import * as names from '../golden/names/expected.js';
 import * as shapes from '../golden/shapes/expected.js';
+import * as typeOverrides from '../golden/type-overrides/expected.js';
 import * as types from '../golden/types/expected.js';
 
 /** Where a golden case's SQL was applied: a connection and the schema that replaced the placeholder. */
@@ -38,6 +39,7 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
   const bigintClient = client(bigintNumeric.createClient, 'bigint-numeric');
   const formsClient = client(formsAndHistory.createClient, 'forms-and-history');
   const builtinClient = client(builtinTypes.createClient, 'builtin-types');
+  const overridesClient = client(typeOverrides.createClient, 'type-overrides');
 
   describe('forms only libpg-query reads, after a migration history', () => {
     it('calls the final definitions: a SETOF with a custom dollar tag, a replaced function with its new default', async () => {
@@ -522,6 +524,21 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
       const c = await builtinClient();
       expect(await c.recordColumn({ a: 1, b: 'x, "y"' })).toEqual([{ r: ['1', 'x, "y"', null] }]);
       expect(await c.voidSet()).toBeUndefined();
+    });
+  });
+
+  describe('typeOverrides', () => {
+    it("reads and writes an extension type through the project's codecs, alone and in arrays", async () => {
+      const c = await overridesClient();
+      const shape = { kind: 'point' as const, coordinates: [1, 2] as [number, number] };
+      expect(await c.move({ shape, by: 0.5 })).toEqual({ kind: 'point', coordinates: [1.5, 2.5] });
+      expect(await c.shapes({ shapes: [shape, shape] })).toEqual([{ shapes: [shape, shape], n: 2 }]);
+    });
+
+    it('passes a value typed only by its TypeScript type through as the driver gives it', async () => {
+      const c = await overridesClient();
+      const [row] = await c.segment({ segment: '[(0,0),(1,1)]', circle: null });
+      expect(row!.segment).toBe('[(0,0),(1,1)]');
     });
   });
 
