@@ -76,7 +76,7 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
   if (context.diagnostics.length > errorsBefore) return null;
 
   return {
-    kind: procedure.kind,
+    kind: procedure.kind === 'procedure' ? 'procedure' : 'function',
     sqlName: procedure.name,
     methodName,
     typeName: pascalCase(methodName),

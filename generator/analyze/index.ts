@@ -2,7 +2,9 @@ import type { GeneratorConfig } from '../config/schema.js';
 import type { CompositeType, Diagnostic, EnumType, Model } from '../model/types.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { analyzeProcedure } from './analyze-procedure.js';
+import { describeRoutine } from '../model/describe.js';
 import { includeFilter } from './include-filter.js';
+import { leftOutReason } from './left-out.js';
 import { columnPropertyOf } from './naming.js';
 import { assignMethodNames, checkOverloads } from './overloads.js';
 import type { AnalyzedComposite, AnalyzedEnum, AnalyzedProcedure, AnalyzedProgram, TypedValue } from './program.js';
@@ -24,14 +26,25 @@ export function analyze(
 ): { program: AnalyzedProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const included = model.procedures.filter((procedure) => includeFilter(config.include)(procedure.name));
-  checkOverloads(included, diagnostics, config.placeholder);
-  const methodNames = assignMethodNames(included, diagnostics, config.placeholder);
+  const callable = included.filter((procedure) => {
+    const reason = leftOutReason(procedure);
+    if (reason === null) return true;
+    diagnostics.push({
+      severity: 'info',
+      code: 'left-out',
+      message: `${describeRoutine(procedure, config.placeholder)} has no client method: ${reason}`,
+      location: procedure.location,
+    });
+    return false;
+  });
+  checkOverloads(callable, diagnostics, config.placeholder);
+  const methodNames = assignMethodNames(callable, diagnostics, config.placeholder);
   const mapper = new TypeMapper(config, model.types);
   const jsonImports = new Set<string>();
   const context = { mapper, diagnostics, jsonTypesModule: config.jsonTypesModule, jsonImports };
 
   const procedures: AnalyzedProcedure[] = [];
-  for (const procedure of included) {
+  for (const procedure of callable) {
     const methodName = methodNames.get(procedure);
     if (methodName === undefined) continue;
     const analyzed = analyzeProcedure(procedure, methodName, context);

@@ -1,4 +1,4 @@
-import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation, UserType } from '../model/types.js';
+import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation, TypeRef, UserType } from '../model/types.js';
 import type { DocComment } from './doc-comments.js';
 import { mergeDocComments } from './doc-comments.js';
 import { describeName, describeRoutine, describeType } from '../model/describe.js';
@@ -28,6 +28,8 @@ export interface Catalog {
     change: Partial<Pick<Procedure, 'name' | 'volatility' | 'security'>>,
     at: SourceLocation,
   ): void;
+  /** The result type of the final function an aggregate names, when the model holds it (null otherwise). */
+  finalFunctionResult(schema: SchemaRef, name: string, stateType: TypeRef): TypeRef | null;
   createType(type: UserType): void;
   dropType(schema: SchemaRef, name: string, arrayDimensions: number, missingOk: boolean, at: SourceLocation): void;
   addEnumValue(
@@ -60,7 +62,7 @@ export function createCatalog(diagnostics: Diagnostic[], placeholder: string): C
     const named = [...routines].filter(
       ([, procedure]) =>
         namedKey(procedure.schema, procedure.name) === namedKey(reference.schema, reference.name) &&
-        (kind === 'routine' || procedure.kind === kind),
+        (kind === 'routine' || procedure.kind === kind || (kind === 'function' && procedure.kind === 'window')),
     );
     const written = reference.arguments;
     let matches: [string, Procedure][];
@@ -162,6 +164,19 @@ export function createCatalog(diagnostics: Diagnostic[], placeholder: string): C
       const comment = comments.get(key);
       comments.delete(key);
       if (comment) comments.set(alteredKey, comment);
+    },
+    finalFunctionResult(schema, name, stateType) {
+      // The final function takes the state (and, with FINALFUNC_EXTRA, the aggregate's arguments too).
+      const candidates = [...routines.values()].filter(
+        (procedure) =>
+          namedKey(procedure.schema, procedure.name) === namedKey(schema, name) &&
+          procedure.parameters.filter(isInput)[0] !== undefined &&
+          typeKey(procedure.parameters.filter(isInput)[0]!.type) === typeKey(stateType),
+      );
+      const [final] = candidates;
+      if (!final || candidates.length > 1) return null;
+      const returns = final.returns;
+      return returns.kind === 'scalar' ? returns.type : null;
     },
     createType(type) {
       const key = namedKey(type.schema, type.name);

@@ -123,6 +123,8 @@ export function readWithPgsqlAstParser(
  */
 const unsupportedKeywords = new Set([
   'procedure',
+  'aggregate',
+  'window',
   'setof',
   'security',
   'set',

@@ -36,6 +36,9 @@ const handlers: StatementHandlers = {
   CreateFunctionStmt: (_, scope) => scope.readDefinition(),
   CreateEnumStmt: (_, scope) => scope.readDefinition(),
   CompositeTypeStmt: (_, scope) => scope.readDefinition(),
+  DefineStmt: ({ kind }, scope) => {
+    if (kind === 'OBJECT_AGGREGATE') scope.readDefinition();
+  },
   DropStmt: drop,
   CommentStmt: commentOn,
   AlterEnumStmt: alterEnum,
@@ -55,6 +58,7 @@ const routineObjectKinds: Record<string, RoutineObjectKind> = {
   OBJECT_FUNCTION: 'function',
   OBJECT_PROCEDURE: 'procedure',
   OBJECT_ROUTINE: 'routine',
+  OBJECT_AGGREGATE: 'aggregate',
 };
 
 function drop(
