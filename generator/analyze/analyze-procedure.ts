@@ -2,6 +2,7 @@ import { isInput } from '../model/parameters.js';
 import type { Diagnostic, Parameter, Procedure, TypeRef } from '../model/types.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { jsonReturnName, readAnnotations, type Annotations } from './annotations.js';
+import type { CallForm } from './call-forms.js';
 import { columnPropertyOf, parameterPropertyOf, pascalCase } from './naming.js';
 import type { AnalyzedProcedure, ParamField, ResultColumn, ResultKind, SqlPart, TypedValue } from './program.js';
 import { schemaParts, type TypeMapper } from './type-mapping.js';
@@ -25,7 +26,12 @@ const isRecord = (type: TypeRef) =>
  * Analyzes one procedure: parameter fields, result shape and columns, annotations and the SQL of its call.
  * Returns null (with diagnostics) when it cannot be generated.
  */
-export function analyzeProcedure(procedure: Procedure, methodName: string, context: Context): AnalyzedProcedure | null {
+export function analyzeProcedure(
+  procedure: Procedure,
+  methodName: string,
+  form: CallForm,
+  context: Context,
+): AnalyzedProcedure | null {
   const errorsBefore = context.diagnostics.length;
   const error = (code: string, message: string, location = procedure.location) =>
     context.diagnostics.push({ severity: 'error', code, message: `${procedure.name}: ${message}`, location });
@@ -55,7 +61,7 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
       });
     }
   }
-  const params = parameterFields(procedure, (type, what) => {
+  const params = parameterFields(procedure, form, (type, what) => {
     if (type.name !== 'record' || type.schema.kind === 'named') return mapType(type, what);
     error('unsupported-type', `${what}: PostgreSQL has no input for an anonymous record, so no call can pass one`);
     return null;
@@ -84,7 +90,7 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
     params,
     result: { kind, columns },
     // The SQL follows the declared shape; the row-count annotations only change what the wrapper accepts.
-    sql: callSql(procedure, shape.kind, columns),
+    sql: { ...callSql(procedure, shape.kind, columns), ...(form.named ? { named: true } : {}) },
     raises: procedure.raises,
     location: procedure.location,
   };
@@ -163,6 +169,7 @@ function compositeOf(type: TypeRef, context: Context) {
  */
 function parameterFields(
   procedure: Procedure,
+  form: CallForm,
   mapType: (type: TypeRef, what: string) => TypedValue | null,
 ): ParamField[] {
   const arguments_ = procedure.parameters
@@ -179,7 +186,7 @@ function parameterFields(
       sqlName: parameter.name,
       property: isOut ? null : parameter.name ? parameterPropertyOf(parameter.name) : `arg${position}`,
       type,
-      optional: !isOut && parameter.hasDefault && laterAllNamed,
+      optional: !isOut && parameter.hasDefault && laterAllNamed && !form.required.has(position - 1),
       nullable: true,
       variadic: parameter.mode === 'variadic',
     });

@@ -6,7 +6,8 @@ import { describeRoutine } from '../model/describe.js';
 import { includeFilter } from './include-filter.js';
 import { leftOutReason } from './left-out.js';
 import { columnPropertyOf } from './naming.js';
-import { assignMethodNames, checkOverloads } from './overloads.js';
+import { callForms } from './call-forms.js';
+import { assignMethodNames } from './overloads.js';
 import type { AnalyzedComposite, AnalyzedEnum, AnalyzedProcedure, AnalyzedProgram, TypedValue } from './program.js';
 import { compositeNames, enumNames, fixedClientMembers, fixedModuleNames, procedureNames } from './program-names.js';
 import { TypeMapper } from './type-mapping.js';
@@ -37,17 +38,18 @@ export function analyze(
     });
     return false;
   });
-  checkOverloads(callable, diagnostics, config.placeholder);
-  const methodNames = assignMethodNames(callable, diagnostics, config.placeholder);
+  const forms = callForms(callable, included, diagnostics, config.placeholder);
+  const reachable = callable.filter((procedure) => forms.has(procedure));
+  const methodNames = assignMethodNames(reachable, diagnostics, config.placeholder);
   const mapper = new TypeMapper(config, model.types);
   const jsonImports = new Set<string>();
   const context = { mapper, diagnostics, jsonTypesModule: config.jsonTypesModule, jsonImports };
 
   const procedures: AnalyzedProcedure[] = [];
-  for (const procedure of callable) {
+  for (const procedure of reachable) {
     const methodName = methodNames.get(procedure);
     if (methodName === undefined) continue;
-    const analyzed = analyzeProcedure(procedure, methodName, context);
+    const analyzed = analyzeProcedure(procedure, methodName, forms.get(procedure)!, context);
     if (analyzed) procedures.push(analyzed);
   }
 

@@ -1,7 +1,6 @@
 import { describeType } from '../model/describe.js';
 import { isInput } from '../model/parameters.js';
 import type { Diagnostic, Procedure } from '../model/types.js';
-import { installedSchemaKey } from './installed-schema.js';
 import { methodNameOf, parameterPropertyOf, pascalCase } from './naming.js';
 
 function inputsOf(procedure: Procedure) {
@@ -12,55 +11,6 @@ function signatureText(procedure: Procedure, placeholder: string): string {
   return `${procedure.name}(${inputsOf(procedure)
     .map((parameter) => `${describeType(parameter.type, placeholder)}${parameter.hasDefault ? ' DEFAULT' : ''}`)
     .join(', ')})`;
-}
-
-/**
- * The overload rule. Every argument is sent with an explicit cast, so PostgreSQL can only fail to choose between two
- * overloads when both accept the same leading argument types with the rest left to defaults: for some argument
- * count n that both accept (between their required and total input counts), their first n input types are equal.
- * Such a pair is an `ambiguous-overload` error at the later definition. Named-notation calls are not considered.
- */
-export function checkOverloads(procedures: readonly Procedure[], diagnostics: Diagnostic[], placeholder: string): void {
-  const groups = new Map<string, Procedure[]>();
-  for (const procedure of procedures) {
-    const key = `${installedSchemaKey(procedure.schema)}/${procedure.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), procedure]);
-  }
-  for (const group of groups.values()) {
-    for (let later = 1; later < group.length; later += 1) {
-      for (let earlier = 0; earlier < later; earlier += 1) {
-        const shared = sharedCall(group[earlier]!, group[later]!, placeholder);
-        if (shared === null) continue;
-        const first = group[earlier]!;
-        const second = group[later]!;
-        diagnostics.push({
-          severity: 'error',
-          code: 'ambiguous-overload',
-          message:
-            `${signatureText(second, placeholder)} and ${signatureText(first, placeholder)} (${first.location.file}:${first.location.line}) ` +
-            `can both be called as ${first.name}(${shared}); PostgreSQL cannot choose between them`,
-          location: second.location,
-        });
-      }
-    }
-  }
-}
-
-function sharedCall(a: Procedure, b: Procedure, placeholder: string): string | null {
-  const inputsA = inputsOf(a);
-  const inputsB = inputsOf(b);
-  const required = (inputs: typeof inputsA) => {
-    const firstDefault = inputs.findIndex((parameter) => parameter.hasDefault);
-    return firstDefault === -1 ? inputs.length : firstDefault;
-  };
-  const low = Math.max(required(inputsA), required(inputsB));
-  const high = Math.min(inputsA.length, inputsB.length);
-  for (let count = low; count <= high; count += 1) {
-    const typesA = inputsA.slice(0, count).map((parameter) => describeType(parameter.type, placeholder));
-    const typesB = inputsB.slice(0, count).map((parameter) => describeType(parameter.type, placeholder));
-    if (typesA.every((type, index) => type === typesB[index])) return typesA.join(', ');
-  }
-  return null;
 }
 
 /**

@@ -124,8 +124,11 @@ export interface AnalyzedProcedure {
   doc: string | null;
   params: ParamField[];
   result: { kind: ResultKind; columns: ResultColumn[] };
-  /** The call's SQL is `head` + the argument list + `tail`. */
-  sql: { head: SqlPart[]; tail: string };
+  /**
+   * The call's SQL is `head` + the argument list + `tail`. `named`: every argument in named notation, because a
+   * positional call would be ambiguous with an overload.
+   */
+  sql: { head: SqlPart[]; tail: string; named?: true };
   /** SQLSTATEs the body raises explicitly. */
   raises: string[];
   location: SourceLocation;

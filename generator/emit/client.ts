@@ -25,6 +25,7 @@ function callSpec(procedure: AnalyzedProcedure, codecs: CodecRegistry): Code {
       property('procedure', stringLiteral(procedure.sqlName)),
       property('head', templateLiteral(procedure.sql.head)),
       property('tail', templateLiteral([procedure.sql.tail])),
+      ...(procedure.sql.named ? [property('named', 'true')] : []),
       property('args', arrayLiteral(procedure.params.map((param) => argumentSpec(param, codecs)))),
     ]),
   );

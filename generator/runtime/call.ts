@@ -24,18 +24,21 @@ export interface CallSpec {
   procedure: string;
   head: string;
   tail: string;
+  /** Every argument in named notation: a positional call would be ambiguous with an overload. Absent means false. */
+  named?: boolean;
   args: readonly ArgumentSpec[];
 }
 
 /**
- * Builds the argument list and values. Arguments go positionally until an optional one is omitted; after that,
- * PostgreSQL's named notation (`name => $n`) says which parameters the remaining values are for.
+ * Builds the argument list and values. Arguments go positionally until an optional one is omitted (or, with
+ * `spec.named`, from the start); after that, PostgreSQL's named notation (`name => $n`) says which parameters the
+ * remaining values are for.
  */
 export function bindArguments(spec: CallSpec, params: object | undefined): { text: string; values: unknown[] } {
   const byKey = params as Record<string, unknown> | undefined;
   const values: unknown[] = [];
   const pieces: string[] = [];
-  let named = false;
+  let named = spec.named === true;
   for (const argument of spec.args) {
     let expression: string;
     if (argument.key === null) {

@@ -10,6 +10,7 @@ import * as bigintNumeric from '../golden/bigint-numeric/expected.js';
 import * as builtinTypes from '../golden/builtin-types/expected.js';
 import * as formsAndHistory from '../golden/forms-and-history/expected.js';
 import * as names from '../golden/names/expected.js';
+import * as overloads from '../golden/overloads/expected.js';
 import * as shapes from '../golden/shapes/expected.js';
 import * as typeOverrides from '../golden/type-overrides/expected.js';
 import * as types from '../golden/types/expected.js';
@@ -40,6 +41,7 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
   const formsClient = client(formsAndHistory.createClient, 'forms-and-history');
   const builtinClient = client(builtinTypes.createClient, 'builtin-types');
   const overridesClient = client(typeOverrides.createClient, 'type-overrides');
+  const overloadsClient = client(overloads.createClient, 'overloads');
 
   describe('forms only libpg-query reads, after a migration history', () => {
     it('calls the final definitions: a SETOF with a custom dollar tag, a replaced function with its new default', async () => {
@@ -539,6 +541,23 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
       const c = await overridesClient();
       const [row] = await c.segment({ segment: '[(0,0),(1,1)]', circle: null });
       expect(row!.segment).toBe('[(0,0),(1,1)]');
+    });
+  });
+
+  describe('overloads', () => {
+    it('reaches each overload, sending the defaults a shorter call would leave ambiguous', async () => {
+      const c = await overloadsClient();
+      expect(await c.findByIdAndLimit({ id: 1, limit: 5 })).toBe('limit 1/5');
+      expect(await c.findByIdAndName({ id: 1, name: 'n' })).toBe('name 1/n');
+      expect(await c.tagByLabelAndSize({ label: 2, size: 3 })).toBe('label 2/3');
+      expect(await c.showByValue({ value: 1 })).toBe('int 1');
+      expect(await c.showByValueAndSuffix({ value: 'a' })).toBe('text a!');
+      expect(await c.showByValueAndSuffix({ value: 'a', suffix: '?' })).toBe('text a?');
+    });
+
+    it('reaches by named notation the overload a positional call cannot', async () => {
+      const c = await overloadsClient();
+      expect(await c.tagByValue({ value: 7 })).toBe('value 7');
     });
   });
 
