@@ -3,7 +3,8 @@ import type { Diagnostic, Parameter, Procedure, TypeRef } from '../model/types.j
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { jsonReturnName, readAnnotations, type Annotations } from './annotations.js';
 import type { CallForm } from './call-forms.js';
-import { columnPropertyOf, parameterPropertyOf, pascalCase } from './naming.js';
+import type { ClientPlace } from './client-layout.js';
+import { columnPropertyOf, parameterPropertyOf } from './naming.js';
 import type { AnalyzedProcedure, ParamField, ResultColumn, ResultKind, SqlPart, TypedValue } from './program.js';
 import { schemaParts, type TypeMapper } from './type-mapping.js';
 
@@ -28,7 +29,7 @@ const isRecord = (type: TypeRef) =>
  */
 export function analyzeProcedure(
   procedure: Procedure,
-  methodName: string,
+  place: ClientPlace,
   form: CallForm,
   context: Context,
 ): AnalyzedProcedure | null {
@@ -84,8 +85,7 @@ export function analyzeProcedure(
   return {
     kind: procedure.kind === 'procedure' ? 'procedure' : 'function',
     sqlName: procedure.name,
-    methodName,
-    typeName: pascalCase(methodName),
+    ...place,
     doc: procedure.doc,
     params,
     result: { kind, columns },

@@ -7,7 +7,7 @@ import { includeFilter } from './include-filter.js';
 import { leftOutReason } from './left-out.js';
 import { columnPropertyOf } from './naming.js';
 import { callForms } from './call-forms.js';
-import { assignMethodNames } from './overloads.js';
+import { clientPlaces } from './client-layout.js';
 import type { AnalyzedComposite, AnalyzedEnum, AnalyzedProcedure, AnalyzedProgram, TypedValue } from './program.js';
 import { compositeNames, enumNames, fixedClientMembers, fixedModuleNames, procedureNames } from './program-names.js';
 import { TypeMapper } from './type-mapping.js';
@@ -40,16 +40,16 @@ export function analyze(
   });
   const forms = callForms(callable, included, diagnostics, config.placeholder);
   const reachable = callable.filter((procedure) => forms.has(procedure));
-  const methodNames = assignMethodNames(reachable, diagnostics, config.placeholder);
+  const places = clientPlaces(reachable, config, diagnostics);
   const mapper = new TypeMapper(config, model.types);
   const jsonImports = new Set<string>();
   const context = { mapper, diagnostics, jsonTypesModule: config.jsonTypesModule, jsonImports };
 
   const procedures: AnalyzedProcedure[] = [];
   for (const procedure of reachable) {
-    const methodName = methodNames.get(procedure);
-    if (methodName === undefined) continue;
-    const analyzed = analyzeProcedure(procedure, methodName, forms.get(procedure)!, context);
+    const place = places.get(procedure);
+    if (place === undefined) continue;
+    const analyzed = analyzeProcedure(procedure, place, forms.get(procedure)!, context);
     if (analyzed) procedures.push(analyzed);
   }
 
@@ -123,19 +123,26 @@ function checkDeclaredNames(
     for (const name of Object.values(compositeNames(item.typeName)))
       claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
   }
+  // Members of the client itself (its fixed ones, top-level methods, the per-schema clients) and of each of those.
   const members = new Map<string, string>(fixedClientMembers.map((name) => [name, 'the client']));
-  for (const procedure of procedures) {
-    const owner = `function ${procedure.sqlName}`;
-    for (const name of Object.values(procedureNames(procedure.typeName))) claim(name, owner, procedure.location);
-    const existing = members.get(procedure.methodName);
-    if (existing !== undefined) {
+  const member = (path: string, owner: string, location: Diagnostic['location']) => {
+    const existing = members.get(path);
+    if (existing !== undefined && existing !== owner) {
       diagnostics.push({
         severity: 'error',
         code: 'name-collision',
-        message: `${owner} and ${existing} both need the client method ${procedure.methodName}; rename one`,
-        location: procedure.location,
+        message: `${owner} and ${existing} both need the client member ${path}; rename one`,
+        location,
       });
     }
-    members.set(procedure.methodName, owner);
+    members.set(path, owner);
+  };
+  for (const procedure of procedures) {
+    const owner = `function ${procedure.sqlName}`;
+    for (const name of Object.values(procedureNames(procedure.typeName))) claim(name, owner, procedure.location);
+    if (procedure.namespace !== null) {
+      member(procedure.namespace, `the client of schema ${procedure.namespace}`, procedure.location);
+    }
+    member(procedure.key, owner, procedure.location);
   }
 }

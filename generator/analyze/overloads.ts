@@ -23,10 +23,11 @@ export function assignMethodNames(
   procedures: readonly Procedure[],
   diagnostics: Diagnostic[],
   placeholder: string,
+  baseName: (procedure: Procedure) => string = (procedure) => methodNameOf(procedure.name),
 ): Map<Procedure, string> {
   const byBase = new Map<string, Procedure[]>();
   for (const procedure of procedures) {
-    const base = methodNameOf(procedure.name);
+    const base = baseName(procedure);
     byBase.set(base, [...(byBase.get(base) ?? []), procedure]);
   }
   const names = new Map<Procedure, string>();

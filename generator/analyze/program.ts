@@ -119,6 +119,10 @@ export interface AnalyzedProcedure {
   sqlName: string;
   /** Method on the client, e.g. `listInstances`. */
   methodName: string;
+  /** The client property holding the method (`app` for `db.app.getUser`), or null for the client itself. */
+  namespace: string | null;
+  /** The method's name in the module's tables and in `isProcedureError`: `listInstances`, `app.getUser`. */
+  key: string;
   /** Prefix of the exported type names, e.g. `ListInstances` → `ListInstancesParams`, `ListInstancesRow`. */
   typeName: string;
   doc: string | null;

@@ -20,6 +20,7 @@ export function defaultConfig(outputDir: string): GeneratorConfig {
     placeholder: SCHEMA_PLACEHOLDER,
     int8: 'number',
     numeric: 'string',
+    schemaNaming: 'nested',
     typeOverrides: {},
     jsonTypesModule: null,
     runtimeImport: defaultRuntimeImport(outputDir),

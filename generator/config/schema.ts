@@ -60,6 +60,13 @@ export const generatorConfigSchema = z.strictObject({
     '"string" or "number"',
     'How numeric decodes: "string" (exact) or "number" (only when asked). Default "string".',
   ),
+  schemaNaming: setting(
+    z.enum(['nested', 'prefixed']),
+    '"nested" or "prefixed"',
+    'Where the methods of routines in named schemas go when the routines span several schemas: "nested", a ' +
+      'client per schema (db.app.getUser), or "prefixed" (db.appGetUser). The tenant schema\'s routines stay on ' +
+      'the client itself. Default "nested".',
+  ),
   typeOverrides: setting(
     z
       .record(

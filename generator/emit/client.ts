@@ -3,7 +3,7 @@ import type { AnalyzedProcedure, AnalyzedProgram, ParamField } from '../analyze/
 import { procedureNames } from '../analyze/program-names.js';
 import type { CodecRegistry } from './codecs.js';
 import { constant, decodeExpression, inputParams } from './declarations.js';
-import { docText, stringLiteral, templateLiteral } from './template-literal.js';
+import { docText, memberAccess, propertyKey, stringLiteral, templateLiteral } from './template-literal.js';
 import { arrayLiteral, block, documented, followedBy, objectLiteral, property, type Code } from './writers.js';
 
 /** One argument's spec; the flags are written only when set, which keeps the common argument to one line. */
@@ -20,7 +20,7 @@ function argumentSpec(param: ParamField, codecs: CodecRegistry): Code {
 
 function callSpec(procedure: AnalyzedProcedure, codecs: CodecRegistry): Code {
   return property(
-    procedure.methodName,
+    propertyKey(procedure.key),
     objectLiteral([
       property('procedure', stringLiteral(procedure.sqlName)),
       property('head', templateLiteral(procedure.sql.head)),
@@ -39,7 +39,7 @@ function parenthesised(type: string): string {
 function methodBody(procedure: AnalyzedProcedure, codecs: CodecRegistry): { returnType: string; statements: string[] } {
   const names = procedureNames(procedure.typeName);
   const procedureName = stringLiteral(procedure.sqlName);
-  const call = `await ${codecs.runtime('invoke')}(db, calls.${procedure.methodName}${inputParams(procedure).length === 0 ? '' : ', params'})`;
+  const call = `await ${codecs.runtime('invoke')}(db, calls${memberAccess(procedure.key)}${inputParams(procedure).length === 0 ? '' : ', params'})`;
   const [column] = procedure.result.columns;
   const decodeValue = (row: string) =>
     decodeExpression(
@@ -95,6 +95,17 @@ function method(procedure: AnalyzedProcedure, codecs: CodecRegistry): Code {
   return documented(doc, block(`async ${procedure.methodName}(${parameter}): Promise<${returnType}>`, statements));
 }
 
+/** The per-schema clients and their routines, in first-use order. */
+function namespaces(program: AnalyzedProgram): [string, AnalyzedProcedure[]][] {
+  const groups = new Map<string, AnalyzedProcedure[]>();
+  for (const procedure of program.procedures) {
+    if (procedure.namespace !== null) {
+      groups.set(procedure.namespace, [...(groups.get(procedure.namespace) ?? []), procedure]);
+    }
+  }
+  return [...groups];
+}
+
 /** `createClient(db, { schema })`: the schema is quoted once; each method builds its call from a prepared spec. */
 export function clientFunction(program: AnalyzedProgram, codecs: CodecRegistry): FunctionDeclarationStructure {
   const fingerprintQuery = program.fingerprintFunction
@@ -125,7 +136,15 @@ export function clientFunction(program: AnalyzedProgram, codecs: CodecRegistry):
       property('fingerprint', 'SOURCE_FINGERPRINT'),
     ),
     ...fingerprintMembers,
-    ...program.procedures.map((procedure) => method(procedure, codecs)),
+    ...program.procedures
+      .filter((procedure) => procedure.namespace === null)
+      .map((procedure) => method(procedure, codecs)),
+    ...namespaces(program).map(([namespace, procedures]) =>
+      documented(
+        `The routines of schema ${docText(namespace)}.`,
+        property(namespace, objectLiteral(procedures.map((procedure) => method(procedure, codecs)))),
+      ),
+    ),
   ]);
   return {
     kind: StructureKind.Function,

@@ -41,6 +41,7 @@ describe('resolveConfig', () => {
       placeholder: '{schema}',
       int8: 'bigint',
       numeric: 'string',
+      schemaNaming: 'nested',
       typeOverrides: {},
       jsonTypesModule: null,
       runtimeImport: 'my-runtime',

@@ -11,6 +11,8 @@ import * as builtinTypes from '../golden/builtin-types/expected.js';
 import * as formsAndHistory from '../golden/forms-and-history/expected.js';
 import * as names from '../golden/names/expected.js';
 import * as overloads from '../golden/overloads/expected.js';
+import * as schemas from '../golden/schemas/expected.js';
+import * as schemasPrefixed from '../golden/schemas-prefixed/expected.js';
 import * as shapes from '../golden/shapes/expected.js';
 import * as typeOverrides from '../golden/type-overrides/expected.js';
 import * as types from '../golden/types/expected.js';
@@ -42,6 +44,7 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
   const builtinClient = client(builtinTypes.createClient, 'builtin-types');
   const overridesClient = client(typeOverrides.createClient, 'type-overrides');
   const overloadsClient = client(overloads.createClient, 'overloads');
+  const schemasClient = client(schemas.createClient, 'schemas');
 
   describe('forms only libpg-query reads, after a migration history', () => {
     it('calls the final definitions: a SETOF with a custom dollar tag, a replaced function with its new default', async () => {
@@ -561,6 +564,25 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
     });
   });
 
+  describe('routines of the same name in several schemas', () => {
+    it('calls the tenant schema on the client and each named schema on its own client', async () => {
+      const c = await schemasClient();
+      expect(await c.version()).toBe('tenant');
+      expect(await c.rtApp.version()).toBe('app');
+      expect(await c.rtAudit.version()).toBe('audit');
+      expect(await c.rtApp.greet({ name: 'Ann' })).toBe('hello Ann');
+      const error = await c.rtApp.greet({ name: '' }).catch((caught: unknown) => caught);
+      expect(schemas.isProcedureError(error, 'rtApp.greet', '22023')).toBe(true);
+      expect(schemas.isProcedureError(error, 'version')).toBe(false);
+    });
+
+    it('with schemaNaming "prefixed", names the methods after their schema', async () => {
+      const { db, schema } = await install('schemas-prefixed');
+      const c = schemasPrefixed.createClient(db, { schema });
+      expect([await c.version(), await c.rtAppVersion(), await c.rtAuditVersion()]).toEqual(['tenant', 'app', 'audit']);
+    });
+  });
+
   describe('annotations', () => {
     it('@single-row returns the row or null, typed through @json and @not-null', async () => {
       const c = await annotationsClient();
@@ -662,7 +684,7 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
       expect(await c.showWithInt4({ value: 1 })).toBe('int 1');
       expect(await c.showWithBool({ value: true })).toBe('bool true');
       expect(await c.concat({ arg1: 'a', arg2: 'b' })).toBe('ab');
-      expect(await c.publicVersion()).toBe('v1');
+      expect(await c.public.publicVersion()).toBe('v1');
     });
   });
 

@@ -25,6 +25,7 @@ export const baseConfig: GeneratorConfig = {
   placeholder: '{schema}',
   int8: 'number',
   numeric: 'string',
+  schemaNaming: 'nested',
   typeOverrides: {},
   jsonTypesModule: null,
   // The expected.ts files sit in test/generator/golden/<case>/.
