@@ -5,7 +5,15 @@ import { jsonReturnName, readAnnotations, type Annotations } from './annotations
 import type { CallForm } from './call-forms.js';
 import type { ClientPlace } from './client-layout.js';
 import { columnPropertyOf, parameterPropertyOf } from './naming.js';
-import type { AnalyzedProcedure, ParamField, ResultColumn, ResultKind, SqlPart, TypedValue } from './program.js';
+import type {
+  AnalyzedProcedure,
+  ParamField,
+  ResultColumn,
+  ResultKind,
+  SqlPart,
+  TypeArgument,
+  TypedValue,
+} from './program.js';
 import { schemaParts, type TypeMapper } from './type-mapping.js';
 
 interface Context {
@@ -47,7 +55,6 @@ export function analyzeProcedure(
   const annotations = readAnnotations(procedure, context.diagnostics);
   const outputs = procedure.parameters.filter((parameter) => parameter.mode === 'out' || parameter.mode === 'inout');
   const shape = resultShape(procedure, outputs, context);
-  if (shape === null) return null;
 
   const columns: ResultColumn[] = [];
   for (const source of shape.columns) {
@@ -82,18 +89,33 @@ export function analyzeProcedure(
   );
   if (context.diagnostics.length > errorsBefore) return null;
 
+  const typeArguments = typeArgumentsOf(params, columns, shape.columnList === true);
   return {
     kind: procedure.kind === 'procedure' ? 'procedure' : 'function',
     sqlName: procedure.name,
     ...place,
     doc: procedure.doc,
     params,
-    result: { kind, columns },
+    result: { kind, columns, ...(shape.columnList ? { columnList: true as const } : {}) },
+    ...(typeArguments.length > 0 ? { typeArguments } : {}),
     // The SQL follows the declared shape; the row-count annotations only change what the wrapper accepts.
-    sql: { ...callSql(procedure, shape.kind, columns), ...(form.named ? { named: true } : {}) },
+    sql: {
+      ...(shape.columnList ? columnListSql(procedure) : callSql(procedure, shape.kind, columns)),
+      ...(form.named ? { named: true as const } : {}),
+    },
     raises: procedure.raises,
     location: procedure.location,
   };
+}
+
+/** The generic parts of a method: the polymorphic families its values use, and a caller-given column list. */
+function typeArgumentsOf(params: ParamField[], columns: ResultColumn[], columnList: boolean): TypeArgument[] {
+  const used = new Set([...params, ...columns].flatMap((item) => item.type.typeParameters ?? []));
+  return [
+    ...(used.has('T') ? (['element'] as const) : []),
+    ...(used.has('U') ? (['compatible'] as const) : []),
+    ...(columnList ? (['columns'] as const) : []),
+  ];
 }
 
 interface Shape {
@@ -101,18 +123,11 @@ interface Shape {
   columns: ColumnSource[];
   /** One unnamed value (scalar or single OUT parameter) rather than named columns. */
   isValue: boolean;
+  /** `record` without OUT parameters: the caller gives the column definition list. */
+  columnList?: true;
 }
 
-function resultShape(procedure: Procedure, outputs: Parameter[], context: Context): Shape | null {
-  const unsupported = (message: string) => {
-    context.diagnostics.push({
-      severity: 'error',
-      code: 'unsupported-type',
-      message: `${procedure.name}: ${message}`,
-      location: procedure.location,
-    });
-    return null;
-  };
+function resultShape(procedure: Procedure, outputs: Parameter[], context: Context): Shape {
   const outputColumns = () =>
     outputs.map((parameter, index) => ({ name: parameter.name ?? `column${index + 1}`, type: parameter.type }));
   const single = (type: TypeRef): ColumnSource[] => [{ name: 'value', type }];
@@ -132,9 +147,7 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
       return { kind: 'void', columns: [], isValue: false };
     }
     if (isRecord(returns.type)) {
-      if (outputs.length === 0) {
-        return unsupported('RETURNS SETOF record without OUT parameters has no column types; use RETURNS TABLE(...)');
-      }
+      if (outputs.length === 0) return { kind: 'rows', columns: [], isValue: false, columnList: true };
       return { kind: 'rows', columns: outputColumns(), isValue: false };
     }
     const composite = compositeOf(returns.type, context);
@@ -142,11 +155,7 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
     return { kind: 'values', columns: single(returns.type), isValue: true };
   }
   if (isRecord(returns.type)) {
-    if (outputs.length === 0) {
-      return unsupported(
-        'RETURNS record without OUT parameters has no column types; use OUT parameters or RETURNS TABLE(...)',
-      );
-    }
+    if (outputs.length === 0) return { kind: 'row', columns: [], isValue: false, columnList: true };
     if (outputs.length === 1) return { kind: 'value', columns: single(outputs[0]!.type), isValue: true };
     return { kind: 'row', columns: outputColumns(), isValue: false };
   }
@@ -333,6 +342,11 @@ function checkUnique(properties: string[], what: string, error: (code: string, m
       error('name-collision', `two ${what} map to the TypeScript property ${property}; rename one`);
     seen.add(property);
   }
+}
+
+/** Only the call: the runtime wraps it in the SELECT with the column definition list the caller gives. */
+function columnListSql(procedure: Procedure): { head: SqlPart[]; tail: string } {
+  return { head: [...schemaParts(procedure.schema), `.${quoteIdentifier(procedure.name)}(`], tail: ')' };
 }
 
 /** The SQL around the argument list. Result values whose driver parsing is lossy or driver-dependent are cast to text. */

@@ -10,7 +10,7 @@ import { callForms } from './call-forms.js';
 import { clientPlaces } from './client-layout.js';
 import type { AnalyzedComposite, AnalyzedEnum, AnalyzedProcedure, AnalyzedProgram, TypedValue } from './program.js';
 import { compositeNames, enumNames, fixedClientMembers, fixedModuleNames, procedureNames } from './program-names.js';
-import { TypeMapper } from './type-mapping.js';
+import { schemaParts, TypeMapper } from './type-mapping.js';
 
 export type * from './program.js';
 export { includeFilter } from './include-filter.js';
@@ -53,6 +53,12 @@ export function analyze(
     if (analyzed) procedures.push(analyzed);
   }
 
+  // A generic method takes any enum of the schema (anyenum, anyelement): every enum gets its runtime type.
+  if (procedures.some((procedure) => procedure.typeArguments?.some((argument) => argument !== 'columns'))) {
+    for (const type of model.types) {
+      if (type.kind === 'enum') mapper.map({ schema: type.schema, name: type.name, arrayDimensions: 0, modifiers: [] });
+    }
+  }
   const enums: AnalyzedEnum[] = [];
   const composites: AnalyzedComposite[] = [];
   for (const [typeName, declared] of mapper.used) {
@@ -74,8 +80,13 @@ export function analyze(
   return { program, diagnostics };
 }
 
+const userTypeSql = (declared: EnumType | CompositeType) => [
+  ...schemaParts(declared.schema),
+  `.${quoteIdentifier(declared.name)}`,
+];
+
 function enumOf(typeName: string, declared: EnumType): AnalyzedEnum {
-  return { typeName, sqlName: declared.name, labels: declared.values };
+  return { typeName, sqlName: declared.name, sqlType: userTypeSql(declared), labels: declared.values };
 }
 
 function compositeOf(typeName: string, declared: CompositeType, mapper: TypeMapper): AnalyzedComposite {
@@ -83,6 +94,7 @@ function compositeOf(typeName: string, declared: CompositeType, mapper: TypeMapp
     typeName,
     inputTypeName: compositeNames(typeName).input,
     sqlName: declared.name,
+    sqlType: userTypeSql(declared),
     attributes: declared.attributes.map((attribute) => ({
       sqlName: attribute.name,
       property: columnPropertyOf(attribute.name),

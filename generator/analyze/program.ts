@@ -54,6 +54,11 @@ export type ValueType =
    * through as the driver gives it or as the caller gave it).
    */
   | { kind: 'custom'; module: string | null; decode: string | null; encode: string | null }
+  /**
+   * A polymorphic pseudo-type (`anyelement`, `anyarray`, ...): the caller fixes its family's type with a runtime
+   * type (`PgType`); `form` is how the value relates to that type.
+   */
+  | { kind: 'polymorphic'; family: 'element' | 'compatible'; form: 'element' | 'array' | 'range' | 'multirange' }
   /** A range (or multirange) over `element`, e.g. int4range over int4. */
   | { kind: 'range'; element: ValueType; multirange: boolean };
 
@@ -70,6 +75,8 @@ export interface TypedValue {
   asserted: boolean;
   /** Types of the runtime module that `tsInput` and `tsOutput` name (`Range`, `Point`, ...); emit imports them. */
   runtimeTypes?: string[];
+  /** The type parameters `tsInput` and `tsOutput` name: `T` (the anyelement family), `U` (anycompatible). */
+  typeParameters?: ('T' | 'U')[];
   /** Types of a `typeOverrides` module that `tsInput` and `tsOutput` name; emit imports them. */
   moduleTypes?: { module: string; names: string[] };
   /** The SQL type for casts, e.g. `int8`, `text[]`, `<schema>."mood"`. */
@@ -113,6 +120,13 @@ export interface ResultColumn {
  */
 export type ResultKind = 'rows' | 'optional-row' | 'row' | 'values' | 'optional-value' | 'value' | 'void';
 
+/**
+ * What the caller of a generic method passes besides the arguments: the type of the anyelement family (`element`,
+ * type parameter `T`), of the anycompatible family (`compatible`, `U`), and the column definition list of a routine
+ * returning `record` without OUT parameters (`columns`, `C`).
+ */
+export type TypeArgument = 'element' | 'compatible' | 'columns';
+
 export interface AnalyzedProcedure {
   kind: 'function' | 'procedure';
   /** As written in SQL (folded), for messages and errors. */
@@ -127,7 +141,10 @@ export interface AnalyzedProcedure {
   typeName: string;
   doc: string | null;
   params: ParamField[];
-  result: { kind: ResultKind; columns: ResultColumn[] };
+  /** `columnList`: the columns come from the caller (`types.columns`); `columns` is empty. */
+  result: { kind: ResultKind; columns: ResultColumn[]; columnList?: true };
+  /** What the caller passes as `types`, in this order; absent when the method is not generic. */
+  typeArguments?: TypeArgument[];
   /**
    * The call's SQL is `head` + the argument list + `tail`. `named`: every argument in named notation, because a
    * positional call would be ambiguous with an overload.
@@ -141,6 +158,8 @@ export interface AnalyzedProcedure {
 export interface AnalyzedEnum {
   typeName: string;
   sqlName: string;
+  /** The type as a cast names it, e.g. `<schema>."mood"`. */
+  sqlType: SqlPart[];
   labels: string[];
 }
 
@@ -148,6 +167,7 @@ export interface AnalyzedComposite {
   typeName: string;
   inputTypeName: string;
   sqlName: string;
+  sqlType: SqlPart[];
   attributes: { sqlName: string; property: string; type: TypedValue }[];
 }
 

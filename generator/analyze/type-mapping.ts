@@ -5,7 +5,7 @@ import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { installedSchemaKey } from './installed-schema.js';
 import { readJsonTypeText } from './json-type-text.js';
 import { pascalCase } from './naming.js';
-import { builtinRanges, builtinType, type Builtin } from './builtin-types.js';
+import { builtinRanges, builtinType, polymorphicTypes, type Builtin } from './builtin-types.js';
 import type { SqlPart, TypedValue, ValueType } from './program.js';
 
 export function schemaParts(schema: SchemaRef): SqlPart[] {
@@ -21,6 +21,29 @@ function builtinValue(builtin: Builtin, sqlName: string): TypedValue {
     sqlType: [sqlName],
     viaText: builtin.viaText,
     ...(builtin.runtimeTypes ? { runtimeTypes: builtin.runtimeTypes } : {}),
+  };
+}
+
+/** A polymorphic value: typed by the method's type parameter, cast and converted by the type the caller passes. */
+function polymorphicValue(polymorphic: (typeof polymorphicTypes)[string] & object, sqlName: string): TypedValue {
+  const { family, form } = polymorphic;
+  const parameter = family === 'element' ? 'T' : 'U';
+  const [input, output] = {
+    element: [parameter, parameter],
+    array: [`readonly ${parameter}[]`, `${parameter}[]`],
+    range: [`RangeInput<${parameter}>`, `Range<${parameter}>`],
+    multirange: [`readonly RangeInput<${parameter}>[]`, `Range<${parameter}>[]`],
+  }[form];
+  return {
+    value: { kind: 'polymorphic', family, form },
+    tsInput: input!,
+    tsOutput: output!,
+    asserted: false,
+    // Informative only: the call casts to the type the caller passes.
+    sqlType: [sqlName],
+    viaText: true,
+    typeParameters: [parameter],
+    ...(form === 'range' || form === 'multirange' ? { runtimeTypes: ['Range', 'RangeInput'] } : {}),
   };
 }
 
@@ -67,6 +90,7 @@ export class TypeMapper {
   private mapUncached(ref: TypeRef): TypedValue | { error: string } {
     const base = this.mapElement({ ...ref, arrayDimensions: 0 });
     if ('error' in base || ref.arrayDimensions === 0) return base;
+    if (base.value.kind === 'polymorphic') return { error: `${ref.name}[] is not a type: use anyarray` };
     const brackets = '[]'.repeat(ref.arrayDimensions);
     const wrap = (ts: string) => (/^[\w.]+(?:<[\w.]+>)?$/.test(ts) ? `${ts}${brackets}` : `(${ts})${brackets}`);
     const delimiter = this.arrayDelimiter(ref);
@@ -93,6 +117,8 @@ export class TypeMapper {
     const isBuiltinSchema =
       ref.schema.kind === 'unqualified' || (ref.schema.kind === 'named' && ref.schema.name === 'pg_catalog');
     if (isBuiltinSchema) {
+      const polymorphic = Object.hasOwn(polymorphicTypes, ref.name) ? polymorphicTypes[ref.name] : undefined;
+      if (polymorphic) return polymorphicValue(polymorphic, ref.name);
       const builtin = builtinType(ref.name, this.config);
       if (builtin) return builtinValue(builtin, builtin.cast ?? ref.name);
       const range = Object.hasOwn(builtinRanges, ref.name) ? builtinRanges[ref.name] : undefined;

@@ -75,6 +75,9 @@ export class CodecRegistry {
         return value.decode === null || value.module === null
           ? this.runtime('decodeAny')
           : this.imported(value.module, value.decode);
+      case 'polymorphic':
+        // An expression, valid where the generic method's `types` argument is in scope.
+        return `${this.runtime('polymorphicDecoder')}(types.${value.family}, ${stringLiteral(value.form)})`;
       case 'range': {
         const element = this.decoder(value.element);
         const kind = value.multirange ? 'multirange' : 'range';
@@ -106,6 +109,9 @@ export class CodecRegistry {
         return value.encode === null || value.module === null
           ? this.runtime('encodeAny')
           : this.imported(value.module, value.encode);
+      case 'polymorphic':
+        // Not used: the argument's `polymorphic` field makes the call take the encoder of the caller's type.
+        return this.runtime('encodeAny');
       case 'range': {
         const element = this.encoder(value.element);
         const kind = value.multirange ? 'multirange' : 'range';

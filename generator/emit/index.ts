@@ -30,6 +30,8 @@ const runtimeTypes = new Set([
   'Path',
   'Polygon',
   'Circle',
+  'PgType',
+  'ColumnsRow',
 ]);
 
 /**

@@ -18,7 +18,27 @@ export * from './decoders.js';
 export * from './encoders.js';
 export * from './ranges.js';
 export * from './geometry.js';
-export { bindArguments, invoke, atMostOneRow, exactlyOneRow, type ArgumentSpec, type CallSpec } from './call.js';
+export {
+  bindArguments,
+  invoke,
+  atMostOneRow,
+  exactlyOneRow,
+  decodeColumns,
+  type ArgumentSpec,
+  type CallSpec,
+  type CallContext,
+} from './call.js';
+export {
+  pgType,
+  pgTypes,
+  arrayType,
+  polymorphicDecoder,
+  polymorphicArgument,
+  type PgType,
+  type ColumnsRow,
+  type ValueOf,
+  type PolymorphicForm,
+} from './pg-types.js';
 export {
   compareFingerprints,
   readFingerprint,

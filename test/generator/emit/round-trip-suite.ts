@@ -3,14 +3,19 @@ import {
   FingerprintMismatchError,
   ProcedureError,
   ProcedureValueError,
+  arrayType,
+  pgTypes,
   type Queryable,
 } from '../../../generator/runtime/index.js';
 import * as annotations from '../golden/annotations/expected.js';
 import * as bigintNumeric from '../golden/bigint-numeric/expected.js';
+import * as callOut from '../golden/call-out/expected.js';
 import * as builtinTypes from '../golden/builtin-types/expected.js';
 import * as formsAndHistory from '../golden/forms-and-history/expected.js';
 import * as names from '../golden/names/expected.js';
 import * as overloads from '../golden/overloads/expected.js';
+import * as polymorphic from '../golden/polymorphic/expected.js';
+import * as recordColumns from '../golden/record-columns/expected.js';
 import * as schemas from '../golden/schemas/expected.js';
 import * as schemasPrefixed from '../golden/schemas-prefixed/expected.js';
 import * as shapes from '../golden/shapes/expected.js';
@@ -45,6 +50,9 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
   const overridesClient = client(typeOverrides.createClient, 'type-overrides');
   const overloadsClient = client(overloads.createClient, 'overloads');
   const schemasClient = client(schemas.createClient, 'schemas');
+  const polymorphicClient = client(polymorphic.createClient, 'polymorphic');
+  const recordClient = client(recordColumns.createClient, 'record-columns');
+  const callOutClient = client(callOut.createClient, 'call-out');
 
   describe('forms only libpg-query reads, after a migration history', () => {
     it('calls the final definitions: a SETOF with a custom dollar tag, a replaced function with its new default', async () => {
@@ -580,6 +588,98 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
       const { db, schema } = await install('schemas-prefixed');
       const c = schemasPrefixed.createClient(db, { schema });
       expect([await c.version(), await c.rtAppVersion(), await c.rtAuditVersion()]).toEqual(['tenant', 'app', 'audit']);
+    });
+  });
+
+  describe('polymorphic routines as generic methods', () => {
+    it('anyelement and anyarray: the result type follows the runtime type the caller passes', async () => {
+      const c = await polymorphicClient();
+      const { int4, text, date, jsonb } = pgTypes;
+      const five: number | null = await c.coalesceValue({ value: null, fallback: 5 }, { element: int4 });
+      expect(five).toBe(5);
+      expect(await c.coalesceValue({ value: 'a', fallback: 'b' }, { element: text })).toBe('a');
+      const day = new Date('2024-02-29T00:00:00Z');
+      expect(await c.first({ values: [day] }, { element: date })).toEqual(day);
+      expect(await c.first({ values: [{ a: 1 }, null] }, { element: jsonb })).toEqual({ a: 1 });
+      expect(await c.each({ values: ['x', 'y,z'] }, { element: text })).toEqual(['x', 'y,z']);
+      // An array type as the element: anyelement is any type, arrays included.
+      expect(await c.coalesceValue({ value: null, fallback: [1, 2] }, { element: arrayType(int4) })).toEqual([1, 2]);
+    });
+
+    it('anyrange and anymultirange through the element type, and anyenum through the generated enum type', async () => {
+      const c = await polymorphicClient();
+      expect(await c.lower({ range: { lower: 3, upper: 9 } }, { element: pgTypes.int4 })).toBe(3);
+      expect(
+        await c.span(
+          {
+            ranges: [
+              { lower: '1', upper: '2' },
+              { lower: '5', upper: '6' },
+            ],
+          },
+          { element: pgTypes.numeric },
+        ),
+      ).toEqual({ empty: false, lower: '1', upper: '6', lowerInclusive: true, upperInclusive: false });
+      const mood: polymorphic.Mood | null = await c.enumFirst({ value: 'happy' }, { element: polymorphic.moodType });
+      expect(mood).toBe('sad');
+      await expect(c.lower({ range: { lower: 'a' } }, { element: pgTypes.text })).rejects.toThrow(
+        /sp_lower: range: text has no range type to pass as anyrange/,
+      );
+    });
+
+    it('both families at once, and a call without the type it needs is refused before reaching the server', async () => {
+      const c = await polymorphicClient();
+      expect(await c.larger({ a: 2, b: 7, tag: 'x' }, { element: pgTypes.text, compatible: pgTypes.int8 })).toEqual([
+        { larger: 7, tag: 'x' },
+      ]);
+      expect(await c.append({ values: [1.5], value: 2 }, { compatible: pgTypes.float8 })).toEqual([1.5, 2]);
+      await expect(c.first({ values: [1] }, {} as never)).rejects.toThrow(/needs the type of its element family/);
+    });
+  });
+
+  describe('RETURNS record without OUT parameters', () => {
+    it('takes its column definition list from the caller and types the rows by it', async () => {
+      const c = await recordClient();
+      const rows = await c.pairs({ count: 2 }, { columns: { n: pgTypes.int4, label: pgTypes.text } });
+      const first: { n: number | null; label: string | null } = rows[0]!;
+      expect(first).toEqual({ n: 1, label: 'n1' });
+      expect(rows).toEqual([
+        { n: 1, label: 'n1' },
+        { n: 2, label: 'n2' },
+      ]);
+      expect(
+        await c.one({ columns: { id: pgTypes.int4, 'Created At': pgTypes.timestamptz, doc: pgTypes.jsonb } }),
+      ).toEqual({ id: 7, 'Created At': new Date('2024-01-02T03:04:05Z'), doc: { a: [1] } });
+      expect(await c.maybe({ found: true }, { columns: { a: pgTypes.int4, b: pgTypes.text } })).toEqual({
+        a: 1,
+        b: 'x',
+      });
+      expect(await c.maybe({ found: false }, { columns: { a: pgTypes.int4, b: pgTypes.text } })).toBeNull();
+    });
+
+    it('reports a column list that does not match the result as the database error it is', async () => {
+      const c = await recordClient();
+      await expect(c.pairs({ count: 1 }, { columns: { n: pgTypes.int4 } })).rejects.toMatchObject({
+        name: 'ProcedureError',
+        sqlstate: '42P13',
+      });
+    });
+  });
+
+  describe('CALL with OUT parameters', () => {
+    it('returns the OUT and INOUT parameters as one row, or the value of a single one', async () => {
+      const c = await callOutClient();
+      expect(await c.split({ total: 7, parts: 2 })).toEqual({ quotient: 3, remainder: 1 });
+      expect(await c.describe({ count: 1 })).toEqual({
+        pCount: 2,
+        name: 'item 2',
+        tags: { n: 2 },
+        at: new Date('2024-01-02T03:04:05Z'),
+        amount: '12.50',
+        big: Number.MAX_SAFE_INTEGER,
+        flag: true,
+      });
+      expect(await c.label({ id: 4 })).toBe('label 4');
     });
   });
 

@@ -3,6 +3,7 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type PgType,
   type ProcedureError,
   type Queryable,
   type RaisedSqlStates,
@@ -51,6 +52,8 @@ export const moodLabels = ['happy', 'sad', 'it\'s "complicated"'] as const;
 export type Mood = (typeof moodLabels)[number];
 export const decodeMood = enumDecoder('mood', moodLabels);
 export const encodeMood = enumEncoder('mood', moodLabels);
+/** The type mood for the type arguments of generic methods. */
+export const moodType: PgType<Mood> = { sql: (schema) => `${schema}."mood"`, decode: decodeMood, encode: encodeMood };
 const decodeTextArray = arrayDecoder(decodeText, 1);
 const encodeTextArray = arrayEncoder(encodeText);
 const decodeIntArray = arrayDecoder(decodeInt, 1);
@@ -99,6 +102,13 @@ export function encodeAddress(value: AddressInput, procedure: string, field: str
     value.movedAt == null ? null : encodeTimestamptz(value.movedAt, procedure, `${field}.movedAt`),
   ]);
 }
+
+/** The type address for the type arguments of generic methods. */
+export const addressType: PgType<Address> = {
+  sql: (schema) => `${schema}."address"`,
+  decode: decodeAddress,
+  encode: encodeAddress,
+};
 
 /** Arguments of sp_echo_scalars. null is SQL NULL; a left-out optional argument takes its default. */
 export interface EchoScalarsParams {
