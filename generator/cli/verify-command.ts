@@ -33,14 +33,19 @@ export async function verifyCommand(flags: VerifyFlags, cwd: string, io: Console
     model,
     placeholder: resolved.config.placeholder,
     include: resolved.config.include,
+    config: resolved.config,
   });
   const isIncluded = includeFilter(resolved.config.include);
   const count = model.procedures.filter((procedure) => isIncluded(procedure.name)).length;
   if (differences.length === 0) {
-    io.out(`verified ${count} procedure${count === 1 ? '' : 's'} against pg_proc: no differences`);
+    io.out(
+      `verified ${count} procedure${count === 1 ? '' : 's'} against pg_proc, and every generated call: no differences`,
+    );
     return 0;
   }
   for (const difference of differences) io.err(difference);
-  io.err(`${differences.length} difference${differences.length === 1 ? '' : 's'} between the model and pg_proc`);
+  io.err(
+    `${differences.length} difference${differences.length === 1 ? '' : 's'} between the model and pg_proc or in the generated calls`,
+  );
   return 1;
 }

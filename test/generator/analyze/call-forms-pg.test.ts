@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { analyze } from '../../../generator/analyze/index.js';
-import type { AnalyzedProcedure, SqlPart } from '../../../generator/analyze/program.js';
 import { parseSources } from '../../../generator/parse/index.js';
-import { bindArguments, type CallSpec } from '../../../generator/runtime/index.js';
+import { bindArguments } from '../../../generator/runtime/index.js';
 import { quoteIdentifier } from '../../../generator/runtime/quote-identifier.js';
 import { substituteSchema } from '../../../generator/runtime/schema-sources.js';
+import { callSpecOf } from '../../../generator/verify/check-calls.js';
 import { baseConfig } from '../golden/golden-case.js';
 
 let pool: pg.Pool;
@@ -50,23 +50,6 @@ const sqlOf = (group: Overload[]) =>
     )
     .join('\n');
 
-function callSpec(procedure: AnalyzedProcedure, schema: string): CallSpec {
-  const text = (parts: SqlPart[]) => parts.map((part) => (typeof part === 'string' ? part : schema)).join('');
-  return {
-    procedure: procedure.sqlName,
-    head: text(procedure.sql.head),
-    tail: procedure.sql.tail,
-    named: procedure.sql.named === true,
-    args: procedure.params.map((param) => ({
-      key: param.property,
-      name: param.sqlName === null ? null : quoteIdentifier(param.sqlName),
-      cast: text(param.type.sqlType),
-      optional: param.optional,
-      encode: (value: unknown) => String(value),
-    })),
-  };
-}
-
 describe('overloads: what the generator decides agrees with how PostgreSQL resolves the calls', () => {
   it('every call a method can send reaches its own overload; a routine left out is ambiguous in PostgreSQL too', async () => {
     await fc.assert(
@@ -107,7 +90,7 @@ describe('overloads: what the generator decides agrees with how PostgreSQL resol
               }
               continue;
             }
-            const spec = callSpec(analyzed, schema);
+            const spec = callSpecOf(analyzed, schema);
             const optional = analyzed.params.filter((param) => param.optional);
             // Every subset of the optional arguments left out.
             for (let mask = 0; mask < 1 << optional.length; mask += 1) {
