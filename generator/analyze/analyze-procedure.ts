@@ -2,8 +2,18 @@ import { isInput } from '../model/parameters.js';
 import type { Diagnostic, Parameter, Procedure, TypeRef } from '../model/types.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { jsonReturnName, readAnnotations, type Annotations } from './annotations.js';
-import { columnPropertyOf, parameterPropertyOf, pascalCase } from './naming.js';
-import type { AnalyzedProcedure, ParamField, ResultColumn, ResultKind, SqlPart, TypedValue } from './program.js';
+import type { CallForm } from './call-forms.js';
+import type { ClientPlace } from './client-layout.js';
+import { columnPropertyOf, parameterPropertyOf } from './naming.js';
+import type {
+  AnalyzedProcedure,
+  ParamField,
+  ResultColumn,
+  ResultKind,
+  SqlPart,
+  TypeArgument,
+  TypedValue,
+} from './program.js';
 import { rowAttributes } from './row-types.js';
 import { schemaParts, type TypeMapper } from './type-mapping.js';
 
@@ -26,7 +36,12 @@ const isRecord = (type: TypeRef) =>
  * Analyzes one procedure: parameter fields, result shape and columns, annotations and the SQL of its call.
  * Returns null (with diagnostics) when it cannot be generated.
  */
-export function analyzeProcedure(procedure: Procedure, methodName: string, context: Context): AnalyzedProcedure | null {
+export function analyzeProcedure(
+  procedure: Procedure,
+  place: ClientPlace,
+  form: CallForm,
+  context: Context,
+): AnalyzedProcedure | null {
   const errorsBefore = context.diagnostics.length;
   const error = (code: string, message: string, location = procedure.location) =>
     context.diagnostics.push({ severity: 'error', code, message: `${procedure.name}: ${message}`, location });
@@ -41,7 +56,6 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
   const annotations = readAnnotations(procedure, context.diagnostics);
   const outputs = procedure.parameters.filter((parameter) => parameter.mode === 'out' || parameter.mode === 'inout');
   const shape = resultShape(procedure, outputs, context);
-  if (shape === null) return null;
 
   const columns: ResultColumn[] = [];
   for (const source of shape.columns) {
@@ -56,7 +70,11 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
       });
     }
   }
-  const params = parameterFields(procedure, mapType);
+  const params = parameterFields(procedure, form, (type, what) => {
+    if (type.name !== 'record' || type.schema.kind === 'named') return mapType(type, what);
+    error('unsupported-type', `${what}: PostgreSQL has no input for an anonymous record, so no call can pass one`);
+    return null;
+  });
   if (context.diagnostics.length > errorsBefore) return null;
 
   const jsonImports = new Set<string>();
@@ -73,20 +91,34 @@ export function analyzeProcedure(procedure: Procedure, methodName: string, conte
   );
   if (context.diagnostics.length > errorsBefore) return null;
 
+  const typeArguments = typeArgumentsOf(params, columns, shape.columnList === true);
   return {
-    kind: procedure.kind,
+    kind: procedure.kind === 'procedure' ? 'procedure' : 'function',
     sqlName: procedure.name,
-    methodName,
-    typeName: pascalCase(methodName),
+    ...place,
     doc: procedure.doc,
     params,
-    result: { kind, columns },
+    result: { kind, columns, ...(shape.columnList ? { columnList: true as const } : {}) },
+    ...(typeArguments.length > 0 ? { typeArguments } : {}),
     // The SQL follows the declared shape; the row-count annotations only change what the wrapper accepts.
-    sql: callSql(procedure, shape.kind, columns),
+    sql: {
+      ...(shape.columnList ? columnListSql(procedure) : callSql(procedure, shape.kind, columns)),
+      ...(form.named ? { named: true as const } : {}),
+    },
     raises: procedure.raises,
     jsonImports: [...jsonImports],
     location: procedure.location,
   };
+}
+
+/** The generic parts of a method: the polymorphic families its values use, and a caller-given column list. */
+function typeArgumentsOf(params: ParamField[], columns: ResultColumn[], columnList: boolean): TypeArgument[] {
+  const used = new Set([...params, ...columns].flatMap((item) => item.type.typeParameters ?? []));
+  return [
+    ...(used.has('T') ? (['element'] as const) : []),
+    ...(used.has('U') ? (['compatible'] as const) : []),
+    ...(columnList ? (['columns'] as const) : []),
+  ];
 }
 
 interface Shape {
@@ -94,18 +126,11 @@ interface Shape {
   columns: ColumnSource[];
   /** One unnamed value (scalar or single OUT parameter) rather than named columns. */
   isValue: boolean;
+  /** `record` without OUT parameters: the caller gives the column definition list. */
+  columnList?: true;
 }
 
-function resultShape(procedure: Procedure, outputs: Parameter[], context: Context): Shape | null {
-  const unsupported = (message: string) => {
-    context.diagnostics.push({
-      severity: 'error',
-      code: 'unsupported-type',
-      message: `${procedure.name}: ${message}`,
-      location: procedure.location,
-    });
-    return null;
-  };
+function resultShape(procedure: Procedure, outputs: Parameter[], context: Context): Shape {
   const outputColumns = () =>
     outputs.map((parameter, index) => ({ name: parameter.name ?? `column${index + 1}`, type: parameter.type }));
   const single = (type: TypeRef): ColumnSource[] => [{ name: 'value', type }];
@@ -120,10 +145,12 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
   if (returns.kind === 'void') return { kind: 'void', columns: [], isValue: false };
   if (returns.kind === 'table') return { kind: 'rows', columns: returns.columns, isValue: false };
   if (returns.kind === 'setof') {
+    const { name, schema, arrayDimensions } = returns.type;
+    if (name === 'void' && schema.kind !== 'named' && arrayDimensions === 0) {
+      return { kind: 'void', columns: [], isValue: false };
+    }
     if (isRecord(returns.type)) {
-      if (outputs.length === 0) {
-        return unsupported('RETURNS SETOF record without OUT parameters has no column types; use RETURNS TABLE(...)');
-      }
+      if (outputs.length === 0) return { kind: 'rows', columns: [], isValue: false, columnList: true };
       return { kind: 'rows', columns: outputColumns(), isValue: false };
     }
     const row = rowTypeOf(returns.type, context);
@@ -131,11 +158,7 @@ function resultShape(procedure: Procedure, outputs: Parameter[], context: Contex
     return { kind: 'values', columns: single(returns.type), isValue: true };
   }
   if (isRecord(returns.type)) {
-    if (outputs.length === 0) {
-      return unsupported(
-        'RETURNS record without OUT parameters has no column types; use OUT parameters or RETURNS TABLE(...)',
-      );
-    }
+    if (outputs.length === 0) return { kind: 'row', columns: [], isValue: false, columnList: true };
     if (outputs.length === 1) return { kind: 'value', columns: single(outputs[0]!.type), isValue: true };
     return { kind: 'row', columns: outputColumns(), isValue: false };
   }
@@ -160,6 +183,7 @@ function rowTypeOf(type: TypeRef, context: Context): ColumnSource[] | undefined 
  */
 function parameterFields(
   procedure: Procedure,
+  form: CallForm,
   mapType: (type: TypeRef, what: string) => TypedValue | null,
 ): ParamField[] {
   const arguments_ = procedure.parameters
@@ -176,7 +200,7 @@ function parameterFields(
       sqlName: parameter.name,
       property: isOut ? null : parameter.name ? parameterPropertyOf(parameter.name) : `arg${position}`,
       type,
-      optional: !isOut && parameter.hasDefault && laterAllNamed,
+      optional: !isOut && parameter.hasDefault && laterAllNamed && !form.required.has(position - 1),
       nullable: true,
       variadic: parameter.mode === 'variadic',
     });
@@ -326,6 +350,11 @@ function checkUnique(properties: string[], what: string, error: (code: string, m
   }
 }
 
+/** Only the call: the runtime wraps it in the SELECT with the column definition list the caller gives. */
+function columnListSql(procedure: Procedure): { head: SqlPart[]; tail: string } {
+  return { head: [...schemaParts(procedure.schema), `.${quoteIdentifier(procedure.name)}(`], tail: ')' };
+}
+
 /** The SQL around the argument list. Result values whose driver parsing is lossy or driver-dependent are cast to text. */
 function callSql(procedure: Procedure, kind: ResultKind, columns: ResultColumn[]): { head: SqlPart[]; tail: string } {
   const callee: SqlPart[] = [...schemaParts(procedure.schema), `.${quoteIdentifier(procedure.name)}(`];
@@ -344,6 +373,12 @@ function callSql(procedure: Procedure, kind: ResultKind, columns: ResultColumn[]
         tail: ') AS t("value")',
       };
     default: {
+      const [only] = columns;
+      if (columns.length === 1 && only!.type.value.kind === 'scalar' && only!.type.value.codec === 'record') {
+        // One anonymous record column makes the function return plain `record`, which PostgreSQL only expands in
+        // FROM with a column definition list; in the select list it is one value.
+        return { head: ['SELECT ', ...callee], tail: `)::text AS ${quoteIdentifier(only!.sqlName)}` };
+      }
       const list = columns
         .map((column) => {
           const quoted = quoteIdentifier(column.sqlName);

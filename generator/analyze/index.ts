@@ -3,12 +3,15 @@ import type { Column, Diagnostic, EnumType, Model } from '../model/types.js';
 import { rowAttributes, type RowType } from './row-types.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
 import { analyzeProcedure } from './analyze-procedure.js';
+import { describeRoutine } from '../model/describe.js';
 import { includeFilter } from './include-filter.js';
+import { leftOutReason } from './left-out.js';
 import { columnPropertyOf } from './naming.js';
-import { assignMethodNames, checkOverloads } from './overloads.js';
+import { callForms } from './call-forms.js';
+import { clientPlaces } from './client-layout.js';
 import type { AnalyzedComposite, AnalyzedEnum, AnalyzedProcedure, AnalyzedProgram, TypedValue } from './program.js';
 import { compositeNames, enumNames, fixedClientMembers, fixedModuleNames, procedureNames } from './program-names.js';
-import { TypeMapper } from './type-mapping.js';
+import { schemaParts, TypeMapper } from './type-mapping.js';
 
 export type * from './program.js';
 export { includeFilter } from './include-filter.js';
@@ -25,19 +28,37 @@ export function analyze(
 ): { program: AnalyzedProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const included = model.procedures.filter((procedure) => includeFilter(config.include)(procedure.name));
-  const ambiguous = checkOverloads(included, diagnostics, config.placeholder);
-  const methodNames = assignMethodNames(included, diagnostics, config.placeholder);
+  const callable = included.filter((procedure) => {
+    const reason = leftOutReason(procedure);
+    if (reason === null) return true;
+    diagnostics.push({
+      severity: 'info',
+      code: 'left-out',
+      message: `${describeRoutine(procedure, config.placeholder)} has no client method: ${reason}`,
+      location: procedure.location,
+    });
+    return false;
+  });
+  const forms = callForms(callable, included, diagnostics, config.placeholder);
+  const reachable = callable.filter((procedure) => forms.has(procedure));
+  const places = clientPlaces(reachable, config, diagnostics);
   const mapper = new TypeMapper(config, model.types);
   const context = { mapper, placeholder: config.placeholder, diagnostics, jsonTypesModule: config.jsonTypesModule };
 
   const procedures: AnalyzedProcedure[] = [];
-  for (const procedure of included) {
-    const methodName = methodNames.get(procedure);
-    if (methodName === undefined || ambiguous.has(procedure)) continue;
-    const analyzed = analyzeProcedure(procedure, methodName, context);
+  for (const procedure of reachable) {
+    const place = places.get(procedure);
+    if (place === undefined) continue;
+    const analyzed = analyzeProcedure(procedure, place, forms.get(procedure)!, context);
     if (analyzed) procedures.push(analyzed);
   }
 
+  // A generic method takes any enum of the schema (anyenum, anyelement): every enum gets its runtime type.
+  if (procedures.some((procedure) => procedure.typeArguments?.some((argument) => argument !== 'columns'))) {
+    for (const type of model.types) {
+      if (type.kind === 'enum') mapper.map({ schema: type.schema, name: type.name, arrayDimensions: 0, modifiers: [] });
+    }
+  }
   const enums: AnalyzedEnum[] = [];
   const composites: AnalyzedComposite[] = [];
   for (const [typeName, declared] of mapper.used) {
@@ -60,8 +81,13 @@ export function analyze(
   return { program, diagnostics };
 }
 
+const userTypeSql = (declared: EnumType | RowType) => [
+  ...schemaParts(declared.schema),
+  `.${quoteIdentifier(declared.name)}`,
+];
+
 function enumOf(typeName: string, declared: EnumType): AnalyzedEnum {
-  return { typeName, sqlName: declared.name, labels: declared.values };
+  return { typeName, sqlName: declared.name, sqlType: userTypeSql(declared), labels: declared.values };
 }
 
 function compositeOf(typeName: string, declared: RowType, mapper: TypeMapper, placeholder: string): AnalyzedComposite {
@@ -72,6 +98,7 @@ function compositeOf(typeName: string, declared: RowType, mapper: TypeMapper, pl
     inputTypeName: compositeNames(typeName).input,
     sqlName: declared.name,
     sqlKind: declared.kind,
+    sqlType: userTypeSql(declared),
     attributes: attributes.map((attribute) => ({
       sqlName: attribute.name,
       property: columnPropertyOf(attribute.name),
@@ -118,7 +145,19 @@ function withDeclaredNames(
     for (const name of Object.values(compositeNames(item.typeName)))
       claim(name, `type ${item.sqlName}`, typeLocation(item.sqlName));
   }
+  // Members of the client itself (its fixed ones, top-level methods, the per-schema clients) and of each of those.
   const members = new Map<string, string>(fixedClientMembers.map((name) => [name, 'the client']));
+  const member = (path: string, owner: string, location: Diagnostic['location']) => {
+    const existing = members.get(path);
+    if (existing === undefined || existing === owner) return true;
+    diagnostics.push({
+      severity: 'error',
+      code: 'name-collision',
+      message: `${owner} and ${existing} both need the client member ${path}; rename one`,
+      location,
+    });
+    return false;
+  };
   return procedures.filter((procedure) => {
     const owner = `function ${procedure.sqlName}`;
     const names = Object.values(procedureNames(procedure.typeName));
@@ -127,18 +166,12 @@ function withDeclaredNames(
       diagnostics.push(collision(owner, taken(takenName, owner)!, takenName, procedure.location));
       return false;
     }
-    const existing = members.get(procedure.methodName);
-    if (existing !== undefined) {
-      diagnostics.push({
-        severity: 'error',
-        code: 'name-collision',
-        message: `${owner} and ${existing} both need the client method ${procedure.methodName}; rename one`,
-        location: procedure.location,
-      });
-      return false;
-    }
+    const namespaceOwner = `the client of schema ${procedure.namespace}`;
+    if (procedure.namespace !== null && !member(procedure.namespace, namespaceOwner, procedure.location)) return false;
+    if (!member(procedure.key, owner, procedure.location)) return false;
     for (const name of names) owners.set(name, owner);
-    members.set(procedure.methodName, owner);
+    if (procedure.namespace !== null) members.set(procedure.namespace, namespaceOwner);
+    members.set(procedure.key, owner);
     return true;
   });
 }

@@ -1,7 +1,6 @@
 import { describeType } from '../model/describe.js';
 import { isInput } from '../model/parameters.js';
 import type { Diagnostic, Procedure } from '../model/types.js';
-import { installedSchemaKey } from './installed-schema.js';
 import { methodNameOf, parameterPropertyOf, pascalCase } from './naming.js';
 
 function inputsOf(procedure: Procedure) {
@@ -15,63 +14,6 @@ function signatureText(procedure: Procedure, placeholder: string): string {
 }
 
 /**
- * The overload rule. Every argument is sent with an explicit cast, so PostgreSQL can only fail to choose between two
- * overloads when both accept the same leading argument types with the rest left to defaults: for some argument
- * count n that both accept (between their required and total input counts), their first n input types are equal.
- * Such a pair is an `ambiguous-overload` error at the later definition, which is left out. Named-notation calls are
- * not considered. Returns the definitions left out.
- */
-export function checkOverloads(
-  procedures: readonly Procedure[],
-  diagnostics: Diagnostic[],
-  placeholder: string,
-): Set<Procedure> {
-  const leftOut = new Set<Procedure>();
-  const groups = new Map<string, Procedure[]>();
-  for (const procedure of procedures) {
-    const key = `${installedSchemaKey(procedure.schema)}/${procedure.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), procedure]);
-  }
-  for (const group of groups.values()) {
-    for (let later = 1; later < group.length; later += 1) {
-      for (let earlier = 0; earlier < later; earlier += 1) {
-        const shared = sharedCall(group[earlier]!, group[later]!, placeholder);
-        if (shared === null) continue;
-        const first = group[earlier]!;
-        const second = group[later]!;
-        diagnostics.push({
-          severity: 'error',
-          code: 'ambiguous-overload',
-          message:
-            `${signatureText(second, placeholder)} and ${signatureText(first, placeholder)} (${first.location.file}:${first.location.line}) ` +
-            `can both be called as ${first.name}(${shared}); PostgreSQL cannot choose between them`,
-          location: second.location,
-        });
-        leftOut.add(second);
-      }
-    }
-  }
-  return leftOut;
-}
-
-function sharedCall(a: Procedure, b: Procedure, placeholder: string): string | null {
-  const inputsA = inputsOf(a);
-  const inputsB = inputsOf(b);
-  const required = (inputs: typeof inputsA) => {
-    const firstDefault = inputs.findIndex((parameter) => parameter.hasDefault);
-    return firstDefault === -1 ? inputs.length : firstDefault;
-  };
-  const low = Math.max(required(inputsA), required(inputsB));
-  const high = Math.min(inputsA.length, inputsB.length);
-  for (let count = low; count <= high; count += 1) {
-    const typesA = inputsA.slice(0, count).map((parameter) => describeType(parameter.type, placeholder));
-    const typesB = inputsB.slice(0, count).map((parameter) => describeType(parameter.type, placeholder));
-    if (typesA.every((type, index) => type === typesB[index])) return typesA.join(', ');
-  }
-  return null;
-}
-
-/**
  * Method names. A name used once becomes `methodNameOf(name)`. Overloads (and anything else mapping to the same
  * method name) add `By` + their input property names (`getUserById`, `getUserByEmail`), or `With` + their input
  * types when the property names do not tell them apart (`getUserWithInt4`, `getUserWithText`). When neither does,
@@ -81,10 +23,11 @@ export function assignMethodNames(
   procedures: readonly Procedure[],
   diagnostics: Diagnostic[],
   placeholder: string,
+  baseName: (procedure: Procedure) => string = (procedure) => methodNameOf(procedure.name),
 ): Map<Procedure, string> {
   const byBase = new Map<string, Procedure[]>();
   for (const procedure of procedures) {
-    const base = methodNameOf(procedure.name);
+    const base = baseName(procedure);
     byBase.set(base, [...(byBase.get(base) ?? []), procedure]);
   }
   const names = new Map<Procedure, string>();

@@ -9,11 +9,15 @@ export const procedureNames = (typeName: string) => ({
   decodeRow: `decode${typeName}Row`,
 });
 
+const lowerFirst = (name: string) => `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
+
+/** `pgType` is the runtime type (`PgType`) a caller passes to a generic method, e.g. `{ element: moodType }`. */
 export const enumNames = (typeName: string) => ({
   type: typeName,
-  labels: `${typeName.charAt(0).toLowerCase()}${typeName.slice(1)}Labels`,
+  labels: `${lowerFirst(typeName)}Labels`,
   decode: `decode${typeName}`,
   encode: `encode${typeName}`,
+  pgType: `${lowerFirst(typeName)}Type`,
 });
 
 export const compositeNames = (typeName: string) => ({
@@ -21,6 +25,7 @@ export const compositeNames = (typeName: string) => ({
   input: `${typeName}Input`,
   decode: `decode${typeName}`,
   encode: `encode${typeName}`,
+  pgType: `${lowerFirst(typeName)}Type`,
 });
 
 /** The SQLSTATE guard every generated module declares: the method → union map, its table and the guard itself. */

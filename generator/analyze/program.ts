@@ -27,6 +27,19 @@ export type ScalarCodec =
   | 'interval'
   | 'json'
   | 'bytea'
+  | 'uuid'
+  | 'bitString'
+  | 'pgLsn'
+  | 'money'
+  | 'intVector'
+  | 'record'
+  | 'point'
+  | 'line'
+  | 'lineSegment'
+  | 'box'
+  | 'path'
+  | 'polygon'
+  | 'circle'
   | 'any';
 
 export type ValueType =
@@ -34,8 +47,19 @@ export type ValueType =
   /** `typeName`: the TypeScript name of an enum or composite in `AnalyzedProgram.enums` / `.composites`. */
   | { kind: 'enum'; typeName: string }
   | { kind: 'composite'; typeName: string }
-  | { kind: 'array'; element: ValueType; dimensions: number }
-  /** A range (or multirange, an array of ranges) whose bounds are `element` values. */
+  /** `delimiter`: the element type's array delimiter when it is not `,` (`;` for box). */
+  | { kind: 'array'; element: ValueType; dimensions: number; delimiter?: string }
+  /**
+   * A `typeOverrides` type with the project's own codecs, imported from `module` by these names (null: passed
+   * through as the driver gives it or as the caller gave it).
+   */
+  | { kind: 'custom'; module: string | null; decode: string | null; encode: string | null }
+  /**
+   * A polymorphic pseudo-type (`anyelement`, `anyarray`, ...): the caller fixes its family's type with a runtime
+   * type (`PgType`); `form` is how the value relates to that type.
+   */
+  | { kind: 'polymorphic'; family: 'element' | 'compatible'; form: 'element' | 'array' | 'range' | 'multirange' }
+  /** A range (or multirange) over `element`, e.g. int4range over int4. */
   | { kind: 'range'; element: ValueType; multirange: boolean };
 
 export interface TypedValue {
@@ -49,6 +73,12 @@ export interface TypedValue {
    * value's PostgreSQL form; the TypeScript shape inside is the author's promise.
    */
   asserted: boolean;
+  /** Types of the runtime module that `tsInput` and `tsOutput` name (`Range`, `Point`, ...); emit imports them. */
+  runtimeTypes?: string[];
+  /** The type parameters `tsInput` and `tsOutput` name: `T` (the anyelement family), `U` (anycompatible). */
+  typeParameters?: ('T' | 'U')[];
+  /** Types of a `typeOverrides` module that `tsInput` and `tsOutput` name; emit imports them. */
+  moduleTypes?: { module: string; names: string[] };
   /** The SQL type for casts, e.g. `int8`, `text[]`, `<schema>."mood"`. */
   sqlType: SqlPart[];
   /**
@@ -90,19 +120,36 @@ export interface ResultColumn {
  */
 export type ResultKind = 'rows' | 'optional-row' | 'row' | 'values' | 'optional-value' | 'value' | 'void';
 
+/**
+ * What the caller of a generic method passes besides the arguments: the type of the anyelement family (`element`,
+ * type parameter `T`), of the anycompatible family (`compatible`, `U`), and the column definition list of a routine
+ * returning `record` without OUT parameters (`columns`, `C`).
+ */
+export type TypeArgument = 'element' | 'compatible' | 'columns';
+
 export interface AnalyzedProcedure {
   kind: 'function' | 'procedure';
   /** As written in SQL (folded), for messages and errors. */
   sqlName: string;
   /** Method on the client, e.g. `listInstances`. */
   methodName: string;
+  /** The client property holding the method (`app` for `db.app.getUser`), or null for the client itself. */
+  namespace: string | null;
+  /** The method's name in the module's tables and in `isProcedureError`: `listInstances`, `app.getUser`. */
+  key: string;
   /** Prefix of the exported type names, e.g. `ListInstances` → `ListInstancesParams`, `ListInstancesRow`. */
   typeName: string;
   doc: string | null;
   params: ParamField[];
-  result: { kind: ResultKind; columns: ResultColumn[] };
-  /** The call's SQL is `head` + the argument list + `tail`. */
-  sql: { head: SqlPart[]; tail: string };
+  /** `columnList`: the columns come from the caller (`types.columns`); `columns` is empty. */
+  result: { kind: ResultKind; columns: ResultColumn[]; columnList?: true };
+  /** What the caller passes as `types`, in this order; absent when the method is not generic. */
+  typeArguments?: TypeArgument[];
+  /**
+   * The call's SQL is `head` + the argument list + `tail`. `named`: every argument in named notation, because a
+   * positional call would be ambiguous with an overload.
+   */
+  sql: { head: SqlPart[]; tail: string; named?: true };
   /** SQLSTATEs the body raises explicitly. */
   raises: string[];
   /** Type names its `@json` annotations import from `jsonTypesModule`. */
@@ -113,6 +160,8 @@ export interface AnalyzedProcedure {
 export interface AnalyzedEnum {
   typeName: string;
   sqlName: string;
+  /** The type as a cast names it, e.g. `<schema>."mood"`. */
+  sqlType: SqlPart[];
   labels: string[];
 }
 
@@ -122,6 +171,7 @@ export interface AnalyzedComposite {
   sqlName: string;
   /** What declared the row type: a composite type, or a table, view or materialized view. */
   sqlKind: 'composite' | 'table' | 'view' | 'materialized-view';
+  sqlType: SqlPart[];
   attributes: { sqlName: string; property: string; type: TypedValue }[];
 }
 

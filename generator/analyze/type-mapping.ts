@@ -4,80 +4,63 @@ import { resolveUserType } from '../model/resolve-type.js';
 import { attributeWord, rowAttributes, type RowType } from './row-types.js';
 import { describeType } from '../model/describe.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
+import { readJsonTypeText } from './json-type-text.js';
 import { pascalCase } from './naming.js';
-import type { ScalarCodec, SqlPart, TypedValue, ValueType } from './program.js';
-
-interface Builtin {
-  codec: ScalarCodec;
-  tsInput: string;
-  tsOutput: string;
-  viaText: boolean;
-  /** SQL spelling for a cast when it differs from the internal name. */
-  cast?: string;
-}
-
-const text: Builtin = { codec: 'text', tsInput: 'string', tsOutput: 'string', viaText: false };
-const integer: Builtin = { codec: 'int', tsInput: 'number', tsOutput: 'number', viaText: false };
-const float: Builtin = { codec: 'float', tsInput: 'number', tsOutput: 'number', viaText: false };
-const interval: Builtin = { codec: 'interval', tsInput: 'string', tsOutput: 'string', viaText: true };
-const dateTime = (codec: ScalarCodec): Builtin => ({
-  codec,
-  tsInput: 'Date | string',
-  tsOutput: 'Date',
-  viaText: true,
-});
-const json: Builtin = { codec: 'json', tsInput: 'unknown', tsOutput: 'unknown', viaText: true };
-
-/** Built-in types by PostgreSQL's internal name, as the model spells them. Everything else is an error. */
-const builtins: Record<string, Builtin> = {
-  text,
-  varchar: text,
-  bpchar: text,
-  char: { ...text, cast: '"char"' },
-  name: text,
-  uuid: text,
-  citext: text,
-  xml: text,
-  inet: text,
-  cidr: text,
-  macaddr: text,
-  macaddr8: text,
-  int2: integer,
-  int4: integer,
-  oid: integer,
-  float4: float,
-  float8: float,
-  bool: { codec: 'bool', tsInput: 'boolean', tsOutput: 'boolean', viaText: false },
-  date: dateTime('date'),
-  timestamp: dateTime('timestamp'),
-  // Both drivers parse timestamptz into a Date correctly; inside arrays and composites it arrives as text.
-  timestamptz: { ...dateTime('timestamptz'), viaText: false },
-  time: interval,
-  timetz: interval,
-  interval,
-  json,
-  jsonb: json,
-  bytea: { codec: 'bytea', tsInput: 'Uint8Array', tsOutput: 'Uint8Array', viaText: false },
-};
-
-function configuredBuiltin(name: string, config: GeneratorConfig): Builtin | undefined {
-  // int8 needs no text cast: pg sends it as a string, PGlite as a number within ±(2^53-1) and a bigint beyond, and
-  // both int8 decoders take all three exactly (a cast costs the server measurably on every call).
-  if (name === 'int8') {
-    return config.int8 === 'bigint'
-      ? { codec: 'int8BigInt', tsInput: 'bigint | number', tsOutput: 'bigint', viaText: false }
-      : { codec: 'int8Number', tsInput: 'number | bigint', tsOutput: 'number', viaText: false };
-  }
-  if (name === 'numeric') {
-    return config.numeric === 'number'
-      ? { codec: 'numericNumber', tsInput: 'number | string', tsOutput: 'number', viaText: true }
-      : { codec: 'numericString', tsInput: 'string | number', tsOutput: 'string', viaText: true };
-  }
-  return builtins[name];
-}
+import { builtinRanges, builtinType, polymorphicTypes, type Builtin } from './builtin-types.js';
+import type { SqlPart, TypedValue, ValueType } from './program.js';
 
 export function schemaParts(schema: SchemaRef): SqlPart[] {
   return schema.kind === 'named' ? [quoteIdentifier(schema.name)] : [{ clientSchema: true }];
+}
+
+function builtinValue(builtin: Builtin, sqlName: string): TypedValue {
+  return {
+    value: { kind: 'scalar', codec: builtin.codec },
+    tsInput: builtin.tsInput,
+    tsOutput: builtin.tsOutput,
+    asserted: false,
+    sqlType: [sqlName],
+    viaText: builtin.viaText,
+    ...(builtin.runtimeTypes ? { runtimeTypes: builtin.runtimeTypes } : {}),
+  };
+}
+
+/** A polymorphic value: typed by the method's type parameter, cast and converted by the type the caller passes. */
+function polymorphicValue(polymorphic: (typeof polymorphicTypes)[string] & object, sqlName: string): TypedValue {
+  const { family, form } = polymorphic;
+  const parameter = family === 'element' ? 'T' : 'U';
+  const [input, output] = {
+    element: [parameter, parameter],
+    array: [`readonly ${parameter}[]`, `${parameter}[]`],
+    range: [`RangeInput<${parameter}>`, `Range<${parameter}>`],
+    multirange: [`readonly RangeInput<${parameter}>[]`, `Range<${parameter}>[]`],
+  }[form];
+  return {
+    value: { kind: 'polymorphic', family, form },
+    tsInput: input!,
+    tsOutput: output!,
+    asserted: false,
+    // Informative only: the call casts to the type the caller passes.
+    sqlType: [sqlName],
+    viaText: true,
+    typeParameters: [parameter],
+    ...(form === 'range' || form === 'multirange' ? { runtimeTypes: ['Range', 'RangeInput'] } : {}),
+  };
+}
+
+/** A range (or multirange) over `element`: typed bounds, read and written through the range literal. */
+export function rangeValue(element: TypedValue, sqlName: string, multirange: boolean): TypedValue {
+  const output = `Range<${element.tsOutput}>`;
+  const input = `RangeInput<${element.tsInput}>`;
+  return {
+    value: { kind: 'range', element: element.value, multirange },
+    tsInput: multirange ? `readonly ${input}[]` : input,
+    tsOutput: multirange ? `${output}[]` : output,
+    asserted: element.asserted,
+    sqlType: [sqlName],
+    viaText: true,
+    runtimeTypes: [...(element.runtimeTypes ?? []), 'Range', 'RangeInput'],
+  };
 }
 
 export type TypeLookup = (ref: TypeRef) => TypedValue | { error: string };
@@ -112,13 +95,20 @@ export class TypeMapper {
   private mapUncached(ref: TypeRef): TypedValue | { error: string } {
     const base = this.mapElement({ ...ref, arrayDimensions: 0 });
     if ('error' in base || ref.arrayDimensions === 0) return base;
+    if (base.value.kind === 'polymorphic') return { error: `${ref.name}[] is not a type: use anyarray` };
     const brackets = '[]'.repeat(ref.arrayDimensions);
-    const wrap = (ts: string) => (/^[\w.]+$/.test(ts) ? `${ts}${brackets}` : `(${ts})${brackets}`);
+    const wrap = (ts: string) => (/^[\w.]+(?:<[\w.]+>)?$/.test(ts) ? `${ts}${brackets}` : `(${ts})${brackets}`);
+    const delimiter = this.arrayDelimiter(ref);
     return {
-      value: { kind: 'array', element: base.value, dimensions: ref.arrayDimensions },
+      ...base,
+      value: {
+        kind: 'array',
+        element: base.value,
+        dimensions: ref.arrayDimensions,
+        ...(delimiter === undefined ? {} : { delimiter }),
+      },
       tsInput: `readonly ${wrap(base.tsInput)}`,
       tsOutput: wrap(base.tsOutput),
-      asserted: base.asserted,
       sqlType: [...base.sqlType, brackets],
       // Both drivers parse arrays of the natively read built-ins themselves; enums and composites inside arrays, and
       // elements that need text on their own, come as the array's text.
@@ -132,17 +122,17 @@ export class TypeMapper {
     const isBuiltinSchema =
       ref.schema.kind === 'unqualified' || (ref.schema.kind === 'named' && ref.schema.name === 'pg_catalog');
     if (isBuiltinSchema) {
-      const builtin = configuredBuiltin(ref.name, this.config);
-      if (builtin) {
-        return {
-          value: { kind: 'scalar', codec: builtin.codec },
-          tsInput: builtin.tsInput,
-          tsOutput: builtin.tsOutput,
-          asserted: false,
-          sqlType: [builtin.cast ?? ref.name],
-          viaText: builtin.viaText,
-        };
-      }
+      const polymorphic = Object.hasOwn(polymorphicTypes, ref.name) ? polymorphicTypes[ref.name] : undefined;
+      if (polymorphic) return polymorphicValue(polymorphic, ref.name);
+      const builtin = builtinType(ref.name, this.config);
+      if (builtin) return builtinValue(builtin, builtin.cast ?? ref.name);
+      const range = Object.hasOwn(builtinRanges, ref.name) ? builtinRanges[ref.name] : undefined;
+      if (range)
+        return rangeValue(
+          builtinValue(builtinType(range.element, this.config)!, range.element),
+          ref.name,
+          range.multirange,
+        );
     }
     // The parse stage resolved the name through the search path: an unqualified name is a built-in or unknown, never
     // a user type of the same name (a user enum `bit` does not shadow the built-in).
@@ -156,18 +146,41 @@ export class TypeMapper {
     return this.mapUserType(declared.type);
   }
 
-  private override(ref: TypeRef): TypedValue | undefined {
+  private arrayDelimiter(ref: TypeRef): string | undefined {
+    const isBuiltinSchema =
+      ref.schema.kind === 'unqualified' || (ref.schema.kind === 'named' && ref.schema.name === 'pg_catalog');
+    return isBuiltinSchema && !this.override(ref) ? builtinType(ref.name, this.config)?.arrayDelimiter : undefined;
+  }
+
+  private override(ref: TypeRef): TypedValue | { error: string } | undefined {
     const overrides = this.config.typeOverrides;
     const qualified = ref.schema.kind === 'named' ? `${ref.schema.name}.${ref.name}` : ref.name;
-    const tsType = overrides[qualified] ?? overrides[ref.name];
-    if (tsType === undefined) return undefined;
+    const key = Object.hasOwn(overrides, qualified) ? qualified : Object.hasOwn(overrides, ref.name) ? ref.name : null;
+    if (key === null) return undefined;
+    const override = overrides[key]!;
+    const name = /^[a-z_][a-z0-9_]*$/.test(ref.name) ? ref.name : quoteIdentifier(ref.name);
+    const sqlType = ref.schema.kind === 'unqualified' ? [name] : [...schemaParts(ref.schema), `.${name}`];
+    if (typeof override === 'string') {
+      const value: ValueType = { kind: 'scalar', codec: 'any' };
+      return { value, tsInput: override, tsOutput: override, asserted: true, sqlType, viaText: false };
+    }
+    const read = readJsonTypeText(override.type);
+    if ('error' in read) return { error: `typeOverrides["${key}"]: ${read.error}` };
+    const module = override.module ?? null;
+    if (module === null && read.imports.length > 0) {
+      return {
+        error: `typeOverrides["${key}"]: the type uses ${read.imports.join(', ')}, but no module is configured to import it from`,
+      };
+    }
     return {
-      value: { kind: 'scalar', codec: 'any' },
-      tsInput: tsType,
-      tsOutput: tsType,
-      asserted: true,
-      sqlType: ref.schema.kind === 'named' ? [`${quoteIdentifier(ref.schema.name)}.${ref.name}`] : [ref.name],
-      viaText: false,
+      value: { kind: 'custom', module, decode: override.decode ?? null, encode: override.encode ?? null },
+      tsInput: override.type,
+      tsOutput: override.type,
+      asserted: override.decode === undefined,
+      sqlType,
+      // The decoder is given the server's text, the same whichever driver runs the call.
+      viaText: override.decode !== undefined,
+      ...(module !== null && read.imports.length > 0 ? { moduleTypes: { module, names: read.imports } } : {}),
     };
   }
 
@@ -176,16 +189,8 @@ export class TypeMapper {
     const subtype = this.map(declared.subtype);
     if ('error' in subtype) return { error: `${subtype.error} (the subtype of range ${declared.name})` };
     const named = multirange ? declared.multirange : declared;
-    const output = `Range<${subtype.tsOutput}>`;
-    const input = `RangeInput<${subtype.tsInput}>`;
-    return {
-      value: { kind: 'range', element: subtype.value, multirange },
-      tsInput: multirange ? `readonly ${input}[]` : input,
-      tsOutput: multirange ? `${output}[]` : output,
-      asserted: subtype.asserted,
-      sqlType: [...schemaParts(named.schema), `.${quoteIdentifier(named.name)}`],
-      viaText: true,
-    };
+    const sqlType = [...schemaParts(named.schema), `.${quoteIdentifier(named.name)}`];
+    return { ...rangeValue(subtype, '', multirange), sqlType };
   }
 
   /**

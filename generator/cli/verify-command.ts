@@ -36,6 +36,7 @@ export async function verifyCommand(flags: VerifyFlags, cwd: string, io: Console
     variables: resolved.config.variables,
     searchPath: resolved.config.searchPath,
     note: (line) => io.err(`note: ${line}`),
+    config: resolved.config,
   });
   const isIncluded = includeFilter(resolved.config.include);
   const count = model.procedures.filter((procedure) => isIncluded(procedure.name)).length;
@@ -47,10 +48,10 @@ export async function verifyCommand(flags: VerifyFlags, cwd: string, io: Console
       ? `${plural(count, 'procedure')} against pg_proc`
       : `${plural(count, 'procedure')} and ${plural(types, 'type')} against the catalog`;
   if (differences.length === 0) {
-    io.out(`verified ${checked}: no differences`);
+    io.out(`verified ${checked}, and every generated call: no differences`);
     return 0;
   }
   for (const difference of differences) io.err(difference);
-  io.err(`${plural(differences.length, 'difference')} between the model and the catalog`);
+  io.err(`${plural(differences.length, 'difference')} between the model and the catalog or in the generated calls`);
   return 1;
 }

@@ -17,6 +17,7 @@ export function defaultConfig(outputDir: string): GeneratorConfig {
     strict: false,
     int8: 'number',
     numeric: 'string',
+    schemaNaming: 'nested',
     typeOverrides: {},
     jsonTypesModule: null,
     runtimeImport: defaultRuntimeImport,

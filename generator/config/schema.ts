@@ -84,10 +84,60 @@ export const generatorConfigSchema = z.strictObject({
     '"string" or "number"',
     'How numeric decodes: "string" (exact) or "number" (only when asked). Default "string".',
   ),
+  schemaNaming: setting(
+    z.enum(['nested', 'prefixed']),
+    '"nested" or "prefixed"',
+    'Where the methods of routines in named schemas go when the routines span several schemas: "nested", a ' +
+      'client per schema (db.app.getUser), or "prefixed" (db.appGetUser). The tenant schema\'s routines stay on ' +
+      'the client itself. Default "nested".',
+  ),
   typeOverrides: setting(
-    z.record(z.string(), z.string()),
-    'an object mapping PostgreSQL type names to TypeScript types',
-    'Extra or replaced type mappings: PostgreSQL type name → TypeScript type (used for input and output). Default {}.',
+    z
+      .record(
+        z.string(),
+        z.union([
+          z.string(),
+          z.strictObject({
+            type: z.string().meta({ description: 'The TypeScript type of arguments and results.' }),
+            module: z
+              .string()
+              .optional()
+              .meta({
+                description:
+                  'Module exporting the decoder, the encoder and the types named in `type`, as the generated file ' +
+                  'imports it.',
+              }),
+            decode: z
+              .string()
+              .optional()
+              .meta({
+                description:
+                  'Export of `module`: `(value: unknown, procedure: string, field: string) => T`, given the ' +
+                  "value's text as PostgreSQL prints it; throws on a value it does not accept.",
+              }),
+            encode: z
+              .string()
+              .optional()
+              .meta({
+                description:
+                  'Export of `module`: `(value: T, procedure: string, field: string) => string | Uint8Array`, ' +
+                  "the argument in PostgreSQL's input syntax.",
+              }),
+          }),
+        ]),
+      )
+      .superRefine((overrides, context) => {
+        for (const [name, override] of Object.entries(overrides)) {
+          if (typeof override === 'string' || override.module !== undefined) continue;
+          if (override.decode || override.encode) {
+            context.addIssue({ code: 'custom', message: `["${name}"] names a decode or encode export but no module` });
+          }
+        }
+      }),
+    'an object mapping PostgreSQL type names to TypeScript types or to {type, module, decode, encode}',
+    'Extra or replaced type mappings, by PostgreSQL type name (`geometry` or `schema.geometry`): a TypeScript ' +
+      'type, passed through as the driver gives it; or {type, module, decode, encode}: values as text through a ' +
+      'decoder and an encoder the project exports. Default {}.',
   ),
   jsonTypesModule: setting(
     z.string().nullable(),

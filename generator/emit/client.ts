@@ -3,7 +3,8 @@ import type { AnalyzedProcedure, AnalyzedProgram, ParamField, SqlPart } from '..
 import { procedureNames } from '../analyze/program-names.js';
 import type { CodecRegistry } from './codecs.js';
 import { constant, decodeExpression, inputParams } from './declarations.js';
-import { docText, stringLiteral, templateLiteral } from './template-literal.js';
+import { methodTypeParameters, typeArgumentList, typeParametersOf, typesArgumentType } from './generics.js';
+import { docText, memberAccess, propertyKey, stringLiteral, templateLiteral } from './template-literal.js';
 import { arrayLiteral, block, documented, followedBy, objectLiteral, property, type Code } from './writers.js';
 
 /** One argument's spec; the flags are written only when set, which keeps the common argument to one line. */
@@ -14,17 +15,26 @@ function argumentSpec(param: ParamField, codecs: CodecRegistry): Code {
     property('cast', templateLiteral(param.type.sqlType)),
     ...(param.optional ? [property('optional', 'true')] : []),
     ...(param.variadic ? [property('variadic', 'true')] : []),
+    ...(param.type.value.kind === 'polymorphic'
+      ? [
+          property(
+            'polymorphic',
+            `{ family: ${stringLiteral(param.type.value.family)}, form: ${stringLiteral(param.type.value.form)} }`,
+          ),
+        ]
+      : []),
     property('encode', codecs.encoder(param.type.value)),
   ]);
 }
 
 function callSpec(procedure: AnalyzedProcedure, codecs: CodecRegistry): Code {
   return property(
-    procedure.methodName,
+    propertyKey(procedure.key),
     objectLiteral([
       property('procedure', stringLiteral(procedure.sqlName)),
       property('head', templateLiteral(procedure.sql.head)),
       property('tail', templateLiteral([procedure.sql.tail])),
+      ...(procedure.sql.named ? [property('named', 'true')] : []),
       property('args', arrayLiteral(procedure.params.map((param) => argumentSpec(param, codecs)))),
     ]),
   );
@@ -38,7 +48,24 @@ function parenthesised(type: string): string {
 function methodBody(procedure: AnalyzedProcedure, codecs: CodecRegistry): { returnType: string; statements: string[] } {
   const names = procedureNames(procedure.typeName);
   const procedureName = stringLiteral(procedure.sqlName);
-  const call = `await ${codecs.runtime('invoke')}(db, calls.${procedure.methodName}${inputParams(procedure).length === 0 ? '' : ', params'})`;
+  const typeArguments = procedure.typeArguments ?? [];
+  const hasFamilies = typeArguments.some((argument) => argument !== 'columns');
+  const hasColumns = typeArguments.includes('columns');
+  // A generic call also needs the client's schema (the caller's types may live there) and the caller's types.
+  const context =
+    typeArguments.length === 0
+      ? ''
+      : `, { schema${hasFamilies ? ', types' : ''}${hasColumns ? ', columns: types.columns' : ''} }`;
+  const paramsArgument = inputParams(procedure).length > 0 ? ', params' : context === '' ? '' : ', undefined';
+  const call = `await ${codecs.runtime('invoke')}(db, calls${memberAccess(procedure.key)}${paramsArgument}${context})`;
+  const rowGeneric = typeParametersOf(procedure.result.columns.map((item) => item.type));
+  const rowType = procedure.result.columnList
+    ? `${codecs.runtime('ColumnsRow')}<C>`
+    : `${names.row}${typeArgumentList(rowGeneric)}`;
+  const decodeRow = (row: string) =>
+    procedure.result.columnList
+      ? `${codecs.runtime('decodeColumns')}(${row}, types.columns, ${procedureName})`
+      : `${names.decodeRow}(${row}${rowGeneric.length > 0 ? ', types' : ''})`;
   const [column] = procedure.result.columns;
   const decodeValue = (row: string) =>
     decodeExpression(
@@ -55,14 +82,14 @@ function methodBody(procedure: AnalyzedProcedure, codecs: CodecRegistry): { retu
   const exactlyOne = () => `${codecs.runtime('exactlyOneRow')}(${call}, ${procedureName})`;
   switch (procedure.result.kind) {
     case 'rows':
-      return { returnType: `${names.row}[]`, statements: [`return (${call}).map((row) => ${names.decodeRow}(row));`] };
+      return { returnType: `${rowType}[]`, statements: [`return (${call}).map((row) => ${decodeRow('row')});`] };
     case 'optional-row':
       return {
-        returnType: `${names.row} | null`,
-        statements: [atMostOne(), `return row === undefined ? null : ${names.decodeRow}(row);`],
+        returnType: `${rowType} | null`,
+        statements: [atMostOne(), `return row === undefined ? null : ${decodeRow('row')};`],
       };
     case 'row':
-      return { returnType: names.row, statements: [`return ${names.decodeRow}(${exactlyOne()});`] };
+      return { returnType: rowType, statements: [`return ${decodeRow(exactlyOne())};`] };
     case 'values':
       return {
         returnType: `${parenthesised(valueType)}[]`,
@@ -83,15 +110,34 @@ function methodBody(procedure: AnalyzedProcedure, codecs: CodecRegistry): { retu
 function method(procedure: AnalyzedProcedure, codecs: CodecRegistry): Code {
   const names = procedureNames(procedure.typeName);
   const params = inputParams(procedure);
-  const parameter =
-    params.length === 0 ? '' : `params: ${names.params}${params.every((param) => param.optional) ? ' = {}' : ''}`;
+  const typesParameter =
+    procedure.typeArguments === undefined ? null : `types: ${typesArgumentType(procedure.typeArguments, codecs)}`;
+  const paramsType = `${names.params}${typeArgumentList(typeParametersOf(params.map((param) => param.type)))}`;
+  // A trailing `types` argument is required, so `params` can only default when it is the last one.
+  const defaulted = params.every((param) => param.optional) && typesParameter === null;
+  const parameters = [
+    ...(params.length === 0 ? [] : [`params: ${paramsType}${defaulted ? ' = {}' : ''}`]),
+    ...(typesParameter === null ? [] : [typesParameter]),
+  ];
   const { returnType, statements } = methodBody(procedure, codecs);
   const calls = `Calls ${procedure.kind === 'procedure' ? 'the procedure ' : ''}${procedure.sqlName}; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ${names.sqlState}).`;
   const doc = [procedure.doc, calls]
     .filter((line): line is string => line !== null)
     .map(docText)
     .join('\n\n');
-  return documented(doc, block(`async ${procedure.methodName}(${parameter}): Promise<${returnType}>`, statements));
+  const signature = `async ${procedure.methodName}${methodTypeParameters(procedure, codecs)}(${parameters.join(', ')})`;
+  return documented(doc, block(`${signature}: Promise<${returnType}>`, statements));
+}
+
+/** The per-schema clients and their routines, in first-use order. */
+function namespaces(program: AnalyzedProgram): [string, AnalyzedProcedure[]][] {
+  const groups = new Map<string, AnalyzedProcedure[]>();
+  for (const procedure of program.procedures) {
+    if (procedure.namespace !== null) {
+      groups.set(procedure.namespace, [...(groups.get(procedure.namespace) ?? []), procedure]);
+    }
+  }
+  return [...groups];
 }
 
 const isClientSchema = (part: SqlPart): boolean => typeof part !== 'string';
@@ -142,7 +188,15 @@ export function clientFunction(program: AnalyzedProgram, codecs: CodecRegistry):
       property('fingerprint', 'SOURCE_FINGERPRINT'),
     ),
     ...fingerprintMembers,
-    ...program.procedures.map((procedure) => method(procedure, codecs)),
+    ...program.procedures
+      .filter((procedure) => procedure.namespace === null)
+      .map((procedure) => method(procedure, codecs)),
+    ...namespaces(program).map(([namespace, procedures]) =>
+      documented(
+        `The routines of schema ${docText(namespace)}.`,
+        property(namespace, objectLiteral(procedures.map((procedure) => method(procedure, codecs)))),
+      ),
+    ),
   ]);
   return {
     kind: StructureKind.Function,

@@ -13,11 +13,13 @@ import type {
   AnalyzedEnum,
   AnalyzedProcedure,
   ResultColumn,
+  SqlPart,
   TypedValue,
 } from '../analyze/program.js';
 import { compositeNames, enumNames, procedureNames } from '../analyze/program-names.js';
 import type { CodecRegistry } from './codecs.js';
-import { docText, stringLiteral } from './template-literal.js';
+import { typeArgumentList, typeParametersOf, typesArgumentType } from './generics.js';
+import { docText, stringLiteral, templateLiteral } from './template-literal.js';
 import { objectLiteral, property, type Code } from './writers.js';
 
 const outputType = (type: TypedValue, nullable: boolean) => `${type.tsOutput}${nullable ? ' | null' : ''}`;
@@ -68,6 +70,7 @@ export function enumStatements(item: AnalyzedEnum, codecs: CodecRegistry): State
     constant(names.encode, `${codecs.runtime('enumEncoder')}(${stringLiteral(item.sqlName)}, ${names.labels})`, {
       isExported: true,
     }),
+    runtimeTypeConstant(names, item.sqlType, item.sqlName, codecs),
   ];
 }
 
@@ -76,6 +79,29 @@ function rowTypeWords(item: AnalyzedComposite): string {
   if (item.sqlKind === 'composite') return `The composite type ${docText(item.sqlName)}`;
   const what = item.sqlKind === 'materialized-view' ? 'materialized view' : item.sqlKind;
   return `The row type of ${what} ${docText(item.sqlName)}`;
+}
+
+/** `moodType`: what a caller passes to a generic method (`{ element: moodType }`) to use the type. */
+function runtimeTypeConstant(
+  names: { type: string; decode: string; encode: string; pgType: string },
+  sqlType: SqlPart[],
+  sqlName: string,
+  codecs: CodecRegistry,
+): VariableStatementStructure {
+  const usesSchema = sqlType.some((part) => typeof part !== 'string');
+  return constant(
+    names.pgType,
+    objectLiteral([
+      property('sql', `(${usesSchema ? 'schema' : ''}) => ${templateLiteral(sqlType)}`),
+      property('decode', names.decode),
+      property('encode', names.encode),
+    ]),
+    {
+      isExported: true,
+      type: `${codecs.runtime('PgType')}<${names.type}>`,
+      docs: [`The type ${docText(sqlName)} for the type arguments of generic methods.`],
+    },
+  );
 }
 
 export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegistry): StatementStructures[] {
@@ -154,7 +180,7 @@ export function compositeStatements(item: AnalyzedComposite, codecs: CodecRegist
         .join(', ')}]);`,
     ],
   };
-  return [output, input, decode, encode];
+  return [output, input, decode, encode, runtimeTypeConstant(names, item.sqlType, item.sqlName, codecs)];
 }
 
 export function hasRowType(procedure: AnalyzedProcedure): boolean {
@@ -174,6 +200,7 @@ export function procedureStatements(procedure: AnalyzedProcedure, codecs: CodecR
       kind: StructureKind.Interface,
       isExported: true,
       name: names.params,
+      typeParameters: typeParametersOf(params.map((param) => param.type)),
       docs: [
         `Arguments of ${docText(procedure.sqlName)}. null is SQL NULL; a left-out optional argument takes its default.`,
       ],
@@ -184,12 +211,13 @@ export function procedureStatements(procedure: AnalyzedProcedure, codecs: CodecR
       })),
     });
   }
-  if (hasRowType(procedure)) {
+  if (hasRowType(procedure) && !procedure.result.columnList) {
     statements.push(
       {
         kind: StructureKind.Interface,
         isExported: true,
         name: names.row,
+        typeParameters: typeParametersOf(procedure.result.columns.map((column) => column.type)),
         docs: [`A row returned by ${docText(procedure.sqlName)}.`],
         properties: procedure.result.columns.map((column) => ({
           name: column.property,
@@ -225,13 +253,20 @@ function rowDecoder(procedure: AnalyzedProcedure, codecs: CodecRegistry): Functi
         stringLiteral(item.sqlName),
       ),
     );
+  const generic = typeParametersOf(procedure.result.columns.map((item) => item.type));
   return {
     kind: StructureKind.Function,
     isExported: true,
     name: names.decodeRow,
     docs: [`Checks and converts one result row of ${docText(procedure.sqlName)}.`],
-    parameters: [{ name: 'row', type: 'Record<string, unknown>' }],
-    returnType: names.row,
+    typeParameters: generic,
+    parameters: [
+      { name: 'row', type: 'Record<string, unknown>' },
+      ...(generic.length > 0
+        ? [{ name: 'types', type: typesArgumentType(procedure.typeArguments ?? [], codecs, generic) }]
+        : []),
+    ],
+    returnType: `${names.row}${typeArgumentList(generic)}`,
     statements: [Writers.returnStatement(objectLiteral(procedure.result.columns.map(column)))],
   };
 }

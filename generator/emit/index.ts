@@ -1,6 +1,6 @@
 import prettier from 'prettier';
 import { Project, StructureKind, type StatementStructures } from 'ts-morph';
-import type { AnalyzedProgram } from '../analyze/program.js';
+import type { AnalyzedProgram, TypedValue } from '../analyze/program.js';
 import { clientFunction, usesClientSchema } from './client.js';
 import { CodecRegistry } from './codecs.js';
 import { generatedHeader } from './generated-header.js';
@@ -24,7 +24,43 @@ const runtimeTypes = new Set([
   'ProcedureError',
   'Range',
   'RangeInput',
+  'Point',
+  'Line',
+  'LineSegment',
+  'Box',
+  'Path',
+  'Polygon',
+  'Circle',
+  'PgType',
+  'ColumnsRow',
 ]);
+
+/**
+ * Registers the types the printed TypeScript types name, from the runtime (`Range`, `Point`, ...) and from
+ * `typeOverrides` modules: only those a printed type text contains, so a module compiled with noUnusedLocals imports
+ * nothing it does not use.
+ */
+function registerTypeImports(program: AnalyzedProgram, codecs: CodecRegistry): void {
+  const printed: string[] = [];
+  const candidates = new Map<string, string | null>();
+  const note = (type: TypedValue, ...texts: string[]) => {
+    for (const name of type.runtimeTypes ?? []) candidates.set(name, null);
+    for (const name of type.moduleTypes?.names ?? []) candidates.set(name, type.moduleTypes!.module);
+    printed.push(...texts);
+  };
+  for (const procedure of program.procedures) {
+    for (const param of procedure.params) if (param.property !== null) note(param.type, param.type.tsInput);
+    for (const column of procedure.result.columns) note(column.type, column.type.tsOutput);
+  }
+  for (const composite of program.composites) {
+    for (const attribute of composite.attributes) note(attribute.type, attribute.type.tsInput, attribute.type.tsOutput);
+  }
+  for (const [name, module] of candidates) {
+    if (!printed.some((text) => new RegExp(`\\b${name}\\b`).test(text))) continue;
+    if (module === null) codecs.runtime(name);
+    else codecs.imported(module, name, true);
+  }
+}
 
 const clientOptions: StatementStructures = {
   kind: StructureKind.Interface,
@@ -49,6 +85,7 @@ const clientOptions: StatementStructures = {
 export async function emit(program: AnalyzedProgram, options: EmitOptions): Promise<{ path: string; text: string }[]> {
   const fileName = options.fileName ?? 'procedures.ts';
   const codecs = new CodecRegistry();
+  registerTypeImports(program, codecs);
   const enums = program.enums.flatMap((item) => enumStatements(item, codecs));
   const composites = program.composites.flatMap((item) => compositeStatements(item, codecs));
   const procedures = program.procedures.flatMap((procedure) => procedureStatements(procedure, codecs));
@@ -65,6 +102,16 @@ export async function emit(program: AnalyzedProgram, options: EmitOptions): Prom
       namedImports: runtimeNames.map((name) => ({ name, isTypeOnly: runtimeTypes.has(name) })),
     },
   ];
+  for (const [module, { values, types }] of [...codecs.moduleImports].sort(([a], [b]) => a.localeCompare(b))) {
+    imports.push({
+      kind: StructureKind.ImportDeclaration,
+      moduleSpecifier: module,
+      namedImports: [
+        ...[...types].sort().map((name) => ({ name, isTypeOnly: true })),
+        ...[...values].sort().map((name) => ({ name })),
+      ],
+    });
+  }
   if (program.jsonTypeImports.length > 0 && program.jsonTypesModule !== null) {
     imports.push({
       kind: StructureKind.ImportDeclaration,

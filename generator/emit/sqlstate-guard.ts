@@ -3,7 +3,7 @@ import type { AnalyzedProgram } from '../analyze/program.js';
 import { procedureNames, sqlStateGuardNames } from '../analyze/program-names.js';
 import type { CodecRegistry } from './codecs.js';
 import { constant } from './declarations.js';
-import { stringLiteral } from './template-literal.js';
+import { propertyKey, stringLiteral } from './template-literal.js';
 import { objectLiteral, property } from './writers.js';
 
 /**
@@ -16,7 +16,7 @@ export function sqlStateGuardStatements(program: AnalyzedProgram, codecs: CodecR
   const table = objectLiteral(
     program.procedures.map((procedure) =>
       property(
-        procedure.methodName,
+        propertyKey(procedure.key),
         `[${stringLiteral(procedure.sqlName)}, [${procedure.raises.map(stringLiteral).join(', ')}]]`,
       ),
     ),
@@ -28,7 +28,7 @@ export function sqlStateGuardStatements(program: AnalyzedProgram, codecs: CodecR
       name: names.map,
       docs: ["Each client method's SQLSTATE union: the codes its procedure raises explicitly."],
       properties: program.procedures.map((procedure) => ({
-        name: procedure.methodName,
+        name: propertyKey(procedure.key),
         type: procedureNames(procedure.typeName).sqlState,
       })),
     },
@@ -45,7 +45,7 @@ export function sqlStateGuardStatements(program: AnalyzedProgram, codecs: CodecR
           'Whether `error` is the ProcedureError of a SQLSTATE a procedure raises explicitly: of `method` when given,',
           'one of `sqlstates` when given. Narrows `error.sqlstate` to those codes' +
             (example
-              ? `, e.g. \`${names.guard}(error, ${stringLiteral(example.methodName)}, ${stringLiteral(example.raises[0]!)})\`.`
+              ? `, e.g. \`${names.guard}(error, ${stringLiteral(example.key)}, ${stringLiteral(example.raises[0]!)})\`.`
               : '.'),
           "Any other error (PostgreSQL's own SQLSTATEs included) is not one: test `instanceof ProcedureError` for those.",
         ].join('\n'),

@@ -21,3 +21,15 @@ export function stringLiteral(text: string): string {
 export function docText(text: string): string {
   return text.replaceAll('*/', '*\\/');
 }
+
+const identifier = /^[A-Za-z_$][\w$]*$/;
+
+/** An object literal key or interface property name: bare when it is an identifier, quoted otherwise. */
+export function propertyKey(name: string): string {
+  return identifier.test(name) ? name : stringLiteral(name);
+}
+
+/** `.name` or `['app.name']`: a member access for a key. */
+export function memberAccess(name: string): string {
+  return identifier.test(name) ? `.${name}` : `[${stringLiteral(name)}]`;
+}

@@ -83,7 +83,11 @@ export interface RawAnnotation {
 }
 
 export interface Procedure {
-  kind: 'function' | 'procedure';
+  /**
+   * `aggregate`: `CREATE AGGREGATE`; `window`: `CREATE FUNCTION ... WINDOW`. Both are modelled (so names, overloads
+   * and verify see them) and left out of the client, as PostgreSQL calls them only inside queries.
+   */
+  kind: 'function' | 'procedure' | 'aggregate' | 'window';
   schema: SchemaRef;
   name: string;
   parameters: Parameter[];
@@ -182,7 +186,8 @@ export interface Model {
 }
 
 export interface Diagnostic {
-  severity: 'error' | 'warning';
+  /** `info`: a fact worth knowing that needs no change, e.g. a trigger function left out of the client. */
+  severity: 'error' | 'warning' | 'info';
   /** Stable machine-readable code, e.g. `parse-error`, `unknown-type`, `bad-annotation`, `ambiguous-overload`. */
   code: string;
   message: string;

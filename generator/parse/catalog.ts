@@ -1,4 +1,4 @@
-import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation } from '../model/types.js';
+import type { Diagnostic, Model, Procedure, SchemaRef, SourceLocation, TypeRef } from '../model/types.js';
 import type { DocComment } from './doc-comments.js';
 import { mergeDocComments } from './doc-comments.js';
 import { describeName, describeRoutine, describeType } from '../model/describe.js';
@@ -40,6 +40,8 @@ export interface Catalog extends SchemaObjects {
   readonly types: TypeStore;
   /** The routines a call of `name` in `schema` can mean, resolved as type names are (see `resolveUserType`). */
   routinesNamed(schema: SchemaRef, name: string): Procedure[];
+  /** The result type of the final function an aggregate names, when the model holds it (null otherwise). */
+  finalFunctionResult(schema: SchemaRef, name: string, stateType: TypeRef): TypeRef | null;
   model(): Model;
 }
 
@@ -109,7 +111,8 @@ export function createCatalog(
       for (const entry of routines) {
         const [, procedure] = entry;
         if (namedKey(procedure.schema, procedure.name) !== namedKey(schema, reference.name)) continue;
-        if (kind !== 'routine' && procedure.kind !== kind) continue;
+        if (kind !== 'routine' && procedure.kind !== kind && !(kind === 'function' && procedure.kind === 'window'))
+          continue;
         const signature = inputSignature(procedure);
         if (seen.has(signature)) continue;
         seen.add(signature);
@@ -302,6 +305,24 @@ export function createCatalog(
         if (found.length > 0) return found;
       }
       return [];
+    },
+    finalFunctionResult(schema, name, stateType) {
+      // The final function takes the state (and, with FINALFUNC_EXTRA, the aggregate's arguments too); it is found
+      // through the search path as a call would find it.
+      for (const searched of referencedSchemas(schema)) {
+        const candidates = [...routines.values()].filter(
+          (procedure) =>
+            namedKey(procedure.schema, procedure.name) === namedKey(searched, name) &&
+            procedure.parameters.filter(isInput)[0] !== undefined &&
+            typeKey(procedure.parameters.filter(isInput)[0]!.type) === typeKey(stateType),
+        );
+        const [final] = candidates;
+        if (!final) continue;
+        if (candidates.length > 1) return null;
+        const returns = final.returns;
+        return returns.kind === 'scalar' ? returns.type : null;
+      }
+      return null;
     },
     model() {
       const procedures = [...routines].map(([key, procedure]) => {

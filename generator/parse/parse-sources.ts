@@ -13,6 +13,7 @@ import { defaultSearchPath, SessionSearchPath } from './search-path.js';
 import { addCalleeSqlStates, type CallsByLocation } from './callee-sqlstates.js';
 import { raisedSqlStates, type BodyCall } from './raised-sqlstates.js';
 import { readWithPgsqlAstParser, type Definition } from './read-pgsql-ast-parser.js';
+import { readAggregate, type FinalFunctionResult } from './read-aggregate.js';
 import { readComposite, readEnum, readRoutine, type TreeContext } from './read-libpg-query.js';
 import { sourcePositions, type SourcePositions } from './source-positions.js';
 import { handleStatement } from './statement-handlers.js';
@@ -215,7 +216,9 @@ class FileReader {
     }
     if (!definition?.ok && this.forceParser !== 'pgsql-ast-parser') {
       parsedBy = 'libpg-query';
-      definition = readWithLibpgQuery(node, context);
+      definition = readWithLibpgQuery(node, context, (schema, name, stateType) =>
+        this.catalog.finalFunctionResult(schema, name, stateType),
+      );
     }
     if (!definition) return;
     if (!definition.ok) {
@@ -285,11 +288,14 @@ class FileReader {
   }
 }
 
-function readWithLibpgQuery(node: Node, context: TreeContext): Mapped<Definition> {
-  if ('CreateFunctionStmt' in node) {
-    const routine = readRoutine(node.CreateFunctionStmt, context);
-    return routine.ok ? { ok: true, value: { kind: 'routine', routine: routine.value } } : routine;
-  }
+function readWithLibpgQuery(node: Node, context: TreeContext, finalResult: FinalFunctionResult): Mapped<Definition> {
+  const routine =
+    'CreateFunctionStmt' in node
+      ? readRoutine(node.CreateFunctionStmt, context)
+      : 'DefineStmt' in node
+        ? readAggregate(node.DefineStmt, context, finalResult)
+        : null;
+  if (routine) return routine.ok ? { ok: true, value: { kind: 'routine', routine: routine.value } } : routine;
   const type =
     'CreateEnumStmt' in node
       ? readEnum(node.CreateEnumStmt, context)
@@ -317,7 +323,7 @@ function bodyLineLocator(statement: Statement): (line: number) => number {
   };
 }
 
-const definitionObjects = new Set(['function', 'procedure', 'routine', 'type']);
+const definitionObjects = new Set(['function', 'procedure', 'routine', 'aggregate', 'type']);
 
 /** Whether a statement PostgreSQL rejected was meant to create, drop, alter or document a function or type. */
 function isDefinitionStatement(tokens: Token[]): boolean {

@@ -68,7 +68,7 @@ export function typeRef(type: TypeName | undefined, context: TreeContext): Mappe
   return mapped(context.names.resolveType({ schema, name, arrayDimensions: type.arrayBounds?.length ?? 0, modifiers }));
 }
 
-const parameterModes: Record<string, ParameterMode | 'table'> = {
+export const parameterModes: Record<string, ParameterMode | 'table'> = {
   FUNC_PARAM_IN: 'in',
   FUNC_PARAM_DEFAULT: 'in',
   FUNC_PARAM_OUT: 'out',
@@ -77,7 +77,7 @@ const parameterModes: Record<string, ParameterMode | 'table'> = {
   FUNC_PARAM_TABLE: 'table',
 };
 
-function functionParameters(nodes: Node[] | undefined): FunctionParameter[] {
+export function functionParameters(nodes: Node[] | undefined): FunctionParameter[] {
   return (nodes ?? []).flatMap((node) => ('FunctionParameter' in node ? [node.FunctionParameter] : []));
 }
 
@@ -110,9 +110,11 @@ export function readRoutine(statement: CreateFunctionStmt, context: TreeContext)
   let language: string | null = statement.sql_body ? 'sql' : null;
   let volatility: Procedure['volatility'] = 'volatile';
   let security: Procedure['security'] = 'invoker';
+  let window = false;
   for (const option of statement.options ?? []) {
     if (!('DefElem' in option)) continue;
     const { defname, arg } = option.DefElem;
+    if (defname === 'window') window = !arg || !('Boolean' in arg) || arg.Boolean.boolval === true;
     if (defname === 'language' && arg && 'String' in arg) language = (arg.String.sval ?? '').toLowerCase();
     if (defname === 'volatility' && arg && 'String' in arg) volatility = arg.String.sval as Procedure['volatility'];
     if (defname === 'security' && arg && 'Boolean' in arg) security = arg.Boolean.boolval ? 'definer' : 'invoker';
@@ -120,7 +122,7 @@ export function readRoutine(statement: CreateFunctionStmt, context: TreeContext)
   if (!language) return unmappable('missing-language', 'no language specified');
   const { schema, name } = qualifiedName(stringValues(statement.funcname), context);
   return mapped({
-    kind,
+    kind: window ? 'window' : kind,
     orReplace: statement.replace === true,
     schema,
     name,

@@ -127,6 +127,8 @@ export function readWithPgsqlAstParser(
  */
 const unsupportedKeywords = new Set([
   'procedure',
+  'aggregate',
+  'window',
   'setof',
   'security',
   'set',

@@ -45,6 +45,9 @@ const handlers: StatementHandlers = {
   CreateEnumStmt: (_, scope) => scope.readDefinition(),
   CompositeTypeStmt: (_, scope) => scope.readDefinition(),
   ...relationHandlers,
+  DefineStmt: ({ kind }, scope) => {
+    if (kind === 'OBJECT_AGGREGATE') scope.readDefinition();
+  },
   DropStmt: (statement, scope) => {
     if (!dropTypes(statement, scope)) drop(statement, scope);
   },
@@ -67,6 +70,7 @@ const routineObjectKinds: Record<string, RoutineObjectKind> = {
   OBJECT_FUNCTION: 'function',
   OBJECT_PROCEDURE: 'procedure',
   OBJECT_ROUTINE: 'routine',
+  OBJECT_AGGREGATE: 'aggregate',
 };
 
 function drop(

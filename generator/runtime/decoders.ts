@@ -195,6 +195,47 @@ export const decodeBytea: Decoder<Uint8Array> = (value, procedure, field) => {
   return bytes;
 };
 
+/** A decoder for text in one exact form, e.g. a uuid; anything else is an error naming what was expected. */
+function patternDecoder(expected: string, pattern: RegExp): Decoder<string> {
+  return (value, procedure, field) =>
+    typeof value === 'string' && pattern.test(value) ? value : wrongType(procedure, field, expected, value);
+}
+
+export const decodeUuid: Decoder<string> = patternDecoder(
+  'a uuid',
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+);
+
+/** bit and bit varying: the string of 0s and 1s PostgreSQL prints. */
+export const decodeBitString: Decoder<string> = patternDecoder('a bit string', /^[01]*$/);
+
+/** pg_lsn: two hexadecimal halves, `16/B374D848`. */
+export const decodePgLsn: Decoder<string> = patternDecoder('a pg_lsn', /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/);
+
+/** money as the server prints it (in its lc_monetary format, e.g. `-$1,234.56`): never a float. */
+export const decodeMoney: Decoder<string> = patternDecoder('a money text', /\d/);
+
+/** int2vector and oidvector: space-separated integers. */
+export const decodeIntVector: Decoder<number[]> = (value, procedure, field) => {
+  if (Array.isArray(value) && value.every((item) => Number.isInteger(item))) return value as number[];
+  if (typeof value !== 'string' || !/^\s*(?:-?\d+(?:\s+-?\d+)*)?\s*$/.test(value)) {
+    return wrongType(procedure, field, 'space-separated integers', value);
+  }
+  const trimmed = value.trim();
+  return trimmed === '' ? [] : trimmed.split(/\s+/).map(Number);
+};
+
+/** An anonymous record (`record` that no column definition list describes): its field texts, NULL as null. */
+export const decodeRecord: Decoder<(string | null)[]> = (value, procedure, field) => {
+  if (typeof value !== 'string') return wrongType(procedure, field, 'a record', value);
+  try {
+    return parseRecordLiteral(value);
+  } catch (error) {
+    if (error instanceof LiteralSyntaxError) return wrongType(procedure, field, 'a record', value);
+    throw error;
+  }
+};
+
 /** An enum's decoder: the value must be one of the labels the SQL declared. */
 export function enumDecoder<const L extends string>(typeName: string, labels: readonly L[]): Decoder<L> {
   const allowed = new Set<string>(labels);
@@ -211,6 +252,7 @@ export function enumDecoder<const L extends string>(typeName: string, labels: re
 export function arrayDecoder<T, D extends number = 1>(
   element: Decoder<T>,
   dimensions: D = 1 as D,
+  delimiter = ',',
 ): Decoder<NestedArray<T, D>> {
   function decodeLevel(items: readonly unknown[], depth: number, procedure: string, path: string): unknown[] {
     return items.map((item, index) => {
@@ -230,7 +272,7 @@ export function arrayDecoder<T, D extends number = 1>(
     if (Array.isArray(value)) items = value;
     else if (typeof value === 'string') {
       try {
-        items = parseArrayLiteral(value);
+        items = parseArrayLiteral(value, delimiter);
       } catch (error) {
         if (error instanceof LiteralSyntaxError) return wrongType(procedure, field, 'an array', value);
         throw error;

@@ -123,6 +123,18 @@ export const encodeJson: Encoder<unknown> = (value, procedure, field) => {
 export const encodeBytea: Encoder<Uint8Array> = (value, procedure, field) =>
   value instanceof Uint8Array ? value : invalid(procedure, field, 'a Uint8Array', value);
 
+/** money from its text (any form the server's lc_monetary accepts) or from a number. */
+export const encodeMoney: Encoder<string | number> = (value, procedure, field) => {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return invalid(procedure, field, 'a money string or a finite number', value);
+};
+
+export const encodeIntVector: Encoder<readonly number[]> = (value, procedure, field) =>
+  Array.isArray(value) && value.every((item) => Number.isInteger(item))
+    ? value.join(' ')
+    : invalid(procedure, field, 'an array of integers', value);
+
 export function enumEncoder<const L extends string>(typeName: string, labels: readonly L[]): Encoder<L> {
   const allowed = new Set<string>(labels);
   return (value, procedure, field) =>
@@ -131,18 +143,26 @@ export function enumEncoder<const L extends string>(typeName: string, labels: re
       : invalid(procedure, field, `a ${typeName} label (${labels.join(', ')})`, value);
 }
 
-/** An array argument of any depth; NULL elements are allowed on the way in (PostgreSQL arrays may hold them). */
-export function arrayEncoder<T>(element: Encoder<T>): Encoder<readonly unknown[]> {
-  function encodeLevel(items: readonly unknown[], procedure: string, path: string): LiteralElement[] {
+/**
+ * An array argument; NULL elements are allowed on the way in (PostgreSQL arrays may hold them). Without `dimensions`
+ * every nested JavaScript array is a level of the SQL array; element types whose own value is a JavaScript array
+ * (box, polygon, multirange, ...) give the exact number. `delimiter` is the element type's (`;` for box).
+ */
+export function arrayEncoder<T>(
+  element: Encoder<T>,
+  options: { dimensions?: number; delimiter?: string } = {},
+): Encoder<readonly unknown[]> {
+  const { dimensions = Number.POSITIVE_INFINITY, delimiter = ',' } = options;
+  function encodeLevel(items: readonly unknown[], depth: number, procedure: string, path: string): LiteralElement[] {
     return items.map((item, index) => {
       if (item === null || item === undefined) return null;
       const itemPath = `${path}[${index + 1}]`;
-      if (Array.isArray(item)) return encodeLevel(item, procedure, itemPath);
+      if (depth > 1 && Array.isArray(item)) return encodeLevel(item, depth - 1, procedure, itemPath);
       return element(item as T, procedure, itemPath);
     });
   }
   return (value, procedure, field) =>
     Array.isArray(value)
-      ? formatArrayLiteral(encodeLevel(value, procedure, field))
+      ? formatArrayLiteral(encodeLevel(value, dimensions, procedure, field), delimiter)
       : invalid(procedure, field, 'an array', value);
 }

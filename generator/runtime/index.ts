@@ -17,18 +17,29 @@ export {
 export { isSqlState } from './sqlstate.js';
 export * from './decoders.js';
 export * from './encoders.js';
+export * from './ranges.js';
+export * from './geometry.js';
 export {
-  rangeDecoder,
-  rangeEncoder,
-  multirangeDecoder,
-  multirangeEncoder,
-  parseRangeLiteral,
-  parseMultirangeLiteral,
-  type Range,
-  type RangeInput,
-  type RangeLiteral,
-} from './ranges.js';
-export { bindArguments, invoke, atMostOneRow, exactlyOneRow, type ArgumentSpec, type CallSpec } from './call.js';
+  bindArguments,
+  invoke,
+  atMostOneRow,
+  exactlyOneRow,
+  decodeColumns,
+  type ArgumentSpec,
+  type CallSpec,
+  type CallContext,
+} from './call.js';
+export {
+  pgType,
+  pgTypes,
+  arrayType,
+  polymorphicDecoder,
+  polymorphicArgument,
+  type PgType,
+  type ColumnsRow,
+  type ValueOf,
+  type PolymorphicForm,
+} from './pg-types.js';
 export {
   compareFingerprints,
   readFingerprint,
@@ -43,3 +54,10 @@ export {
   formatRecordLiteral,
   LiteralSyntaxError,
 } from './postgres-literals.js';
+export {
+  parseRangeLiteral,
+  parseMultirangeLiteral,
+  formatRangeLiteral,
+  formatMultirangeLiteral,
+  type RangeLiteral,
+} from './range-literals.js';

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Model, SourceFile } from '../model/types.js';
+import { analyze } from '../analyze/index.js';
 import { includeFilter } from '../analyze/include-filter.js';
+import type { GeneratorConfig } from '../config/schema.js';
 import { defaultSearchPath } from '../parse/search-path.js';
+import { checkCalls } from './check-calls.js';
 import { applySources, searchPathStatement } from './apply-sources.js';
 import { compareProcedures } from './compare-procedures.js';
 import { quoteIdentifier } from '../runtime/quote-identifier.js';
@@ -25,12 +28,18 @@ export interface VerifyOptions {
   searchPath?: readonly string[];
   /** Receives what is worth knowing but not a difference (see `CompareTypesOptions.note`); default: dropped. */
   note?: (line: string) => void;
+  /**
+   * The generator's configuration: when given, every call the generated client can send is also checked on the
+   * server (`checkCalls`).
+   */
+  config?: GeneratorConfig;
 }
 
 /**
  * Applies the files (with a fresh schema for the placeholder) inside a transaction, compares the routines they
- * created or changed, in any schema, and the relations and types of the model's schemas with the model, and rolls
- * the transaction back, so nothing is left behind even when a file fails half-way. Returns one line per difference.
+ * created or changed, in any schema, and the relations and types of the model's schemas with the model, checks the
+ * generated calls (with `config`), and rolls the transaction back, so nothing is left behind even when a file fails
+ * half-way. Returns one line per difference.
  */
 export async function verifyModel(options: VerifyOptions): Promise<string[]> {
   const tenantSchema = `sproc_verify_${randomBytes(6).toString('hex')}`;
@@ -70,8 +79,17 @@ export async function verifyModel(options: VerifyOptions): Promise<string[]> {
         resolver,
         note: options.note ?? (() => {}),
       });
+      const callDifferences: string[] = [];
+      if (options.config) {
+        const { program } = analyze(options.model, options.config);
+        const anEnum = options.model.types.find((type) => type.kind === 'enum');
+        const enumType = anEnum
+          ? `${quoteIdentifier(schemaName(anEnum.schema, tenantSchema) ?? tenantSchema)}.${quoteIdentifier(anEnum.name)}`
+          : null;
+        callDifferences.push(...(await checkCalls(client, program, tenantSchema, enumType)));
+      }
       // PostgreSQL names the tenant schema's types qualified (it is not on the path): show them as the files do.
-      return [...procedureDifferences, ...typeDifferences].map((line) =>
+      return [...procedureDifferences, ...typeDifferences, ...callDifferences].map((line) =>
         line.replaceAll(`${tenantSchema}.`, `${options.placeholder}.`),
       );
     } finally {

@@ -107,9 +107,35 @@ describe('type mapping', () => {
     expect(type).toMatchObject({ tsInput: 'string', tsOutput: 'string', asserted: true, value: { codec: 'any' } });
   });
 
+  it("uses an override's own codecs, reading its value as text, and imports the types it names", () => {
+    const geometry = { type: 'Geometry | null', module: './geo.js', decode: 'decodeG', encode: 'encodeG' };
+    const type = scalarResult(builtin('geometry'), { typeOverrides: { geometry } });
+    expect(type).toMatchObject({
+      value: { kind: 'custom', module: './geo.js', decode: 'decodeG', encode: 'encodeG' },
+      tsOutput: 'Geometry | null',
+      asserted: false,
+      viaText: true,
+      moduleTypes: { module: './geo.js', names: ['Geometry'] },
+    });
+  });
+
+  it.each([
+    [{ type: 'Geometry' }, /typeOverrides\["geometry"\]: the type uses Geometry, but no module is configured/],
+    [{ type: 'not a type', module: './geo.js' }, /typeOverrides\["geometry"\]: 'not a type' is not a TypeScript type/],
+  ])('refuses an override whose type cannot be printed: %j', (geometry, message) => {
+    const model: Model = {
+      procedures: [procedure({ returns: { kind: 'scalar', type: builtin('geometry') } })],
+      types: [],
+    };
+    const { diagnostics } = analyze(model, { ...baseConfig, typeOverrides: { geometry } });
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', message: expect.stringMatching(message) }),
+    ]);
+  });
+
   it('reports an unknown type at the definition', () => {
     const model: Model = {
-      procedures: [procedure({ returns: { kind: 'scalar', type: builtin('point') } })],
+      procedures: [procedure({ returns: { kind: 'scalar', type: builtin('geometry') } })],
       types: [],
     };
     const { program, diagnostics } = analyze(model, baseConfig);

@@ -20,6 +20,10 @@ beforeAll(async () => {
     join(root, 'several.json'),
     '{ "input": ["a.sql"], "output": "o", "typeOverrides": { "money": 1 }, "placeholder": "", "extra": true }',
   );
+  await writeFile(
+    join(root, 'override-without-module.json'),
+    '{ "input": ["a.sql"], "output": "o", "typeOverrides": { "geometry": { "type": "G", "decode": "decodeG" } } }',
+  );
   await writeFile(join(root, 'with-schema.json'), '{ "$schema": "./schema.json", "input": ["a.sql"], "output": "o" }');
 });
 
@@ -40,6 +44,7 @@ describe('resolveConfig', () => {
       strict: false,
       int8: 'bigint',
       numeric: 'string',
+      schemaNaming: 'nested',
       typeOverrides: {},
       jsonTypesModule: null,
       runtimeImport: 'my-runtime',
@@ -101,7 +106,7 @@ describe('resolveConfig', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/several\.json: 'placeholder' must be a non-empty string, got ""$/);
     expect(lines[1]).toMatch(
-      /several\.json: 'typeOverrides' must be an object mapping PostgreSQL type names to TypeScript types, got \{"money":1\}$/,
+      /several\.json: 'typeOverrides' must be an object mapping PostgreSQL type names to TypeScript types or to \{type, module, decode, encode\}, got \{"money":1\}$/,
     );
     expect(lines[2]).toMatch(/several\.json: unknown setting 'extra' \(known: input, output, .*\$schema\)$/);
   });
@@ -110,6 +115,10 @@ describe('resolveConfig', () => {
     [{ config: 'missing.json' }, /cannot read config file .*missing\.json/],
     [{ config: 'bad.json' }, /unknown setting 'inculde'/],
     [{ config: 'not-json.json' }, /is not valid JSON/],
+    [
+      { config: 'override-without-module.json' },
+      /'typeOverrides' \["geometry"\] names a decode or encode export but no module$/,
+    ],
     [{ config: 'wrong-type.json' }, /'input' must be a non-empty array of file names or globs, got "a\.sql"/],
     [{ input: ['a.sql'] }, /no output folder/],
     [{ output: 'o' }, /no input files/],

@@ -21,7 +21,9 @@ describe('pg-sproc-gen verify', () => {
     const result = await runCliInProcess(['verify', '--database-url', databaseUrl], fixture.dir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('verified 3 procedures and 1 type against the catalog: no differences\n');
+    expect(result.stdout).toBe(
+      'verified 3 procedures and 1 type against the catalog, and every generated call: no differences\n',
+    );
   });
 
   it('passes on the project procedures with the project config (DATABASE_URL)', async () => {
@@ -38,7 +40,9 @@ describe('pg-sproc-gen verify', () => {
         .join(''),
     );
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^verified \d+ procedures against pg_proc: no differences\n$/);
+    expect(result.stdout).toMatch(
+      /^verified \d+ procedures against pg_proc, and every generated call: no differences\n$/,
+    );
   });
 
   it('exits 2 and says what it needs when given no server', async () => {

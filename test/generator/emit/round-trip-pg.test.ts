@@ -18,6 +18,7 @@ beforeAll(() => {
 afterAll(async () => {
   for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
   await pool.query('DROP FUNCTION IF EXISTS public.sp_public_version()');
+  await pool.query('DROP SCHEMA IF EXISTS rt_app, rt_audit CASCADE');
   await pool.end();
 });
 

@@ -3,15 +3,25 @@ import {
   FingerprintMismatchError,
   ProcedureError,
   ProcedureValueError,
+  arrayType,
+  pgTypes,
   type Queryable,
 } from '../../../generator/runtime/index.js';
 import * as annotations from '../golden/annotations/expected.js';
 import * as bigintNumeric from '../golden/bigint-numeric/expected.js';
+import * as builtinTypes from '../golden/builtin-types/expected.js';
+import * as callOut from '../golden/call-out/expected.js';
 import * as domainsAndRanges from '../golden/domains-and-ranges/expected.js';
 import * as formsAndHistory from '../golden/forms-and-history/expected.js';
 import * as names from '../golden/names/expected.js';
+import * as overloads from '../golden/overloads/expected.js';
+import * as polymorphic from '../golden/polymorphic/expected.js';
+import * as recordColumns from '../golden/record-columns/expected.js';
 import * as relations from '../golden/relations/expected.js';
+import * as schemas from '../golden/schemas/expected.js';
+import * as schemasPrefixed from '../golden/schemas-prefixed/expected.js';
 import * as shapes from '../golden/shapes/expected.js';
+import * as typeOverrides from '../golden/type-overrides/expected.js';
 import * as types from '../golden/types/expected.js';
 
 /** Where a golden case's SQL was applied: a connection and the schema that replaced the placeholder. */
@@ -40,6 +50,13 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
   const formsClient = client(formsAndHistory.createClient, 'forms-and-history');
   const relationsClient = client(relations.createClient, 'relations');
   const domainsClient = client(domainsAndRanges.createClient, 'domains-and-ranges');
+  const builtinClient = client(builtinTypes.createClient, 'builtin-types');
+  const overridesClient = client(typeOverrides.createClient, 'type-overrides');
+  const overloadsClient = client(overloads.createClient, 'overloads');
+  const schemasClient = client(schemas.createClient, 'schemas');
+  const polymorphicClient = client(polymorphic.createClient, 'polymorphic');
+  const recordClient = client(recordColumns.createClient, 'record-columns');
+  const callOutClient = client(callOut.createClient, 'call-out');
 
   describe('forms only libpg-query reads, after a migration history', () => {
     it('calls the final definitions: a SETOF with a custom dollar tag, a replaced function with its new default', async () => {
@@ -296,6 +313,380 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
     });
   });
 
+  describe('every family of built-in types', () => {
+    it('round-trips money, oid, xid8 and the integer vectors', async () => {
+      const c = await builtinClient();
+      const [row] = await c.echoNumbers({
+        money: '12.34',
+        oid: 4294967295,
+        xid8: Number.MAX_SAFE_INTEGER,
+        vector: [1, -2, 3],
+        oids: [23, 25],
+      });
+      expect(row).toMatchObject({ o: 4294967295, x: Number.MAX_SAFE_INTEGER, v: [1, -2, 3], ov: [23, 25] });
+      // The server prints money in its lc_monetary format: never a float.
+      expect(row!.m).toMatch(/12\.34/);
+      const [empty] = await c.echoNumbers({ money: -1, oid: 0, xid8: 0, vector: [], oids: [] });
+      expect(empty).toMatchObject({ o: 0, x: 0, v: [], ov: [] });
+      expect(empty!.m).toMatch(/1\.00/);
+    });
+
+    it('round-trips the text kinds, a uuid and a cursor name', async () => {
+      const c = await builtinClient();
+      const uuid = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
+      expect(await c.echoText({ char: 'ab', quotedChar: 'x', name: 'a name', uuid, ref: 'cursor 1' })).toEqual([
+        { c: 'ab', qc: 'x', n: 'a name', u: uuid, r: 'cursor 1' },
+      ]);
+    });
+
+    it('round-trips bit strings, clock times with and without zone, and intervals', async () => {
+      const c = await builtinClient();
+      expect(await c.echoBits({ fixed: '1010', varying: '110' })).toEqual([{ f: '1010', v: '110' }]);
+      await expect(c.echoBits({ fixed: '102', varying: null })).rejects.toMatchObject({ sqlstate: '22P02' });
+      expect(
+        await c.echoClock({ time: '12:34:56.789', timetz: '12:00:00+02', span: '1 day 2 hours 3 seconds' }),
+      ).toEqual([{ t: '12:34:56.789', tz: '12:00:00+02', span: '1 day 02:00:03' }]);
+    });
+
+    it('round-trips network addresses', async () => {
+      const c = await builtinClient();
+      const row = { i: '192.168.0.1/24', c: '10.0.0.0/8', m: '08:00:2b:01:02:03', m8: '08:00:2b:01:02:03:04:05' };
+      expect(await c.echoNetwork({ inet: row.i, cidr: row.c, mac: row.m, mac8: row.m8 })).toEqual([row]);
+    });
+
+    it('round-trips every geometric type as objects, NaN and infinite coordinates included', async () => {
+      const c = await builtinClient();
+      const geometry = {
+        pt: { x: 1.5, y: -2 },
+        l: { a: 1, b: -1, c: 0 },
+        s: [
+          { x: 0, y: 0 },
+          { x: 1e30, y: -0.5 },
+        ] as [{ x: number; y: number }, { x: number; y: number }],
+        b: [
+          { x: 1, y: 1 },
+          { x: 0, y: 0 },
+        ] as [{ x: number; y: number }, { x: number; y: number }],
+        pa: {
+          closed: false,
+          points: [
+            { x: 0, y: 0 },
+            { x: 1 / 3, y: 1 },
+          ],
+        },
+        pg: [
+          { x: 0, y: 0 },
+          { x: 1, y: 0 },
+          { x: 0, y: 1 },
+        ],
+        c: { x: 1, y: 2, radius: 3 },
+      };
+      const [row] = await c.echoGeometry({
+        point: geometry.pt,
+        line: geometry.l,
+        lseg: geometry.s,
+        // Given as lower left, upper right: PostgreSQL stores upper right first.
+        box: [geometry.b[1], geometry.b[0]],
+        path: geometry.pa,
+        polygon: geometry.pg,
+        circle: geometry.c,
+      });
+      expect(row).toEqual(geometry);
+      const [special] = await c.echoGeometry({
+        point: { x: Number.NaN, y: Number.POSITIVE_INFINITY },
+        line: null,
+        lseg: null,
+        box: null,
+        path: { closed: true, points: [{ x: -0.25, y: 1e-10 }] },
+        polygon: null,
+        circle: null,
+      });
+      expect(special!.pt).toEqual({ x: Number.NaN, y: Number.POSITIVE_INFINITY });
+      expect(special!.pa).toEqual({ closed: true, points: [{ x: -0.25, y: 1e-10 }] });
+    });
+
+    it('round-trips text search values, json paths and xml as the server prints them', async () => {
+      const c = await builtinClient();
+      expect(await c.echoSearch({ vector: 'a:1 b:2', query: 'a & b', path: '$.a' })).toEqual([
+        { v: "'a':1 'b':2", q: "'a' & 'b'", jp: '$."a"' },
+      ]);
+      expect(await c.echoXml({ doc: '<a x="1">text</a>' })).toBe('<a x="1">text</a>');
+    });
+
+    it('round-trips every built-in range with typed bounds: empty, unbounded and canonical forms', async () => {
+      const c = await builtinClient();
+      const [row] = await c.echoRanges({
+        int4: { lower: 1, upper: 5, upperInclusive: true },
+        int8: { upper: Number.MAX_SAFE_INTEGER },
+        num: { empty: true },
+        ts: { lower: new Date('2020-01-01T10:00:00Z'), upper: new Date('2020-01-02T00:00:00Z') },
+        tstz: { lower: '2020-01-01T10:00:00+02:00', lowerInclusive: false, upper: null },
+        date: {
+          lower: new Date('2024-02-29T00:00:00Z'),
+          upper: new Date('2024-03-01T00:00:00Z'),
+          upperInclusive: true,
+        },
+      });
+      const bounded = { empty: false, lowerInclusive: true, upperInclusive: false };
+      expect(row).toEqual({
+        // Discrete ranges come back canonical: [1,5] is [1,6).
+        i4: { ...bounded, lower: 1, upper: 6 },
+        i8: { empty: false, lower: null, lowerInclusive: false, upper: Number.MAX_SAFE_INTEGER, upperInclusive: false },
+        n: { empty: true },
+        ts: { ...bounded, lower: new Date('2020-01-01T10:00:00Z'), upper: new Date('2020-01-02T00:00:00Z') },
+        tstz: {
+          empty: false,
+          lower: new Date('2020-01-01T08:00:00Z'),
+          lowerInclusive: false,
+          upper: null,
+          upperInclusive: false,
+        },
+        d: { ...bounded, lower: new Date('2024-02-29T00:00:00Z'), upper: new Date('2024-03-02T00:00:00Z') },
+      });
+      const [numeric] = await c.echoRanges({
+        int4: { empty: true },
+        int8: null,
+        num: { lower: '1.50', upper: '2.5', lowerInclusive: false, upperInclusive: true },
+        ts: null,
+        tstz: null,
+        date: null,
+      });
+      expect(numeric).toMatchObject({
+        i4: { empty: true },
+        n: { empty: false, lower: '1.50', upper: '2.5', lowerInclusive: false, upperInclusive: true },
+      });
+      await expect(
+        c.echoRanges({ int4: { lower: 5, upper: 1 }, int8: null, num: null, ts: null, tstz: null, date: null }),
+      ).rejects.toMatchObject({ sqlstate: '22000' });
+    });
+
+    it('round-trips every built-in multirange as its ranges, merged and sorted by the server', async () => {
+      const c = await builtinClient();
+      const [row] = await c.echoMultiranges({
+        int4: [
+          { lower: 5, upper: 7 },
+          { lower: 1, upper: 3 },
+          { lower: 2, upper: 4 },
+        ],
+        int8: [],
+        num: [{ lower: '0.5' }],
+        ts: [{ upper: new Date('2020-01-01T00:00:00Z') }],
+        tstz: [{ empty: true }],
+        date: [
+          { lower: new Date('2020-01-01T00:00:00Z'), upper: new Date('2020-01-01T00:00:00Z'), upperInclusive: true },
+        ],
+      });
+      const range = (lower: unknown, upper: unknown) => ({
+        empty: false,
+        lower,
+        upper,
+        lowerInclusive: lower !== null,
+        upperInclusive: false,
+      });
+      expect(row).toEqual({
+        i4: [range(1, 4), range(5, 7)],
+        i8: [],
+        n: [range('0.5', null)],
+        ts: [range(null, new Date('2020-01-01T00:00:00Z'))],
+        tstz: [],
+        d: [range(new Date('2020-01-01T00:00:00Z'), new Date('2020-01-02T00:00:00Z'))],
+      });
+    });
+
+    it('round-trips arrays of geometric values (box arrays are ;-separated), ranges, uuids, bit strings and money', async () => {
+      const c = await builtinClient();
+      const box = (x: number) =>
+        [
+          { x, y: x },
+          { x: x - 1, y: x - 1 },
+        ] as [{ x: number; y: number }, { x: number; y: number }];
+      const uuids = ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '00000000-0000-0000-0000-000000000000'];
+      const [row] = await c.echoArrays({
+        boxes: [box(2), box(5)],
+        points: [{ x: 1, y: 2 }],
+        ranges: [{ lower: 1, upper: 2 }, { empty: true }],
+        uuids,
+        bits: ['1', '0101'],
+        moneys: ['1.50'],
+      });
+      expect(row).toMatchObject({
+        boxes: [box(2), box(5)],
+        points: [{ x: 1, y: 2 }],
+        ranges: [{ empty: false, lower: 1, upper: 2, lowerInclusive: true, upperInclusive: false }, { empty: true }],
+        uuids,
+        bits: ['1', '0101'],
+      });
+      expect(row!.moneys).toHaveLength(1);
+      expect(row!.moneys![0]).toMatch(/1\.50/);
+    });
+
+    it('reads catalog names, positions, snapshots and transaction ids as the server prints them', async () => {
+      const c = await builtinClient();
+      const [row] = await c.catalogValues({ class: 'pg_class', type: 'int4' });
+      expect(row).toMatchObject({
+        class: 'pg_class',
+        type: 'integer',
+        proc: 'now',
+        namespace: 'pg_catalog',
+        lsn: '16/B374D848',
+        ctid: '(0,1)',
+        transaction: 42,
+        command: 7,
+      });
+      expect(row!.snapshot).toMatch(/^\d+:\d+:/);
+      expect(row!.txid).toMatch(/^\d+:\d+:/);
+    });
+
+    it('returns an anonymous record column as its field texts, and calls a SETOF void function', async () => {
+      const c = await builtinClient();
+      expect(await c.recordColumn({ a: 1, b: 'x, "y"' })).toEqual([{ r: ['1', 'x, "y"', null] }]);
+      expect(await c.voidSet()).toBeUndefined();
+    });
+  });
+
+  describe('typeOverrides', () => {
+    it("reads and writes an extension type through the project's codecs, alone and in arrays", async () => {
+      const c = await overridesClient();
+      const shape = { kind: 'point' as const, coordinates: [1, 2] as [number, number] };
+      expect(await c.move({ shape, by: 0.5 })).toEqual({ kind: 'point', coordinates: [1.5, 2.5] });
+      expect(await c.shapes({ shapes: [shape, shape] })).toEqual([{ shapes: [shape, shape], n: 2 }]);
+    });
+
+    it('passes a value typed only by its TypeScript type through as the driver gives it', async () => {
+      const c = await overridesClient();
+      const [row] = await c.segment({ segment: '[(0,0),(1,1)]', circle: null });
+      expect(row!.segment).toBe('[(0,0),(1,1)]');
+    });
+  });
+
+  describe('overloads', () => {
+    it('reaches each overload, sending the defaults a shorter call would leave ambiguous', async () => {
+      const c = await overloadsClient();
+      expect(await c.findByIdAndLimit({ id: 1, limit: 5 })).toBe('limit 1/5');
+      expect(await c.findByIdAndName({ id: 1, name: 'n' })).toBe('name 1/n');
+      expect(await c.tagByLabelAndSize({ label: 2, size: 3 })).toBe('label 2/3');
+      expect(await c.showByValue({ value: 1 })).toBe('int 1');
+      expect(await c.showByValueAndSuffix({ value: 'a' })).toBe('text a!');
+      expect(await c.showByValueAndSuffix({ value: 'a', suffix: '?' })).toBe('text a?');
+    });
+
+    it('reaches by named notation the overload a positional call cannot', async () => {
+      const c = await overloadsClient();
+      expect(await c.tagByValue({ value: 7 })).toBe('value 7');
+    });
+  });
+
+  describe('routines of the same name in several schemas', () => {
+    it('calls the tenant schema on the client and each named schema on its own client', async () => {
+      const c = await schemasClient();
+      expect(await c.version()).toBe('tenant');
+      expect(await c.rtApp.version()).toBe('app');
+      expect(await c.rtAudit.version()).toBe('audit');
+      expect(await c.rtApp.greet({ name: 'Ann' })).toBe('hello Ann');
+      const error = await c.rtApp.greet({ name: '' }).catch((caught: unknown) => caught);
+      expect(schemas.isProcedureError(error, 'rtApp.greet', '22023')).toBe(true);
+      expect(schemas.isProcedureError(error, 'version')).toBe(false);
+    });
+
+    it('with schemaNaming "prefixed", names the methods after their schema', async () => {
+      const { db, schema } = await install('schemas-prefixed');
+      const c = schemasPrefixed.createClient(db, { schema });
+      expect([await c.version(), await c.rtAppVersion(), await c.rtAuditVersion()]).toEqual(['tenant', 'app', 'audit']);
+    });
+  });
+
+  describe('polymorphic routines as generic methods', () => {
+    it('anyelement and anyarray: the result type follows the runtime type the caller passes', async () => {
+      const c = await polymorphicClient();
+      const { int4, text, date, jsonb } = pgTypes;
+      const five: number | null = await c.coalesceValue({ value: null, fallback: 5 }, { element: int4 });
+      expect(five).toBe(5);
+      expect(await c.coalesceValue({ value: 'a', fallback: 'b' }, { element: text })).toBe('a');
+      const day = new Date('2024-02-29T00:00:00Z');
+      expect(await c.first({ values: [day] }, { element: date })).toEqual(day);
+      expect(await c.first({ values: [{ a: 1 }, null] }, { element: jsonb })).toEqual({ a: 1 });
+      expect(await c.each({ values: ['x', 'y,z'] }, { element: text })).toEqual(['x', 'y,z']);
+      // An array type as the element: anyelement is any type, arrays included.
+      expect(await c.coalesceValue({ value: null, fallback: [1, 2] }, { element: arrayType(int4) })).toEqual([1, 2]);
+    });
+
+    it('anyrange and anymultirange through the element type, and anyenum through the generated enum type', async () => {
+      const c = await polymorphicClient();
+      expect(await c.lower({ range: { lower: 3, upper: 9 } }, { element: pgTypes.int4 })).toBe(3);
+      expect(
+        await c.span(
+          {
+            ranges: [
+              { lower: '1', upper: '2' },
+              { lower: '5', upper: '6' },
+            ],
+          },
+          { element: pgTypes.numeric },
+        ),
+      ).toEqual({ empty: false, lower: '1', upper: '6', lowerInclusive: true, upperInclusive: false });
+      const mood: polymorphic.Mood | null = await c.enumFirst({ value: 'happy' }, { element: polymorphic.moodType });
+      expect(mood).toBe('sad');
+      await expect(c.lower({ range: { lower: 'a' } }, { element: pgTypes.text })).rejects.toThrow(
+        /sp_lower: range: text has no range type to pass as anyrange/,
+      );
+    });
+
+    it('both families at once, and a call without the type it needs is refused before reaching the server', async () => {
+      const c = await polymorphicClient();
+      expect(await c.larger({ a: 2, b: 7, tag: 'x' }, { element: pgTypes.text, compatible: pgTypes.int8 })).toEqual([
+        { larger: 7, tag: 'x' },
+      ]);
+      expect(await c.append({ values: [1.5], value: 2 }, { compatible: pgTypes.float8 })).toEqual([1.5, 2]);
+      await expect(c.first({ values: [1] }, {} as never)).rejects.toThrow(/needs the type of its element family/);
+    });
+  });
+
+  describe('RETURNS record without OUT parameters', () => {
+    it('takes its column definition list from the caller and types the rows by it', async () => {
+      const c = await recordClient();
+      const rows = await c.pairs({ count: 2 }, { columns: { n: pgTypes.int4, label: pgTypes.text } });
+      const first: { n: number | null; label: string | null } = rows[0]!;
+      expect(first).toEqual({ n: 1, label: 'n1' });
+      expect(rows).toEqual([
+        { n: 1, label: 'n1' },
+        { n: 2, label: 'n2' },
+      ]);
+      expect(
+        await c.one({ columns: { id: pgTypes.int4, 'Created At': pgTypes.timestamptz, doc: pgTypes.jsonb } }),
+      ).toEqual({ id: 7, 'Created At': new Date('2024-01-02T03:04:05Z'), doc: { a: [1] } });
+      expect(await c.maybe({ found: true }, { columns: { a: pgTypes.int4, b: pgTypes.text } })).toEqual({
+        a: 1,
+        b: 'x',
+      });
+      expect(await c.maybe({ found: false }, { columns: { a: pgTypes.int4, b: pgTypes.text } })).toBeNull();
+    });
+
+    it('reports a column list that does not match the result as the database error it is', async () => {
+      const c = await recordClient();
+      await expect(c.pairs({ count: 1 }, { columns: { n: pgTypes.int4 } })).rejects.toMatchObject({
+        name: 'ProcedureError',
+        sqlstate: '42P13',
+      });
+    });
+  });
+
+  describe('CALL with OUT parameters', () => {
+    it('returns the OUT and INOUT parameters as one row, or the value of a single one', async () => {
+      const c = await callOutClient();
+      expect(await c.split({ total: 7, parts: 2 })).toEqual({ quotient: 3, remainder: 1 });
+      expect(await c.describe({ count: 1 })).toEqual({
+        pCount: 2,
+        name: 'item 2',
+        tags: { n: 2 },
+        at: new Date('2024-01-02T03:04:05Z'),
+        amount: '12.50',
+        big: Number.MAX_SAFE_INTEGER,
+        flag: true,
+      });
+      expect(await c.label({ id: 4 })).toBe('label 4');
+    });
+  });
+
   describe('annotations', () => {
     it('@single-row returns the row or null, typed through @json and @not-null', async () => {
       const c = await annotationsClient();
@@ -397,7 +788,7 @@ export function roundTripSuite(install: (caseName: string) => Promise<Installed>
       expect(await c.showWithInt4({ value: 1 })).toBe('int 1');
       expect(await c.showWithBool({ value: true })).toBe('bool true');
       expect(await c.concat({ arg1: 'a', arg2: 'b' })).toBe('ab');
-      expect(await c.publicVersion()).toBe('v1');
+      expect(await c.public.publicVersion()).toBe('v1');
     });
   });
 

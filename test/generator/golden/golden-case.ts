@@ -26,6 +26,7 @@ export const baseConfig: GeneratorConfig = {
   strict: true,
   int8: 'number',
   numeric: 'string',
+  schemaNaming: 'nested',
   typeOverrides: {},
   jsonTypesModule: null,
   // The expected.ts files sit in test/generator/golden/<case>/.

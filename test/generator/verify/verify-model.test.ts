@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Model, Parameter, Procedure, SourceFile, TypeRef, UserType } from '../../../generator/model/types.js';
 import { verifyModel } from '../../../generator/verify/verify-model.js';
+import { baseConfig } from '../golden/golden-case.js';
 
 // A hand-written model keeps these tests independent of the parse stage: they pin what verify compares.
 const builtin = (name: string, arrayDimensions = 0): TypeRef => ({
@@ -209,6 +210,56 @@ describe('verifyModel', () => {
     expect(await verify(model)).toContain(
       'fixture.sql:1:1: sp_touch(no_such_type): parameter 1 (p): type no_such_type does not exist on the server',
     );
+  });
+
+  describe('with the configuration: every generated call, as PostgreSQL receives it', () => {
+    const withCalls = (model: Model, sources: SourceFile[] = [sql]) =>
+      verifyModel({
+        connectionString: databaseUrl,
+        sources,
+        model,
+        placeholder: '{schema}',
+        include: '^sp_',
+        config: { ...baseConfig, fingerprintFunction: null },
+      });
+
+    it('accepts the calls of a model that matches, every combination of left-out defaults included', async () => {
+      expect(await withCalls(matchingModel)).toEqual([]);
+    });
+
+    it("refuses a call PostgreSQL cannot resolve, showing the call's text", async () => {
+      const drifted = withProcedure('sp_add', (entry) => ({
+        ...entry,
+        parameters: [param('p_a', builtin('text')), entry.parameters[1]!],
+      }));
+      const refused = (await withCalls(drifted)).filter((line) => line.includes('does not accept'));
+      expect(refused).toHaveLength(2);
+      expect(refused[0]).toMatch(
+        /^fixture\.sql:1:1: sp_add: PostgreSQL does not accept the generated call SELECT "sproc_verify_\w+"\."sp_add"\(\$1::text, \$2::int8\) AS "value": function .*sp_add\(text, bigint\) does not exist$/,
+      );
+    });
+
+    it("checks a procedure's CALL by running it in a savepoint: its own errors do not count, a wrong call does", async () => {
+      const procedures: SourceFile = {
+        path: 'procedures.sql',
+        text: `CREATE PROCEDURE {schema}.sp_fail(p_a int4) LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no' USING ERRCODE = '22023'; END $$;`,
+      };
+      const model: Model = {
+        types: [],
+        procedures: [
+          procedure('sp_fail', {
+            kind: 'procedure',
+            parameters: [param('p_a', builtin('int4'))],
+            returns: { kind: 'procedure' },
+          }),
+        ],
+      };
+      expect(await withCalls(model, [procedures])).toEqual([]);
+      const wrong = { ...model, procedures: [{ ...model.procedures[0]!, name: 'sp_fail', parameters: [] }] };
+      expect((await withCalls(wrong, [procedures])).join('\n')).toMatch(
+        /sp_fail: PostgreSQL does not accept the generated call CALL .*"sp_fail"\(\): procedure .* does not exist/,
+      );
+    });
   });
 
   it('fails with the file and line when PostgreSQL rejects the SQL', async () => {

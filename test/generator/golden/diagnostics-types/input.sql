@@ -1,6 +1,4 @@
 -- Types the generator cannot map.
-CREATE FUNCTION {schema}.sp_unknown(p_shape point) RETURNS void LANGUAGE sql AS $$ SELECT $$;
+CREATE FUNCTION {schema}.sp_unknown(p_shape geometry) RETURNS void LANGUAGE sql AS $$ SELECT $$;
 
 CREATE FUNCTION {schema}.sp_undeclared() RETURNS {schema}.missing_type LANGUAGE sql AS $$ SELECT NULL $$;
-
-CREATE FUNCTION {schema}.sp_anonymous() RETURNS SETOF record LANGUAGE sql AS $$ SELECT 1, 2 $$;

@@ -3,6 +3,7 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type PgType,
   type ProcedureError,
   type Queryable,
   type RaisedSqlStates,
@@ -71,6 +72,13 @@ export function encodeLabelled(value: LabelledInput, procedure: string, field: s
     value.quantity == null ? null : encodeInt(value.quantity, procedure, `${field}.quantity`),
   ]);
 }
+
+/** The type labelled for the type arguments of generic methods. */
+export const labelledType: PgType<Labelled> = {
+  sql: (schema) => `${schema}."labelled"`,
+  decode: decodeLabelled,
+  encode: encodeLabelled,
+};
 
 /** Arguments of sp_echo_domains. null is SQL NULL; a left-out optional argument takes its default. */
 export interface EchoDomainsParams {

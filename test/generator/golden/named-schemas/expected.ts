@@ -2,6 +2,7 @@
 // Source fingerprint: 92de5d3313fdb091fe763df048af08536c7b9653d9b23cd46af75665b5e59b9f
 import {
   type CallSpec,
+  type PgType,
   type ProcedureError,
   type Queryable,
   type RaisedSqlStates,
@@ -22,28 +23,30 @@ export const moodLabels = ['happy', 'sad'] as const;
 export type Mood = (typeof moodLabels)[number];
 export const decodeMood = enumDecoder('mood', moodLabels);
 export const encodeMood = enumEncoder('mood', moodLabels);
+/** The type mood for the type arguments of generic methods. */
+export const moodType: PgType<Mood> = { sql: () => `"app"."mood"`, decode: decodeMood, encode: encodeMood };
 
 /** Arguments of sp_set_mood. null is SQL NULL; a left-out optional argument takes its default. */
-export interface SetMoodParams {
+export interface AppSetMoodParams {
   userId: number | bigint | null;
   mood: Mood | null;
 }
 
 /** SQLSTATEs sp_set_mood raises explicitly (besides any error PostgreSQL itself raises). */
-export type SetMoodSqlState = never;
+export type AppSetMoodSqlState = never;
 
 /** Arguments of sp_count_events. null is SQL NULL; a left-out optional argument takes its default. */
-export interface CountEventsParams {
+export interface AuditCountEventsParams {
   since: Date | string | null;
 }
 
 /** SQLSTATEs sp_count_events raises explicitly (besides any error PostgreSQL itself raises). */
-export type CountEventsSqlState = never;
+export type AuditCountEventsSqlState = never;
 
 /** A client for the procedures in one schema. `db` is anything with `query(text, values)`: a pg Pool, Client, PoolClient (inside a transaction too) or PGlite. */
 export function createClient(db: Queryable) {
   const calls = {
-    setMood: {
+    'app.setMood': {
       procedure: 'sp_set_mood',
       head: `SELECT "app"."sp_set_mood"(`,
       tail: `)`,
@@ -52,7 +55,7 @@ export function createClient(db: Queryable) {
         { key: 'mood', name: '"p_mood"', cast: `"app"."mood"`, encode: encodeMood },
       ],
     },
-    countEvents: {
+    'audit.countEvents': {
       procedure: 'sp_count_events',
       head: `SELECT "audit"."sp_count_events"(`,
       tail: `) AS "value"`,
@@ -62,14 +65,20 @@ export function createClient(db: Queryable) {
   return {
     /** The fingerprint of the SQL this client was generated from. */
     fingerprint: SOURCE_FINGERPRINT,
-    /** Calls sp_set_mood; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: SetMoodSqlState). */
-    async setMood(params: SetMoodParams): Promise<void> {
-      await invoke(db, calls.setMood, params);
+    /** The routines of schema app. */
+    app: {
+      /** Calls sp_set_mood; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AppSetMoodSqlState). */
+      async setMood(params: AppSetMoodParams): Promise<void> {
+        await invoke(db, calls['app.setMood'], params);
+      },
     },
-    /** Calls sp_count_events; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: CountEventsSqlState). */
-    async countEvents(params: CountEventsParams): Promise<number | null> {
-      const row = exactlyOneRow(await invoke(db, calls.countEvents, params), 'sp_count_events');
-      return orNull(decodeInt8AsNumber, row['value'], 'sp_count_events', 'value');
+    /** The routines of schema audit. */
+    audit: {
+      /** Calls sp_count_events; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AuditCountEventsSqlState). */
+      async countEvents(params: AuditCountEventsParams): Promise<number | null> {
+        const row = exactlyOneRow(await invoke(db, calls['audit.countEvents'], params), 'sp_count_events');
+        return orNull(decodeInt8AsNumber, row['value'], 'sp_count_events', 'value');
+      },
     },
   };
 }
@@ -78,14 +87,14 @@ export type Client = ReturnType<typeof createClient>;
 
 /** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
 export interface ProcedureSqlStates {
-  setMood: SetMoodSqlState;
-  countEvents: CountEventsSqlState;
+  'app.setMood': AppSetMoodSqlState;
+  'audit.countEvents': AuditCountEventsSqlState;
 }
 
 /** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
 const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
-  setMood: ['sp_set_mood', []],
-  countEvents: ['sp_count_events', []],
+  'app.setMood': ['sp_set_mood', []],
+  'audit.countEvents': ['sp_count_events', []],
 };
 
 /**

@@ -86,7 +86,7 @@ export interface ConcatParams {
 /** SQLSTATEs sp_concat raises explicitly (besides any error PostgreSQL itself raises). */
 export type ConcatSqlState = never;
 /** SQLSTATEs sp_public_version raises explicitly (besides any error PostgreSQL itself raises). */
-export type PublicVersionSqlState = never;
+export type PublicPublicVersionSqlState = never;
 
 export interface ClientOptions {
   /** The schema holding the procedures (the tenant schema); default `public`. Quoted, so any name is safe. */
@@ -139,7 +139,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
         { key: 'arg2', name: null, cast: `text`, encode: encodeText },
       ],
     },
-    publicVersion: {
+    'public.publicVersion': {
       procedure: 'sp_public_version',
       head: `SELECT "public"."sp_public_version"(`,
       tail: `) AS "value"`,
@@ -200,14 +200,17 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
       const row = exactlyOneRow(await invoke(db, calls.concat, params), 'sp_concat');
       return orNull(decodeText, row['value'], 'sp_concat', 'value');
     },
-    /**
-     * In a fixed schema rather than the tenant's.
-     *
-     * Calls sp_public_version; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PublicVersionSqlState).
-     */
-    async publicVersion(): Promise<string | null> {
-      const row = exactlyOneRow(await invoke(db, calls.publicVersion), 'sp_public_version');
-      return orNull(decodeText, row['value'], 'sp_public_version', 'value');
+    /** The routines of schema public. */
+    public: {
+      /**
+       * In a fixed schema rather than the tenant's.
+       *
+       * Calls sp_public_version; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PublicPublicVersionSqlState).
+       */
+      async publicVersion(): Promise<string | null> {
+        const row = exactlyOneRow(await invoke(db, calls['public.publicVersion']), 'sp_public_version');
+        return orNull(decodeText, row['value'], 'sp_public_version', 'value');
+      },
     },
   };
 }
@@ -222,7 +225,7 @@ export interface ProcedureSqlStates {
   showWithInt4: ShowWithInt4SqlState;
   showWithBool: ShowWithBoolSqlState;
   concat: ConcatSqlState;
-  publicVersion: PublicVersionSqlState;
+  'public.publicVersion': PublicPublicVersionSqlState;
 }
 
 /** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
@@ -233,7 +236,7 @@ const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
   showWithInt4: ['sp_show', []],
   showWithBool: ['sp_show', []],
   concat: ['sp_concat', []],
-  publicVersion: ['sp_public_version', []],
+  'public.publicVersion': ['sp_public_version', []],
 };
 
 /**

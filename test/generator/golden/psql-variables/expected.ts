@@ -3,6 +3,7 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type PgType,
   type ProcedureError,
   type Queryable,
   type RaisedSqlStates,
@@ -26,23 +27,29 @@ export const jobStateLabels = ['waiting', 'running', 'done'] as const;
 export type JobState = (typeof jobStateLabels)[number];
 export const decodeJobState = enumDecoder('job_state', jobStateLabels);
 export const encodeJobState = enumEncoder('job_state', jobStateLabels);
+/** The type job_state for the type arguments of generic methods. */
+export const jobStateType: PgType<JobState> = {
+  sql: () => `"queue"."job_state"`,
+  decode: decodeJobState,
+  encode: encodeJobState,
+};
 
 /** Arguments of sp_add_job. null is SQL NULL; a left-out optional argument takes its default. */
-export interface AddJobParams {
+export interface QueueAddJobParams {
   task: string | null;
   attempts?: number | null;
 }
 
 /** SQLSTATEs sp_add_job raises explicitly (besides any error PostgreSQL itself raises). */
-export type AddJobSqlState = never;
+export type QueueAddJobSqlState = never;
 
 /** Arguments of sp_purge_jobs. null is SQL NULL; a left-out optional argument takes its default. */
-export interface PurgeJobsParams {
+export interface QueuePurgeJobsParams {
   state: JobState | null;
 }
 
 /** SQLSTATEs sp_purge_jobs raises explicitly (besides any error PostgreSQL itself raises). */
-export type PurgeJobsSqlState = never;
+export type QueuePurgeJobsSqlState = never;
 
 /** Arguments of sp_tenant_jobs. null is SQL NULL; a left-out optional argument takes its default. */
 export interface TenantJobsParams {
@@ -61,7 +68,7 @@ export interface ClientOptions {
 export function createClient(db: Queryable, options: ClientOptions = {}) {
   const schema = quoteIdentifier(options.schema ?? 'public');
   const calls = {
-    addJob: {
+    'queue.addJob': {
       procedure: 'sp_add_job',
       head: `SELECT "queue"."sp_add_job"(`,
       tail: `) AS "value"`,
@@ -70,7 +77,7 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
         { key: 'attempts', name: '"p_attempts"', cast: `int4`, optional: true, encode: encodeInt },
       ],
     },
-    purgeJobs: {
+    'queue.purgeJobs': {
       procedure: 'sp_purge_jobs',
       head: `SELECT "queue"."sp_purge_jobs"(`,
       tail: `)`,
@@ -92,15 +99,6 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
     /** Throws FingerprintMismatchError unless the schema holds the procedures this client was generated from. */
     assertFingerprint: (): Promise<void> =>
       assertFingerprint(db, `SELECT ${schema}."sp_procedure_fingerprint"() AS value`, SOURCE_FINGERPRINT),
-    /** Calls sp_add_job; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: AddJobSqlState). */
-    async addJob(params: AddJobParams): Promise<number | null> {
-      const row = exactlyOneRow(await invoke(db, calls.addJob, params), 'sp_add_job');
-      return orNull(decodeInt8AsNumber, row['value'], 'sp_add_job', 'value');
-    },
-    /** Calls sp_purge_jobs; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PurgeJobsSqlState). */
-    async purgeJobs(params: PurgeJobsParams): Promise<void> {
-      await invoke(db, calls.purgeJobs, params);
-    },
     /**
      * A variable the config gives no value: read as the placeholder (the client's schema), with a warning.
      *
@@ -111,6 +109,18 @@ export function createClient(db: Queryable, options: ClientOptions = {}) {
         orNull(decodeInt8AsNumber, row['value'], 'sp_tenant_jobs', 'value'),
       );
     },
+    /** The routines of schema queue. */
+    queue: {
+      /** Calls sp_add_job; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: QueueAddJobSqlState). */
+      async addJob(params: QueueAddJobParams): Promise<number | null> {
+        const row = exactlyOneRow(await invoke(db, calls['queue.addJob'], params), 'sp_add_job');
+        return orNull(decodeInt8AsNumber, row['value'], 'sp_add_job', 'value');
+      },
+      /** Calls sp_purge_jobs; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: QueuePurgeJobsSqlState). */
+      async purgeJobs(params: QueuePurgeJobsParams): Promise<void> {
+        await invoke(db, calls['queue.purgeJobs'], params);
+      },
+    },
   };
 }
 
@@ -118,15 +128,15 @@ export type Client = ReturnType<typeof createClient>;
 
 /** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
 export interface ProcedureSqlStates {
-  addJob: AddJobSqlState;
-  purgeJobs: PurgeJobsSqlState;
+  'queue.addJob': QueueAddJobSqlState;
+  'queue.purgeJobs': QueuePurgeJobsSqlState;
   tenantJobs: TenantJobsSqlState;
 }
 
 /** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
 const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
-  addJob: ['sp_add_job', []],
-  purgeJobs: ['sp_purge_jobs', []],
+  'queue.addJob': ['sp_add_job', []],
+  'queue.purgeJobs': ['sp_purge_jobs', []],
   tenantJobs: ['sp_tenant_jobs', []],
 };
 

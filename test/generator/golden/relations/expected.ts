@@ -3,6 +3,7 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type PgType,
   type ProcedureError,
   type Queryable,
   type RaisedSqlStates,
@@ -66,6 +67,13 @@ export function encodeCustomers(value: CustomersInput, procedure: string, field:
   ]);
 }
 
+/** The type customers for the type arguments of generic methods. */
+export const customersType: PgType<Customers> = {
+  sql: (schema) => `${schema}."customers"`,
+  decode: decodeCustomers,
+  encode: encodeCustomers,
+};
+
 /** The row type of table orders. PostgreSQL cannot declare attributes non-null. */
 export interface Orders {
   id: number | null;
@@ -104,6 +112,13 @@ export function encodeOrders(value: OrdersInput, procedure: string, field: strin
     value.note == null ? null : encodeText(value.note, procedure, `${field}.note`),
   ]);
 }
+
+/** The type orders for the type arguments of generic methods. */
+export const ordersType: PgType<Orders> = {
+  sql: (schema) => `${schema}."orders"`,
+  decode: decodeOrders,
+  encode: encodeOrders,
+};
 
 /** The row type of view order_totals. PostgreSQL cannot declare attributes non-null. */
 export interface OrderTotals {
@@ -156,6 +171,13 @@ export function encodeOrderTotals(value: OrderTotalsInput, procedure: string, fi
   ]);
 }
 
+/** The type order_totals for the type arguments of generic methods. */
+export const orderTotalsType: PgType<OrderTotals> = {
+  sql: (schema) => `${schema}."order_totals"`,
+  decode: decodeOrderTotals,
+  encode: encodeOrderTotals,
+};
+
 /** The row type of materialized view customer_spend. PostgreSQL cannot declare attributes non-null. */
 export interface CustomerSpend {
   id: number | null;
@@ -191,6 +213,13 @@ export function encodeCustomerSpend(value: CustomerSpendInput, procedure: string
   ]);
 }
 
+/** The type customer_spend for the type arguments of generic methods. */
+export const customerSpendType: PgType<CustomerSpend> = {
+  sql: (schema) => `${schema}."customer_spend"`,
+  decode: decodeCustomerSpend,
+  encode: encodeCustomerSpend,
+};
+
 /** The row type of table lines. PostgreSQL cannot declare attributes non-null. */
 export interface Lines {
   orderId: number | null;
@@ -221,6 +250,13 @@ export function encodeLines(value: LinesInput, procedure: string, field: string)
     value.quantity == null ? null : encodeInt(value.quantity, procedure, `${field}.quantity`),
   ]);
 }
+
+/** The type lines for the type arguments of generic methods. */
+export const linesType: PgType<Lines> = {
+  sql: (schema) => `${schema}."lines"`,
+  decode: decodeLines,
+  encode: encodeLines,
+};
 
 /** Arguments of sp_add_customer. null is SQL NULL; a left-out optional argument takes its default. */
 export interface AddCustomerParams {

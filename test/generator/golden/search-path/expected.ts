@@ -2,6 +2,7 @@
 // Source fingerprint: c6abd7d5ce2ab0c1f2be5c623e2724a9700b38af5b18987ede2650e99c618fdd
 import {
   type CallSpec,
+  type PgType,
   type ProcedureError,
   type Queryable,
   type RaisedSqlStates,
@@ -25,47 +26,53 @@ export const orderStateLabels = ['open', 'paid'] as const;
 export type OrderState = (typeof orderStateLabels)[number];
 export const decodeOrderState = enumDecoder('order_state', orderStateLabels);
 export const encodeOrderState = enumEncoder('order_state', orderStateLabels);
+/** The type order_state for the type arguments of generic methods. */
+export const orderStateType: PgType<OrderState> = {
+  sql: () => `"shop"."order_state"`,
+  decode: decodeOrderState,
+  encode: encodeOrderState,
+};
 
 /** Arguments of sp_set_state. null is SQL NULL; a left-out optional argument takes its default. */
-export interface SetStateParams {
+export interface ShopSetStateParams {
   orderId: number | bigint | null;
   state: OrderState | null;
   note: string | null;
 }
 
 /** SQLSTATEs sp_set_state raises explicitly (besides any error PostgreSQL itself raises). */
-export type SetStateSqlState = never;
+export type ShopSetStateSqlState = never;
 
 /** Arguments of sp_post. null is SQL NULL; a left-out optional argument takes its default. */
-export interface PostParams {
+export interface LedgerPostParams {
   amount: string | number | null;
 }
 
 /** SQLSTATEs sp_post raises explicitly (besides any error PostgreSQL itself raises). */
-export type PostSqlState = never;
+export type LedgerPostSqlState = never;
 
 /** Arguments of sp_post_state. null is SQL NULL; a left-out optional argument takes its default. */
-export interface PostStateParams {
+export interface LedgerPostStateParams {
   state: OrderState | null;
 }
 
 /** SQLSTATEs sp_post_state raises explicitly (besides any error PostgreSQL itself raises). */
-export type PostStateSqlState = never;
+export type LedgerPostStateSqlState = never;
 /** SQLSTATEs sp_archive_candidates raises explicitly (besides any error PostgreSQL itself raises). */
-export type ArchiveCandidatesSqlState = never;
+export type ShopArchiveCandidatesSqlState = never;
 
 /** Arguments of sp_version. null is SQL NULL; a left-out optional argument takes its default. */
-export interface VersionParams {
+export interface PublicVersionParams {
   major: number | null;
 }
 
 /** SQLSTATEs sp_version raises explicitly (besides any error PostgreSQL itself raises). */
-export type VersionSqlState = never;
+export type PublicVersionSqlState = never;
 
 /** A client for the procedures in one schema. `db` is anything with `query(text, values)`: a pg Pool, Client, PoolClient (inside a transaction too) or PGlite. */
 export function createClient(db: Queryable) {
   const calls = {
-    setState: {
+    'shop.setState': {
       procedure: 'sp_set_state',
       head: `SELECT "shop"."sp_set_state"(`,
       tail: `)`,
@@ -75,25 +82,25 @@ export function createClient(db: Queryable) {
         { key: 'note', name: '"p_note"', cast: `text`, encode: encodeText },
       ],
     },
-    post: {
+    'ledger.post': {
       procedure: 'sp_post',
       head: `SELECT "ledger"."sp_post"(`,
       tail: `) AS "value"`,
       args: [{ key: 'amount', name: '"p_amount"', cast: `numeric`, encode: encodeNumeric }],
     },
-    postState: {
+    'ledger.postState': {
       procedure: 'sp_post_state',
       head: `SELECT "ledger"."sp_post_state"(`,
       tail: `)`,
       args: [{ key: 'state', name: '"p_state"', cast: `"shop"."order_state"`, encode: encodeOrderState }],
     },
-    archiveCandidates: {
+    'shop.archiveCandidates': {
       procedure: 'sp_archive_candidates',
       head: `SELECT t."value" AS "value" FROM "shop"."sp_archive_candidates"(`,
       tail: `) AS t("value")`,
       args: [],
     },
-    version: {
+    'public.version': {
       procedure: 'sp_version',
       head: `SELECT "public"."sp_version"(`,
       tail: `) AS "value"`,
@@ -103,33 +110,42 @@ export function createClient(db: Queryable) {
   return {
     /** The fingerprint of the SQL this client was generated from. */
     fingerprint: SOURCE_FINGERPRINT,
-    /** Calls sp_set_state; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: SetStateSqlState). */
-    async setState(params: SetStateParams): Promise<void> {
-      await invoke(db, calls.setState, params);
+    /** The routines of schema shop. */
+    shop: {
+      /** Calls sp_set_state; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ShopSetStateSqlState). */
+      async setState(params: ShopSetStateParams): Promise<void> {
+        await invoke(db, calls['shop.setState'], params);
+      },
+      /** Calls sp_archive_candidates; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ShopArchiveCandidatesSqlState). */
+      async archiveCandidates(): Promise<(number | null)[]> {
+        return (await invoke(db, calls['shop.archiveCandidates'])).map((row) =>
+          orNull(decodeInt8AsNumber, row['value'], 'sp_archive_candidates', 'value'),
+        );
+      },
     },
-    /** Calls sp_post; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PostSqlState). */
-    async post(params: PostParams): Promise<number | null> {
-      const row = exactlyOneRow(await invoke(db, calls.post, params), 'sp_post');
-      return orNull(decodeInt8AsNumber, row['value'], 'sp_post', 'value');
+    /** The routines of schema ledger. */
+    ledger: {
+      /** Calls sp_post; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: LedgerPostSqlState). */
+      async post(params: LedgerPostParams): Promise<number | null> {
+        const row = exactlyOneRow(await invoke(db, calls['ledger.post'], params), 'sp_post');
+        return orNull(decodeInt8AsNumber, row['value'], 'sp_post', 'value');
+      },
+      /**
+       * order_state is not on this path: the qualified name finds it.
+       *
+       * Calls sp_post_state; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: LedgerPostStateSqlState).
+       */
+      async postState(params: LedgerPostStateParams): Promise<void> {
+        await invoke(db, calls['ledger.postState'], params);
+      },
     },
-    /**
-     * order_state is not on this path: the qualified name finds it.
-     *
-     * Calls sp_post_state; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PostStateSqlState).
-     */
-    async postState(params: PostStateParams): Promise<void> {
-      await invoke(db, calls.postState, params);
-    },
-    /** Calls sp_archive_candidates; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: ArchiveCandidatesSqlState). */
-    async archiveCandidates(): Promise<(number | null)[]> {
-      return (await invoke(db, calls.archiveCandidates)).map((row) =>
-        orNull(decodeInt8AsNumber, row['value'], 'sp_archive_candidates', 'value'),
-      );
-    },
-    /** Calls sp_version; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: VersionSqlState). */
-    async version(params: VersionParams): Promise<string | null> {
-      const row = exactlyOneRow(await invoke(db, calls.version, params), 'sp_version');
-      return orNull(decodeText, row['value'], 'sp_version', 'value');
+    /** The routines of schema public. */
+    public: {
+      /** Calls sp_version; database errors are thrown as ProcedureError (explicitly raised SQLSTATEs: PublicVersionSqlState). */
+      async version(params: PublicVersionParams): Promise<string | null> {
+        const row = exactlyOneRow(await invoke(db, calls['public.version'], params), 'sp_version');
+        return orNull(decodeText, row['value'], 'sp_version', 'value');
+      },
     },
   };
 }
@@ -138,20 +154,20 @@ export type Client = ReturnType<typeof createClient>;
 
 /** Each client method's SQLSTATE union: the codes its procedure raises explicitly. */
 export interface ProcedureSqlStates {
-  setState: SetStateSqlState;
-  post: PostSqlState;
-  postState: PostStateSqlState;
-  archiveCandidates: ArchiveCandidatesSqlState;
-  version: VersionSqlState;
+  'shop.setState': ShopSetStateSqlState;
+  'ledger.post': LedgerPostSqlState;
+  'ledger.postState': LedgerPostStateSqlState;
+  'shop.archiveCandidates': ShopArchiveCandidatesSqlState;
+  'public.version': PublicVersionSqlState;
 }
 
 /** Each client method's procedure and the SQLSTATEs it raises explicitly, checked by isProcedureError. */
 const raisedSqlStates: Record<keyof ProcedureSqlStates, RaisedSqlStates> = {
-  setState: ['sp_set_state', []],
-  post: ['sp_post', []],
-  postState: ['sp_post_state', []],
-  archiveCandidates: ['sp_archive_candidates', []],
-  version: ['sp_version', []],
+  'shop.setState': ['sp_set_state', []],
+  'ledger.post': ['sp_post', []],
+  'ledger.postState': ['sp_post_state', []],
+  'shop.archiveCandidates': ['sp_archive_candidates', []],
+  'public.version': ['sp_version', []],
 };
 
 /**

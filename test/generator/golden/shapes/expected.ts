@@ -3,6 +3,7 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type PgType,
   type ProcedureError,
   type Queryable,
   type RaisedSqlStates,
@@ -51,6 +52,13 @@ export function encodePoint2(value: Point2Input, procedure: string, field: strin
     value.y == null ? null : encodeInt(value.y, procedure, `${field}.y`),
   ]);
 }
+
+/** The type point2 for the type arguments of generic methods. */
+export const point2Type: PgType<Point2> = {
+  sql: (schema) => `${schema}."point2"`,
+  decode: decodePoint2,
+  encode: encodePoint2,
+};
 
 /** Arguments of sp_range. null is SQL NULL; a left-out optional argument takes its default. */
 export interface RangeParams {

@@ -3,6 +3,7 @@
 import {
   type CallSpec,
   type FingerprintCheck,
+  type PgType,
   type ProcedureError,
   type Queryable,
   type RaisedSqlStates,
@@ -21,6 +22,7 @@ import {
   decodeText,
   decodeTimestamp,
   decodeTimestamptz,
+  decodeUuid,
   encodeBool,
   encodeBytea,
   encodeDate,
@@ -50,6 +52,8 @@ export const moodLabels = ['happy', 'sad', 'it\'s "complicated"'] as const;
 export type Mood = (typeof moodLabels)[number];
 export const decodeMood = enumDecoder('mood', moodLabels);
 export const encodeMood = enumEncoder('mood', moodLabels);
+/** The type mood for the type arguments of generic methods. */
+export const moodType: PgType<Mood> = { sql: (schema) => `${schema}."mood"`, decode: decodeMood, encode: encodeMood };
 const decodeTextArray = arrayDecoder(decodeText, 1);
 const encodeTextArray = arrayEncoder(encodeText);
 const decodeIntArray = arrayDecoder(decodeInt, 1);
@@ -99,6 +103,13 @@ export function encodeAddress(value: AddressInput, procedure: string, field: str
   ]);
 }
 
+/** The type address for the type arguments of generic methods. */
+export const addressType: PgType<Address> = {
+  sql: (schema) => `${schema}."address"`,
+  decode: decodeAddress,
+  encode: encodeAddress,
+};
+
 /** Arguments of sp_echo_scalars. null is SQL NULL; a left-out optional argument takes its default. */
 export interface EchoScalarsParams {
   text: string | null;
@@ -132,7 +143,7 @@ export function decodeEchoScalarsRow(row: Record<string, unknown>): EchoScalarsR
   return {
     t: orNull(decodeText, row['t'], 'sp_echo_scalars', 't'),
     vc: orNull(decodeText, row['vc'], 'sp_echo_scalars', 'vc'),
-    u: orNull(decodeText, row['u'], 'sp_echo_scalars', 'u'),
+    u: orNull(decodeUuid, row['u'], 'sp_echo_scalars', 'u'),
     s: orNull(decodeInt, row['s'], 'sp_echo_scalars', 's'),
     i: orNull(decodeInt, row['i'], 'sp_echo_scalars', 'i'),
     b: orNull(decodeInt8AsNumber, row['b'], 'sp_echo_scalars', 'b'),
