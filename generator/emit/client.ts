@@ -152,6 +152,8 @@ export function usesClientSchema(program: AnalyzedProgram): boolean {
     program.procedures.some(
       (procedure) =>
         procedure.sql.head.some(isClientSchema) ||
+        // A generic call passes the client's schema on (see methodBody), even when every routine is qualified.
+        (procedure.typeArguments?.length ?? 0) > 0 ||
         procedure.params.some((param) => param.type.sqlType.some(isClientSchema)),
     )
   );

@@ -5,8 +5,9 @@ import { verifyModel } from '../../../generator/verify/verify-model.js';
 
 /**
  * Random migration histories that switch the search path (SET, SET SCHEMA, set_config, RESET), create schemas
- * late or never, and create types and overloaded functions qualified and unqualified: the model must equal what
- * PostgreSQL makes of them, schema by schema (verify applies them and compares with pg_proc).
+ * late or never, and create types, tables, views over them, domains and overloaded functions taking and returning
+ * them, qualified and unqualified: the model must equal what PostgreSQL makes of them, schema by schema (verify
+ * applies them and compares routines with pg_proc, relations and types with pg_class, pg_attribute and pg_type).
  */
 const prefix = `pp${Math.random().toString(36).slice(2, 8)}`;
 const schemaCount = 4;
@@ -19,7 +20,19 @@ type Step =
   | { kind: 'create-type'; schema: number | null }
   /** A user type named like a built-in: it must not shadow the built-in. */
   | { kind: 'create-shadow-type'; schema: number; name: 'bool' | 'text' }
-  | { kind: 'create-function'; name: number; schema: number | null; parameters: number[]; qualifyTypes: boolean }
+  | { kind: 'create-table'; schema: number | null; columns: number[]; qualifyTypes: boolean }
+  /** A view over an existing table: its columns and one computed column. */
+  | { kind: 'create-view'; schema: number | null; table: number }
+  | { kind: 'create-domain'; schema: number | null; base: 'int4' | 'text' }
+  | {
+      kind: 'create-function';
+      name: number;
+      schema: number | null;
+      parameters: number[];
+      /** A pick among the types (built-in or made by the steps), or null for int4. */
+      returns: number | null;
+      qualifyTypes: boolean;
+    }
   | { kind: 'drop-function'; name: number; parameters: number[] };
 
 const schemaIndex = fc.integer({ min: 0, max: schemaCount - 1 });
@@ -48,10 +61,36 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     arbitrary: fc.record({
+      kind: fc.constant('create-table' as const),
+      schema: fc.option(schemaIndex, { nil: null, freq: 2 }),
+      columns: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+      qualifyTypes: fc.boolean(),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('create-view' as const),
+      schema: fc.option(schemaIndex, { nil: null, freq: 2 }),
+      table: fc.nat(),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('create-domain' as const),
+      schema: fc.option(schemaIndex, { nil: null, freq: 2 }),
+      base: fc.constantFrom('int4' as const, 'text' as const),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
       kind: fc.constant('create-function' as const),
       name: fc.integer({ min: 0, max: 2 }),
       schema: fc.option(schemaIndex, { nil: null, freq: 2 }),
       parameters: fc.array(fc.nat(), { maxLength: 3 }),
+      returns: fc.option(fc.nat(), { nil: null }),
       qualifyTypes: fc.boolean(),
     }),
     weight: 5,
@@ -75,8 +114,9 @@ function render(steps: Step[]): string {
   const created = new Set<number>();
   let path: (number | 'public')[] = ['public'];
   const visibleSchemas = () => path.filter((entry) => entry === 'public' || created.has(entry));
-  /** Type name → the schema it landed in (`public` or an index). */
+  /** Type name (enums, domains and the row types of tables and views) → the schema it landed in. */
   const types = new Map<string, number | 'public'>();
+  const tables: string[] = [];
   const shadows = new Set<string>();
   const sql: string[] = [];
   const schemaText = (entry: number | 'public') => (entry === 'public' ? 'public' : schemaName(entry));
@@ -125,6 +165,39 @@ function render(steps: Step[]): string {
         sql.push(`CREATE TYPE ${qualified} AS ENUM ('a');`);
         break;
       }
+      case 'create-table': {
+        if (current.schema !== null && !created.has(current.schema)) break;
+        const columnTypes = current.columns.map((pick) => typeText(pick, current.qualifyTypes));
+        if (columnTypes.some((type) => type === null)) break;
+        const name = `pr_${types.size}`;
+        const landing = current.schema ?? visibleSchemas()[0]!;
+        const columns = columnTypes.map((type, index) => `c${index} ${type}`).join(', ');
+        sql.push(
+          `CREATE TABLE ${current.schema === null ? name : `${schemaName(current.schema)}.${name}`} (${columns});`,
+        );
+        types.set(name, landing);
+        tables.push(`${schemaText(landing)}.${name}`);
+        break;
+      }
+      case 'create-view': {
+        if (tables.length === 0 || (current.schema !== null && !created.has(current.schema))) break;
+        const name = `pv_${types.size}`;
+        const landing = current.schema ?? visibleSchemas()[0]!;
+        const qualified = current.schema === null ? name : `${schemaName(current.schema)}.${name}`;
+        const table = tables[current.table % tables.length]!;
+        sql.push(`CREATE VIEW ${qualified} AS SELECT t.*, t.c0 IS NULL AS missing, 1 AS one FROM ${table} t;`);
+        types.set(name, landing);
+        break;
+      }
+      case 'create-domain': {
+        if (current.schema !== null && !created.has(current.schema)) break;
+        const name = `pd_${types.size}`;
+        const landing = current.schema ?? visibleSchemas()[0]!;
+        const qualified = current.schema === null ? name : `${schemaName(current.schema)}.${name}`;
+        sql.push(`CREATE DOMAIN ${qualified} AS ${current.base};`);
+        types.set(name, landing);
+        break;
+      }
       case 'create-shadow-type': {
         const qualified = `${schemaName(current.schema)}.${current.name}`;
         if (!created.has(current.schema) || shadows.has(qualified)) break;
@@ -135,11 +208,16 @@ function render(steps: Step[]): string {
       case 'create-function': {
         if (current.schema !== null && !created.has(current.schema)) break;
         const parameterTypes = current.parameters.map((pick) => typeText(pick, current.qualifyTypes));
-        if (parameterTypes.some((type) => type === null)) break;
+        const returnType = current.returns === null ? 'int4' : typeText(current.returns, current.qualifyTypes);
+        if (parameterTypes.some((type) => type === null) || returnType === null) break;
         const name =
           current.schema === null ? `pf_${current.name}` : `${schemaName(current.schema)}.pf_${current.name}`;
         const parameters = parameterTypes.map((type, index) => `p${index} ${type}`).join(', ');
-        sql.push(`CREATE OR REPLACE FUNCTION ${name}(${parameters}) RETURNS int4 LANGUAGE sql AS $$ SELECT 1 $$;`);
+        // Replacing with another result type fails: the history drops the function first, as a migration would.
+        sql.push(`DROP FUNCTION IF EXISTS ${name}(${parameterTypes.join(', ')});`);
+        sql.push(
+          `CREATE FUNCTION ${name}(${parameters}) RETURNS ${returnType} LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;`,
+        );
         break;
       }
       case 'drop-function': {
