@@ -5,6 +5,9 @@
 -- The key was a literal in 0002 and a copy of it in the inline code; it is now written only here, and both call
 -- `_sp_fetch_lock_class()`. 0002 is applied and stays as it is: this file redefines the fetch with the same body
 -- except for the key. Conventions as in 0002 (`{schema}`, `#variable_conflict use_column`, `_sp_*` helpers).
+-- Every function here pins `search_path = pg_catalog, pg_temp` itself, so none resolves a name through the caller's
+-- path even between this file and 0006 (which pins every function of the schema and makes the operations SECURITY
+-- DEFINER).
 
 -- The first key of the two-key advisory lock a fetch takes on a candidate instance (the second is the instance id's
 -- hashtext). The two-key form keeps these keys apart from single-bigint advisory locks other code may take.
@@ -13,7 +16,7 @@ RETURNS INTEGER AS $$
 BEGIN
     RETURN 20251104;
 END;
-$$ LANGUAGE plpgsql IMMUTABLE;
+$$ LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp;
 
 -- Locks one instance that has visible messages and no live lock, tags all its visible messages as the batch, and
 -- returns them (id order) with the instance's current history (event_id order) and a fresh lock token. Zero rows
@@ -151,4 +154,4 @@ BEGIN
            v_messages,
            v_token;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;

@@ -16,6 +16,9 @@
 -- with the checks added, and keeps its annotations. Conventions as in 0002 (`{schema}`, `#variable_conflict
 -- use_column`, `_sp_*` helpers); each call is still one statement and one transaction, so a failed call changes
 -- nothing.
+-- Every function here pins `search_path = pg_catalog, pg_temp` itself, so none resolves a name through the caller's
+-- path even between this file and 0006 (which pins every function of the schema and makes the operations SECURITY
+-- DEFINER).
 
 -- Raises 22023 unless p_value (NULL passes: the NULL checks are the caller's) is a whole number from p_minimum to
 -- 2^53 - 1, the largest integer a JavaScript number holds exactly.
@@ -27,7 +30,7 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
 END;
-$$ LANGUAGE plpgsql IMMUTABLE;
+$$ LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Ids and times inside work items and events
@@ -47,7 +50,7 @@ BEGIN
     v_number := p_value::numeric;
     RETURN v_number >= p_minimum AND v_number = trunc(v_number) AND v_number <= 9007199254740991;
 END;
-$$ LANGUAGE plpgsql IMMUTABLE;
+$$ LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Reads
@@ -69,7 +72,7 @@ BEGIN
      WHERE h.instance_id = p_instance_id AND h.execution_id = p_execution_id
      ORDER BY h.event_id;
 END;
-$$ LANGUAGE plpgsql STABLE;
+$$ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp;
 
 -- One execution with its number of history events.
 -- @single-row
@@ -100,7 +103,7 @@ BEGIN
             USING ERRCODE = 'P0002';
     END IF;
 END;
-$$ LANGUAGE plpgsql STABLE;
+$$ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp;
 
 -- Messages a fetch or dequeue could take now: visible and not under a live lock.
 -- @single-row
@@ -120,7 +123,7 @@ BEGIN
            (SELECT count(*) FROM {schema}.worker_queue w
              WHERE w.lock_token IS NULL OR w.locked_until <= p_now_ms);
 END;
-$$ LANGUAGE plpgsql STABLE;
+$$ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Writes
@@ -138,7 +141,7 @@ BEGIN
     PERFORM {schema}._sp_check_safe_integer('p_now_ms', p_now_ms, 0);
     RETURN {schema}._sp_enqueue_worker_items(jsonb_build_array(p_work_item), p_now_ms);
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- Appends events to one execution's history, all or nothing. A duplicate event id fails the whole call (23505);
 -- an event without a positive event_id fails it with DXE01. An empty array does nothing.
@@ -160,7 +163,7 @@ BEGIN
     PERFORM {schema}._sp_check_safe_integer('p_now_ms', p_now_ms, 0);
     PERFORM {schema}._sp_insert_history(p_instance_id, p_execution_id, p_events, p_now_ms);
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- Enqueues one message for the instance it routes to (`parent_instance` for SubOrch* completions); returns its
 -- queue id. A StartOrchestration for a new instance creates the instance (version "1.0.0" when none is given) and its
@@ -183,7 +186,7 @@ BEGIN
     PERFORM {schema}._sp_check_safe_integer('p_delay_ms', p_delay_ms, 0);
     RETURN {schema}._sp_enqueue_orchestrator_items(jsonb_build_array(p_work_item), p_now_ms, p_delay_ms);
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Worker queue
@@ -217,7 +220,7 @@ BEGIN
      WHERE w.id = next.id
     RETURNING w.id, w.work_item, w.lock_token;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- Completes a dequeued activity: deletes its row and enqueues the completion (ActivityCompleted or ActivityFailed)
 -- for the instance the completion names, atomically. A token that matches nothing (already acked, or redelivered
@@ -246,7 +249,7 @@ BEGIN
     END IF;
     PERFORM {schema}._sp_enqueue_orchestrator_items(jsonb_build_array(p_completion), p_now_ms, 0);
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Orchestration turns
@@ -390,7 +393,7 @@ BEGIN
            v_messages,
            v_token;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- Commits one orchestration turn atomically (contract §3.17): claims the lock (it must be live), records the
 -- instance's name/version when given, creates the execution row (of an existing instance), moves the current-execution pointer forward,
@@ -476,7 +479,7 @@ BEGIN
     -- Exactly the fetched batch: messages that arrived during the turn are untagged and stay.
     DELETE FROM {schema}.orchestrator_queue q WHERE q.lock_token = p_lock_token;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- Gives a fetched batch back without committing a turn: releases the lock (expired or not, as long as no other fetch
 -- took it) and untags the batch. With a positive delay the instance stays held until now + delay and every visible
@@ -527,4 +530,4 @@ BEGIN
     END IF;
     RETURN v_instance_id;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
