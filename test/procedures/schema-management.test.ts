@@ -16,7 +16,17 @@ import { dropSchema, randomSchemaName } from '../support/tenant-schema.js';
 import { externalRaised, startOrchestration } from '../support/work-items.js';
 
 const tenant = useEmptyTenantSchema();
-const PROVIDER_TABLES = ['executions', 'history', 'instance_locks', 'instances', 'orchestrator_queue', 'worker_queue'];
+const PROVIDER_TABLES = [
+  'executions',
+  'history',
+  'instance_locks',
+  'instances',
+  'kv_delta',
+  'kv_store',
+  'orchestrator_queue',
+  'sessions',
+  'worker_queue',
+];
 
 /** Schemas a test created besides the tenant's; dropped after each test. */
 const extraSchemas: string[] = [];
@@ -128,13 +138,22 @@ describe('sp_initialize_tables and sp_create_indexes', () => {
       'instance_locks_lock_token_idx',
       'instance_locks_pkey',
       'instances_created_at_idx',
+      'instances_parent_idx',
       'instances_pkey',
+      'kv_delta_pkey',
+      'kv_store_pkey',
       'orchestrator_queue_instance_idx',
       'orchestrator_queue_lock_token_idx',
       'orchestrator_queue_pkey',
       'orchestrator_queue_visible_idx',
+      'sessions_owner_idx',
+      'sessions_pkey',
+      'worker_queue_identity_idx',
       'worker_queue_lock_token_idx',
       'worker_queue_pkey',
+      'worker_queue_session_idx',
+      'worker_queue_tag_idx',
+      'worker_queue_visible_idx',
     ]);
   });
 

@@ -157,6 +157,7 @@ describe('sp_ack_worker', () => {
         lock_token: null,
         locked_until: null,
         created_at: new Date(BASE_MS + 20),
+        attempt_count: 0,
       },
     ]);
     // A completion is only a message: it creates no instance.

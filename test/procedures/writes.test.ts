@@ -48,6 +48,13 @@ describe('sp_enqueue_worker_work', () => {
         lock_token: null,
         locked_until: null,
         created_at: new Date(BASE_MS + 3),
+        visible_at: String(BASE_MS + 3),
+        attempt_count: 0,
+        instance_id: 'order-1',
+        execution_id: '1',
+        activity_id: '2',
+        session_id: null,
+        tag: null,
       },
     ]);
   });

@@ -58,7 +58,10 @@ describe('the application role', () => {
       'history',
       'instance_locks',
       'instances',
+      'kv_delta',
+      'kv_store',
       'orchestrator_queue',
+      'sessions',
       'worker_queue',
     ]);
     for (const table of tables) {
