@@ -91,3 +91,13 @@ export function readClock(operation: string, clock: () => number): number {
   }
   return nowMs;
 }
+
+/** How long a fetch may wait for work (contract v2 §3.15): whole milliseconds from 0 (0: do not wait). */
+export function requirePollTimeout(operation: string, pollTimeoutMs: unknown): void {
+  if (!Number.isSafeInteger(pollTimeoutMs) || (pollTimeoutMs as number) < 0) {
+    throw ProviderError.invalidInput(
+      operation,
+      `pollTimeoutMs must be a non-negative integer of milliseconds, got ${shown(pollTimeoutMs)}`,
+    );
+  }
+}

@@ -10,8 +10,12 @@ import {
   requireJson,
   requireJsonArray,
   requireMetadata,
+  requirePollTimeout,
   requireText,
 } from './input-validation.js';
+import type { QueueName } from './long-poll/channels.js';
+import { LongPoll } from './long-poll/long-poll.js';
+import { type LongPollOptions, resolveLongPoll } from './long-poll/long-poll-options.js';
 import { migrate } from './migrations/run-migrations.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
 import type { ProviderEvent } from './provider-events.js';
@@ -88,6 +92,12 @@ export interface PostgresProviderOptions {
   clockCheckIntervalMs?: number;
   /** Receives lost connections, re-issues and clock readings (default: problems are written to `console.warn`). */
   onEvent?: (event: ProviderEvent) => void;
+  /**
+   * Long polling (contract v2 §3.15, off by default): a fetch given a `pollTimeoutMs` waits for work on
+   * LISTEN/NOTIFY instead of returning null at once. Opens one more connection, outside the pool, for listening;
+   * it needs the procedures implementation for every method (the inline baseline sends no notifications).
+   */
+  longPoll?: LongPollOptions;
 }
 
 /**
@@ -106,6 +116,7 @@ export class PostgresProvider {
     private readonly settings: ProviderSettings,
     private readonly backends: Record<ProviderMethod, ProviderBackend>,
     private readonly clockGuard: ClockSkewGuard,
+    private readonly longPoll: LongPoll | null,
   ) {
     this.schema = settings.schema;
     this.lockTimeoutMs = settings.lockTimeoutMs;
@@ -114,6 +125,7 @@ export class PostgresProvider {
 
   static async create(options: PostgresProviderOptions = {}): Promise<PostgresProvider> {
     const settings = resolveSettings(options);
+    const longPollSettings = resolveLongPoll(options.longPoll);
     const { schema, onEvent } = settings;
     const pool = options.pool ?? openOwnPool(options.connectionString!, onEvent);
     const ownsPool = !options.pool;
@@ -137,17 +149,33 @@ export class PostgresProvider {
         backends[method] = implementation === 'inline' ? inline : procedures;
       }
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
+      if (longPollSettings.enabled && Object.values(backends).includes(inline)) {
+        throw new Error(
+          'longPoll needs the procedures implementation for every method: the inline baseline sends no notifications',
+        );
+      }
+      const longPoll = longPollSettings.enabled
+        ? await LongPoll.start({
+            pool: options.pool,
+            connectionString: options.connectionString,
+            schema,
+            clock: settings.clock,
+            settings: longPollSettings,
+            onEvent,
+          })
+        : null;
       clockGuard.startChecking(settings.clockCheckIntervalMs);
-      return new PostgresProvider(pool, ownsPool, settings, backends, clockGuard);
+      return new PostgresProvider(pool, ownsPool, settings, backends, clockGuard, longPoll);
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;
     }
   }
 
-  /** Stops the clock checks, and closes the pool when the provider created it. */
+  /** Stops the clock checks and the long-poll listener (waiting fetches return null), and closes its own pool. */
   async close(): Promise<void> {
     this.clockGuard.stop();
+    await this.longPoll?.close();
     if (this.ownsPool) await this.pool.end();
   }
 
@@ -169,6 +197,20 @@ export class PostgresProvider {
     });
   }
 
+  /**
+   * A fetch's poll: one attempt in short-poll mode; in long-poll mode attempts again on every wake of `queue` until
+   * one finds work or `pollTimeoutMs` has passed (`long-poll/wait-for-work.ts`). No connection is held while waiting.
+   */
+  private async waitForWork<T>(
+    method: ProviderMethod,
+    queue: QueueName,
+    pollTimeoutMs: number,
+    attempt: () => Promise<T | null>,
+  ): Promise<T | null> {
+    requirePollTimeout(method, pollTimeoutMs);
+    return this.longPoll ? this.longPoll.waitForWork(queue, pollTimeoutMs, attempt) : attempt();
+  }
+
   /** The clock's reading for one attempt of a call (see `readClock`). */
   private now(method: ProviderMethod): number {
     return readClock(method, this.clock);
@@ -176,11 +218,14 @@ export class PostgresProvider {
 
   // --- orchestrator queue -------------------------------------------------------------------------------------
 
-  fetchOrchestrationItem(): Promise<OrchestrationItem | null> {
-    return this.run('fetchOrchestrationItem', async (b) =>
-      checkOrchestrationItem(
-        'fetchOrchestrationItem',
-        await b.fetchOrchestrationItem(this.now('fetchOrchestrationItem'), this.lockTimeoutMs),
+  /** `pollTimeoutMs`: how long a long-polling provider may wait for work (default 0: answer at once). */
+  fetchOrchestrationItem(pollTimeoutMs = 0): Promise<OrchestrationItem | null> {
+    return this.waitForWork('fetchOrchestrationItem', 'orch', pollTimeoutMs, () =>
+      this.run('fetchOrchestrationItem', async (b) =>
+        checkOrchestrationItem(
+          'fetchOrchestrationItem',
+          await b.fetchOrchestrationItem(this.now('fetchOrchestrationItem'), this.lockTimeoutMs),
+        ),
       ),
     );
   }
@@ -238,9 +283,12 @@ export class PostgresProvider {
     });
   }
 
-  dequeueWorkerPeekLock(): Promise<WorkerLease | null> {
-    return this.run('dequeueWorkerPeekLock', (b) =>
-      b.dequeueWorkerPeekLock(this.now('dequeueWorkerPeekLock'), this.lockTimeoutMs),
+  /** `pollTimeoutMs`: how long a long-polling provider may wait for work (default 0: answer at once). */
+  dequeueWorkerPeekLock(pollTimeoutMs = 0): Promise<WorkerLease | null> {
+    return this.waitForWork('dequeueWorkerPeekLock', 'work', pollTimeoutMs, () =>
+      this.run('dequeueWorkerPeekLock', (b) =>
+        b.dequeueWorkerPeekLock(this.now('dequeueWorkerPeekLock'), this.lockTimeoutMs),
+      ),
     );
   }
 
