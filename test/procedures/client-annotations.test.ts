@@ -67,6 +67,7 @@ const validCalls: Record<string, Setup> = {
   }),
   sp_enqueue_orchestrator_work: async () => ({ p_work_item: json(startOrchestration('A')), p_now_ms: BASE_MS }),
   sp_dequeue_worker_peek_lock: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS }),
+  sp_next_visible_at: async () => ({ p_now_ms: BASE_MS, p_horizon_ms: LOCK_MS }),
   sp_ack_worker: async (db) => {
     await callNamed(db, 'sp_enqueue_worker_work', { p_work_item: json(activityExecute('A', 1)), p_now_ms: BASE_MS });
     const leased = await callNamed(db, 'sp_dequeue_worker_peek_lock', {

@@ -131,6 +131,7 @@ const WRAPPERS: Record<string, WrapperCase> = {
   },
   abandonOrchestrationItem: { params: params({ lockToken: token, nowMs, delayMs }) },
   procedureFingerprint: noParams,
+  nextVisibleAt: { params: params({ nowMs, horizonMs: delayMs }) },
 };
 
 /** Not called here: dropping every table and function is its job (test/procedures/schema-management.test.ts). */
