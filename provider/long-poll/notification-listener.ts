@@ -65,7 +65,8 @@ export class NotificationListener {
   /** Connects, listens and refreshes once; rejects when that fails (later losses reconnect on their own). */
   async start(): Promise<void> {
     await this.connect();
-    this.refreshTimer = setInterval(() => void this.refresh(), this.options.refreshIntervalMs);
+    // Its timers never keep a process alive on their own (the connection does, until `close()`).
+    this.refreshTimer = setInterval(() => void this.refresh(), this.options.refreshIntervalMs).unref();
   }
 
   /** Whether the listening connection is up now. */
@@ -144,7 +145,7 @@ export class NotificationListener {
         () => this.options.onEvent({ kind: 'listener-reconnected', attempts: attempt + 1 }),
         (failure: unknown) => this.reconnect(attempt + 1, asError(failure)),
       );
-    }, pauseMs);
+    }, pauseMs).unref();
   }
 
   /**
@@ -206,7 +207,7 @@ export class NotificationListener {
     this.chainedRefresh = setTimeout(() => {
       this.chainedRefresh = null;
       void this.refresh();
-    }, waitMs);
+    }, waitMs).unref();
   }
 
   /** The provider's clock, or null when it gives no usable time (the provider's calls report that themselves). */

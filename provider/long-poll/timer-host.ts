@@ -8,6 +8,6 @@ export interface TimerHost {
 }
 
 export const REAL_TIMERS: TimerHost = {
-  set: (delayMs, run) => setTimeout(run, delayMs),
+  set: (delayMs, run) => setTimeout(run, delayMs).unref(),
   clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
