@@ -75,7 +75,8 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     delaysMs: pick('delays', [0, 1], [0, 1]),
     fsyncOffRow: given.fsyncOffRow !== false,
     outDir: resolve(
-      (given.out as string | undefined) ?? (quick ? resolve(benchDir, 'results', 'quick') : resolve(benchDir, 'results')),
+      (given.out as string | undefined) ??
+        (quick ? resolve(benchDir, 'results', 'quick') : resolve(benchDir, 'results')),
     ),
   };
 }

@@ -92,8 +92,9 @@ export async function seedWorkItems(db: pg.Pool, schema: string, template: WorkI
 /** Leases `count` worker items in one statement and keeps them leased (no ack): the backlog an idle dequeue passes. */
 export async function leaseWorkItems(db: pg.Pool, schema: string, count: number): Promise<void> {
   await db.query(
-    `SELECT (SELECT lock_token FROM ${quoteIdentifier(schema)}.sp_dequeue_worker_peek_lock(${nowMs}, 3600000))
-       FROM generate_series(1, $1::int)`,
+    // `0 * i` ties the call to the row: an uncorrelated subquery would run once.
+    `SELECT (SELECT lock_token FROM ${quoteIdentifier(schema)}.sp_dequeue_worker_peek_lock(${nowMs} + 0 * i, 3600000))
+       FROM generate_series(1, $1::int) AS i`,
     [count],
   );
 }
@@ -107,9 +108,7 @@ export async function leaseWorkItems(db: pg.Pool, schema: string, count: number)
 export function pgbenchTurnScript(schema: string, events: HistoryEvent[]): string {
   const s = quoteIdentifier(schema);
   // pgbench reads `:name` as a variable even inside a literal: a space after every JSON colon keeps it text.
-  const eventsLiteral = JSON.stringify(events, null, 1)
-    .replace(/\n\s*/g, ' ')
-    .replaceAll("'", "''");
+  const eventsLiteral = JSON.stringify(events, null, 1).replace(/\n\s*/g, ' ').replaceAll("'", "''");
   return [
     `\\set r random(1, 999999999999)`,
     `SELECT ${s}.sp_enqueue_orchestrator_work(jsonb_build_object('StartOrchestration', jsonb_build_object(` +

@@ -24,7 +24,16 @@ import { wrappers } from './scenarios/wrappers.js';
 import { createProviders, newPool } from './support/providers.js';
 import { readSettings } from './support/server-settings.js';
 
-const SCENARIOS: Scenario[] = [perOperation, roundTrip, throughput, pgbenchLimit, queuePeer, scaleCurves, wrappers, longPoll];
+const SCENARIOS: Scenario[] = [
+  perOperation,
+  roundTrip,
+  throughput,
+  pgbenchLimit,
+  queuePeer,
+  scaleCurves,
+  wrappers,
+  longPoll,
+];
 
 const options = parseOptions(process.argv, import.meta.dirname);
 const chosen =
@@ -33,7 +42,9 @@ const chosen =
     : SCENARIOS.filter((s) => options.scenarios.includes(s.id) || options.scenarios.includes(String(s.number)));
 const unknown = options.scenarios.filter((name) => !SCENARIOS.some((s) => s.id === name || String(s.number) === name));
 if (unknown.length > 0) {
-  console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${SCENARIOS.map((s) => `${s.number} ${s.id}`).join(', ')}`);
+  console.error(
+    `Unknown scenario(s): ${unknown.join(', ')}. Known: ${SCENARIOS.map((s) => `${s.number} ${s.id}`).join(', ')}`,
+  );
   process.exit(2);
 }
 

@@ -28,7 +28,14 @@ export const externalMessage = (instance: string): WorkItem => ({
 });
 
 export const startedEvent: HistoryEvent = {
-  OrchestrationStarted: { event_id: 1, name: 'Bench', version: '1.0.0', input: '{}', parent_instance: null, parent_id: null },
+  OrchestrationStarted: {
+    event_id: 1,
+    name: 'Bench',
+    version: '1.0.0',
+    input: '{}',
+    parent_instance: null,
+    parent_id: null,
+  },
 };
 
 export const scheduledEvent = (eventId: number): HistoryEvent => ({

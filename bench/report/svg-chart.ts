@@ -40,7 +40,9 @@ function scale(min: number, max: number, log: boolean, from: number, to: number)
 }
 
 export function renderChart(chart: Chart): string {
-  const points = chart.series.flatMap((series) => series.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const points = chart.series
+    .flatMap((series) => series.points)
+    .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = points.map(([x]) => x);
   const ys = points.map(([, y]) => y);
   const logX = chart.logX === true && Math.min(...xs) > 0;

@@ -16,7 +16,13 @@ const steps: Step[] = [
     run: async (p, instance) => {
       const turn = await calls.fetchTurn(p);
       if (turn?.instance !== instance) throw new Error('unexpected fetch result');
-      await calls.ackTurn(p, turn.lockToken, work.firstTurnEvents, [work.activityMessage(instance)], work.firstTurnMetadata);
+      await calls.ackTurn(
+        p,
+        turn.lockToken,
+        work.firstTurnEvents,
+        [work.activityMessage(instance)],
+        work.firstTurnMetadata,
+      );
     },
   },
   {

@@ -32,7 +32,19 @@ async function pgbenchTps(pgbench: string, connectionString: string, script: str
   const url = new URL(connectionString);
   const { stdout } = await run(
     pgbench,
-    ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), '-f', script],
+    [
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      String(clients),
+      '-j',
+      String(Math.min(clients, 2)),
+      '-T',
+      String(seconds),
+      '-f',
+      script,
+    ],
     {
       env: {
         ...process.env,
@@ -107,7 +119,7 @@ export const pgbenchLimit: Scenario = {
         pgbench
           ? `pgbench: ${pgbench} (-M prepared, ${seconds} s per run); one transaction = enqueue start + fetch + ` +
             'ack complete, the procedures provider in TypeScript runs the same loop.'
-          : 'No pgbench on this machine (install the distribution\'s PostgreSQL client, e.g. Debian\'s postgresql-15): ' +
+          : "No pgbench on this machine (install the distribution's PostgreSQL client, e.g. Debian's postgresql-15): " +
             'only the TypeScript side was measured.',
       ],
       tables: [

@@ -12,11 +12,7 @@ import * as work from '../workload.js';
 
 const silent = new Logger(() => () => {});
 
-async function ourQueue(
-  context: Parameters<Scenario['run']>[0],
-  concurrency: number,
-  jobs: number,
-): Promise<number> {
+async function ourQueue(context: Parameters<Scenario['run']>[0], concurrency: number, jobs: number): Promise<number> {
   const { providers, admin } = context;
   await providers.reset('procedures');
   await calls.seedWorkItems(admin, providers.schemas.procedures, work.activityMessage('peer-%'), jobs);
@@ -78,8 +74,9 @@ async function graphileWorker(
     pollInterval: 1000,
     logger: silent,
     taskList: {
-      work: async () => {
+      work: () => {
         if (++done === jobs) finished();
+        return Promise.resolve();
       },
     },
     preset: {
@@ -141,7 +138,14 @@ export const queuePeer: Scenario = {
       tables: [
         {
           title: 'Jobs per second',
-          columns: ['concurrency', 'ours', 'graphile-worker', 'ours/graphile', 'graphile-worker batched', 'ours/batched'],
+          columns: [
+            'concurrency',
+            'ours',
+            'graphile-worker',
+            'ours/graphile',
+            'graphile-worker batched',
+            'ours/batched',
+          ],
           rows: rows.map((row) => [
             row.concurrency,
             formatNumber(row.oursPerSecond),
@@ -162,7 +166,10 @@ export const queuePeer: Scenario = {
           series: [
             { name: 'ours (procedures)', points: rows.map((row) => [row.concurrency, row.oursPerSecond]) },
             { name: 'graphile-worker', points: rows.map((row) => [row.concurrency, row.graphileUnbatchedPerSecond]) },
-            { name: 'graphile-worker batched', points: rows.map((row) => [row.concurrency, row.graphileBatchedPerSecond]) },
+            {
+              name: 'graphile-worker batched',
+              points: rows.map((row) => [row.concurrency, row.graphileBatchedPerSecond]),
+            },
           ],
         },
       ],

@@ -95,7 +95,9 @@ export const roundTrip: Scenario = {
             `${formatNumber(of(delayMs, 'inline').turnMedianMs)} ms`,
             formatNumber(of(delayMs, 'procedures').orchestrationsPerSecond),
             formatNumber(of(delayMs, 'inline').orchestrationsPerSecond),
-            formatNumber(of(delayMs, 'procedures').orchestrationsPerSecond / of(delayMs, 'inline').orchestrationsPerSecond),
+            formatNumber(
+              of(delayMs, 'procedures').orchestrationsPerSecond / of(delayMs, 'inline').orchestrationsPerSecond,
+            ),
           ]),
         },
       ],

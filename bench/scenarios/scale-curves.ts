@@ -25,7 +25,12 @@ async function mustFetch(provider: PostgresProvider) {
 }
 
 /** Ack of one turn writing `size` events, and later fetches of that instance with its `size`-event history. */
-async function historyCurve(context: BenchContext, provider: PostgresProvider, implementation: Implementation, size: number) {
+async function historyCurve(
+  context: BenchContext,
+  provider: PostgresProvider,
+  implementation: Implementation,
+  size: number,
+) {
   const fetches: number[] = [];
   const acks: number[] = [];
   const builds = context.options.quick ? 1 : 3;
@@ -56,7 +61,12 @@ async function historyCurve(context: BenchContext, provider: PostgresProvider, i
 }
 
 /** Idle fetches with `size` messages waiting on a locked instance; idle dequeues with `size` items leased. */
-async function backlogCurve(context: BenchContext, provider: PostgresProvider, implementation: Implementation, size: number) {
+async function backlogCurve(
+  context: BenchContext,
+  provider: PostgresProvider,
+  implementation: Implementation,
+  size: number,
+) {
   const { providers, admin } = context;
   const schema = providers.schemas[implementation];
   const samples = Math.min(context.options.rounds, 50);
@@ -84,7 +94,12 @@ async function backlogCurve(context: BenchContext, provider: PostgresProvider, i
 }
 
 /** Fetches (each acked, untimed) with `size` instances queued. */
-async function queuedCurve(context: BenchContext, provider: PostgresProvider, implementation: Implementation, size: number) {
+async function queuedCurve(
+  context: BenchContext,
+  provider: PostgresProvider,
+  implementation: Implementation,
+  size: number,
+) {
   const { providers, admin } = context;
   await providers.reset(implementation);
   await calls.seedOrchestratorMessages(admin, providers.schemas[implementation], work.startMessage('queued-%'), size);
@@ -120,7 +135,8 @@ const chart = (file: string, title: string, xLabel: string, points: Point[], log
 
 const rowsOf = (label: string, points: Point[]) =>
   [...new Set(points.map((p) => p.size))].map((size) => {
-    const of = (implementation: Implementation) => points.find((p) => p.size === size && p.implementation === implementation)!;
+    const of = (implementation: Implementation) =>
+      points.find((p) => p.size === size && p.implementation === implementation)!;
     return [
       label,
       size.toLocaleString('en-US'),
@@ -191,8 +207,20 @@ export const scaleCurves: Scenario = {
       charts: [
         chart('fetch-vs-history.svg', 'Fetch vs history length', 'events in the history', fetchVsHistory),
         chart('ack-vs-events.svg', 'Ack vs events in the ack', 'events acked in one turn', ackVsEvents),
-        chart('idle-fetch-vs-backlog.svg', 'Idle fetch vs messages on a locked instance', 'waiting messages', idleFetchVsBacklog, false),
-        chart('idle-dequeue-vs-leased.svg', 'Idle dequeue vs leased worker items', 'leased items', idleDequeueVsLeased, false),
+        chart(
+          'idle-fetch-vs-backlog.svg',
+          'Idle fetch vs messages on a locked instance',
+          'waiting messages',
+          idleFetchVsBacklog,
+          false,
+        ),
+        chart(
+          'idle-dequeue-vs-leased.svg',
+          'Idle dequeue vs leased worker items',
+          'leased items',
+          idleDequeueVsLeased,
+          false,
+        ),
         chart('fetch-vs-queued.svg', 'Fetch vs queued instances', 'queued instances', fetchVsQueued),
       ],
       figures: { fetchVsHistory, ackVsEvents, idleFetchVsBacklog, idleDequeueVsLeased, fetchVsQueued },

@@ -51,7 +51,9 @@ export const throughput: Scenario = {
         await setFsync(context.admin, true);
       }
     } else if (context.options.fsyncOffRow) {
-      notes.push('No fsync=off row: DATABASE_URL is set, and the benchmark does not change the settings of your server.');
+      notes.push(
+        'No fsync=off row: DATABASE_URL is set, and the benchmark does not change the settings of your server.',
+      );
     }
     const table = [...new Set(rows.map((row) => `${row.settings}|${row.dispatchers}`))].map((key) => {
       const [settings, dispatchers] = key.split('|');
@@ -77,7 +79,15 @@ export const throughput: Scenario = {
       tables: [
         {
           title: 'Orchestrations per second (dispatchers = workers)',
-          columns: ['settings', 'dispatchers', 'procedures', 'inline', 'procedures/inline', 'procedures turns/s', 'errors'],
+          columns: [
+            'settings',
+            'dispatchers',
+            'procedures',
+            'inline',
+            'procedures/inline',
+            'procedures turns/s',
+            'errors',
+          ],
           rows: table,
         },
       ],

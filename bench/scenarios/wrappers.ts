@@ -19,14 +19,22 @@ export const wrappers: Scenario = {
       id: this.id,
       title: this.title,
       notes: [
-        'One connection, the four sides taking turns call by call: bare pg (its own SQL text), the wrapper\'s SQL text ' +
+        "One connection, the four sides taking turns call by call: bare pg (its own SQL text), the wrapper's SQL text " +
           'through bare pg unprepared and as a named prepared statement, and the generated wrapper (bind, query, ' +
           'decode every column; unprepared).',
       ],
       tables: [
         {
           title: 'µs per call',
-          columns: ['rows', 'bare pg', 'wrapper SQL unprepared', 'wrapper SQL prepared', 'generated wrapper', 'wrapper/bare', 'prepared/unprepared'],
+          columns: [
+            'rows',
+            'bare pg',
+            'wrapper SQL unprepared',
+            'wrapper SQL prepared',
+            'generated wrapper',
+            'wrapper/bare',
+            'prepared/unprepared',
+          ],
           rows: figures.map((f) => [
             f.rows,
             formatNumber(f.bareMicros),

@@ -28,7 +28,11 @@ export function newPool(connectionString: string, max: number): pg.Pool {
   return pool;
 }
 
-async function openOn(pool: pg.Pool, schemas: Record<Implementation, string>, migrate: boolean): Promise<OpenProviders> {
+async function openOn(
+  pool: pg.Pool,
+  schemas: Record<Implementation, string>,
+  migrate: boolean,
+): Promise<OpenProviders> {
   const byImplementation = {} as Record<Implementation, PostgresProvider>;
   for (const implementation of IMPLEMENTATIONS) {
     byImplementation[implementation] = await PostgresProvider.create({

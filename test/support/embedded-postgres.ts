@@ -58,7 +58,11 @@ export async function startEmbeddedPostgres(
     // A throwaway cluster need not wait for its files to reach the disk.
     initdbFlags: ['--no-sync'],
     // Tests skip fsync; a benchmark (`durable`) keeps the server's defaults, fsync and synchronous_commit on.
-    postgresFlags: ['-c', `max_connections=${options.maxConnections ?? 300}`, ...(options.durable ? [] : ['-c', 'fsync=off'])],
+    postgresFlags: [
+      '-c',
+      `max_connections=${options.maxConnections ?? 300}`,
+      ...(options.durable ? [] : ['-c', 'fsync=off']),
+    ],
     onLog: () => {},
     onError: () => {},
   });
