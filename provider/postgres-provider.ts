@@ -12,18 +12,35 @@ import {
   requireMetadata,
   requireText,
 } from './input-validation.js';
+import {
+  requireForce,
+  requireInstanceFilter,
+  requireInstanceIds,
+  requireKey,
+  requireLastSeenVersion,
+  requirePruneOptions,
+} from './management-validation.js';
 import { migrate } from './migrations/run-migrations.js';
+import { ManagementCalls } from './procedures/management-calls.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
+import { toProviderError } from './provider-error.js';
 import type { ProviderEvent } from './provider-events.js';
 import { type ProviderSettings, resolveSettings } from './provider-settings.js';
 import { withReissue } from './reissue.js';
 import { checkHistory, checkOrchestrationItem } from './stored-data.js';
 import type { HistoryEvent } from './types/history-event.js';
 import type {
+  CustomStatusChange,
+  DeleteInstanceResult,
   ExecutionInfo,
   ExecutionMetadata,
+  InstanceFilter,
   InstanceInfo,
+  InstanceStats,
+  InstanceTree,
   OrchestrationItem,
+  PruneOptions,
+  PruneResult,
   QueueDepths,
   SystemMetrics,
   WorkerLease,
@@ -57,6 +74,41 @@ export const PROVIDER_METHODS = [
 
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
 
+/**
+ * Contract v2 operations that exist only as procedures (the inline baseline stays at the v1 operations). They always
+ * run on the generated client: `implementation: 'inline'` applies to the methods the baseline has, and a per-method
+ * choice of 'inline' for one of these is refused by `create`. As the contract's §3.0.2 says for everything but
+ * fetches and renewals, they are not re-issued: the first error is reported.
+ */
+export const PROCEDURE_ONLY_METHODS = [
+  'getCustomStatus',
+  'getKvValue',
+  'getKvAllValues',
+  'getInstanceStats',
+  'listChildren',
+  'getParentId',
+  'getInstanceTree',
+  'deleteInstancesAtomic',
+  'deleteInstance',
+  'deleteInstanceBulk',
+  'pruneExecutions',
+  'pruneExecutionsBulk',
+  'readHistory',
+] as const;
+
+export type ProcedureOnlyMethod = (typeof PROCEDURE_ONLY_METHODS)[number];
+
+/** Refuses a per-method choice of the inline baseline for an operation it does not have. */
+function refuseInlineForProcedureOnly(choice: Implementation | Partial<Record<string, Implementation>>): void {
+  if (typeof choice === 'string') return;
+  const refused = PROCEDURE_ONLY_METHODS.filter((method) => choice[method] === 'inline');
+  if (refused.length > 0) {
+    throw new Error(
+      `implementation 'inline' cannot serve ${refused.join(', ')}: these operations exist only as procedures`,
+    );
+  }
+}
+
 export interface PostgresProviderOptions {
   /** Where to connect; ignored when `pool` is given. The provider's own pool reports lost connections to `onEvent`. */
   connectionString?: string;
@@ -76,8 +128,13 @@ export interface PostgresProviderOptions {
   clock?: () => number;
   /** Apply the migrations on start (default true). */
   migrate?: boolean;
-  /** One implementation for every method, or a choice per method (unlisted methods use procedures). */
-  implementation?: Implementation | Partial<Record<ProviderMethod, Implementation>>;
+  /**
+   * One implementation for every method, or a choice per method (unlisted methods use procedures). The operations of
+   * `PROCEDURE_ONLY_METHODS` always use procedures; naming one of them 'inline' is refused.
+   */
+  implementation?:
+    | Implementation
+    | (Partial<Record<ProviderMethod, Implementation>> & Partial<Record<ProcedureOnlyMethod, 'procedures'>>);
   /** Pauses before each re-issue of a call that failed retryably (default 50, 100, 150 ms: three re-issues). */
   retryPausesMs?: readonly number[];
   /** Warn when `clock` and the server's clock differ by more than this (default 1000 ms). */
@@ -105,6 +162,7 @@ export class PostgresProvider {
     private readonly ownsPool: boolean,
     private readonly settings: ProviderSettings,
     private readonly backends: Record<ProviderMethod, ProviderBackend>,
+    private readonly management: ManagementCalls,
     private readonly clockGuard: ClockSkewGuard,
   ) {
     this.schema = settings.schema;
@@ -125,6 +183,7 @@ export class PostgresProvider {
       (error) => onEvent({ kind: 'clock-check-failed', error }),
     );
     try {
+      refuseInlineForProcedureOnly(options.implementation ?? 'procedures');
       const reading = await clockGuard.check();
       if (reading.verdict === 'refuse') throw new ClockSkewError('create', reading, settings.clockSkew.refuseMs);
       if (options.migrate ?? true) await migrate(pool, { schema });
@@ -138,7 +197,8 @@ export class PostgresProvider {
       }
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
       clockGuard.startChecking(settings.clockCheckIntervalMs);
-      return new PostgresProvider(pool, ownsPool, settings, backends, clockGuard);
+      const management = new ManagementCalls(pool, schema);
+      return new PostgresProvider(pool, ownsPool, settings, backends, management, clockGuard);
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;
@@ -167,6 +227,16 @@ export class PostgresProvider {
       onRetry: (attempt, error, pauseMs) =>
         this.settings.onEvent({ kind: 'retry', operation: method, attempt, pauseMs, error }),
     });
+  }
+
+  /** Runs one procedure-only operation: refused while the clocks disagree too much, never re-issued. */
+  private async runProcedure<T>(method: ProcedureOnlyMethod, call: (calls: ManagementCalls) => Promise<T>): Promise<T> {
+    this.clockGuard.assertAcceptable(method);
+    try {
+      return await call(this.management);
+    } catch (error) {
+      throw toProviderError(method, error);
+    }
   }
 
   /** The clock's reading for one attempt of a call (see `readClock`). */
@@ -335,6 +405,124 @@ export class PostgresProvider {
 
   getQueueDepths(): Promise<QueueDepths> {
     return this.run('getQueueDepths', (b) => b.getQueueDepths(this.now('getQueueDepths')));
+  }
+
+  // --- custom status and key-value state (contract v2 §3.16–§3.18) -------------------------------------------
+
+  /** The custom status if its version is newer than `lastSeenVersion`, else null (also for an unknown instance). */
+  getCustomStatus(instance: string, lastSeenVersion: number): Promise<CustomStatusChange | null> {
+    return this.runProcedure('getCustomStatus', (m) => {
+      requireInstanceId('getCustomStatus', instance);
+      requireLastSeenVersion('getCustomStatus', lastSeenVersion);
+      return m.getCustomStatus(instance, lastSeenVersion);
+    });
+  }
+
+  /** One key of the instance's key-value state (the current execution's changes included); null when absent. */
+  getKvValue(instance: string, key: string): Promise<string | null> {
+    return this.runProcedure('getKvValue', (m) => {
+      requireInstanceId('getKvValue', instance);
+      requireKey('getKvValue', key);
+      return m.getKvValue(instance, key);
+    });
+  }
+
+  /** Every key of the instance's key-value state; `{}` when none. */
+  getKvAllValues(instance: string): Promise<Record<string, string>> {
+    return this.runProcedure('getKvAllValues', (m) => {
+      requireInstanceId('getKvAllValues', instance);
+      return m.getKvAllValues(instance);
+    });
+  }
+
+  // --- instance reads (contract v2 §3.19–§3.24) ----------------------------------------------------------------
+
+  /** Size figures of the instance; null for an unknown instance. */
+  getInstanceStats(instance: string): Promise<InstanceStats | null> {
+    return this.runProcedure('getInstanceStats', (m) => {
+      requireInstanceId('getInstanceStats', instance);
+      return m.getInstanceStats(instance);
+    });
+  }
+
+  /** The admin twin of `read`: the current execution's events; empty for an unknown instance, DXC01 for a bad row. */
+  readHistory(instance: string): Promise<HistoryEvent[]> {
+    return this.runProcedure('readHistory', async (m) => {
+      requireInstanceId('readHistory', instance);
+      return checkHistory('readHistory', instance, await m.readHistory(instance));
+    });
+  }
+
+  /** Direct sub-orchestrations, oldest first; empty for a leaf or an unknown instance. */
+  listChildren(instance: string): Promise<string[]> {
+    return this.runProcedure('listChildren', (m) => {
+      requireInstanceId('listChildren', instance);
+      return m.listChildren(instance);
+    });
+  }
+
+  /** The parent of a sub-orchestration, null for a root; P0002 for an unknown instance. */
+  getParentId(instance: string): Promise<string | null> {
+    return this.runProcedure('getParentId', (m) => {
+      requireInstanceId('getParentId', instance);
+      return m.getParentId(instance);
+    });
+  }
+
+  /** The instance and all its descendants; an unknown id is a tree of itself alone. */
+  getInstanceTree(instance: string): Promise<InstanceTree> {
+    return this.runProcedure('getInstanceTree', (m) => {
+      requireInstanceId('getInstanceTree', instance);
+      return m.getInstanceTree(instance);
+    });
+  }
+
+  // --- deletion and pruning (contract v2 §3.25–§3.29) ----------------------------------------------------------
+
+  /**
+   * Deletes exactly these instances, or nothing: DXD01 when one is running and `force` is false, DXD02 when a child
+   * of one of them is not in the list.
+   */
+  deleteInstancesAtomic(instanceIds: string[], force: boolean): Promise<DeleteInstanceResult> {
+    return this.runProcedure('deleteInstancesAtomic', (m) => {
+      requireInstanceIds('deleteInstancesAtomic', 'instance ids', instanceIds);
+      requireForce('deleteInstancesAtomic', force);
+      return m.deleteInstancesAtomic(instanceIds, force);
+    });
+  }
+
+  /** Deletes a root instance with all its descendants: P0002 unknown, DXD03 a sub-orchestration, DXD01 running. */
+  deleteInstance(instance: string, force = false): Promise<DeleteInstanceResult> {
+    return this.runProcedure('deleteInstance', (m) => {
+      requireInstanceId('deleteInstance', instance);
+      requireForce('deleteInstance', force);
+      return m.deleteInstance(instance, force);
+    });
+  }
+
+  /** Deletes finished (Completed or Failed) root instances selected by `filter`, each with its descendants. */
+  deleteInstanceBulk(filter: InstanceFilter = {}): Promise<DeleteInstanceResult> {
+    return this.runProcedure('deleteInstanceBulk', (m) =>
+      m.deleteInstanceBulk(requireInstanceFilter('deleteInstanceBulk', filter)),
+    );
+  }
+
+  /** Deletes old executions of one instance (never the current or a running one); P0002 for an unknown instance. */
+  pruneExecutions(instance: string, options: PruneOptions = {}): Promise<PruneResult> {
+    return this.runProcedure('pruneExecutions', (m) => {
+      requireInstanceId('pruneExecutions', instance);
+      return m.pruneExecutions(instance, requirePruneOptions('pruneExecutions', options));
+    });
+  }
+
+  /** `pruneExecutions` for every instance `filter` selects, running ones included. */
+  pruneExecutionsBulk(filter: InstanceFilter = {}, options: PruneOptions = {}): Promise<PruneResult> {
+    return this.runProcedure('pruneExecutionsBulk', (m) =>
+      m.pruneExecutionsBulk(
+        requireInstanceFilter('pruneExecutionsBulk', filter),
+        requirePruneOptions('pruneExecutionsBulk', options),
+      ),
+    );
   }
 }
 

@@ -138,12 +138,13 @@ export class ProceduresBackend implements ProviderBackend {
     return {
       instanceId: row.instanceId,
       orchestrationName: row.orchestrationName,
-      orchestrationVersion: row.orchestrationVersion ?? 'unknown',
+      orchestrationVersion: row.orchestrationVersion,
       currentExecutionId: row.currentExecutionId,
       status: row.status,
       output: row.output,
       createdAt: row.createdAt.getTime(),
       updatedAt: row.updatedAt.getTime(),
+      parentInstanceId: row.parentInstanceId,
     };
   }
 

@@ -40,6 +40,8 @@ export interface InstanceInfo {
   /** Epoch milliseconds. */
   createdAt: number;
   updatedAt: number;
+  /** The parent of a sub-orchestration; null for a root or a detached start. */
+  parentInstanceId: string | null;
 }
 
 export interface ExecutionInfo {
@@ -60,4 +62,62 @@ export interface QueueDepths {
   workerQueue: number;
   /** Always 0: timers are delayed orchestrator messages. */
   timerQueue: number;
+}
+
+// --- Contract v2 §2.6: custom status, instance statistics, deletion and pruning -----------------------------------
+
+/** A custom status newer than the version the caller has seen; `customStatus` null = cleared. */
+export interface CustomStatusChange {
+  customStatus: string | null;
+  version: number;
+}
+
+/** Size figures of one instance (contract v2 §3.19): its current execution's history, carried queue events, KV. */
+export interface InstanceStats {
+  historyEventCount: number;
+  historySizeBytes: number;
+  /** Persistent-queue messages carried across ContinueAsNew into the current execution and not yet consumed. */
+  queuePendingCount: number;
+  /** Live keys of the merged key-value view. */
+  kvUserKeyCount: number;
+  /** Bytes of every stored value, the current execution's changes included. */
+  kvTotalValueBytes: number;
+}
+
+/** Which instances a bulk operation selects; every given filter must hold. */
+export interface InstanceFilter {
+  /** Only these ids; an empty list selects nothing. */
+  instanceIds?: string[];
+  /** Epoch milliseconds: only instances whose current execution completed before this. */
+  completedBefore?: number;
+  /** At most this many instances (default 1000). */
+  limit?: number;
+}
+
+/** Which old executions pruning removes: never the current one, never a running one. */
+export interface PruneOptions {
+  /** Keep this many of the highest execution ids (absent, 0 and 1 all keep only the current execution). */
+  keepLast?: number;
+  /** Epoch milliseconds: only executions completed before this. */
+  completedBefore?: number;
+}
+
+export interface DeleteInstanceResult {
+  instancesDeleted: number;
+  executionsDeleted: number;
+  eventsDeleted: number;
+  /** Orchestrator and worker queue rows. */
+  queueMessagesDeleted: number;
+}
+
+export interface PruneResult {
+  instancesProcessed: number;
+  executionsDeleted: number;
+  eventsDeleted: number;
+}
+
+/** An instance and all its descendants (sub-orchestrations, recursively), in no particular order. */
+export interface InstanceTree {
+  rootId: string;
+  allIds: string[];
 }

@@ -89,6 +89,28 @@ const validCalls: Record<string, Setup> = {
     p_orchestrator_items: json([]),
   }),
   sp_abandon_orchestration_item: async (db) => ({ p_lock_token: await fetchedToken(db), p_now_ms: BASE_MS }),
+  // Contract v2 management (0010)
+  sp_get_custom_status: async () => ({ p_instance_id: 'A', p_last_seen_version: 0 }),
+  sp_get_kv_value: async () => ({ p_instance_id: 'A', p_key: 'k' }),
+  sp_get_kv_all_values: async () => ({ p_instance_id: 'A' }),
+  sp_get_instance_stats: async () => ({ p_instance_id: 'A' }),
+  sp_list_children: async () => ({ p_instance_id: 'A' }),
+  sp_get_parent_id: async (db) => {
+    await startedInstance(db, 'A');
+    return { p_instance_id: 'A' };
+  },
+  sp_get_instance_tree: async () => ({ p_instance_id: 'A' }),
+  sp_delete_instances_atomic: async () => ({ p_instance_ids: ['A'], p_force: false }),
+  sp_delete_instance: async (db) => {
+    await startedInstance(db, 'A');
+    return { p_instance_id: 'A', p_force: true };
+  },
+  sp_delete_instance_bulk: async () => ({ p_limit: 10 }),
+  sp_prune_executions: async (db) => {
+    await startedInstance(db, 'A');
+    return { p_instance_id: 'A' };
+  },
+  sp_prune_executions_bulk: async () => ({ p_limit: 10 }),
 };
 
 /** Runs `work` in a transaction that is always rolled back, so every check starts from the same empty schema. */

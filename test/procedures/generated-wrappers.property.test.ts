@@ -131,6 +131,29 @@ const WRAPPERS: Record<string, WrapperCase> = {
   },
   abandonOrchestrationItem: { params: params({ lockToken: token, nowMs, delayMs }) },
   procedureFingerprint: noParams,
+  // Contract v2 management (0010)
+  getCustomStatus: { params: params({ instanceId, lastSeenVersion: executionId }) },
+  getKvValue: { params: params({ instanceId, key: text }) },
+  getKvAllValues: { params: params({ instanceId }) },
+  getInstanceStats: { params: params({ instanceId }) },
+  listChildren: { params: params({ instanceId }) },
+  getParentId: { params: params({ instanceId }) },
+  getInstanceTree: { params: params({ instanceId }) },
+  deleteInstancesAtomic: { params: params({ instanceIds: hostileList(instanceId), force: sensibleOr(fc.boolean()) }) },
+  deleteInstance: { params: params({ instanceId, force: sensibleOr(fc.boolean()) }) },
+  deleteInstanceBulk: {
+    params: params({ instanceIds: hostileList(instanceId), completedBeforeMs: nowMs, limit: executionId }),
+  },
+  pruneExecutions: { params: params({ instanceId, keepLast: executionId, completedBeforeMs: nowMs }) },
+  pruneExecutionsBulk: {
+    params: params({
+      instanceIds: hostileList(instanceId),
+      completedBeforeMs: nowMs,
+      limit: executionId,
+      keepLast: executionId,
+      pruneCompletedBeforeMs: nowMs,
+    }),
+  },
 };
 
 /** Not called here: dropping every table and function is its job (test/procedures/schema-management.test.ts). */

@@ -30,6 +30,7 @@ describe('sp_get_instance_info', () => {
       'updated_at',
       'status',
       'output',
+      'parent_instance_id',
     ]);
     expect(result.rows).toEqual([
       {
@@ -41,6 +42,7 @@ describe('sp_get_instance_info', () => {
         updated_at: new Date(BASE_MS + 7),
         status: 'Running',
         output: null,
+        parent_instance_id: null,
       },
     ]);
   });
@@ -93,7 +95,7 @@ describe('sp_get_instance_info', () => {
     });
   });
 
-  it("reports 'Running' while the current execution has no row", async () => {
+  it("reports 'Running' while the current execution has no row, and a NULL version as 'unknown'", async () => {
     await tenant.pool.query(
       `INSERT INTO ${tenant.quoted}.instances (instance_id, orchestration_name, orchestration_version,
                                                current_execution_id, created_at, updated_at)
@@ -104,7 +106,7 @@ describe('sp_get_instance_info', () => {
       status: 'Running',
       output: null,
       current_execution_id: '3',
-      orchestration_version: null,
+      orchestration_version: 'unknown',
     });
   });
 

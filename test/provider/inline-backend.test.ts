@@ -870,6 +870,7 @@ describe('management', () => {
       output: 'result',
       createdAt: BASE_MS,
       updatedAt: BASE_MS + 5,
+      parentInstanceId: null,
     });
     expect(await backend.getExecutionInfo('A', 1)).toEqual({
       executionId: 1,

@@ -109,6 +109,7 @@ function proceduresBackend(schema: TenantSchema): ProviderBackend {
         output: row!.output as string | null,
         createdAt: (row!.created_at as Date).getTime(),
         updatedAt: (row!.updated_at as Date).getTime(),
+        parentInstanceId: row!.parent_instance_id as string | null,
       };
     },
     async getExecutionInfo(instance, executionId) {
