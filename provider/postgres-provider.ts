@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ProviderBackend } from './backend.js';
+import type { ProviderBackend, WorkerQueueBackend } from './backend.js';
 import { InlineBackend } from './inline/inline-backend.js';
 import { type ClockReading, ClockSkewError, ClockSkewGuard } from './clock-skew-guard.js';
 import {
@@ -14,21 +14,26 @@ import {
 } from './input-validation.js';
 import { migrate } from './migrations/run-migrations.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
+import { ProviderError } from './provider-error.js';
 import type { ProviderEvent } from './provider-events.js';
 import { type ProviderSettings, resolveSettings } from './provider-settings.js';
-import { withReissue } from './reissue.js';
-import { checkHistory, checkOrchestrationItem } from './stored-data.js';
+import { renewalBudgetMs, withReissue } from './reissue.js';
+import { checkHistory, checkOrchestrationItem, checkWorkItem } from './stored-data.js';
 import type { HistoryEvent } from './types/history-event.js';
 import type {
   ExecutionInfo,
   ExecutionMetadata,
+  FetchedWorkItem,
   InstanceInfo,
   OrchestrationItem,
   QueueDepths,
+  SessionFetchConfig,
   SystemMetrics,
+  TagFilter,
   WorkerLease,
 } from './types/provider-types.js';
-import type { WorkItem } from './types/work-item.js';
+import type { ActivityCompletion, WorkItem } from './types/work-item.js';
+import { requireDuration, type WorkItemFetch, workItemFetch } from './work-item-fetch.js';
 
 /** Which code path does a method's database work: the generated procedure client (default) or inline SQL. */
 export type Implementation = 'procedures' | 'inline';
@@ -53,9 +58,30 @@ export const PROVIDER_METHODS = [
   'readExecution',
   'getSystemMetrics',
   'getQueueDepths',
+  ...([
+    'fetchWorkItem',
+    'ackWorkItem',
+    'renewWorkItemLock',
+    'abandonWorkItem',
+    'renewSessionLock',
+    'cleanupOrphanedSessions',
+  ] as const),
 ] as const;
 
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
+
+/**
+ * Contract v2's worker-queue methods exist only as procedures: the inline baseline stays at the v1 operations. With
+ * `implementation: 'inline'` they still use the procedures; naming one of them `'inline'` is refused by `create`.
+ */
+export const PROCEDURES_ONLY_METHODS: ReadonlySet<ProviderMethod> = new Set([
+  'fetchWorkItem',
+  'ackWorkItem',
+  'renewWorkItemLock',
+  'abandonWorkItem',
+  'renewSessionLock',
+  'cleanupOrphanedSessions',
+]);
 
 export interface PostgresProviderOptions {
   /** Where to connect; ignored when `pool` is given. The provider's own pool reports lost connections to `onEvent`. */
@@ -105,6 +131,7 @@ export class PostgresProvider {
     private readonly ownsPool: boolean,
     private readonly settings: ProviderSettings,
     private readonly backends: Record<ProviderMethod, ProviderBackend>,
+    private readonly workerQueue: WorkerQueueBackend,
     private readonly clockGuard: ClockSkewGuard,
   ) {
     this.schema = settings.schema;
@@ -125,6 +152,7 @@ export class PostgresProvider {
       (error) => onEvent({ kind: 'clock-check-failed', error }),
     );
     try {
+      refuseInlineOnlyChoices(options.implementation);
       const reading = await clockGuard.check();
       if (reading.verdict === 'refuse') throw new ClockSkewError('create', reading, settings.clockSkew.refuseMs);
       if (options.migrate ?? true) await migrate(pool, { schema });
@@ -134,11 +162,11 @@ export class PostgresProvider {
       const backends = {} as Record<ProviderMethod, ProviderBackend>;
       for (const method of PROVIDER_METHODS) {
         const implementation = typeof choice === 'string' ? choice : (choice[method] ?? 'procedures');
-        backends[method] = implementation === 'inline' ? inline : procedures;
+        backends[method] = implementation === 'inline' && !PROCEDURES_ONLY_METHODS.has(method) ? inline : procedures;
       }
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
       clockGuard.startChecking(settings.clockCheckIntervalMs);
-      return new PostgresProvider(pool, ownsPool, settings, backends, clockGuard);
+      return new PostgresProvider(pool, ownsPool, settings, backends, procedures, clockGuard);
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;
@@ -160,10 +188,32 @@ export class PostgresProvider {
    * Runs one method's database call, refused while the clocks disagree too much, and re-issued when it fails
    * retryably (`reissue.ts`). Every failure is a `ProviderError` and leaves the database as it was.
    */
-  private async run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
+  private run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
+    return this.attempt(method, () => call(this.backends[method]), this.settings.retryPausesMs);
+  }
+
+  /**
+   * `run` for contract v2's worker-queue methods, on the procedures. Their re-issue policy (§3.0.2): fetches as
+   * `run`; renewals for a time budget (`budgetMs`); acks, abandons and the session sweep never — the runtime decides.
+   */
+  private runWorkerQueue<T>(
+    method: ProviderMethod,
+    call: (backend: WorkerQueueBackend) => Promise<T>,
+    reissue: { pausesMs: readonly number[]; budgetMs?: number } = { pausesMs: [] },
+  ): Promise<T> {
+    return this.attempt(method, () => call(this.workerQueue), reissue.pausesMs, reissue.budgetMs);
+  }
+
+  private async attempt<T>(
+    method: ProviderMethod,
+    call: () => Promise<T>,
+    pausesMs: readonly number[],
+    budgetMs?: number,
+  ): Promise<T> {
     this.clockGuard.assertAcceptable(method);
-    return withReissue(method, () => call(this.backends[method]), {
-      pausesMs: this.settings.retryPausesMs,
+    return withReissue(method, call, {
+      pausesMs,
+      budgetMs,
       onRetry: (attempt, error, pauseMs) =>
         this.settings.onEvent({ kind: 'retry', operation: method, attempt, pauseMs, error }),
     });
@@ -238,12 +288,121 @@ export class PostgresProvider {
     });
   }
 
+  /**
+   * Locks the oldest eligible activity for `lockTimeoutMs` (contract v2 §3.9): untagged unless `tagFilter` says
+   * otherwise (`'none'` returns null without a database call), and session-bound items only with `session`, for
+   * sessions its owner holds or nobody holds (taking one claims the session). Null when nothing is eligible.
+   * `pollTimeoutMs` is checked; the provider short-polls (answers at once), which the contract allows.
+   */
+  async fetchWorkItem(
+    lockTimeoutMs: number,
+    pollTimeoutMs = 0,
+    session: SessionFetchConfig | null = null,
+    tagFilter: TagFilter = 'defaultOnly',
+  ): Promise<FetchedWorkItem | null> {
+    const fetch = workItemFetch('fetchWorkItem', lockTimeoutMs, pollTimeoutMs, session, tagFilter);
+    return fetch === null ? null : this.fetchWorkItemOnce(fetch);
+  }
+
+  /** One database attempt of `fetchWorkItem` (re-issued on retryable failures): the unit a long poll repeats. */
+  private fetchWorkItemOnce(fetch: WorkItemFetch): Promise<FetchedWorkItem | null> {
+    const operation = 'fetchWorkItem';
+    return this.runWorkerQueue(
+      operation,
+      async (b) => {
+        const row = await b.fetchWorkItem(this.now(operation), fetch);
+        if (row === null) return null;
+        return {
+          item: checkWorkItem(operation, row.id, row.item),
+          lockToken: row.lockToken,
+          attemptCount: row.attemptCount,
+        };
+      },
+      { pausesMs: this.settings.retryPausesMs },
+    );
+  }
+
+  /**
+   * Completes a fetched activity (contract v2 §3.10): deletes it and enqueues `completion` for its orchestration, or
+   * nothing when `completion` is null (a cancelled activity). Fails with DXW02 once the lock expired, DXW01 when the
+   * item is gone (acked, cancelled, deleted, or fetched again by someone else).
+   */
+  async ackWorkItem(lockToken: string, completion: ActivityCompletion | null): Promise<void> {
+    return this.runWorkerQueue('ackWorkItem', (b) => {
+      requireText('ackWorkItem', 'lock token', lockToken);
+      if (completion !== null) requireJson('ackWorkItem', 'completion', completion);
+      return b.ackWorkItem(lockToken, completion, this.now('ackWorkItem'));
+    });
+  }
+
+  /** Extends a live activity lock to now + `extendForMs` (contract v2 §3.11); DXW02 after expiry, DXW01 when gone. */
+  async renewWorkItemLock(lockToken: string, extendForMs: number): Promise<void> {
+    const extendMs = requireDuration('renewWorkItemLock', 'extendForMs', extendForMs, 1);
+    return this.runWorkerQueue(
+      'renewWorkItemLock',
+      (b) => {
+        requireText('renewWorkItemLock', 'lock token', lockToken);
+        return b.renewWorkItemLock(lockToken, this.now('renewWorkItemLock'), extendMs);
+      },
+      { pausesMs: this.settings.retryPausesMs, budgetMs: renewalBudgetMs(extendMs) },
+    );
+  }
+
+  /**
+   * Gives a fetched activity back (contract v2 §3.12), fetchable again after `delayMs` (default at once); with
+   * `ignoreAttempt` this fetch does not count towards its attempts. DXW01 when the token matches no item.
+   */
+  async abandonWorkItem(lockToken: string, delayMs?: number | null, ignoreAttempt = false): Promise<void> {
+    return this.runWorkerQueue('abandonWorkItem', (b) => {
+      requireText('abandonWorkItem', 'lock token', lockToken);
+      if (delayMs !== undefined && delayMs !== null) requireDuration('abandonWorkItem', 'delayMs', delayMs, 0);
+      if (typeof ignoreAttempt !== 'boolean') {
+        throw ProviderError.invalidInput('abandonWorkItem', 'ignoreAttempt must be a boolean');
+      }
+      return b.abandonWorkItem(lockToken, this.now('abandonWorkItem'), delayMs ?? null, ignoreAttempt);
+    });
+  }
+
+  /**
+   * Extends to now + `extendForMs` the sessions these owners hold whose lease is live and that saw activity within
+   * `idleTimeoutMs` (contract v2 §3.13); returns how many. An empty list renews nothing, without a database call.
+   */
+  async renewSessionLock(ownerIds: string[], extendForMs: number, idleTimeoutMs: number): Promise<number> {
+    const operation = 'renewSessionLock';
+    if (!Array.isArray(ownerIds) || !ownerIds.every((id) => typeof id === 'string' && id.length > 0)) {
+      throw ProviderError.invalidInput(operation, 'ownerIds must be an array of non-empty strings');
+    }
+    ownerIds.forEach((id) => requireText(operation, 'ownerIds', id));
+    const extendMs = requireDuration(operation, 'extendForMs', extendForMs, 1);
+    const idleMs = requireDuration(operation, 'idleTimeoutMs', idleTimeoutMs, 0);
+    if (ownerIds.length === 0) return 0;
+    return this.runWorkerQueue(operation, (b) => b.renewSessionLock(ownerIds, this.now(operation), extendMs, idleMs), {
+      pausesMs: this.settings.retryPausesMs,
+      budgetMs: renewalBudgetMs(extendMs),
+    });
+  }
+
+  /**
+   * Removes sessions whose lease expired and that have no queued or locked items (contract v2 §3.14); returns how
+   * many. `idleTimeoutMs` is checked and otherwise unused, as upstream.
+   */
+  async cleanupOrphanedSessions(idleTimeoutMs: number): Promise<number> {
+    const operation = 'cleanupOrphanedSessions';
+    const idleMs = requireDuration(operation, 'idleTimeoutMs', idleTimeoutMs, 0);
+    return this.runWorkerQueue(operation, (b) => b.cleanupOrphanedSessions(this.now(operation), idleMs));
+  }
+
+  /**
+   * @deprecated Use `fetchWorkItem(lockTimeoutMs)`; kept for one release (contract v2 §3.1). Locks the oldest untagged,
+   * session-free activity for the provider's `lockTimeoutMs`.
+   */
   dequeueWorkerPeekLock(): Promise<WorkerLease | null> {
     return this.run('dequeueWorkerPeekLock', (b) =>
       b.dequeueWorkerPeekLock(this.now('dequeueWorkerPeekLock'), this.lockTimeoutMs),
     );
   }
 
+  /** @deprecated Use `ackWorkItem`; kept for one release (contract v2 §3.1). */
   ackWorker(lockToken: string, completion: WorkItem): Promise<void> {
     return this.run('ackWorker', (b) => {
       requireText('ackWorker', 'lock token', lockToken);
@@ -335,6 +494,18 @@ export class PostgresProvider {
 
   getQueueDepths(): Promise<QueueDepths> {
     return this.run('getQueueDepths', (b) => b.getQueueDepths(this.now('getQueueDepths')));
+  }
+}
+
+/** `create` refuses to run a procedures-only method inline rather than silently use the procedures. */
+function refuseInlineOnlyChoices(choice: PostgresProviderOptions['implementation']): void {
+  if (choice === undefined || typeof choice === 'string') return;
+  const refused = [...PROCEDURES_ONLY_METHODS].filter((method) => choice[method] === 'inline');
+  if (refused.length > 0) {
+    throw new Error(
+      `${refused.join(', ')} ${refused.length === 1 ? 'has' : 'have'} no inline implementation: contract v2's ` +
+        'worker-queue operations exist only as procedures',
+    );
   }
 }
 
