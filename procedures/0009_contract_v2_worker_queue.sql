@@ -22,7 +22,9 @@
 -- Both predicates are constants, so the partial indexes also match PL/pgSQL's generic plans. Rows still walked one
 -- by one in probe 1: unleased rows this caller may not take — delayed by an abandon (`visible_at > now`), tagged
 -- outside the caller's filter, or bound to a session another owner holds. They are the exception in a working queue;
--- a separate index per tag or session was not worth its write cost here.
+-- a separate index per tag or session was not worth its write cost here. Measured with 5,000 live leases ahead of
+-- 10 free rows (EXPLAIN ANALYZE, embedded PostgreSQL 18): the v1 predicate scanned the primary key and removed 5,000
+-- rows (147 buffers, ~0.5 ms); each probe here reads 2 buffers (~0.02 ms).
 --
 -- The candidate loop (§3.9, §5.3): peek the candidate without locking, then take it with `FOR UPDATE SKIP LOCKED`
 -- and a re-check inside a subtransaction. A candidate a concurrent fetch took (or locked) is added to an exclusion
