@@ -284,7 +284,7 @@ BEGIN
     IF p_completion IS NOT NULL THEN
         v_kind := {schema}._sp_kind(p_completion);
         IF v_kind IS NULL THEN
-            RAISE EXCEPTION 'p_completion must be NULL or a JSON object with exactly one key naming its kind'
+            RAISE EXCEPTION 'p_completion must be a JSON object with exactly one key naming its kind'
                 USING ERRCODE = '22023';
         END IF;
         IF v_kind NOT IN ('ActivityCompleted', 'ActivityFailed') THEN

@@ -435,7 +435,7 @@ describe('sp_ack_work_item', () => {
     [
       'without a kind',
       { instance: 'a', id: 1 },
-      'p_completion must be NULL or a JSON object with exactly one key naming its kind',
+      'p_completion must be a JSON object with exactly one key naming its kind',
     ],
     [
       'without an instance',
