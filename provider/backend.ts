@@ -8,7 +8,8 @@ import type {
   SystemMetrics,
   WorkerLease,
 } from './types/provider-types.js';
-import type { WorkItem } from './types/work-item.js';
+import type { ActivityCompletion, WorkItem } from './types/work-item.js';
+import type { WorkItemFetch } from './work-item-fetch.js';
 
 export interface TurnAck {
   lockToken: string;
@@ -48,4 +49,25 @@ export interface ProviderBackend {
   getExecutionInfo(instance: string, executionId: number): Promise<ExecutionInfo>;
   getSystemMetrics(): Promise<SystemMetrics>;
   getQueueDepths(nowMs: number): Promise<QueueDepths>;
+}
+
+/** A worker row as `sp_fetch_work_item` returns it: the item is not decoded yet (`stored-data.ts`). */
+export interface StoredWorkItem {
+  id: number;
+  item: unknown;
+  lockToken: string;
+  attemptCount: number;
+}
+
+/**
+ * The worker queue of contract v2 (§3.9–§3.14). Only the procedures implement it: the inline baseline stays at the
+ * v1 operations (`dequeueWorkerPeekLock`, `ackWorker` above).
+ */
+export interface WorkerQueueBackend {
+  fetchWorkItem(nowMs: number, fetch: WorkItemFetch): Promise<StoredWorkItem | null>;
+  ackWorkItem(lockToken: string, completion: ActivityCompletion | null, nowMs: number): Promise<void>;
+  renewWorkItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void>;
+  abandonWorkItem(lockToken: string, nowMs: number, delayMs: number | null, ignoreAttempt: boolean): Promise<void>;
+  renewSessionLock(ownerIds: string[], nowMs: number, extendMs: number, idleTimeoutMs: number): Promise<number>;
+  cleanupOrphanedSessions(nowMs: number, idleTimeoutMs: number): Promise<number>;
 }

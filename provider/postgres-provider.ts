@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ProviderBackend } from './backend.js';
+import type { ProviderBackend, WorkerQueueBackend } from './backend.js';
 import { InlineBackend } from './inline/inline-backend.js';
 import { type ClockReading, ClockSkewError, ClockSkewGuard } from './clock-skew-guard.js';
 import {
@@ -23,17 +23,18 @@ import {
 import { migrate } from './migrations/run-migrations.js';
 import { ManagementCalls } from './procedures/management-calls.js';
 import { ProceduresBackend } from './procedures/procedures-backend.js';
-import { toProviderError } from './provider-error.js';
+import { ProviderError, toProviderError } from './provider-error.js';
 import type { ProviderEvent } from './provider-events.js';
 import { type ProviderSettings, resolveSettings } from './provider-settings.js';
-import { withReissue } from './reissue.js';
-import { checkHistory, checkOrchestrationItem } from './stored-data.js';
+import { renewalBudgetMs, withReissue } from './reissue.js';
+import { checkHistory, checkOrchestrationItem, checkWorkItem } from './stored-data.js';
 import type { HistoryEvent } from './types/history-event.js';
 import type {
   CustomStatusChange,
   DeleteInstanceResult,
   ExecutionInfo,
   ExecutionMetadata,
+  FetchedWorkItem,
   InstanceFilter,
   InstanceInfo,
   InstanceStats,
@@ -42,10 +43,13 @@ import type {
   PruneOptions,
   PruneResult,
   QueueDepths,
+  SessionFetchConfig,
   SystemMetrics,
+  TagFilter,
   WorkerLease,
 } from './types/provider-types.js';
-import type { WorkItem } from './types/work-item.js';
+import type { ActivityCompletion, WorkItem } from './types/work-item.js';
+import { requireDuration, type WorkItemFetch, workItemFetch } from './work-item-fetch.js';
 
 /** Which code path does a method's database work: the generated procedure client (default) or inline SQL. */
 export type Implementation = 'procedures' | 'inline';
@@ -70,6 +74,14 @@ export const PROVIDER_METHODS = [
   'readExecution',
   'getSystemMetrics',
   'getQueueDepths',
+  ...([
+    'fetchWorkItem',
+    'ackWorkItem',
+    'renewWorkItemLock',
+    'abandonWorkItem',
+    'renewSessionLock',
+    'cleanupOrphanedSessions',
+  ] as const),
 ] as const;
 
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
@@ -77,10 +89,15 @@ export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
 /**
  * Contract v2 operations that exist only as procedures (the inline baseline stays at the v1 operations). They always
  * run on the generated client: `implementation: 'inline'` applies to the methods the baseline has, and a per-method
- * choice of 'inline' for one of these is refused by `create`. As the contract's §3.0.2 says for everything but
- * fetches and renewals, they are not re-issued: the first error is reported.
+ * choice of 'inline' for one of these is refused by `create`.
  */
-export const PROCEDURE_ONLY_METHODS = [
+export const PROCEDURES_ONLY_METHODS: ReadonlySet<string> = new Set([
+  'fetchWorkItem',
+  'ackWorkItem',
+  'renewWorkItemLock',
+  'abandonWorkItem',
+  'renewSessionLock',
+  'cleanupOrphanedSessions',
   'getCustomStatus',
   'getKvValue',
   'getKvAllValues',
@@ -94,17 +111,17 @@ export const PROCEDURE_ONLY_METHODS = [
   'pruneExecutions',
   'pruneExecutionsBulk',
   'readHistory',
-] as const;
-
-export type ProcedureOnlyMethod = (typeof PROCEDURE_ONLY_METHODS)[number];
+]);
 
 /** Refuses a per-method choice of the inline baseline for an operation it does not have. */
-function refuseInlineForProcedureOnly(choice: Implementation | Partial<Record<string, Implementation>>): void {
-  if (typeof choice === 'string') return;
-  const refused = PROCEDURE_ONLY_METHODS.filter((method) => choice[method] === 'inline');
+function refuseInlineForProceduresOnly(choice: PostgresProviderOptions['implementation']): void {
+  if (choice === undefined || typeof choice === 'string') return;
+  const refused = Object.entries(choice)
+    .filter(([method, implementation]) => implementation === 'inline' && PROCEDURES_ONLY_METHODS.has(method))
+    .map(([method]) => method);
   if (refused.length > 0) {
     throw new Error(
-      `implementation 'inline' cannot serve ${refused.join(', ')}: these operations exist only as procedures`,
+      `implementation 'inline' cannot serve ${refused.join(', ')}: contract v2's operations exist only as procedures`,
     );
   }
 }
@@ -130,11 +147,10 @@ export interface PostgresProviderOptions {
   migrate?: boolean;
   /**
    * One implementation for every method, or a choice per method (unlisted methods use procedures). The operations of
-   * `PROCEDURE_ONLY_METHODS` always use procedures; naming one of them 'inline' is refused.
+   * `PROCEDURES_ONLY_METHODS` always use procedures; naming one of them 'inline' is refused.
    */
   implementation?:
-    | Implementation
-    | (Partial<Record<ProviderMethod, Implementation>> & Partial<Record<ProcedureOnlyMethod, 'procedures'>>);
+    Implementation | (Partial<Record<ProviderMethod, Implementation>> & Partial<Record<string, Implementation>>);
   /** Pauses before each re-issue of a call that failed retryably (default 50, 100, 150 ms: three re-issues). */
   retryPausesMs?: readonly number[];
   /** Warn when `clock` and the server's clock differ by more than this (default 1000 ms). */
@@ -163,6 +179,7 @@ export class PostgresProvider {
     private readonly settings: ProviderSettings,
     private readonly backends: Record<ProviderMethod, ProviderBackend>,
     private readonly management: ManagementCalls,
+    private readonly workerQueue: WorkerQueueBackend,
     private readonly clockGuard: ClockSkewGuard,
   ) {
     this.schema = settings.schema;
@@ -183,7 +200,7 @@ export class PostgresProvider {
       (error) => onEvent({ kind: 'clock-check-failed', error }),
     );
     try {
-      refuseInlineForProcedureOnly(options.implementation ?? 'procedures');
+      refuseInlineForProceduresOnly(options.implementation);
       const reading = await clockGuard.check();
       if (reading.verdict === 'refuse') throw new ClockSkewError('create', reading, settings.clockSkew.refuseMs);
       if (options.migrate ?? true) await migrate(pool, { schema });
@@ -193,12 +210,12 @@ export class PostgresProvider {
       const backends = {} as Record<ProviderMethod, ProviderBackend>;
       for (const method of PROVIDER_METHODS) {
         const implementation = typeof choice === 'string' ? choice : (choice[method] ?? 'procedures');
-        backends[method] = implementation === 'inline' ? inline : procedures;
+        backends[method] = implementation === 'inline' && !PROCEDURES_ONLY_METHODS.has(method) ? inline : procedures;
       }
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
       clockGuard.startChecking(settings.clockCheckIntervalMs);
       const management = new ManagementCalls(pool, schema);
-      return new PostgresProvider(pool, ownsPool, settings, backends, management, clockGuard);
+      return new PostgresProvider(pool, ownsPool, settings, backends, management, procedures, clockGuard);
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;
@@ -220,17 +237,39 @@ export class PostgresProvider {
    * Runs one method's database call, refused while the clocks disagree too much, and re-issued when it fails
    * retryably (`reissue.ts`). Every failure is a `ProviderError` and leaves the database as it was.
    */
-  private async run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
+  private run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
+    return this.attempt(method, () => call(this.backends[method]), this.settings.retryPausesMs);
+  }
+
+  /**
+   * `run` for contract v2's worker-queue methods, on the procedures. Their re-issue policy (§3.0.2): fetches as
+   * `run`; renewals for a time budget (`budgetMs`); acks, abandons and the session sweep never — the runtime decides.
+   */
+  private runWorkerQueue<T>(
+    method: ProviderMethod,
+    call: (backend: WorkerQueueBackend) => Promise<T>,
+    reissue: { pausesMs: readonly number[]; budgetMs?: number } = { pausesMs: [] },
+  ): Promise<T> {
+    return this.attempt(method, () => call(this.workerQueue), reissue.pausesMs, reissue.budgetMs);
+  }
+
+  private async attempt<T>(
+    method: ProviderMethod,
+    call: () => Promise<T>,
+    pausesMs: readonly number[],
+    budgetMs?: number,
+  ): Promise<T> {
     this.clockGuard.assertAcceptable(method);
-    return withReissue(method, () => call(this.backends[method]), {
-      pausesMs: this.settings.retryPausesMs,
+    return withReissue(method, call, {
+      pausesMs,
+      budgetMs,
       onRetry: (attempt, error, pauseMs) =>
         this.settings.onEvent({ kind: 'retry', operation: method, attempt, pauseMs, error }),
     });
   }
 
   /** Runs one procedure-only operation: refused while the clocks disagree too much, never re-issued. */
-  private async runProcedure<T>(method: ProcedureOnlyMethod, call: (calls: ManagementCalls) => Promise<T>): Promise<T> {
+  private async runProcedure<T>(method: string, call: (calls: ManagementCalls) => Promise<T>): Promise<T> {
     this.clockGuard.assertAcceptable(method);
     try {
       return await call(this.management);
@@ -308,12 +347,121 @@ export class PostgresProvider {
     });
   }
 
+  /**
+   * Locks the oldest eligible activity for `lockTimeoutMs` (contract v2 §3.9): untagged unless `tagFilter` says
+   * otherwise (`'none'` returns null without a database call), and session-bound items only with `session`, for
+   * sessions its owner holds or nobody holds (taking one claims the session). Null when nothing is eligible.
+   * `pollTimeoutMs` is checked; the provider short-polls (answers at once), which the contract allows.
+   */
+  async fetchWorkItem(
+    lockTimeoutMs: number,
+    pollTimeoutMs = 0,
+    session: SessionFetchConfig | null = null,
+    tagFilter: TagFilter = 'defaultOnly',
+  ): Promise<FetchedWorkItem | null> {
+    const fetch = workItemFetch('fetchWorkItem', lockTimeoutMs, pollTimeoutMs, session, tagFilter);
+    return fetch === null ? null : this.fetchWorkItemOnce(fetch);
+  }
+
+  /** One database attempt of `fetchWorkItem` (re-issued on retryable failures): the unit a long poll repeats. */
+  private fetchWorkItemOnce(fetch: WorkItemFetch): Promise<FetchedWorkItem | null> {
+    const operation = 'fetchWorkItem';
+    return this.runWorkerQueue(
+      operation,
+      async (b) => {
+        const row = await b.fetchWorkItem(this.now(operation), fetch);
+        if (row === null) return null;
+        return {
+          item: checkWorkItem(operation, row.id, row.item),
+          lockToken: row.lockToken,
+          attemptCount: row.attemptCount,
+        };
+      },
+      { pausesMs: this.settings.retryPausesMs },
+    );
+  }
+
+  /**
+   * Completes a fetched activity (contract v2 §3.10): deletes it and enqueues `completion` for its orchestration, or
+   * nothing when `completion` is null (a cancelled activity). Fails with DXW02 once the lock expired, DXW01 when the
+   * item is gone (acked, cancelled, deleted, or fetched again by someone else).
+   */
+  async ackWorkItem(lockToken: string, completion: ActivityCompletion | null): Promise<void> {
+    return this.runWorkerQueue('ackWorkItem', (b) => {
+      requireText('ackWorkItem', 'lock token', lockToken);
+      if (completion !== null) requireJson('ackWorkItem', 'completion', completion);
+      return b.ackWorkItem(lockToken, completion, this.now('ackWorkItem'));
+    });
+  }
+
+  /** Extends a live activity lock to now + `extendForMs` (contract v2 §3.11); DXW02 after expiry, DXW01 when gone. */
+  async renewWorkItemLock(lockToken: string, extendForMs: number): Promise<void> {
+    const extendMs = requireDuration('renewWorkItemLock', 'extendForMs', extendForMs, 1);
+    return this.runWorkerQueue(
+      'renewWorkItemLock',
+      (b) => {
+        requireText('renewWorkItemLock', 'lock token', lockToken);
+        return b.renewWorkItemLock(lockToken, this.now('renewWorkItemLock'), extendMs);
+      },
+      { pausesMs: this.settings.retryPausesMs, budgetMs: renewalBudgetMs(extendMs) },
+    );
+  }
+
+  /**
+   * Gives a fetched activity back (contract v2 §3.12), fetchable again after `delayMs` (default at once); with
+   * `ignoreAttempt` this fetch does not count towards its attempts. DXW01 when the token matches no item.
+   */
+  async abandonWorkItem(lockToken: string, delayMs?: number | null, ignoreAttempt = false): Promise<void> {
+    return this.runWorkerQueue('abandonWorkItem', (b) => {
+      requireText('abandonWorkItem', 'lock token', lockToken);
+      if (delayMs !== undefined && delayMs !== null) requireDuration('abandonWorkItem', 'delayMs', delayMs, 0);
+      if (typeof ignoreAttempt !== 'boolean') {
+        throw ProviderError.invalidInput('abandonWorkItem', 'ignoreAttempt must be a boolean');
+      }
+      return b.abandonWorkItem(lockToken, this.now('abandonWorkItem'), delayMs ?? null, ignoreAttempt);
+    });
+  }
+
+  /**
+   * Extends to now + `extendForMs` the sessions these owners hold whose lease is live and that saw activity within
+   * `idleTimeoutMs` (contract v2 §3.13); returns how many. An empty list renews nothing, without a database call.
+   */
+  async renewSessionLock(ownerIds: string[], extendForMs: number, idleTimeoutMs: number): Promise<number> {
+    const operation = 'renewSessionLock';
+    if (!Array.isArray(ownerIds) || !ownerIds.every((id) => typeof id === 'string' && id.length > 0)) {
+      throw ProviderError.invalidInput(operation, 'ownerIds must be an array of non-empty strings');
+    }
+    ownerIds.forEach((id) => requireText(operation, 'ownerIds', id));
+    const extendMs = requireDuration(operation, 'extendForMs', extendForMs, 1);
+    const idleMs = requireDuration(operation, 'idleTimeoutMs', idleTimeoutMs, 0);
+    if (ownerIds.length === 0) return 0;
+    return this.runWorkerQueue(operation, (b) => b.renewSessionLock(ownerIds, this.now(operation), extendMs, idleMs), {
+      pausesMs: this.settings.retryPausesMs,
+      budgetMs: renewalBudgetMs(extendMs),
+    });
+  }
+
+  /**
+   * Removes sessions whose lease expired and that have no queued or locked items (contract v2 §3.14); returns how
+   * many. `idleTimeoutMs` is checked and otherwise unused, as upstream.
+   */
+  async cleanupOrphanedSessions(idleTimeoutMs: number): Promise<number> {
+    const operation = 'cleanupOrphanedSessions';
+    const idleMs = requireDuration(operation, 'idleTimeoutMs', idleTimeoutMs, 0);
+    return this.runWorkerQueue(operation, (b) => b.cleanupOrphanedSessions(this.now(operation), idleMs));
+  }
+
+  /**
+   * @deprecated Use `fetchWorkItem(lockTimeoutMs)`; kept for one release (contract v2 §3.1). Locks the oldest untagged,
+   * session-free activity for the provider's `lockTimeoutMs`.
+   */
   dequeueWorkerPeekLock(): Promise<WorkerLease | null> {
     return this.run('dequeueWorkerPeekLock', (b) =>
       b.dequeueWorkerPeekLock(this.now('dequeueWorkerPeekLock'), this.lockTimeoutMs),
     );
   }
 
+  /** @deprecated Use `ackWorkItem`; kept for one release (contract v2 §3.1). */
   ackWorker(lockToken: string, completion: WorkItem): Promise<void> {
     return this.run('ackWorker', (b) => {
       requireText('ackWorker', 'lock token', lockToken);
@@ -525,6 +673,8 @@ export class PostgresProvider {
     );
   }
 }
+
+/** `create` refuses to run a procedures-only method inline rather than silently use the procedures. */
 
 /**
  * The pool the provider opens for a connection string. Its `error` listener is what keeps a connection lost while

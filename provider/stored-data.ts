@@ -45,3 +45,39 @@ export function checkOrchestrationItem(operation: string, item: OrchestrationIte
   });
   return item;
 }
+
+/** Raised when a fetched worker row is not an `ActivityExecute` the runtime can run (contract v2 §3.2.5). */
+export const UNDECODABLE_WORK_ITEM = 'DXC02';
+
+const isOptionalString = (value: unknown) => value === undefined || value === null || typeof value === 'string';
+const isWholeNumber = (value: unknown, minimum: number) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= minimum;
+
+/**
+ * A fetched worker item, unchanged, or DXC02 when it is not a well-formed ActivityExecute. The row stays locked by
+ * the fetch (so it is skipped for one lock period instead of stalling the queue); the error names its queue id.
+ */
+export function checkWorkItem(operation: string, rowId: number, item: unknown): WorkItem {
+  const body =
+    kindOf(item) === 'ActivityExecute' ? (item as { ActivityExecute: Record<string, unknown> }).ActivityExecute : null;
+  const valid =
+    body !== null &&
+    typeof body.instance === 'string' &&
+    isWholeNumber(body.execution_id, 1) &&
+    isWholeNumber(body.id, 0) &&
+    typeof body.name === 'string' &&
+    typeof body.input === 'string' &&
+    isOptionalString(body.session_id) &&
+    isOptionalString(body.tag);
+  if (!valid) {
+    const text = JSON.stringify(item) ?? String(item);
+    const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    throw new ProviderError(
+      operation,
+      `Failed to deserialize worker item (worker_queue id ${rowId}): ${shown}`,
+      UNDECODABLE_WORK_ITEM,
+      false,
+    );
+  }
+  return item as WorkItem;
+}

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ProcedureError } from 'pg-sproc-gen/runtime';
 import { createClient, type Client } from '../../generated/procedures.js';
-import type { ProviderBackend, TurnAck } from '../backend.js';
+import type { ProviderBackend, StoredWorkItem, TurnAck, WorkerQueueBackend } from '../backend.js';
 import type { HistoryEvent } from '../types/history-event.js';
 import type {
   ExecutionInfo,
@@ -12,9 +12,10 @@ import type {
   WorkerLease,
 } from '../types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../types/work-item.js';
+import type { WorkItemFetch } from '../work-item-fetch.js';
 
 /** The provider's database work as calls of the generated procedure client: one call per operation. */
-export class ProceduresBackend implements ProviderBackend {
+export class ProceduresBackend implements ProviderBackend, WorkerQueueBackend {
   private readonly client: Client;
 
   constructor(
@@ -103,14 +104,45 @@ export class ProceduresBackend implements ProviderBackend {
     await this.client.enqueueWorkerWork({ workItem: item, nowMs });
   }
 
+  /** v1's dequeue on the v2 procedure: no session, untagged items only (contract v2 §3.1). */
   async dequeueWorkerPeekLock(nowMs: number, lockTimeoutMs: number): Promise<WorkerLease | null> {
-    const row = await this.client.dequeueWorkerPeekLock({ nowMs, lockTimeoutMs });
+    const row = await this.client.fetchWorkItem({ nowMs, lockTimeoutMs });
     return row ? { item: row.workItem, lockToken: row.lockToken } : null;
   }
 
   async ackWorker(lockToken: string, completion: WorkItem, nowMs: number): Promise<void> {
-    // sp_ack_worker refuses any other kind (DXI01): the type is the procedure's check, not the caller's.
-    await this.client.ackWorker({ lockToken, completion: completion as ActivityCompletion, nowMs });
+    // sp_ack_work_item refuses any other kind (DXI01): the type is the procedure's check, not the caller's.
+    await this.client.ackWorkItem({ lockToken, completion: completion as ActivityCompletion, nowMs });
+  }
+
+  async fetchWorkItem(nowMs: number, fetch: WorkItemFetch): Promise<StoredWorkItem | null> {
+    const row = await this.client.fetchWorkItem({ nowMs, ...fetch });
+    return row ? { id: row.id, item: row.workItem, lockToken: row.lockToken, attemptCount: row.attemptCount } : null;
+  }
+
+  async ackWorkItem(lockToken: string, completion: ActivityCompletion | null, nowMs: number): Promise<void> {
+    await this.client.ackWorkItem({ lockToken, completion, nowMs });
+  }
+
+  async renewWorkItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void> {
+    await this.client.renewWorkItemLock({ lockToken, nowMs, extendMs });
+  }
+
+  async abandonWorkItem(
+    lockToken: string,
+    nowMs: number,
+    delayMs: number | null,
+    ignoreAttempt: boolean,
+  ): Promise<void> {
+    await this.client.abandonWorkItem({ lockToken, nowMs, delayMs, ignoreAttempt });
+  }
+
+  renewSessionLock(ownerIds: string[], nowMs: number, extendMs: number, idleTimeoutMs: number): Promise<number> {
+    return this.client.renewSessionLock({ ownerIds, nowMs, extendMs, idleTimeoutMs });
+  }
+
+  cleanupOrphanedSessions(nowMs: number, idleTimeoutMs: number): Promise<number> {
+    return this.client.cleanupOrphanedSessions({ nowMs, idleTimeoutMs });
   }
 
   async enqueueOrchestratorWork(item: WorkItem, nowMs: number, delayMs: number | null): Promise<void> {

@@ -121,3 +121,22 @@ export interface InstanceTree {
   rootId: string;
   allIds: string[];
 }
+
+// --- Contract v2 §2.6: the worker queue (fetchWorkItem and sessions) ---------------------------------------------
+
+/** A fetched activity, locked for this caller until `lockToken` is acked, abandoned or its lock expires. */
+export interface FetchedWorkItem {
+  item: WorkItem;
+  lockToken: string;
+  /** How many fetches took this item so far, this one included (poison detection, contract v2 §3.2.1). */
+  attemptCount: number;
+}
+
+/** Session-aware fetch: `ownerId` may take items of sessions it owns or nobody owns, claiming them for `lockTimeoutMs`. */
+export interface SessionFetchConfig {
+  ownerId: string;
+  lockTimeoutMs: number;
+}
+
+/** Which activities a worker takes by tag (contract v2 §3.2.7); `'none'` takes nothing. */
+export type TagFilter = 'defaultOnly' | 'any' | 'none' | { tags: string[] } | { defaultAnd: string[] };

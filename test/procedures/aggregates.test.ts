@@ -144,7 +144,7 @@ describe('sp_get_queue_depths', () => {
       worker_queue: '2',
     });
 
-    const [first] = (await call(tenant, 'sp_dequeue_worker_peek_lock', BASE_MS, 1_000)).rows;
+    const [first] = (await call(tenant, 'sp_fetch_work_item', BASE_MS, 1_000)).rows;
     expect(await depths(BASE_MS)).toEqual({
       orchestrator_queue: '0',
       worker_queue: '1',
@@ -154,7 +154,7 @@ describe('sp_get_queue_depths', () => {
       worker_queue: '2',
     });
 
-    await call(tenant, 'sp_ack_worker', first!.lock_token, json(activityCompleted('a', 1)), BASE_MS + 5);
+    await call(tenant, 'sp_ack_work_item', first!.lock_token, json(activityCompleted('a', 1)), BASE_MS + 5);
     expect(await depths(BASE_MS + 5)).toEqual({
       orchestrator_queue: '1',
       worker_queue: '1',

@@ -5,7 +5,7 @@ import type { Procedure } from '../../generator/model/types.js';
 import { parseSources } from '../../generator/parse/index.js';
 import { readMigrationFiles } from '../../provider/migrations/migration-files.js';
 import { useTenantSchema } from '../support/tenant-schema.js';
-import { activityCompleted, activityExecute, orchestrationStarted, startOrchestration } from '../support/work-items.js';
+import { activityExecute, orchestrationStarted, startOrchestration } from '../support/work-items.js';
 import { BASE_MS, LOCK_MS, json } from '../support/procedure-calls.js';
 
 /**
@@ -38,6 +38,12 @@ async function fetchedToken(db: pg.ClientBase): Promise<string> {
   return fetched.rows[0].lock_token as string;
 }
 
+async function leasedWorkItem(db: pg.ClientBase): Promise<string> {
+  await callNamed(db, 'sp_enqueue_worker_work', { p_work_item: json(activityExecute('A', 1)), p_now_ms: BASE_MS });
+  const leased = await callNamed(db, 'sp_fetch_work_item', { p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS });
+  return leased.rows[0].lock_token as string;
+}
+
 /** Arguments that make a call succeed, after setting up what it needs, for every annotated procedure. */
 const validCalls: Record<string, Setup> = {
   sp_create_schema: async () => ({ p_schema_name: `${tenant.name}_other` }),
@@ -66,19 +72,21 @@ const validCalls: Record<string, Setup> = {
     p_now_ms: BASE_MS,
   }),
   sp_enqueue_orchestrator_work: async () => ({ p_work_item: json(startOrchestration('A')), p_now_ms: BASE_MS }),
-  sp_dequeue_worker_peek_lock: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS }),
-  sp_ack_worker: async (db) => {
-    await callNamed(db, 'sp_enqueue_worker_work', { p_work_item: json(activityExecute('A', 1)), p_now_ms: BASE_MS });
-    const leased = await callNamed(db, 'sp_dequeue_worker_peek_lock', {
-      p_now_ms: BASE_MS,
-      p_lock_timeout_ms: LOCK_MS,
-    });
-    return {
-      p_lock_token: leased.rows[0].lock_token,
-      p_completion: json(activityCompleted('A', 1)),
-      p_now_ms: BASE_MS,
-    };
-  },
+  sp_fetch_work_item: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS }),
+  sp_ack_work_item: async (db) => ({ p_lock_token: await leasedWorkItem(db), p_completion: null, p_now_ms: BASE_MS }),
+  sp_renew_work_item_lock: async (db) => ({
+    p_lock_token: await leasedWorkItem(db),
+    p_now_ms: BASE_MS,
+    p_extend_ms: LOCK_MS,
+  }),
+  sp_abandon_work_item: async (db) => ({ p_lock_token: await leasedWorkItem(db), p_now_ms: BASE_MS }),
+  sp_renew_session_lock: async () => ({
+    p_owner_ids: ['A'],
+    p_now_ms: BASE_MS,
+    p_extend_ms: LOCK_MS,
+    p_idle_timeout_ms: LOCK_MS,
+  }),
+  sp_cleanup_orphaned_sessions: async () => ({ p_now_ms: BASE_MS, p_idle_timeout_ms: 0 }),
   sp_fetch_orchestration_item: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS }),
   sp_ack_orchestration_item: async (db) => ({
     p_lock_token: await fetchedToken(db),

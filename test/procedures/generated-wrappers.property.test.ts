@@ -112,8 +112,25 @@ const WRAPPERS: Record<string, WrapperCase> = {
     params: params({ workItem: hostileItem, nowMs, delayMs }),
     oversized: { workItem: startOrchestration(OVERSIZED), nowMs: BASE_MS },
   },
-  dequeueWorkerPeekLock: { params: params({ nowMs, lockTimeoutMs }) },
-  ackWorker: { params: params({ lockToken: token, completion: hostileItem, nowMs }) },
+  fetchWorkItem: {
+    params: params({
+      nowMs,
+      lockTimeoutMs,
+      ownerId: text,
+      sessionLockTimeoutMs: lockTimeoutMs,
+      tagMode: sensibleOr(fc.constantFrom('default_only', 'tags', 'default_and', 'any', 'gpu')),
+      tags: hostileList(text),
+    }),
+  },
+  ackWorkItem: { params: params({ lockToken: token, completion: hostileItem, nowMs }) },
+  renewWorkItemLock: { params: params({ lockToken: token, nowMs, extendMs: lockTimeoutMs }) },
+  abandonWorkItem: {
+    params: params({ lockToken: token, nowMs, delayMs, ignoreAttempt: sensibleOr(fc.boolean()) }),
+  },
+  renewSessionLock: {
+    params: params({ ownerIds: hostileList(text), nowMs, extendMs: lockTimeoutMs, idleTimeoutMs: delayMs }),
+  },
+  cleanupOrphanedSessions: { params: params({ nowMs, idleTimeoutMs: delayMs }) },
   fetchOrchestrationItem: { params: params({ nowMs, lockTimeoutMs }) },
   ackOrchestrationItem: {
     params: params({
@@ -173,7 +190,7 @@ async function seed(client: Client): Promise<Tokens> {
   }
   const item = await client.fetchOrchestrationItem({ nowMs: BASE_MS, lockTimeoutMs: 30_000 });
   await client.enqueueWorkerWork({ workItem: activityExecute('A', 1), nowMs: BASE_MS });
-  const lease = await client.dequeueWorkerPeekLock({ nowMs: BASE_MS, lockTimeoutMs: 30_000 });
+  const lease = await client.fetchWorkItem({ nowMs: BASE_MS, lockTimeoutMs: 30_000 });
   return { orchestration: item!.lockToken, worker: lease!.lockToken };
 }
 

@@ -111,18 +111,18 @@ describe('two tenant schemas side by side', () => {
 
   it('keep worker queues apart', async () => {
     await enqueueWorker(hostile, activityExecute('h', 1), BASE_MS);
-    expect((await call(plain, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS)).rows).toEqual([]);
-    const [got] = (await call<{ lock_token: string }>(hostile, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS)).rows;
+    expect((await call(plain, 'sp_fetch_work_item', BASE_MS, LOCK_MS)).rows).toEqual([]);
+    const [got] = (await call<{ lock_token: string }>(hostile, 'sp_fetch_work_item', BASE_MS, LOCK_MS)).rows;
 
     await expectFailureChangesNothing(
       plain,
-      () => call(plain, 'sp_ack_worker', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS),
+      () => call(plain, 'sp_ack_work_item', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS),
       {
         code: 'DXW01',
         message: 'Worker queue item not found or already processed',
       },
     );
-    await call(hostile, 'sp_ack_worker', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS);
+    await call(hostile, 'sp_ack_work_item', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS);
     expect((await call(hostile, 'sp_get_queue_depths', BASE_MS)).rows[0]).toEqual({
       orchestrator_queue: '1',
       worker_queue: '0',

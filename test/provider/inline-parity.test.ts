@@ -80,11 +80,11 @@ function proceduresBackend(schema: TenantSchema): ProviderBackend {
       await call(schema, 'sp_enqueue_worker_work', jsonOrNull(item), nowMs);
     },
     async dequeueWorkerPeekLock(nowMs, lockTimeoutMs) {
-      const [row] = await rowsOf('sp_dequeue_worker_peek_lock', nowMs, lockTimeoutMs);
+      const [row] = await rowsOf('sp_fetch_work_item', nowMs, lockTimeoutMs);
       return row === undefined ? null : { item: row.work_item as WorkItem, lockToken: row.lock_token as string };
     },
     async ackWorker(lockToken, completion, nowMs) {
-      await call(schema, 'sp_ack_worker', lockToken, json(completion), nowMs);
+      await call(schema, 'sp_ack_work_item', lockToken, json(completion), nowMs);
     },
     async enqueueOrchestratorWork(item, nowMs, delayMs) {
       await call(schema, 'sp_enqueue_orchestrator_work', jsonOrNull(item), nowMs, delayMs);

@@ -17,7 +17,9 @@ describe('procedure-only operations', () => {
       schema: tenant.name,
       implementation: { read: 'inline', deleteInstance: 'inline' } as never,
     });
-    await expect(create).rejects.toThrow(/deleteInstance: these operations exist only as procedures/);
+    await expect(create).rejects.toThrow(
+      /cannot serve deleteInstance: contract v2's operations exist only as procedures/,
+    );
   });
 
   it("serves them from the procedures when every method is 'inline'", async ({ createProvider }) => {

@@ -36,6 +36,7 @@ const WORKER_TOKEN = Symbol('worker lock token');
 const token = fc.oneof(fc.constantFrom(ORCHESTRATION_TOKEN, WORKER_TOKEN), hostileScalar);
 const instance = sensibleOr(knownInstance);
 const executionId = sensibleOr(fc.integer({ min: 1, max: 3 }));
+const duration = sensibleOr(fc.integer({ min: 1, max: 60_000 }));
 const delay = fc.oneof(fc.constant(undefined), sensibleOr(fc.integer({ min: 0, max: 5_000 })));
 const status = sensibleOr(fc.constantFrom('Running', 'Completed', 'Failed', 'ContinuedAsNew', 'Paused'));
 const metadata = fc.oneof(
@@ -115,6 +116,28 @@ const METHODS: Record<ProviderMethod, MethodCase> = {
   readExecution: byExecution,
   getSystemMetrics: none,
   getQueueDepths: none,
+  fetchWorkItem: {
+    args: fc.tuple(
+      duration,
+      fc.oneof(fc.constant(undefined), duration),
+      fc.oneof(
+        fc.constant(null),
+        fc.record({ ownerId: sensibleOr(fc.constantFrom('A', 'B')), lockTimeoutMs: duration }, { requiredKeys: [] }),
+        hostileScalar,
+      ),
+      fc.oneof(
+        fc.constantFrom(undefined, 'defaultOnly', 'any', 'none'),
+        fc.record({ tags: hostileList(sensibleOr(fc.constantFrom('gpu', 'cpu'))) }),
+        fc.record({ defaultAnd: hostileList(sensibleOr(fc.constantFrom('gpu', 'cpu'))) }),
+        hostileScalar,
+      ),
+    ),
+  },
+  ackWorkItem: { args: fc.tuple(token, fc.oneof(fc.constant(null), hostileItem)) },
+  renewWorkItemLock: { args: fc.tuple(token, duration) },
+  abandonWorkItem: { args: fc.tuple(token, delay, sensibleOr(fc.boolean())) },
+  renewSessionLock: { args: fc.tuple(hostileList(sensibleOr(fc.constantFrom('A', 'B'))), duration, duration) },
+  cleanupOrphanedSessions: { args: fc.tuple(duration) },
 };
 
 /** The live tokens a call may be given; refreshed by every fetch and dequeue that returns one. */
@@ -172,7 +195,10 @@ describe.each(IMPLEMENTATIONS)('every provider method with hostile arguments (%s
             if (method === 'fetchOrchestrationItem' && typeof found?.lockToken === 'string') {
               tokens = { ...tokens, orchestration: found.lockToken };
             }
-            if (method === 'dequeueWorkerPeekLock' && typeof found?.lockToken === 'string') {
+            if (
+              (method === 'dequeueWorkerPeekLock' || method === 'fetchWorkItem') &&
+              typeof found?.lockToken === 'string'
+            ) {
               tokens = { ...tokens, worker: found.lockToken };
             }
             // A successful 10 MB write would make every later snapshot read it: start over instead.

@@ -140,11 +140,10 @@ describe('a to_timestamp(numeric) planted in public, on the default search_path'
         now + 20,
         JSON.stringify([activityExecute('public-trap', 1)]),
       ]);
-      const lease = await client.query<{ lock_token: string }>(
-        `SELECT * FROM ${q}.sp_dequeue_worker_peek_lock($1, 30000)`,
-        [now + 30],
-      );
-      await client.query(`SELECT ${q}.sp_ack_worker($1, $2, $3)`, [
+      const lease = await client.query<{ lock_token: string }>(`SELECT * FROM ${q}.sp_fetch_work_item($1, 30000)`, [
+        now + 30,
+      ]);
+      await client.query(`SELECT ${q}.sp_ack_work_item($1, $2, $3)`, [
         lease.rows[0]!.lock_token,
         JSON.stringify(activityCompleted('public-trap', 1)),
         now + 30,

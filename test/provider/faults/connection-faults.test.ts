@@ -168,7 +168,7 @@ describe.each(IMPLEMENTATIONS)('connection faults (%s)', (implementation) => {
     await provider.enqueueWorkerWork(activityExecute('A', 2));
     const lease = await provider.dequeueWorkerPeekLock();
 
-    proxy.inject({ kind: 'close-after-commit' }, { match: committing(implementation, 'sp_ack_worker') });
+    proxy.inject({ kind: 'close-after-commit' }, { match: committing(implementation, 'sp_ack_work_item') });
     const error = await providerErrorOf(provider.ackWorker(lease!.lockToken, activityCompleted('A', 2)));
 
     expect(error).toMatchObject({ sqlstate: 'DXW01', retryable: false, mayHaveCommitted: true });
