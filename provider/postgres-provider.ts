@@ -4,7 +4,11 @@ import { InlineBackend } from './inline/inline-backend.js';
 import { type ClockReading, ClockSkewError, ClockSkewGuard } from './clock-skew-guard.js';
 import {
   readClock,
+  requireBoolean,
+  requireCancelledActivities,
+  requireCapabilityFilter,
   requireDelay,
+  requireDuration,
   requireExecutionId,
   requireInstanceId,
   requireJson,
@@ -17,14 +21,17 @@ import { ProceduresBackend } from './procedures/procedures-backend.js';
 import type { ProviderEvent } from './provider-events.js';
 import { type ProviderSettings, resolveSettings } from './provider-settings.js';
 import { withReissue } from './reissue.js';
-import { checkHistory, checkOrchestrationItem } from './stored-data.js';
+import { checkHistory, decodeFetchedTurn } from './stored-data.js';
 import type { HistoryEvent } from './types/history-event.js';
 import type {
+  CapabilityFilter,
   ExecutionInfo,
   ExecutionMetadata,
+  FetchedOrchestrationItem,
   InstanceInfo,
-  OrchestrationItem,
   QueueDepths,
+  ScheduledActivityIdentifier,
+  SemverRange,
   SystemMetrics,
   WorkerLease,
 } from './types/provider-types.js';
@@ -55,7 +62,10 @@ export const PROVIDER_METHODS = [
   'getQueueDepths',
 ] as const;
 
-export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
+/** Contract-v2 operations: they exist only as procedures, so `implementation` cannot send them to the inline SQL. */
+export const V2_ONLY_METHODS = ['renewOrchestrationItemLock'] as const;
+
+export type ProviderMethod = (typeof PROVIDER_METHODS)[number] | (typeof V2_ONLY_METHODS)[number];
 
 export interface PostgresProviderOptions {
   /** Where to connect; ignored when `pool` is given. The provider's own pool reports lost connections to `onEvent`. */
@@ -67,8 +77,16 @@ export interface PostgresProviderOptions {
   pool?: pg.Pool;
   /** Schema holding this provider's tables and procedures (default `public`); any name works. */
   schema?: string;
-  /** How long a fetched orchestration item or dequeued work item stays locked (default 30 s). */
+  /**
+   * How long a fetched orchestration item (when the fetch names no timeout) or dequeued work item stays locked
+   * (default 30 s).
+   */
   lockTimeoutMs?: number;
+  /**
+   * How long a fetch hides an orphan batch (messages other than QueueMessage for an instance that has not started yet,
+   * contract v2 §3.2.3) before looking at it again (default 1000 ms).
+   */
+  orphanRetryMs?: number;
   /**
    * Epoch milliseconds; every time the database compares comes from here (default `Date.now`). A fractional reading is
    * floored; one that is not a number from 0 to 2^53 - 1 fails the call with 22023.
@@ -76,7 +94,10 @@ export interface PostgresProviderOptions {
   clock?: () => number;
   /** Apply the migrations on start (default true). */
   migrate?: boolean;
-  /** One implementation for every method, or a choice per method (unlisted methods use procedures). */
+  /**
+   * One implementation for every method, or a choice per method (unlisted methods use procedures). Contract-v2
+   * operations always use the procedures: naming 'inline' for one of them is refused.
+   */
   implementation?: Implementation | Partial<Record<ProviderMethod, Implementation>>;
   /** Pauses before each re-issue of a call that failed retryably (default 50, 100, 150 ms: three re-issues). */
   retryPausesMs?: readonly number[];
@@ -104,7 +125,8 @@ export class PostgresProvider {
     private readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
     private readonly settings: ProviderSettings,
-    private readonly backends: Record<ProviderMethod, ProviderBackend>,
+    private readonly backends: Record<(typeof PROVIDER_METHODS)[number], ProviderBackend>,
+    private readonly procedures: ProceduresBackend,
     private readonly clockGuard: ClockSkewGuard,
   ) {
     this.schema = settings.schema;
@@ -131,14 +153,25 @@ export class PostgresProvider {
       const procedures = new ProceduresBackend(pool, schema);
       const inline = new InlineBackend(pool, schema);
       const choice = options.implementation ?? 'procedures';
-      const backends = {} as Record<ProviderMethod, ProviderBackend>;
+      if (typeof choice === 'object') {
+        const refused = V2_ONLY_METHODS.filter((method) => choice[method] === 'inline');
+        if (refused.length > 0) {
+          throw new Error(
+            `implementation: ${refused.join(', ')} exist only as procedures (contract v2); the inline baseline ` +
+              'implements contract v1',
+          );
+        }
+      }
+      const backends = {} as Record<(typeof PROVIDER_METHODS)[number], ProviderBackend>;
       for (const method of PROVIDER_METHODS) {
         const implementation = typeof choice === 'string' ? choice : (choice[method] ?? 'procedures');
         backends[method] = implementation === 'inline' ? inline : procedures;
       }
+      // An all-inline provider (the baseline, e.g. for benchmarks) runs without the procedures; its v2-only methods
+      // then fail when called.
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
       clockGuard.startChecking(settings.clockCheckIntervalMs);
-      return new PostgresProvider(pool, ownsPool, settings, backends, clockGuard);
+      return new PostgresProvider(pool, ownsPool, settings, backends, procedures, clockGuard);
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;
@@ -160,10 +193,22 @@ export class PostgresProvider {
    * Runs one method's database call, refused while the clocks disagree too much, and re-issued when it fails
    * retryably (`reissue.ts`). Every failure is a `ProviderError` and leaves the database as it was.
    */
-  private async run<T>(method: ProviderMethod, call: (backend: ProviderBackend) => Promise<T>): Promise<T> {
+  private run<T>(
+    method: (typeof PROVIDER_METHODS)[number],
+    call: (backend: ProviderBackend) => Promise<T>,
+  ): Promise<T> {
+    return this.runOn(method, this.backends[method], call, this.settings.retryPausesMs);
+  }
+
+  private async runOn<B, T>(
+    method: ProviderMethod,
+    backend: B,
+    call: (backend: B) => Promise<T>,
+    pausesMs: readonly number[],
+  ): Promise<T> {
     this.clockGuard.assertAcceptable(method);
-    return withReissue(method, () => call(this.backends[method]), {
-      pausesMs: this.settings.retryPausesMs,
+    return withReissue(method, () => call(backend), {
+      pausesMs,
       onRetry: (attempt, error, pauseMs) =>
         this.settings.onEvent({ kind: 'retry', operation: method, attempt, pauseMs, error }),
     });
@@ -176,13 +221,37 @@ export class PostgresProvider {
 
   // --- orchestrator queue -------------------------------------------------------------------------------------
 
-  fetchOrchestrationItem(): Promise<OrchestrationItem | null> {
-    return this.run('fetchOrchestrationItem', async (b) =>
-      checkOrchestrationItem(
-        'fetchOrchestrationItem',
-        await b.fetchOrchestrationItem(this.now('fetchOrchestrationItem'), this.lockTimeoutMs),
-      ),
+  /**
+   * Locks one instance with visible messages and returns its turn (contract v2 §3.3), or null when none is eligible.
+   * `filter` limits it to instances whose current execution is pinned to a version inside
+   * `filter.supportedVersions[0]` (or not pinned); an empty range list accepts nothing. A stored row that does not
+   * decode is reported as `item.historyError`, never thrown: the lock is taken by then.
+   * `pollTimeoutMs` is accepted and checked; this fetch still answers at once (short polling).
+   */
+  async fetchOrchestrationItem(
+    lockTimeoutMs: number = this.lockTimeoutMs,
+    pollTimeoutMs = 0,
+    filter: CapabilityFilter | null = null,
+  ): Promise<FetchedOrchestrationItem | null> {
+    const operation = 'fetchOrchestrationItem';
+    requireDuration(operation, 'lockTimeoutMs', lockTimeoutMs, 1);
+    requireDuration(operation, 'pollTimeoutMs', pollTimeoutMs, 0);
+    if (filter !== null && filter !== undefined) requireCapabilityFilter(operation, filter);
+    const ranges = filter?.supportedVersions;
+    if (ranges !== undefined && ranges.length === 0) return null;
+    return this.fetchOnce(lockTimeoutMs, ranges?.[0] ?? null);
+  }
+
+  /** One fetch attempt (re-issued on retryable errors): the single database call a waiting fetch repeats. */
+  private async fetchOnce(
+    lockTimeoutMs: number,
+    versions: SemverRange | null,
+  ): Promise<FetchedOrchestrationItem | null> {
+    const operation = 'fetchOrchestrationItem';
+    const stored = await this.run(operation, (b) =>
+      b.fetchOrchestrationItem(this.now(operation), lockTimeoutMs, versions, this.settings.orphanRetryMs),
     );
+    return stored === null ? null : decodeFetchedTurn(stored);
   }
 
   ackOrchestrationItem(
@@ -192,6 +261,7 @@ export class PostgresProvider {
     workerItems: WorkItem[],
     orchestratorItems: WorkItem[],
     metadata: ExecutionMetadata = {},
+    cancelledActivities: ScheduledActivityIdentifier[] = [],
   ): Promise<void> {
     return this.run('ackOrchestrationItem', (b) => {
       const operation = 'ackOrchestrationItem';
@@ -201,6 +271,7 @@ export class PostgresProvider {
       requireJsonArray(operation, 'worker items', workerItems);
       requireJsonArray(operation, 'orchestrator items', orchestratorItems);
       requireMetadata(operation, metadata);
+      requireCancelledActivities(operation, cancelledActivities);
       return b.ackOrchestrationItem({
         lockToken,
         nowMs: this.now(operation),
@@ -209,19 +280,47 @@ export class PostgresProvider {
         workerItems,
         orchestratorItems,
         metadata,
+        cancelledActivities,
       });
     });
   }
 
-  abandonOrchestrationItem(lockToken: string, delayMs?: number): Promise<void> {
-    return this.run('abandonOrchestrationItem', (b) => {
-      requireText('abandonOrchestrationItem', 'lock token', lockToken);
-      requireDelay('abandonOrchestrationItem', delayMs);
-      return b.abandonOrchestrationItem(lockToken, this.now('abandonOrchestrationItem'), delayMs ?? null);
+  /**
+   * Gives a fetched turn back (contract v2 §3.5): with `delayMs` > 0 the instance waits that long; `ignoreAttempt`
+   * takes this fetch's attempt back (for abandons that are not the batch's fault).
+   */
+  abandonOrchestrationItem(lockToken: string, delayMs?: number | null, ignoreAttempt = false): Promise<void> {
+    const operation = 'abandonOrchestrationItem';
+    return this.run(operation, (b) => {
+      requireText(operation, 'lock token', lockToken);
+      requireDelay(operation, delayMs);
+      requireBoolean(operation, 'ignoreAttempt', ignoreAttempt);
+      return b.abandonOrchestrationItem(lockToken, this.now(operation), delayMs ?? null, ignoreAttempt);
     });
   }
 
-  enqueueOrchestratorWork(item: WorkItem, delayMs?: number): Promise<void> {
+  /**
+   * Extends a live orchestration lock to now + `extendForMs` (contract v2 §3.6); DXL03 when the lock is gone. A
+   * retryable failure is retried for at most a quarter of the extension (at least 250 ms), since the runtime takes any
+   * renewal error for a lost lock.
+   */
+  renewOrchestrationItemLock(lockToken: string, extendForMs: number): Promise<void> {
+    const operation = 'renewOrchestrationItemLock';
+    const pauses = Number.isSafeInteger(extendForMs) ? renewalPauses(extendForMs) : [];
+    return this.runOn(
+      operation,
+      this.procedures,
+      (b) => {
+        requireText(operation, 'lock token', lockToken);
+        requireDuration(operation, 'extendForMs', extendForMs, 1);
+        return b.renewOrchestrationItemLock(lockToken, this.now(operation), extendForMs);
+      },
+      pauses,
+    );
+  }
+
+  /** Enqueues one message (contract v2 §3.7); creates no instance: a start becomes one with its first ack. */
+  enqueueOrchestratorWork(item: WorkItem, delayMs?: number | null): Promise<void> {
     return this.run('enqueueOrchestratorWork', (b) => {
       requireJson('enqueueOrchestratorWork', 'work item', item);
       requireDelay('enqueueOrchestratorWork', delayMs);
@@ -336,6 +435,14 @@ export class PostgresProvider {
   getQueueDepths(): Promise<QueueDepths> {
     return this.run('getQueueDepths', (b) => b.getQueueDepths(this.now('getQueueDepths')));
   }
+}
+
+/** Re-issue pauses of a renewal: 50, 100, 150 ms, … while they fit into a quarter of the extension (min 250 ms). */
+export function renewalPauses(extendForMs: number): number[] {
+  const budget = Math.max(250, Math.floor(extendForMs / 4));
+  const pauses: number[] = [];
+  for (let total = 0, pause = 50; total + pause <= budget; total += pause, pause += 50) pauses.push(pause);
+  return pauses;
 }
 
 /**

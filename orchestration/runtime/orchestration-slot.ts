@@ -7,14 +7,18 @@ import { jitter, sleep } from './waker.js';
 
 const LOCK_LOST = new Set(['DXL01', 'DXL02']);
 
+/** A fetched turn with its lock token (the provider returns the two side by side). */
+type LockedItem = OrchestrationItem & { lockToken: string };
+
 /** One orchestration dispatcher slot (§3.1); `attempts` counts failed turns per instance in this process (§3.5). */
 export async function orchestrationSlot(core: RuntimeCore, slot: string, attempts: Map<string, number>): Promise<void> {
   let consecutiveErrors = 0;
   while (!core.isStopping()) {
     const began = Date.now();
-    let item: OrchestrationItem | null;
+    let item: LockedItem | null;
     try {
-      item = await core.provider.fetchOrchestrationItem();
+      const fetched = await core.provider.fetchOrchestrationItem();
+      item = fetched && { ...fetched.item, lockToken: fetched.lockToken };
       consecutiveErrors = 0;
     } catch (error) {
       consecutiveErrors++;
@@ -34,11 +38,17 @@ export async function orchestrationSlot(core: RuntimeCore, slot: string, attempt
     }
     // Another slot may take the next item while this one works.
     core.orchestrationWaker.wakeOne();
+    if (item.historyError !== null) {
+      // Stored data this runtime cannot read (written by a newer one?): give it back for a while (contract v2 §6).
+      core.report(new Error(item.historyError), 'fetchOrchestrationItem', item.instance);
+      await core.provider.abandonOrchestrationItem(item.lockToken, 1000).catch(() => {});
+      continue;
+    }
     await processItem(core, slot, item, attempts);
   }
 }
 
-async function processItem(core: RuntimeCore, slot: string, item: OrchestrationItem, attempts: Map<string, number>) {
+async function processItem(core: RuntimeCore, slot: string, item: LockedItem, attempts: Map<string, number>) {
   const attempt = (attempts.get(item.instance) ?? 0) + 1;
   attempts.set(item.instance, attempt);
   const began = Date.now();
@@ -134,7 +144,7 @@ function backoff(core: RuntimeCore, attempt: number): number {
 /** §3.8: the ack, re-issued on retryable errors; a refused ack is replaced by a failure turn once. True when committed. */
 async function ack(
   core: RuntimeCore,
-  item: OrchestrationItem,
+  item: LockedItem,
   plan: Extract<TurnPlan, { kind: 'ack' }>,
   env: TurnEnvironment,
 ): Promise<boolean> {
