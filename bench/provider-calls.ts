@@ -22,13 +22,13 @@ export interface LeasedWork {
 }
 
 export async function fetchTurn(provider: PostgresProvider): Promise<FetchedTurn | null> {
-  const item = await provider.fetchOrchestrationItem();
-  if (!item) return null;
+  const fetched = await provider.fetchOrchestrationItem();
+  if (!fetched) return null;
   return {
-    instance: item.instance,
-    messages: item.messages,
-    historyLength: item.history.length,
-    lockToken: item.lockToken,
+    instance: fetched.item.instance,
+    messages: fetched.item.messages,
+    historyLength: fetched.item.history.length,
+    lockToken: fetched.lockToken,
   };
 }
 

@@ -1,10 +1,14 @@
 import pg from 'pg';
-import type { ProviderBackend, WorkerQueueBackend } from './backend.js';
+import type { ProviderBackend, ProceduresOnlyBackend } from './backend.js';
 import { InlineBackend } from './inline/inline-backend.js';
 import { type ClockReading, ClockSkewError, ClockSkewGuard } from './clock-skew-guard.js';
 import {
   readClock,
+  requireBoolean,
+  requireCancelledActivities,
+  requireCapabilityFilter,
   requireDelay,
+  requireDuration,
   requireExecutionId,
   requireInstanceId,
   requireJson,
@@ -27,29 +31,32 @@ import { ProviderError, toProviderError } from './provider-error.js';
 import type { ProviderEvent } from './provider-events.js';
 import { type ProviderSettings, resolveSettings } from './provider-settings.js';
 import { renewalBudgetMs, withReissue } from './reissue.js';
-import { checkHistory, checkOrchestrationItem, checkWorkItem } from './stored-data.js';
+import { checkHistory, checkWorkItem, decodeFetchedTurn } from './stored-data.js';
 import type { HistoryEvent } from './types/history-event.js';
 import type {
+  CapabilityFilter,
   CustomStatusChange,
   DeleteInstanceResult,
   ExecutionInfo,
   ExecutionMetadata,
+  FetchedOrchestrationItem,
   FetchedWorkItem,
   InstanceFilter,
   InstanceInfo,
   InstanceStats,
   InstanceTree,
-  OrchestrationItem,
   PruneOptions,
   PruneResult,
   QueueDepths,
+  ScheduledActivityIdentifier,
+  SemverRange,
   SessionFetchConfig,
   SystemMetrics,
   TagFilter,
   WorkerLease,
 } from './types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from './types/work-item.js';
-import { requireDuration, type WorkItemFetch, workItemFetch } from './work-item-fetch.js';
+import { type WorkItemFetch, workItemFetch } from './work-item-fetch.js';
 
 /** Which code path does a method's database work: the generated procedure client (default) or inline SQL. */
 export type Implementation = 'procedures' | 'inline';
@@ -75,6 +82,7 @@ export const PROVIDER_METHODS = [
   'getSystemMetrics',
   'getQueueDepths',
   ...([
+    'renewOrchestrationItemLock',
     'fetchWorkItem',
     'ackWorkItem',
     'renewWorkItemLock',
@@ -92,6 +100,7 @@ export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
  * choice of 'inline' for one of these is refused by `create`.
  */
 export const PROCEDURES_ONLY_METHODS: ReadonlySet<string> = new Set([
+  'renewOrchestrationItemLock',
   'fetchWorkItem',
   'ackWorkItem',
   'renewWorkItemLock',
@@ -136,8 +145,16 @@ export interface PostgresProviderOptions {
   pool?: pg.Pool;
   /** Schema holding this provider's tables and procedures (default `public`); any name works. */
   schema?: string;
-  /** How long a fetched orchestration item or dequeued work item stays locked (default 30 s). */
+  /**
+   * How long a fetched orchestration item (when the fetch names no timeout) or dequeued work item stays locked
+   * (default 30 s).
+   */
   lockTimeoutMs?: number;
+  /**
+   * How long a fetch hides an orphan batch (messages other than QueueMessage for an instance that has not started yet,
+   * contract v2 §3.2.3) before looking at it again (default 1000 ms).
+   */
+  orphanRetryMs?: number;
   /**
    * Epoch milliseconds; every time the database compares comes from here (default `Date.now`). A fractional reading is
    * floored; one that is not a number from 0 to 2^53 - 1 fails the call with 22023.
@@ -179,7 +196,7 @@ export class PostgresProvider {
     private readonly settings: ProviderSettings,
     private readonly backends: Record<ProviderMethod, ProviderBackend>,
     private readonly management: ManagementCalls,
-    private readonly workerQueue: WorkerQueueBackend,
+    private readonly proceduresOnly: ProceduresOnlyBackend,
     private readonly clockGuard: ClockSkewGuard,
   ) {
     this.schema = settings.schema;
@@ -207,11 +224,13 @@ export class PostgresProvider {
       const procedures = new ProceduresBackend(pool, schema);
       const inline = new InlineBackend(pool, schema);
       const choice = options.implementation ?? 'procedures';
-      const backends = {} as Record<ProviderMethod, ProviderBackend>;
+      const backends = {} as Record<(typeof PROVIDER_METHODS)[number], ProviderBackend>;
       for (const method of PROVIDER_METHODS) {
         const implementation = typeof choice === 'string' ? choice : (choice[method] ?? 'procedures');
         backends[method] = implementation === 'inline' && !PROCEDURES_ONLY_METHODS.has(method) ? inline : procedures;
       }
+      // An all-inline provider (the baseline, e.g. for benchmarks) runs without the procedures; its v2-only methods
+      // then fail when called.
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
       clockGuard.startChecking(settings.clockCheckIntervalMs);
       const management = new ManagementCalls(pool, schema);
@@ -245,12 +264,12 @@ export class PostgresProvider {
    * `run` for contract v2's worker-queue methods, on the procedures. Their re-issue policy (§3.0.2): fetches as
    * `run`; renewals for a time budget (`budgetMs`); acks, abandons and the session sweep never — the runtime decides.
    */
-  private runWorkerQueue<T>(
+  private runProceduresOnly<T>(
     method: ProviderMethod,
-    call: (backend: WorkerQueueBackend) => Promise<T>,
+    call: (backend: ProceduresOnlyBackend) => Promise<T>,
     reissue: { pausesMs: readonly number[]; budgetMs?: number } = { pausesMs: [] },
   ): Promise<T> {
-    return this.attempt(method, () => call(this.workerQueue), reissue.pausesMs, reissue.budgetMs);
+    return this.attempt(method, () => call(this.proceduresOnly), reissue.pausesMs, reissue.budgetMs);
   }
 
   private async attempt<T>(
@@ -285,13 +304,37 @@ export class PostgresProvider {
 
   // --- orchestrator queue -------------------------------------------------------------------------------------
 
-  fetchOrchestrationItem(): Promise<OrchestrationItem | null> {
-    return this.run('fetchOrchestrationItem', async (b) =>
-      checkOrchestrationItem(
-        'fetchOrchestrationItem',
-        await b.fetchOrchestrationItem(this.now('fetchOrchestrationItem'), this.lockTimeoutMs),
-      ),
+  /**
+   * Locks one instance with visible messages and returns its turn (contract v2 §3.3), or null when none is eligible.
+   * `filter` limits it to instances whose current execution is pinned to a version inside
+   * `filter.supportedVersions[0]` (or not pinned); an empty range list accepts nothing. A stored row that does not
+   * decode is reported as `item.historyError`, never thrown: the lock is taken by then.
+   * `pollTimeoutMs` is accepted and checked; this fetch still answers at once (short polling).
+   */
+  async fetchOrchestrationItem(
+    lockTimeoutMs: number = this.lockTimeoutMs,
+    pollTimeoutMs = 0,
+    filter: CapabilityFilter | null = null,
+  ): Promise<FetchedOrchestrationItem | null> {
+    const operation = 'fetchOrchestrationItem';
+    requireDuration(operation, 'lockTimeoutMs', lockTimeoutMs, 1);
+    requireDuration(operation, 'pollTimeoutMs', pollTimeoutMs, 0);
+    if (filter !== null && filter !== undefined) requireCapabilityFilter(operation, filter);
+    const ranges = filter?.supportedVersions;
+    if (ranges !== undefined && ranges.length === 0) return null;
+    return this.fetchOnce(lockTimeoutMs, ranges?.[0] ?? null);
+  }
+
+  /** One fetch attempt (re-issued on retryable errors): the single database call a waiting fetch repeats. */
+  private async fetchOnce(
+    lockTimeoutMs: number,
+    versions: SemverRange | null,
+  ): Promise<FetchedOrchestrationItem | null> {
+    const operation = 'fetchOrchestrationItem';
+    const stored = await this.run(operation, (b) =>
+      b.fetchOrchestrationItem(this.now(operation), lockTimeoutMs, versions, this.settings.orphanRetryMs),
     );
+    return stored === null ? null : decodeFetchedTurn(stored);
   }
 
   ackOrchestrationItem(
@@ -301,6 +344,7 @@ export class PostgresProvider {
     workerItems: WorkItem[],
     orchestratorItems: WorkItem[],
     metadata: ExecutionMetadata = {},
+    cancelledActivities: ScheduledActivityIdentifier[] = [],
   ): Promise<void> {
     return this.run('ackOrchestrationItem', (b) => {
       const operation = 'ackOrchestrationItem';
@@ -310,6 +354,7 @@ export class PostgresProvider {
       requireJsonArray(operation, 'worker items', workerItems);
       requireJsonArray(operation, 'orchestrator items', orchestratorItems);
       requireMetadata(operation, metadata);
+      requireCancelledActivities(operation, cancelledActivities);
       return b.ackOrchestrationItem({
         lockToken,
         nowMs: this.now(operation),
@@ -318,19 +363,45 @@ export class PostgresProvider {
         workerItems,
         orchestratorItems,
         metadata,
+        cancelledActivities,
       });
     });
   }
 
-  abandonOrchestrationItem(lockToken: string, delayMs?: number): Promise<void> {
-    return this.run('abandonOrchestrationItem', (b) => {
-      requireText('abandonOrchestrationItem', 'lock token', lockToken);
-      requireDelay('abandonOrchestrationItem', delayMs);
-      return b.abandonOrchestrationItem(lockToken, this.now('abandonOrchestrationItem'), delayMs ?? null);
+  /**
+   * Gives a fetched turn back (contract v2 §3.5): with `delayMs` > 0 the instance waits that long; `ignoreAttempt`
+   * takes this fetch's attempt back (for abandons that are not the batch's fault).
+   */
+  abandonOrchestrationItem(lockToken: string, delayMs?: number | null, ignoreAttempt = false): Promise<void> {
+    const operation = 'abandonOrchestrationItem';
+    return this.run(operation, (b) => {
+      requireText(operation, 'lock token', lockToken);
+      requireDelay(operation, delayMs);
+      requireBoolean(operation, 'ignoreAttempt', ignoreAttempt);
+      return b.abandonOrchestrationItem(lockToken, this.now(operation), delayMs ?? null, ignoreAttempt);
     });
   }
 
-  enqueueOrchestratorWork(item: WorkItem, delayMs?: number): Promise<void> {
+  /**
+   * Extends a live orchestration lock to now + `extendForMs` (contract v2 §3.6); DXL03 when the lock is gone. A
+   * retryable failure is retried for at most a quarter of the extension (at least 250 ms), since the runtime takes any
+   * renewal error for a lost lock.
+   */
+  async renewOrchestrationItemLock(lockToken: string, extendForMs: number): Promise<void> {
+    const operation = 'renewOrchestrationItemLock';
+    const extendMs = requireDuration(operation, 'extendForMs', extendForMs, 1);
+    return this.runProceduresOnly(
+      operation,
+      (b) => {
+        requireText(operation, 'lock token', lockToken);
+        return b.renewOrchestrationItemLock(lockToken, this.now(operation), extendMs);
+      },
+      { pausesMs: this.settings.retryPausesMs, budgetMs: renewalBudgetMs(extendMs) },
+    );
+  }
+
+  /** Enqueues one message (contract v2 §3.7); creates no instance: a start becomes one with its first ack. */
+  enqueueOrchestratorWork(item: WorkItem, delayMs?: number | null): Promise<void> {
     return this.run('enqueueOrchestratorWork', (b) => {
       requireJson('enqueueOrchestratorWork', 'work item', item);
       requireDelay('enqueueOrchestratorWork', delayMs);
@@ -366,7 +437,7 @@ export class PostgresProvider {
   /** One database attempt of `fetchWorkItem` (re-issued on retryable failures): the unit a long poll repeats. */
   private fetchWorkItemOnce(fetch: WorkItemFetch): Promise<FetchedWorkItem | null> {
     const operation = 'fetchWorkItem';
-    return this.runWorkerQueue(
+    return this.runProceduresOnly(
       operation,
       async (b) => {
         const row = await b.fetchWorkItem(this.now(operation), fetch);
@@ -387,7 +458,7 @@ export class PostgresProvider {
    * item is gone (acked, cancelled, deleted, or fetched again by someone else).
    */
   async ackWorkItem(lockToken: string, completion: ActivityCompletion | null): Promise<void> {
-    return this.runWorkerQueue('ackWorkItem', (b) => {
+    return this.runProceduresOnly('ackWorkItem', (b) => {
       requireText('ackWorkItem', 'lock token', lockToken);
       if (completion !== null) requireJson('ackWorkItem', 'completion', completion);
       return b.ackWorkItem(lockToken, completion, this.now('ackWorkItem'));
@@ -397,7 +468,7 @@ export class PostgresProvider {
   /** Extends a live activity lock to now + `extendForMs` (contract v2 §3.11); DXW02 after expiry, DXW01 when gone. */
   async renewWorkItemLock(lockToken: string, extendForMs: number): Promise<void> {
     const extendMs = requireDuration('renewWorkItemLock', 'extendForMs', extendForMs, 1);
-    return this.runWorkerQueue(
+    return this.runProceduresOnly(
       'renewWorkItemLock',
       (b) => {
         requireText('renewWorkItemLock', 'lock token', lockToken);
@@ -412,7 +483,7 @@ export class PostgresProvider {
    * `ignoreAttempt` this fetch does not count towards its attempts. DXW01 when the token matches no item.
    */
   async abandonWorkItem(lockToken: string, delayMs?: number | null, ignoreAttempt = false): Promise<void> {
-    return this.runWorkerQueue('abandonWorkItem', (b) => {
+    return this.runProceduresOnly('abandonWorkItem', (b) => {
       requireText('abandonWorkItem', 'lock token', lockToken);
       if (delayMs !== undefined && delayMs !== null) requireDuration('abandonWorkItem', 'delayMs', delayMs, 0);
       if (typeof ignoreAttempt !== 'boolean') {
@@ -435,10 +506,14 @@ export class PostgresProvider {
     const extendMs = requireDuration(operation, 'extendForMs', extendForMs, 1);
     const idleMs = requireDuration(operation, 'idleTimeoutMs', idleTimeoutMs, 0);
     if (ownerIds.length === 0) return 0;
-    return this.runWorkerQueue(operation, (b) => b.renewSessionLock(ownerIds, this.now(operation), extendMs, idleMs), {
-      pausesMs: this.settings.retryPausesMs,
-      budgetMs: renewalBudgetMs(extendMs),
-    });
+    return this.runProceduresOnly(
+      operation,
+      (b) => b.renewSessionLock(ownerIds, this.now(operation), extendMs, idleMs),
+      {
+        pausesMs: this.settings.retryPausesMs,
+        budgetMs: renewalBudgetMs(extendMs),
+      },
+    );
   }
 
   /**
@@ -448,7 +523,7 @@ export class PostgresProvider {
   async cleanupOrphanedSessions(idleTimeoutMs: number): Promise<number> {
     const operation = 'cleanupOrphanedSessions';
     const idleMs = requireDuration(operation, 'idleTimeoutMs', idleTimeoutMs, 0);
-    return this.runWorkerQueue(operation, (b) => b.cleanupOrphanedSessions(this.now(operation), idleMs));
+    return this.runProceduresOnly(operation, (b) => b.cleanupOrphanedSessions(this.now(operation), idleMs));
   }
 
   /**
@@ -673,8 +748,6 @@ export class PostgresProvider {
     );
   }
 }
-
-/** `create` refuses to run a procedures-only method inline rather than silently use the procedures. */
 
 /**
  * The pool the provider opens for a connection string. Its `error` listener is what keeps a connection lost while

@@ -1,4 +1,4 @@
-import { requireText } from './input-validation.js';
+import { requireDuration, requireText } from './input-validation.js';
 import { ProviderError } from './provider-error.js';
 import type { SessionFetchConfig } from './types/provider-types.js';
 
@@ -22,20 +22,6 @@ export interface WorkItemRouting {
 /** What one fetch attempt needs besides the clock. */
 export interface WorkItemFetch extends WorkItemRouting {
   lockTimeoutMs: number;
-}
-
-const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
-
-/** A duration in milliseconds: a safe integer, at least `minimum` (1 for lock timeouts and extensions, else 0). */
-export function requireDuration(operation: string, what: string, value: unknown, minimum: 0 | 1): number {
-  if (!Number.isSafeInteger(value) || (value as number) < minimum) {
-    const range = minimum === 1 ? 'a positive' : 'a non-negative';
-    throw ProviderError.invalidInput(
-      operation,
-      `${what} must be ${range} integer of milliseconds, got ${shown(value)}`,
-    );
-  }
-  return value as number;
 }
 
 function sessionRouting(

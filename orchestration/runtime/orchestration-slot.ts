@@ -10,14 +10,18 @@ import { jitter, sleep } from './waker.js';
 
 const LOCK_LOST = new Set(['DXL01', 'DXL02']);
 
+/** A fetched turn with its lock token (the provider returns the two side by side). */
+type LockedItem = OrchestrationItem & { lockToken: string };
+
 /** One orchestration dispatcher slot (§3.1); `attempts` counts failed turns per instance in this process (§3.5). */
 export async function orchestrationSlot(core: RuntimeCore, slot: string, attempts: Map<string, number>): Promise<void> {
   let consecutiveErrors = 0;
   while (!core.isStopping()) {
     const began = Date.now();
-    let item: OrchestrationItem | null;
+    let item: LockedItem | null;
     try {
-      item = await core.provider.fetchOrchestrationItem();
+      const fetched = await core.provider.fetchOrchestrationItem();
+      item = fetched && { ...fetched.item, lockToken: fetched.lockToken };
       consecutiveErrors = 0;
     } catch (error) {
       consecutiveErrors++;
@@ -38,6 +42,12 @@ export async function orchestrationSlot(core: RuntimeCore, slot: string, attempt
     }
     // Another slot may take the next item while this one works.
     core.orchestrationWaker.wakeOne();
+    if (item.historyError !== null) {
+      // Stored data this runtime cannot read (written by a newer one?): give it back for a while (contract v2 §6).
+      core.report(new Error(item.historyError), 'fetchOrchestrationItem', { instance_id: item.instance });
+      await core.provider.abandonOrchestrationItem(item.lockToken, 1000).catch(() => {});
+      continue;
+    }
     await tracedTurn(core, slot, item, attempts);
   }
 }
@@ -51,7 +61,7 @@ interface TurnReport {
 }
 
 /** §5.3: one `duroxide.turn` CONSUMER span per fetched item, through its ack; linked to the messages' producers. */
-async function tracedTurn(core: RuntimeCore, slot: string, item: OrchestrationItem, attempts: Map<string, number>) {
+async function tracedTurn(core: RuntimeCore, slot: string, item: LockedItem, attempts: Map<string, number>) {
   const attempt = (attempts.get(item.instance) ?? 0) + 1;
   const span = core.tracing.start(
     `duroxide.turn ${item.orchestrationName}`,
@@ -103,7 +113,7 @@ function endTurnSpan(span: SpanHandle, report: TurnReport): void {
 async function processItem(
   core: RuntimeCore,
   slot: string,
-  item: OrchestrationItem,
+  item: LockedItem,
   attempts: Map<string, number>,
   span: SpanHandle,
   report: TurnReport,
@@ -234,7 +244,7 @@ function backoff(core: RuntimeCore, attempt: number): number {
  */
 async function ack(
   core: RuntimeCore,
-  item: OrchestrationItem,
+  item: LockedItem,
   plan: Extract<TurnPlan, { kind: 'ack' }>,
   env: TurnEnvironment,
 ): Promise<true | string> {

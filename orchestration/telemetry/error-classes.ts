@@ -4,6 +4,7 @@ import type { ErrorDetails } from '../wire.js';
 export function errorType(details: ErrorDetails): 'app_error' | 'config_error' | 'infrastructure_error' | 'poison' {
   if ('Application' in details) return 'app_error';
   if ('Configuration' in details) return 'config_error';
+  if ('Poison' in details) return 'poison';
   return details.Infrastructure.operation === 'poison' ? 'poison' : 'infrastructure_error';
 }
 
@@ -13,6 +14,7 @@ export function errorType(details: ErrorDetails): 'app_error' | 'config_error' |
  */
 export function errorCategory(details: ErrorDetails): string {
   if ('Infrastructure' in details) return details.Infrastructure.operation;
+  if ('Poison' in details) return 'poison';
   const kind = 'Application' in details ? details.Application.kind : details.Configuration.kind;
   return typeof kind === 'string' ? kind : Object.keys(kind)[0]!;
 }

@@ -1,13 +1,13 @@
 import type pg from 'pg';
 import { ProcedureError } from 'pg-sproc-gen/runtime';
 import { createClient, type Client } from '../../generated/procedures.js';
-import type { ProviderBackend, StoredWorkItem, TurnAck, WorkerQueueBackend } from '../backend.js';
+import type { ProceduresOnlyBackend, ProviderBackend, StoredTurn, StoredWorkItem, TurnAck } from '../backend.js';
 import type { HistoryEvent } from '../types/history-event.js';
 import type {
   ExecutionInfo,
   InstanceInfo,
-  OrchestrationItem,
   QueueDepths,
+  SemverRange,
   SystemMetrics,
   WorkerLease,
 } from '../types/provider-types.js';
@@ -15,7 +15,7 @@ import type { ActivityCompletion, WorkItem } from '../types/work-item.js';
 import type { WorkItemFetch } from '../work-item-fetch.js';
 
 /** The provider's database work as calls of the generated procedure client: one call per operation. */
-export class ProceduresBackend implements ProviderBackend, WorkerQueueBackend {
+export class ProceduresBackend implements ProviderBackend, ProceduresOnlyBackend {
   private readonly client: Client;
 
   constructor(
@@ -48,8 +48,23 @@ export class ProceduresBackend implements ProviderBackend, WorkerQueueBackend {
     }
   }
 
-  async fetchOrchestrationItem(nowMs: number, lockTimeoutMs: number): Promise<OrchestrationItem | null> {
-    const row = await this.client.fetchOrchestrationItem({ nowMs, lockTimeoutMs });
+  async fetchOrchestrationItem(
+    nowMs: number,
+    lockTimeoutMs: number,
+    versions: SemverRange | null = null,
+    orphanRetryMs?: number,
+  ): Promise<StoredTurn | null> {
+    const row = await this.client.fetchOrchestrationItem({
+      nowMs,
+      lockTimeoutMs,
+      minMajor: versions?.min.major ?? null,
+      minMinor: versions?.min.minor ?? null,
+      minPatch: versions?.min.patch ?? null,
+      maxMajor: versions?.max.major ?? null,
+      maxMinor: versions?.max.minor ?? null,
+      maxPatch: versions?.max.patch ?? null,
+      orphanRetryMs,
+    });
     if (!row) return null;
     return {
       instance: row.instanceId,
@@ -58,11 +73,14 @@ export class ProceduresBackend implements ProviderBackend, WorkerQueueBackend {
       version: row.orchestrationVersion,
       history: row.history,
       messages: row.messages,
+      kvSnapshot: row.kvSnapshot,
       lockToken: row.lockToken,
+      attemptCount: row.attemptCount,
     };
   }
 
   async ackOrchestrationItem(ack: TurnAck): Promise<void> {
+    const { metadata } = ack;
     await this.client.ackOrchestrationItem({
       lockToken: ack.lockToken,
       nowMs: ack.nowMs,
@@ -70,15 +88,33 @@ export class ProceduresBackend implements ProviderBackend, WorkerQueueBackend {
       historyDelta: ack.historyDelta,
       workerItems: ack.workerItems,
       orchestratorItems: ack.orchestratorItems,
-      status: ack.metadata.status ?? null,
-      output: ack.metadata.output ?? null,
-      orchestrationName: ack.metadata.orchestrationName ?? null,
-      orchestrationVersion: ack.metadata.orchestrationVersion ?? null,
+      status: metadata.status ?? null,
+      output: metadata.output ?? null,
+      orchestrationName: metadata.orchestrationName ?? null,
+      orchestrationVersion: metadata.orchestrationVersion ?? null,
+      parentInstanceId: metadata.parentInstanceId ?? null,
+      pinnedMajor: metadata.pinnedVersion?.major ?? null,
+      pinnedMinor: metadata.pinnedVersion?.minor ?? null,
+      pinnedPatch: metadata.pinnedVersion?.patch ?? null,
+      cancelledActivities: ack.cancelledActivities.map((activity) => ({
+        instance: activity.instance,
+        execution_id: activity.executionId,
+        activity_id: activity.activityId,
+      })),
     });
   }
 
-  async abandonOrchestrationItem(lockToken: string, nowMs: number, delayMs: number | null): Promise<void> {
-    await this.client.abandonOrchestrationItem({ lockToken, nowMs, delayMs });
+  async abandonOrchestrationItem(
+    lockToken: string,
+    nowMs: number,
+    delayMs: number | null,
+    ignoreAttempt = false,
+  ): Promise<void> {
+    await this.client.abandonOrchestrationItem({ lockToken, nowMs, delayMs, ignoreAttempt });
+  }
+
+  async renewOrchestrationItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void> {
+    await this.client.renewOrchestrationItemLock({ lockToken, nowMs, extendMs });
   }
 
   async read(instance: string): Promise<HistoryEvent[]> {

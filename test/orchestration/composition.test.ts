@@ -366,7 +366,7 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     for (const execution of [1, 2, 3]) {
       const events = await provider.readExecution('loop', execution);
       expect(kinds(events).at(-1)).toBe('OrchestrationContinuedAsNew');
-      expect(Object.values(events[0]!)[0].event_id).toBe(1);
+      expect(Object.values(events[0]!)[0]!.event_id).toBe(1);
       expect(await provider.getExecutionInfo('loop', execution)).toMatchObject({
         status: 'ContinuedAsNew',
         output: String(execution),

@@ -166,12 +166,12 @@ describe('E2E reliability', () => {
     let overlaps = 0;
     const windows = faultyProvider(provider, {
       fetchOrchestrationItem: async (_a, call) => {
-        const item = await call();
-        if (item) {
-          if (active.has(item.instance)) overlaps++;
-          active.add(item.instance);
+        const fetched = await call();
+        if (fetched) {
+          if (active.has(fetched.item.instance)) overlaps++;
+          active.add(fetched.item.instance);
         }
-        return item;
+        return fetched;
       },
       ackOrchestrationItem: async (args, call) => {
         const token = args[0];
@@ -185,9 +185,9 @@ describe('E2E reliability', () => {
     const tokens = new Map<string, string>();
     const tracked = faultyProvider(windows, {
       fetchOrchestrationItem: async (_a, call) => {
-        const item = await call();
-        if (item) tokens.set(item.instance, item.lockToken);
-        return item;
+        const fetched = await call();
+        if (fetched) tokens.set(fetched.item.instance, fetched.lockToken);
+        return fetched;
       },
     });
     const make = () => {

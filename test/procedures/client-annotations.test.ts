@@ -25,15 +25,30 @@ async function callNamed(db: pg.ClientBase, procedure: string, args: Arguments):
   return db.query(`SELECT * FROM ${tenant.quoted}.${quoteIdentifier(procedure)}(${list})`, Object.values(args));
 }
 
+/** An instance with its row: enqueued, fetched and acked with a name and version (contract v2 §3.4). */
 async function startedInstance(db: pg.ClientBase, instance: string): Promise<void> {
   await callNamed(db, 'sp_enqueue_orchestrator_work', {
     p_work_item: json(startOrchestration(instance)),
     p_now_ms: BASE_MS,
   });
+  const fetched = await callNamed(db, 'sp_fetch_orchestration_item', { p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS });
+  await callNamed(db, 'sp_ack_orchestration_item', {
+    p_lock_token: fetched.rows[0].lock_token,
+    p_now_ms: BASE_MS,
+    p_execution_id: 1,
+    p_history_delta: json([]),
+    p_worker_items: json([]),
+    p_orchestrator_items: json([]),
+    p_orchestration_name: 'TestOrch',
+    p_orchestration_version: '1.0.0',
+  });
 }
 
 async function fetchedToken(db: pg.ClientBase): Promise<string> {
-  await startedInstance(db, 'A');
+  await callNamed(db, 'sp_enqueue_orchestrator_work', {
+    p_work_item: json(startOrchestration('A')),
+    p_now_ms: BASE_MS,
+  });
   const fetched = await callNamed(db, 'sp_fetch_orchestration_item', { p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS });
   return fetched.rows[0].lock_token as string;
 }
@@ -119,6 +134,11 @@ const validCalls: Record<string, Setup> = {
     return { p_instance_id: 'A' };
   },
   sp_prune_executions_bulk: async () => ({ p_limit: 10 }),
+  sp_renew_orchestration_item_lock: async (db) => ({
+    p_lock_token: await fetchedToken(db),
+    p_now_ms: BASE_MS,
+    p_extend_ms: LOCK_MS,
+  }),
 };
 
 /** Runs `work` in a transaction that is always rolled back, so every check starts from the same empty schema. */

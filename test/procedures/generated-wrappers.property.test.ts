@@ -59,6 +59,12 @@ const nowMs = int8(fc.integer({ min: BASE_MS, max: BASE_MS + 60_000 }));
 const executionId = int8(fc.integer({ min: 1, max: 3 }));
 const delayMs = int8(fc.integer({ min: 0, max: 5_000 }));
 const lockTimeoutMs = int8(fc.integer({ min: 1, max: 30_000 }));
+/** int4 arguments (version parts): small numbers, and the edges of the type. */
+const versionPart = fc.oneof(
+  { weight: 3, arbitrary: fc.nat(5) },
+  { weight: 1, arbitrary: hostileScalar },
+  { weight: 1, arbitrary: fc.constantFrom(-1, 2 ** 31 - 1, 2 ** 31) },
+);
 const token = fc.oneof(fc.constantFrom(ORCHESTRATION_TOKEN, WORKER_TOKEN), hostileScalar);
 const instanceId = sensibleOr(knownInstance);
 const text = sensibleOr(fc.string({ maxLength: 8 }));
@@ -131,7 +137,19 @@ const WRAPPERS: Record<string, WrapperCase> = {
     params: params({ ownerIds: hostileList(text), nowMs, extendMs: lockTimeoutMs, idleTimeoutMs: delayMs }),
   },
   cleanupOrphanedSessions: { params: params({ nowMs, idleTimeoutMs: delayMs }) },
-  fetchOrchestrationItem: { params: params({ nowMs, lockTimeoutMs }) },
+  fetchOrchestrationItem: {
+    params: params({
+      nowMs,
+      lockTimeoutMs,
+      minMajor: versionPart,
+      minMinor: versionPart,
+      minPatch: versionPart,
+      maxMajor: versionPart,
+      maxMinor: versionPart,
+      maxPatch: versionPart,
+      orphanRetryMs: delayMs,
+    }),
+  },
   ackOrchestrationItem: {
     params: params({
       lockToken: token,
@@ -144,9 +162,19 @@ const WRAPPERS: Record<string, WrapperCase> = {
       output: text,
       orchestrationName: text,
       orchestrationVersion: text,
+      parentInstanceId: text,
+      pinnedMajor: versionPart,
+      pinnedMinor: versionPart,
+      pinnedPatch: versionPart,
+      cancelledActivities: sensibleOr(
+        fc.array(fc.record({ instance: instanceId, execution_id: executionId, activity_id: versionPart })),
+      ),
     }),
   },
-  abandonOrchestrationItem: { params: params({ lockToken: token, nowMs, delayMs }) },
+  abandonOrchestrationItem: {
+    params: params({ lockToken: token, nowMs, delayMs, ignoreAttempt: sensibleOr(fc.boolean()) }),
+  },
+  renewOrchestrationItemLock: { params: params({ lockToken: token, nowMs, extendMs: lockTimeoutMs }) },
   procedureFingerprint: noParams,
   // Contract v2 management (0010)
   getCustomStatus: { params: params({ instanceId, lastSeenVersion: executionId }) },

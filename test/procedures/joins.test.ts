@@ -4,6 +4,7 @@ import {
   call,
   enqueueOrchestrator,
   expectFailureChangesNothing,
+  FIRST_TURN,
   runTurn,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
@@ -18,8 +19,9 @@ import {
 const tenant = useEmptyTenantSchema();
 
 describe('sp_get_instance_info', () => {
-  it('describes a freshly started instance with the default version and timestamps from p_now_ms', async () => {
-    await enqueueOrchestrator(tenant, startOrchestration('fresh', { version: null }), BASE_MS + 7);
+  it('describes an instance created by its first ack, with timestamps from p_now_ms', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('fresh', { version: null }), BASE_MS);
+    await runTurn(tenant, 'fresh', BASE_MS + 7, FIRST_TURN);
     const result = await call(tenant, 'sp_get_instance_info', 'fresh');
     expect(result.fields.map((f) => f.name)).toEqual([
       'instance_id',
@@ -70,7 +72,7 @@ describe('sp_get_instance_info', () => {
       current_execution_id: '1',
       status: 'Completed',
       output: '"result"',
-      created_at: new Date(BASE_MS),
+      created_at: new Date(BASE_MS + 50),
       updated_at: new Date(BASE_MS + 50),
     });
   });
@@ -78,6 +80,7 @@ describe('sp_get_instance_info', () => {
   it('reports the current execution after ContinueAsNew, not the finished one', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('can'), BASE_MS);
     await runTurn(tenant, 'can', BASE_MS + 1, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'ContinuedAsNew',
       output: '{"page":2}',
@@ -146,7 +149,7 @@ describe('sp_get_execution_info', () => {
         execution_id: '1',
         status: 'Running',
         output: null,
-        started_at: new Date(BASE_MS),
+        started_at: new Date(BASE_MS + 10),
         completed_at: null,
         event_count: '2',
       },
@@ -165,7 +168,7 @@ describe('sp_get_execution_info', () => {
       execution_id: '1',
       status: 'Completed',
       output: '"result"',
-      started_at: new Date(BASE_MS),
+      started_at: new Date(BASE_MS + 20),
       completed_at: new Date(BASE_MS + 20),
       event_count: '2',
     });
@@ -199,6 +202,7 @@ describe('sp_get_execution_info', () => {
 
   it('reports zero events for an execution without history', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('empty'), BASE_MS);
+    await runTurn(tenant, 'empty', BASE_MS, FIRST_TURN);
     expect((await call(tenant, 'sp_get_execution_info', 'empty', 1)).rows[0]).toMatchObject({ event_count: '0' });
   });
 
@@ -207,6 +211,7 @@ describe('sp_get_execution_info', () => {
     ['an unknown execution', 'known', 2, 'Execution not found: 2 of instance known'],
   ])('fails with P0002 for %s and changes nothing', async (_label, instanceId, executionId, message) => {
     await enqueueOrchestrator(tenant, startOrchestration('known'), BASE_MS);
+    await runTurn(tenant, 'known', BASE_MS, FIRST_TURN);
     await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_get_execution_info', instanceId, executionId), {
       code: 'P0002',
       message,
@@ -236,19 +241,23 @@ describe('sp_list_instances_by_status', () => {
       await enqueueOrchestrator(tenant, startOrchestration(id), BASE_MS + offset);
     }
     await runTurn(tenant, 'running', BASE_MS + 10, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
     });
     await runTurn(tenant, 'completed', BASE_MS + 11, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'Completed',
       output: '1',
     });
     await runTurn(tenant, 'failed', BASE_MS + 12, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'Failed',
       output: 'boom',
     });
     await runTurn(tenant, 'continued', BASE_MS + 13, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'ContinuedAsNew',
       output: '{}',

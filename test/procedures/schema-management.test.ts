@@ -8,6 +8,7 @@ import {
   BASE_MS,
   call,
   enqueueOrchestrator,
+  startInstance,
   expectFailureChangesNothing,
   sqlError,
   useEmptyTenantSchema,
@@ -281,7 +282,7 @@ describe('sp_cleanup_schema', () => {
   it('leaves other tenant schemas alone', async () => {
     const name = extraSchemaName('victim');
     await migrate(tenant.pool, { schema: name });
-    await enqueueOrchestrator(tenant, startOrchestration('survivor'), BASE_MS);
+    await startInstance(tenant, startOrchestration('survivor'), BASE_MS);
     await call({ quoted: quoteIdentifier(name), pool: tenant.pool, name }, 'sp_cleanup_schema');
     expect((await call(tenant, 'sp_list_instances')).rows).toEqual([{ instance_id: 'survivor' }]);
     expect((await functionNames(tenant.name)).filter((f) => f.startsWith('sp_')).length).toBeGreaterThan(20);

@@ -10,6 +10,7 @@ import {
   expectFailureChangesNothing,
   fetchItem,
   json,
+  startInstance,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
 import { snapshotTables } from '../support/table-snapshot.js';
@@ -36,9 +37,9 @@ describe('two tenant schemas side by side', () => {
   });
 
   it('keep instances with the same id apart', async () => {
-    await enqueueOrchestrator(plain, startOrchestration('shared', { orchestration: 'PlainOrch' }), BASE_MS);
-    await enqueueOrchestrator(hostile, startOrchestration('shared', { orchestration: 'HostileOrch' }), BASE_MS + 1);
-    await enqueueOrchestrator(hostile, startOrchestration('only-hostile'), BASE_MS + 2);
+    await startInstance(plain, startOrchestration('shared', { orchestration: 'PlainOrch' }), BASE_MS);
+    await startInstance(hostile, startOrchestration('shared', { orchestration: 'HostileOrch' }), BASE_MS + 1);
+    await startInstance(hostile, startOrchestration('only-hostile'), BASE_MS + 2);
 
     expect((await call(plain, 'sp_list_instances')).rows).toEqual([{ instance_id: 'shared' }]);
     expect((await call(hostile, 'sp_list_instances')).rows).toEqual([
@@ -130,7 +131,7 @@ describe('two tenant schemas side by side', () => {
   });
 
   it('keep metrics apart', async () => {
-    for (const id of ['a', 'b', 'c']) await enqueueOrchestrator(hostile, startOrchestration(id), BASE_MS);
+    for (const id of ['a', 'b', 'c']) await startInstance(hostile, startOrchestration(id), BASE_MS);
     await enqueueOrchestrator(plain, externalRaised('x'), BASE_MS);
     expect((await call(plain, 'sp_get_system_metrics')).rows[0]).toMatchObject({
       total_instances: '0',
@@ -144,7 +145,8 @@ describe('two tenant schemas side by side', () => {
   });
 
   it("use their own tables whatever the caller's search_path", async () => {
-    await enqueueOrchestrator(hostile, startOrchestration('mine'), BASE_MS);
+    await startInstance(hostile, startOrchestration('mine'), BASE_MS);
+    await enqueueOrchestrator(hostile, externalRaised('mine'), BASE_MS);
     const client = await plain.pool.connect();
     try {
       await client.query(`SET search_path TO ${plain.quoted}`);

@@ -10,6 +10,7 @@ import {
   completionIds,
   createInstance,
   fetchItem,
+  FIRST_TURN,
   providerErrorOf,
   staggeredCalls,
   startItem,
@@ -61,7 +62,7 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
         () => provider.fetchOrchestrationItem(),
       );
 
-      const instances = new Set(items.flatMap((item) => (item ? [item.instance] : [])));
+      const instances = new Set(items.flatMap((fetched) => (fetched ? [fetched.item.instance] : [])));
       expect(instances.size, `round ${round}: every fetcher must get its own instance`).toBe(10);
     }
   });
@@ -91,7 +92,7 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
     const itemB = await fetchItem(provider);
     expect(itemB.instance).toBe('instance-B');
 
-    await ackEmpty(provider, itemB.lockToken);
+    await provider.ackOrchestrationItem(itemB.lockToken, 1, [], [], [], FIRST_TURN);
     await provider.enqueueOrchestratorWork(activityCompleted('instance-B', 1));
 
     const itemB2 = await fetchItem(provider);
@@ -150,7 +151,7 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
 
       const winners = items.flatMap((item) => (item ? [item] : []));
       expect(winners, `round ${round}: exactly one fetcher may lock the instance`).toHaveLength(1);
-      expect(winners[0]!.instance).toBe('contention-instance');
+      expect(winners[0]!.item.instance).toBe('contention-instance');
       expect(await provider.fetchOrchestrationItem(), `round ${round}`).toBeNull();
     }
   });
@@ -169,7 +170,7 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
         () => provider.fetchOrchestrationItem(),
       );
 
-      const fetched = items.flatMap((item) => (item ? [item.instance] : []));
+      const fetched = items.flatMap((result) => (result ? [result.item.instance] : []));
       expect(new Set(fetched).size, `round ${round}: no instance may be fetched twice`).toBe(fetched.length);
       expect(fetched.length, `round ${round}`).toBeLessThanOrEqual(instanceCount);
     }

@@ -77,7 +77,7 @@ describe.each(SUITE_VARIANTS)('multi execution (%s)', (variant) => {
 
     // Soft check, as in the source: normally nothing is left to fetch.
     const leftover = await provider.fetchOrchestrationItem();
-    if (leftover) expect(leftover.executionId).toBe(2);
+    if (leftover) expect(leftover.item.executionId).toBe(2);
     expect(await provider.read('instance-A')).toEqual([restarted]);
   });
 

@@ -13,9 +13,9 @@ describe('worker queue methods (procedures)', () => {
   const it = providerTest('procedures');
 
   it.for([
-    ['lockTimeoutMs 0', [0], /lockTimeoutMs must be a positive integer/],
+    ['lockTimeoutMs 0', [0], /lockTimeoutMs must be a whole number of milliseconds >= 1/],
     ['a fractional lockTimeoutMs', [1.5], /lockTimeoutMs/],
-    ['a negative pollTimeoutMs', [1_000, -1], /pollTimeoutMs must be a non-negative integer/],
+    ['a negative pollTimeoutMs', [1_000, -1], /pollTimeoutMs must be a whole number of milliseconds >= 0/],
     ['a session without ownerId', [1_000, 0, { lockTimeoutMs: 1_000 }], /session\.ownerId/],
     ['a session with an empty ownerId', [1_000, 0, { ownerId: '', lockTimeoutMs: 1_000 }], /session\.ownerId/],
     ['a session lock timeout of 0', [1_000, 0, { ownerId: 'A', lockTimeoutMs: 0 }], /session\.lockTimeoutMs/],
@@ -47,8 +47,8 @@ describe('worker queue methods (procedures)', () => {
 
   it('rejects bad arguments of the other methods with 22023, naming them', async ({ provider }) => {
     const cases: [Promise<unknown>, RegExp][] = [
-      [provider.renewWorkItemLock('t', 0), /extendForMs must be a positive integer/],
-      [provider.abandonWorkItem('t', -1), /delayMs must be a non-negative integer/],
+      [provider.renewWorkItemLock('t', 0), /extendForMs must be a whole number of milliseconds >= 1/],
+      [provider.abandonWorkItem('t', -1), /delayMs must be a whole number of milliseconds >= 0/],
       [provider.abandonWorkItem('t', null, 'yes' as unknown as boolean), /ignoreAttempt must be a boolean/],
       [provider.renewSessionLock(['A'], 0, 1_000), /extendForMs/],
       [provider.renewSessionLock(['A'], 1_000, -1), /idleTimeoutMs/],

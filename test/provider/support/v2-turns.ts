@@ -13,7 +13,7 @@ import { SUITE_VARIANTS } from './provider-factory.js';
  * recording parents, and materialising custom status and KV). Scenarios that need it sit in
  * `describe.skipIf(!V2_ACK)` blocks; flip this one constant once the v2 ack is merged.
  */
-export const V2_ACK = false;
+export const V2_ACK = true;
 
 /** New scenarios run on the procedures variants only (the inline baseline stays at v1). */
 export const V2_VARIANTS = SUITE_VARIANTS.filter((variant) => variant !== 'inline');
@@ -73,7 +73,7 @@ interface V2TurnApi {
 }
 
 export function v2(provider: PostgresProvider): V2TurnApi {
-  return provider as unknown as V2TurnApi;
+  return provider;
 }
 
 /** Most scenarios fetch with a lock that must not expire (§4.1). */

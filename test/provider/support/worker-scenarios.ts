@@ -55,9 +55,9 @@ export const orchestration = {
   /** Start `instance`, fetch it and ack OrchestrationStarted with name TestOrch, version 1.0.0 (creates the row). */
   async create(provider: PostgresProvider, instance: string): Promise<void> {
     await provider.enqueueOrchestratorWork(startOrchestration(instance));
-    const item = await provider.fetchOrchestrationItem();
-    expect(item?.instance).toBe(instance);
-    await provider.ackOrchestrationItem(item!.lockToken, 1, [orchestrationStarted(1)], [], [], {
+    const fetched = await provider.fetchOrchestrationItem();
+    expect(fetched?.item.instance).toBe(instance);
+    await provider.ackOrchestrationItem(fetched!.lockToken, 1, [orchestrationStarted(1)], [], [], {
       orchestrationName: 'TestOrch',
       orchestrationVersion: '1.0.0',
     });
@@ -73,9 +73,9 @@ export const orchestration = {
     metadata: ExecutionMetadata = {},
   ): Promise<void> {
     await provider.enqueueOrchestratorWork(startOrchestration(instance));
-    const item = await provider.fetchOrchestrationItem();
-    expect(item?.instance).toBe(instance);
-    await provider.ackOrchestrationItem(item!.lockToken, 1, [orchestrationStarted(1)], workerItems, [], metadata);
+    const fetched = await provider.fetchOrchestrationItem();
+    expect(fetched?.item.instance).toBe(instance);
+    await provider.ackOrchestrationItem(fetched!.lockToken, 1, [orchestrationStarted(1)], workerItems, [], metadata);
   },
 
   /** Ends the current execution with `status`, through a turn triggered by an ExternalRaised message. */
@@ -85,10 +85,10 @@ export const orchestration = {
     status: 'Completed' | 'Failed' | 'ContinuedAsNew',
   ): Promise<void> {
     await provider.enqueueOrchestratorWork({ ExternalRaised: { instance, name: 'finish', data: '""' } });
-    const item = await provider.fetchOrchestrationItem();
-    expect(item?.instance).toBe(instance);
+    const fetched = await provider.fetchOrchestrationItem();
+    expect(fetched?.item.instance).toBe(instance);
     const events = status === 'Completed' ? [orchestrationCompleted(2, '"done"')] : [];
-    await provider.ackOrchestrationItem(item!.lockToken, 1, events, [], [], { status, output: '"done"' });
+    await provider.ackOrchestrationItem(fetched!.lockToken, 1, events, [], [], { status, output: '"done"' });
     const info = await provider.getExecutionInfo(instance, 1);
     expect(info.status).toBe(status);
   },
