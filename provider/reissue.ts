@@ -7,10 +7,12 @@ export const DEFAULT_RETRY_PAUSES_MS: readonly number[] = [50, 100, 150];
 /**
  * Methods whose re-issue after an attempt that may have committed cannot apply anything twice, because a committed
  * attempt consumed the lock token (ack, abandon, worker ack: the re-issue fails with DXL01 or DXW01) or stored the
- * event ids (append: 23505), or only took a lock that expires after the lock timeout (fetch, dequeue).
+ * event ids (append: 23505), or only took a lock that expires after the lock timeout (fetch, dequeue), or set an
+ * expiry that a re-issue sets again (renewal).
  */
 const GUARDED: ReadonlySet<ProviderMethod> = new Set([
   'fetchOrchestrationItem',
+  'renewOrchestrationItemLock',
   'ackOrchestrationItem',
   'abandonOrchestrationItem',
   'appendWithExecution',
