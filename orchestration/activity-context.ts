@@ -13,6 +13,8 @@ export class ActivityContext {
     readonly activityName: string,
     readonly activityId: number,
     readonly workerId: string,
+    /** This process's dequeue count for the activity (§3.5), for log correlation. */
+    private readonly attempt: number,
     readonly signal: AbortSignal,
     private readonly logger: Logger,
     private readonly client: Client,
@@ -33,9 +35,11 @@ export class ActivityContext {
       instance_id: this.instanceId,
       execution_id: this.executionId,
       orchestration_name: this.orchestrationName,
+      orchestration_version: this.orchestrationVersion,
       activity_name: this.activityName,
       activity_id: this.activityId,
       worker_id: this.workerId,
+      attempt: this.attempt,
     };
   }
   traceInfo(message: string): void {

@@ -5,7 +5,9 @@ import type { InputOf, OrchestrationDefinition } from './definitions.js';
 import { nameOf } from './definitions.js';
 import { NotSupportedError, OrchestrationFailedError, TimeoutError } from './errors.js';
 import type { RuntimeProvider } from './runtime-provider.js';
-import type { ErrorDetails, HistoryEvent } from './wire.js';
+import type { Attributes, TelemetryOption } from './telemetry/otel-api.js';
+import { resolveTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { type ErrorDetails, type HistoryEvent, withTraceContext } from './wire.js';
 
 export type OrchestrationStatus =
   | { status: 'NotFound' }
@@ -34,8 +36,39 @@ export class Client {
 
   constructor(
     private readonly provider: RuntimeProvider,
-    private readonly options: { onEnqueue?: () => void } = {},
+    private readonly options: {
+      onEnqueue?: () => void;
+      /** Telemetry for `duroxide.client.*` spans (§5.3); default: the global providers, if the API is installed. */
+      telemetry?: TelemetryOption | Promise<Telemetry>;
+    } = {},
   ) {}
+
+  private telemetry: Promise<Telemetry> | undefined;
+
+  /** A PRODUCER span around one enqueue; `enqueue` receives its `traceparent` for W3's `trace_context`. */
+  private async produce(
+    operation: 'start' | 'raise' | 'cancel',
+    instance: string,
+    attributes: Attributes,
+    enqueue: (traceparent: string | undefined) => Promise<void>,
+  ): Promise<void> {
+    const option = this.options.telemetry;
+    this.telemetry ??= option instanceof Promise ? option : resolveTelemetry(option);
+    const { tracing } = await this.telemetry;
+    const span = tracing.start(`duroxide.client.${operation}`, 'PRODUCER', {
+      'duroxide.instance_id': instance,
+      ...attributes,
+    });
+    try {
+      await enqueue(span.traceparent());
+    } catch (error) {
+      span.fail((error as Error)?.message ?? String(error));
+      throw error;
+    } finally {
+      span.end();
+    }
+    this.options.onEnqueue?.();
+  }
 
   async startOrchestration<D extends Target>(instanceId: string, orchestration: D, input?: In<D>): Promise<void> {
     await this.start(instanceId, nameOf(orchestration), input, null);
@@ -52,31 +85,33 @@ export class Client {
 
   private async start(instance: string, orchestration: string, input: unknown, version: string | null) {
     requireId(instance);
-    const item = {
-      StartOrchestration: {
-        instance,
-        orchestration,
-        input: encode(input),
-        version,
-        parent_instance: null,
-        parent_id: null,
-        execution_id: 1,
-      },
+    const body = {
+      instance,
+      orchestration,
+      input: encode(input),
+      version,
+      parent_instance: null,
+      parent_id: null,
+      execution_id: 1,
     };
-    await this.provider.enqueueOrchestratorWork(item);
-    this.options.onEnqueue?.();
+    await this.produce('start', instance, { 'duroxide.orchestration.name': orchestration }, (traceparent) =>
+      this.provider.enqueueOrchestratorWork({ StartOrchestration: withTraceContext(body, traceparent) }),
+    );
   }
 
   async raiseEvent(instanceId: string, name: string, data?: unknown): Promise<void> {
     requireId(instanceId);
-    await this.provider.enqueueOrchestratorWork({ ExternalRaised: { instance: instanceId, name, data: encode(data) } });
-    this.options.onEnqueue?.();
+    const body = { instance: instanceId, name, data: encode(data) };
+    await this.produce('raise', instanceId, { 'duroxide.event.name': name }, (traceparent) =>
+      this.provider.enqueueOrchestratorWork({ ExternalRaised: withTraceContext(body, traceparent) }),
+    );
   }
 
   async cancelInstance(instanceId: string, reason = ''): Promise<void> {
     requireId(instanceId);
-    await this.provider.enqueueOrchestratorWork({ CancelInstance: { instance: instanceId, reason } });
-    this.options.onEnqueue?.();
+    await this.produce('cancel', instanceId, {}, () =>
+      this.provider.enqueueOrchestratorWork({ CancelInstance: { instance: instanceId, reason } }),
+    );
   }
   cancelOrchestration(instanceId: string, reason = ''): Promise<void> {
     return this.cancelInstance(instanceId, reason);

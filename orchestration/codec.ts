@@ -56,6 +56,8 @@ export function displayMessage(details: ErrorDetails): string {
       return `canceled: missing version ${resource}@${kind.MissingVersion.requested_version}`;
     return `unregistered:${resource}`;
   }
+  // Written by a v2 runtime's poison path; the message is its display string (contract v2 §2.2).
+  if ('Poison' in details) return details.Poison.message;
   const { kind, message } = details.Application;
   if (typeof kind === 'object') return `canceled: ${kind.Cancelled.reason}`;
   return message;

@@ -33,3 +33,13 @@ export function withEventId(event: HistoryEvent, eventId: number): HistoryEvent 
 
 export const isSystemError = (details: ErrorDetails): boolean =>
   'Infrastructure' in details || 'Configuration' in details;
+
+/** W3 (§5.3): a producer's W3C `traceparent` on `StartOrchestration`, `ExternalRaised` and `ActivityExecute`. */
+export interface TraceContextLink {
+  trace_context?: string;
+}
+
+/** The body with `trace_context` added when there is one (absent otherwise, so untraced items stay unchanged). */
+export function withTraceContext<B extends object>(body: B, traceparent: string | undefined): B & TraceContextLink {
+  return traceparent === undefined ? body : { ...body, trace_context: traceparent };
+}

@@ -3,12 +3,14 @@ import type {
   ExecutionInfo,
   ExecutionMetadata,
   InstanceInfo,
-  OrchestrationItem,
   QueueDepths,
+  ScheduledActivityIdentifier,
+  SemverRange,
   SystemMetrics,
   WorkerLease,
 } from './types/provider-types.js';
-import type { WorkItem } from './types/work-item.js';
+import type { ActivityCompletion, WorkItem } from './types/work-item.js';
+import type { WorkItemFetch } from './work-item-fetch.js';
 
 export interface TurnAck {
   lockToken: string;
@@ -18,6 +20,24 @@ export interface TurnAck {
   workerItems: WorkItem[];
   orchestratorItems: WorkItem[];
   metadata: ExecutionMetadata;
+  /** Contract v2 only (the procedures); the inline baseline refuses a non-empty list. */
+  cancelledActivities: ScheduledActivityIdentifier[];
+}
+
+/**
+ * A fetched turn as the database returned it: history, messages and KV snapshot still undecoded, so that a row the
+ * runtime cannot read becomes `historyError` (`stored-data.ts`) instead of an exception after the lock was taken.
+ */
+export interface StoredTurn {
+  instance: string;
+  orchestrationName: string;
+  executionId: number;
+  version: string;
+  history: unknown;
+  messages: unknown;
+  kvSnapshot: unknown;
+  lockToken: string;
+  attemptCount: number;
 }
 
 /**
@@ -27,9 +47,24 @@ export interface TurnAck {
  * Errors a backend raises itself carry the procedures' SQLSTATE in `code`, so both backends fail alike.
  */
 export interface ProviderBackend {
-  fetchOrchestrationItem(nowMs: number, lockTimeoutMs: number): Promise<OrchestrationItem | null>;
+  /**
+   * One fetch attempt. `versions` (contract v2, the inline baseline refuses it): the capability filter's range, null =
+   * none; `orphanRetryMs` (v2): how long an orphan batch is hidden.
+   */
+  fetchOrchestrationItem(
+    nowMs: number,
+    lockTimeoutMs: number,
+    versions?: SemverRange | null,
+    orphanRetryMs?: number,
+  ): Promise<StoredTurn | null>;
   ackOrchestrationItem(ack: TurnAck): Promise<void>;
-  abandonOrchestrationItem(lockToken: string, nowMs: number, delayMs: number | null): Promise<void>;
+  /** `ignoreAttempt` is contract v2 only: the inline baseline refuses `true`. */
+  abandonOrchestrationItem(
+    lockToken: string,
+    nowMs: number,
+    delayMs: number | null,
+    ignoreAttempt?: boolean,
+  ): Promise<void>;
   read(instance: string): Promise<HistoryEvent[]>;
   readWithExecution(instance: string, executionId: number): Promise<HistoryEvent[]>;
   appendWithExecution(instance: string, executionId: number, events: HistoryEvent[], nowMs: number): Promise<void>;
@@ -48,4 +83,26 @@ export interface ProviderBackend {
   getExecutionInfo(instance: string, executionId: number): Promise<ExecutionInfo>;
   getSystemMetrics(): Promise<SystemMetrics>;
   getQueueDepths(nowMs: number): Promise<QueueDepths>;
+}
+
+/** A worker row as `sp_fetch_work_item` returns it: the item is not decoded yet (`stored-data.ts`). */
+export interface StoredWorkItem {
+  id: number;
+  item: unknown;
+  lockToken: string;
+  attemptCount: number;
+}
+
+/**
+ * The operations of contract v2 only the procedures implement (the inline baseline stays at the v1 operations): the
+ * orchestration lock renewal (§3.6) and the worker queue (§3.9–§3.14; v1's `dequeueWorkerPeekLock`, `ackWorker` above).
+ */
+export interface ProceduresOnlyBackend {
+  renewOrchestrationItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void>;
+  fetchWorkItem(nowMs: number, fetch: WorkItemFetch): Promise<StoredWorkItem | null>;
+  ackWorkItem(lockToken: string, completion: ActivityCompletion | null, nowMs: number): Promise<void>;
+  renewWorkItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void>;
+  abandonWorkItem(lockToken: string, nowMs: number, delayMs: number | null, ignoreAttempt: boolean): Promise<void>;
+  renewSessionLock(ownerIds: string[], nowMs: number, extendMs: number, idleTimeoutMs: number): Promise<number>;
+  cleanupOrphanedSessions(nowMs: number, idleTimeoutMs: number): Promise<number>;
 }

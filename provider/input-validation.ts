@@ -11,6 +11,14 @@ import { ProviderError } from './provider-error.js';
 
 const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
+const describe = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+};
+
 /** Runs one of the generated client's encoders as a check: its refusal becomes this operation's 22023. */
 function encodable<T>(operation: string, what: string, encode: Encoder<T>, value: T): void {
   try {
@@ -44,7 +52,7 @@ export function requireExecutionId(operation: string, executionId: unknown): voi
 }
 
 export function requireDelay(operation: string, delayMs: unknown): void {
-  if (delayMs !== undefined && (!Number.isSafeInteger(delayMs) || (delayMs as number) < 0)) {
+  if (delayMs !== undefined && delayMs !== null && (!Number.isSafeInteger(delayMs) || (delayMs as number) < 0)) {
     throw ProviderError.invalidInput(
       operation,
       `delay must be a non-negative integer of milliseconds, got ${shown(delayMs)}`,
@@ -52,16 +60,98 @@ export function requireDelay(operation: string, delayMs: unknown): void {
   }
 }
 
-/** The strings of a turn's metadata; the procedures check the status among them. */
+/** The strings of a turn's metadata and its pinned version; the procedures check the status among them. */
 export function requireMetadata(operation: string, metadata: unknown): void {
   if (typeof metadata !== 'object' || metadata === null) {
     throw ProviderError.invalidInput(operation, 'metadata must be an object');
   }
-  const { status, output, orchestrationName, orchestrationVersion } = metadata as Record<string, unknown>;
+  const { status, output, orchestrationName, orchestrationVersion, parentInstanceId, pinnedVersion } =
+    metadata as Record<string, unknown>;
   requireOptionalText(operation, 'status', status);
   requireOptionalText(operation, 'output', output);
   requireOptionalText(operation, 'orchestration name', orchestrationName);
   requireOptionalText(operation, 'orchestration version', orchestrationVersion);
+  if (parentInstanceId !== undefined && parentInstanceId !== null) {
+    if (typeof parentInstanceId !== 'string' || parentInstanceId.length === 0) {
+      throw ProviderError.invalidInput(operation, 'metadata.parentInstanceId must be a non-empty string');
+    }
+    requireText(operation, 'metadata.parentInstanceId', parentInstanceId);
+  }
+  if (pinnedVersion !== undefined && pinnedVersion !== null)
+    requireSemver(operation, 'metadata.pinnedVersion', pinnedVersion);
+}
+
+/** Version parts are stored as INTEGER columns. */
+const MAX_VERSION_PART = 2_147_483_647;
+
+/** `{ major, minor, patch }`, each a whole number from 0 to 2^31 - 1. */
+export function requireSemver(operation: string, what: string, value: unknown): void {
+  const parts = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  for (const part of ['major', 'minor', 'patch']) {
+    const number = parts[part];
+    if (!Number.isSafeInteger(number) || (number as number) < 0 || (number as number) > MAX_VERSION_PART) {
+      throw ProviderError.invalidInput(
+        operation,
+        `${what} must be { major, minor, patch } of whole numbers from 0 to ${MAX_VERSION_PART}, got ${describe(value)}`,
+      );
+    }
+  }
+}
+
+/** A capability filter: `{ supportedVersions: [{ min, max }, …] }` (only the first range is used, contract v2 §3.2.4). */
+export function requireCapabilityFilter(operation: string, filter: unknown): void {
+  const ranges =
+    typeof filter === 'object' && filter !== null ? (filter as Record<string, unknown>).supportedVersions : undefined;
+  if (!Array.isArray(ranges)) {
+    throw ProviderError.invalidInput(operation, `filter must be { supportedVersions: [...] }, got ${describe(filter)}`);
+  }
+  ranges.forEach((range: unknown, index) => {
+    const { min, max } = (typeof range === 'object' && range !== null ? range : {}) as Record<string, unknown>;
+    requireSemver(operation, `filter.supportedVersions[${index}].min`, min);
+    requireSemver(operation, `filter.supportedVersions[${index}].max`, max);
+  });
+}
+
+/** The activities an ack cancels: `{ instance, executionId, activityId }` each (contract v2 §3.2.10). */
+export function requireCancelledActivities(operation: string, activities: unknown): void {
+  if (!Array.isArray(activities)) {
+    throw ProviderError.invalidInput(operation, 'cancelledActivities must be an array');
+  }
+  activities.forEach((activity: unknown, index) => {
+    const { instance, executionId, activityId } = (
+      typeof activity === 'object' && activity !== null ? activity : {}
+    ) as Record<string, unknown>;
+    const valid =
+      typeof instance === 'string' &&
+      instance.length > 0 &&
+      Number.isSafeInteger(executionId) &&
+      (executionId as number) >= 1 &&
+      Number.isSafeInteger(activityId) &&
+      (activityId as number) >= 0;
+    if (!valid) {
+      throw ProviderError.invalidInput(
+        operation,
+        `cancelledActivities[${index}] must be { instance, executionId >= 1, activityId >= 0 }, got ${describe(activity)}`,
+      );
+    }
+    requireText(operation, `cancelledActivities[${index}].instance`, instance);
+  });
+}
+
+/** A duration in whole milliseconds: at least `minimum` (1 for lock timeouts and extensions, 0 for poll timeouts). */
+export function requireDuration(operation: string, what: string, value: unknown, minimum: number): number {
+  if (!Number.isSafeInteger(value) || (value as number) < minimum) {
+    throw ProviderError.invalidInput(
+      operation,
+      `${what} must be a whole number of milliseconds >= ${minimum}, got ${shown(value)}`,
+    );
+  }
+  return value as number;
+}
+
+export function requireBoolean(operation: string, what: string, value: unknown): void {
+  if (typeof value !== 'boolean')
+    throw ProviderError.invalidInput(operation, `${what} must be a boolean, got ${shown(value)}`);
 }
 
 /** A work item, event or list of them that serialises to JSON as given (`encodeJson`'s checks). */
@@ -90,14 +180,4 @@ export function readClock(operation: string, clock: () => number): number {
     );
   }
   return nowMs;
-}
-
-/** How long a fetch may wait for work (contract v2 §3.15): whole milliseconds from 0 (0: do not wait). */
-export function requirePollTimeout(operation: string, pollTimeoutMs: unknown): void {
-  if (!Number.isSafeInteger(pollTimeoutMs) || (pollTimeoutMs as number) < 0) {
-    throw ProviderError.invalidInput(
-      operation,
-      `pollTimeoutMs must be a non-negative integer of milliseconds, got ${shown(pollTimeoutMs)}`,
-    );
-  }
 }

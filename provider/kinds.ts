@@ -26,6 +26,7 @@ export const WORK_ITEM_KINDS: {
   SubOrchFailed: { queue: 'orchestrator', target: 'parent_instance' },
   CancelInstance: { queue: 'orchestrator', target: 'instance' },
   ContinueAsNew: { queue: 'orchestrator', target: 'instance' },
+  QueueMessage: { queue: 'orchestrator', target: 'instance' },
 };
 
 /** `_sp_kind`: the single key of a work item or event whose value is an object; null when not shaped like one. */
@@ -56,6 +57,16 @@ export const EVENT_KINDS: Record<HistoryEventKind, true> = {
   OrchestrationContinuedAsNew: true,
   OrchestrationCancelRequested: true,
   SystemCall: true,
+  ActivityCancelRequested: true,
+  SubOrchestrationCancelRequested: true,
+  ExternalSubscribedCancelled: true,
+  ExternalSubscribedPersistent: true,
+  ExternalEventPersistent: true,
+  ExternalSubscribedPersistentCancelled: true,
+  CustomStatusUpdated: true,
+  KeyValueSet: true,
+  KeyValueCleared: true,
+  KeyValuesCleared: true,
 };
 
 export const isWorkItemKind = (kind: string): kind is WorkItemKind => Object.hasOwn(WORK_ITEM_KINDS, kind);

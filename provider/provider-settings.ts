@@ -7,6 +7,7 @@ import { DEFAULT_RETRY_PAUSES_MS } from './reissue.js';
 export interface ProviderSettings {
   schema: string;
   lockTimeoutMs: number;
+  orphanRetryMs: number;
   clock: () => number;
   retryPausesMs: readonly number[];
   clockSkew: ClockSkewLimits;
@@ -19,6 +20,10 @@ export function resolveSettings(options: PostgresProviderOptions): ProviderSetti
   const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
   if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs <= 0) {
     throw new Error(`lockTimeoutMs must be a positive integer, got ${lockTimeoutMs}`);
+  }
+  const orphanRetryMs = options.orphanRetryMs ?? 1000;
+  if (!Number.isSafeInteger(orphanRetryMs) || orphanRetryMs < 0) {
+    throw new Error(`orphanRetryMs must be a non-negative integer, got ${orphanRetryMs}`);
   }
   if (!options.pool && !options.connectionString) {
     throw new Error('PostgresProvider needs a connectionString or a pool');
@@ -42,6 +47,7 @@ export function resolveSettings(options: PostgresProviderOptions): ProviderSetti
   return {
     schema: options.schema ?? 'public',
     lockTimeoutMs,
+    orphanRetryMs,
     clock: options.clock ?? Date.now,
     retryPausesMs,
     clockSkew,

@@ -7,15 +7,25 @@ export const DEFAULT_RETRY_PAUSES_MS: readonly number[] = [50, 100, 150];
 /**
  * Methods whose re-issue after an attempt that may have committed cannot apply anything twice, because a committed
  * attempt consumed the lock token (ack, abandon, worker ack: the re-issue fails with DXL01 or DXW01) or stored the
- * event ids (append: 23505), or only took a lock that expires after the lock timeout (fetch, dequeue).
+ * event ids (append: 23505), or only took a lock that expires after the lock timeout (fetch, dequeue), or set an
+ * expiry that a re-issue sets again (renewal).
  */
 const GUARDED: ReadonlySet<ProviderMethod> = new Set([
   'fetchOrchestrationItem',
+  'renewOrchestrationItemLock',
   'ackOrchestrationItem',
   'abandonOrchestrationItem',
   'appendWithExecution',
   'dequeueWorkerPeekLock',
   'ackWorker',
+  // Contract v2: a committed fetch only took a lock; a committed ack or abandon consumed its token (DXW01 on a
+  // re-issue); renewals and the session sweep can be applied twice without harm.
+  'fetchWorkItem',
+  'ackWorkItem',
+  'renewWorkItemLock',
+  'abandonWorkItem',
+  'renewSessionLock',
+  'cleanupOrphanedSessions',
 ]);
 
 /**
@@ -27,6 +37,16 @@ const UNGUARDED: ReadonlySet<ProviderMethod> = new Set(['enqueueOrchestratorWork
 export interface ReissueOptions {
   pausesMs: readonly number[];
   onRetry: (attempt: number, error: ProviderError, pauseMs: number) => void;
+  /**
+   * Renewals (contract v2 §3.0.2): keep re-issuing, after the listed pauses with the last one again, for as long as
+   * the next attempt starts within this many milliseconds of the first.
+   */
+  budgetMs?: number;
+}
+
+/** The time a renewal may spend on re-issues: a quarter of the extension, at least 250 ms (contract v2 §3.0.2). */
+export function renewalBudgetMs(extendForMs: number): number {
+  return Math.max(250, Math.floor(extendForMs / 4));
 }
 
 /**
@@ -42,6 +62,7 @@ export async function withReissue<T>(
   options: ReissueOptions,
 ): Promise<T> {
   const writes = GUARDED.has(method) || UNGUARDED.has(method);
+  const startedAt = performance.now();
   let interrupted = false;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -49,7 +70,7 @@ export async function withReissue<T>(
     } catch (thrown) {
       const error = toProviderError(method, thrown);
       interrupted ||= writes && error.mayHaveCommitted;
-      const pause = options.pausesMs[attempt];
+      const pause = pauseBefore(attempt, options, performance.now() - startedAt);
       const reissue = error.retryable && pause !== undefined && !(error.mayHaveCommitted && UNGUARDED.has(method));
       if (!reissue) return Promise.reject(withCommitNote(error, interrupted));
       options.onRetry(attempt + 1, error, pause);
@@ -66,4 +87,12 @@ function withCommitNote(error: ProviderError, interrupted: boolean): ProviderErr
     cause: error.cause ?? error,
     mayHaveCommitted: interrupted,
   });
+}
+
+/** The pause before re-issue number `attempt + 1`, or undefined when there is none. */
+function pauseBefore(attempt: number, options: ReissueOptions, elapsedMs: number): number | undefined {
+  const { pausesMs, budgetMs } = options;
+  if (budgetMs === undefined) return pausesMs[attempt];
+  const pause = pausesMs[Math.min(attempt, pausesMs.length - 1)];
+  return pause !== undefined && elapsedMs + pause <= budgetMs ? pause : undefined;
 }

@@ -26,6 +26,8 @@ export interface WrapperFigures {
   bareMicros: number;
   /** The wrapper's own SQL text and values sent through bare `pg`: what the SQL costs without binding and decoding. */
   wrapperSqlMicros: number;
+  /** The same SQL as a named (prepared) statement: parsed and planned once per connection. */
+  wrapperSqlPreparedMicros: number;
   wrapperMicros: number;
   overheadPercent: number;
 }
@@ -68,7 +70,13 @@ async function timeInterleaved(sides: readonly (() => Promise<unknown>)[], calls
  * The same call through the generated wrapper (bind, query, decode every column) and as a bare `pg` query, on one
  * connection, taking turns call by call.
  */
-export async function benchWrapper(connectionString: string): Promise<WrapperFigures[]> {
+export async function benchWrapper(
+  connectionString: string,
+  sizes: readonly (readonly [rows: number, calls: number])[] = [
+    [1, 5000],
+    [100, 1000],
+  ],
+): Promise<WrapperFigures[]> {
   const workDir = await mkdtemp(join(tmpdir(), 'wrapper-bench-'));
   const schema = `bench_${Math.random().toString(36).slice(2, 10)}`;
   const db = new pg.Client({ connectionString });
@@ -86,24 +94,23 @@ export async function benchWrapper(connectionString: string): Promise<WrapperFig
     const recordingClient = (await generateClient(workDir))(recorder as unknown as pg.Client, schema);
     const bareText = `SELECT * FROM ${quoteIdentifier(schema)}.sp_bench_rows($1)`;
     const figures: WrapperFigures[] = [];
-    for (const [rows, calls] of [
-      [1, 5000],
-      [100, 1000],
-    ] as const) {
+    for (const [rows, calls] of sizes) {
       await recordingClient.benchRows({ count: rows });
       const wrapperSql = sent!;
       const sides = [
         () => db.query(bareText, [rows]),
         () => db.query(wrapperSql.text, wrapperSql.values),
         () => client.benchRows({ count: rows }),
+        () => db.query({ name: `bench_rows_${rows}`, text: wrapperSql.text, values: wrapperSql.values }),
       ];
       const totals = await timeInterleaved(sides, calls);
-      const [bareMs, wrapperSqlMs, wrapperMs] = totals as [number, number, number];
+      const [bareMs, wrapperSqlMs, wrapperMs, preparedMs] = totals as [number, number, number, number];
       figures.push({
         rows,
         calls,
         bareMicros: (bareMs / calls) * 1000,
         wrapperSqlMicros: (wrapperSqlMs / calls) * 1000,
+        wrapperSqlPreparedMicros: (preparedMs / calls) * 1000,
         wrapperMicros: (wrapperMs / calls) * 1000,
         overheadPercent: ((wrapperMs - bareMs) / bareMs) * 100,
       });
@@ -123,7 +130,8 @@ export function printWrapper(figures: readonly WrapperFigures[]): void {
     console.log(
       `  ${String(figure.rows).padStart(3)} row${figure.rows === 1 ? ' ' : 's'} × ${figure.calls} calls: ` +
         `bare ${figure.bareMicros.toFixed(0)} µs/call, wrapper ${figure.wrapperMicros.toFixed(0)} µs/call ` +
-        `(its SQL alone through bare pg: ${figure.wrapperSqlMicros.toFixed(0)} µs), ` +
+        `(its SQL alone through bare pg: ${figure.wrapperSqlMicros.toFixed(0)} µs, ` +
+        `as a prepared statement: ${figure.wrapperSqlPreparedMicros.toFixed(0)} µs), ` +
         `ratio ${(figure.wrapperMicros / figure.bareMicros).toFixed(3)} ` +
         `(overhead ${figure.overheadPercent.toFixed(1)} %; goal < 5 %: ${verdict})`,
     );

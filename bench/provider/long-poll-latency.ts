@@ -17,6 +17,8 @@ const ITERATIONS = Number(process.argv[2] ?? 300);
 const WARMUP = 20;
 /** Long enough never to end a wait: a fetch that times out is reported as a failure. */
 const POLL_TIMEOUT_MS = 5_000;
+/** Fetched items are never acked: their locks must outlast the run. */
+const LOCK_TIMEOUT_MS = 600_000;
 /** Time for the fetch to make its first (empty) attempt and start waiting before the enqueue. */
 const SETTLE_MS = 5;
 
@@ -29,13 +31,30 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: 'worker queue: enqueueWorkerWork → waiting dequeueWorkerPeekLock',
+    name: 'worker queue: enqueueWorkerWork → waiting fetchWorkItem',
     fetch: async (consumer) => {
-      const lease = await consumer.dequeueWorkerPeekLock(POLL_TIMEOUT_MS);
+      const lease = await consumer.fetchWorkItem(LOCK_TIMEOUT_MS, POLL_TIMEOUT_MS);
       return lease ? (lease.item as { ActivityExecute: { instance: string } }).ActivityExecute.instance : null;
     },
     enqueue: (producer, id) =>
       producer.enqueueWorkerWork({ ActivityExecute: { instance: id, execution_id: 1, id: 1, name: 'A', input: '' } }),
+  },
+  {
+    name: 'orchestrator queue: enqueueOrchestratorWork → waiting fetchOrchestrationItem',
+    fetch: async (consumer) =>
+      (await consumer.fetchOrchestrationItem(LOCK_TIMEOUT_MS, POLL_TIMEOUT_MS))?.item.instance ?? null,
+    enqueue: (producer, id) =>
+      producer.enqueueOrchestratorWork({
+        StartOrchestration: {
+          instance: id,
+          orchestration: 'Bench',
+          input: '{}',
+          version: null,
+          parent_instance: null,
+          parent_id: null,
+          execution_id: 1,
+        },
+      }),
   },
 ];
 
@@ -84,7 +103,7 @@ try {
   const consumer = await PostgresProvider.create({
     pool,
     schema,
-    lockTimeoutMs: 600_000,
+    lockTimeoutMs: LOCK_TIMEOUT_MS,
     longPoll: { enabled: true },
   });
   const producer = await PostgresProvider.create({ pool, schema, migrate: false });

@@ -58,9 +58,9 @@ const steps: { name: string; run: (provider: PostgresProvider, instance: string)
   {
     name: 'turn 1: fetch + ack (2 events, 1 activity)',
     run: async (p, instance) => {
-      const item = await p.fetchOrchestrationItem();
-      if (item?.instance !== instance) throw new Error('unexpected fetch result');
-      await p.ackOrchestrationItem(item.lockToken, 1, [started, scheduled], [activity(instance)], [], {
+      const fetched = await p.fetchOrchestrationItem();
+      if (fetched?.item.instance !== instance) throw new Error('unexpected fetch result');
+      await p.ackOrchestrationItem(fetched.lockToken, 1, [started, scheduled], [activity(instance)], [], {
         orchestrationName: 'Bench',
         orchestrationVersion: '1.0.0',
       });
@@ -126,19 +126,20 @@ async function throughput(provider: PostgresProvider, prefix: string): Promise<n
   const begin = performance.now();
   const dispatcher = async () => {
     while (!done()) {
-      const item = await provider.fetchOrchestrationItem();
-      if (!item) {
+      const fetched = await provider.fetchOrchestrationItem();
+      if (!fetched) {
         await pause();
         continue;
       }
+      const { item, lockToken } = fetched;
       const isStart = item.messages.some((message) => 'StartOrchestration' in message);
       if (isStart) {
-        await provider.ackOrchestrationItem(item.lockToken, 1, [started, scheduled], [activity(item.instance)], [], {
+        await provider.ackOrchestrationItem(lockToken, 1, [started, scheduled], [activity(item.instance)], [], {
           orchestrationName: 'Bench',
           orchestrationVersion: '1.0.0',
         });
       } else {
-        await provider.ackOrchestrationItem(item.lockToken, 1, completedEvents, [], [], { status: 'Completed' });
+        await provider.ackOrchestrationItem(lockToken, 1, completedEvents, [], [], { status: 'Completed' });
         completed += 1;
       }
     }

@@ -6,6 +6,7 @@ import { RACE_ERROR, retryRoutine, validateRetryPolicy } from '../retry.js';
 import { isTask, type TaskSpec } from '../tasks.js';
 import { bodyOf, eventIdOf, type HistoryEvent, kindOf } from '../wire.js';
 import { type Decision, failed, ok, type Routine, type Settled, type Subscription, type TaskNode } from './nodes.js';
+import { childInstanceId } from './child-id.js';
 import { NondeterminismError } from './nondeterminism.js';
 
 const DECISION_EVENTS: Record<string, Decision['kind']> = {
@@ -281,7 +282,7 @@ export class Execution {
       case 'wait':
         return { ExternalSubscribed: { event_id, name: d.name! } };
       case 'sub': {
-        const instance = d.instanceId ?? `${this.setup.instance}::sub::${event_id}`;
+        const instance = d.instanceId ?? childInstanceId(this.setup.instance, this.setup.executionId, event_id);
         return { SubOrchestrationScheduled: { event_id, name: d.name!, instance, input: d.input!, execution_id } };
       }
       case 'detached':

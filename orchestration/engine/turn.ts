@@ -268,8 +268,10 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
     details?: ErrorDetails,
   ): TurnPlan => {
     if (frame.newStart) {
+      // The first ack of an execution creates the instance row (contract v2 §3.4): name, version and parent.
       metadata.orchestrationName = started.name;
       metadata.orchestrationVersion = started.version;
+      if (started.parent_instance) metadata.parentInstanceId = started.parent_instance;
     }
     const result: TurnPlan = {
       kind: 'ack',
@@ -570,6 +572,7 @@ export function failExisting(item: OrchestrationItem, details: ErrorDetails, env
     delta.push({ OrchestrationStarted: started });
     metadata.orchestrationName = started.name;
     metadata.orchestrationVersion = started.version;
+    if (started.parent_instance) metadata.parentInstanceId = started.parent_instance;
   } else {
     started = (history[0] as { OrchestrationStarted: StartedBody }).OrchestrationStarted;
   }

@@ -1,8 +1,9 @@
 import type { Client } from '../client.js';
 import type { Logger } from '../logger.js';
-import type { MetricsSnapshot } from '../metrics.js';
 import type { Registry } from '../registry.js';
 import type { RuntimeProvider } from '../runtime-provider.js';
+import type { RuntimeMetrics } from '../telemetry/runtime-metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import type { ResolvedOptions } from './options.js';
 import type { Waker } from './waker.js';
 
@@ -11,7 +12,10 @@ export interface RuntimeCore {
   provider: RuntimeProvider;
   registry: Registry;
   options: ResolvedOptions;
-  metrics: MetricsSnapshot;
+  metrics: RuntimeMetrics;
+  tracing: Tracing;
+  /** Slots working on an item, for `duroxide_dispatcher_busy_slots`. */
+  busy: { orchestration: number; worker: number };
   orchestrationWaker: Waker;
   workerWaker: Waker;
   client: Client;
@@ -21,7 +25,8 @@ export interface RuntimeCore {
   isPastDeadline(): boolean;
   /** Aborted at the shutdown deadline. */
   readonly deadlineSignal: AbortSignal;
-  report(error: unknown, operation: string, instance?: string): void;
+  /** Logs, counts (§5.2 provider errors) and forwards to `onError` an error the runtime swallows. */
+  report(error: unknown, operation: string, fields?: Record<string, unknown>): void;
 }
 
 export interface ErrorFacts {

@@ -1,4 +1,5 @@
 import type { Logger, LogLevel } from '../logger.js';
+import type { TelemetryOption } from '../telemetry/otel-api.js';
 
 export interface RuntimeOptions {
   orchestrationConcurrency?: number;
@@ -18,12 +19,19 @@ export interface RuntimeOptions {
   logger?: Logger;
   logLevel?: LogLevel;
   serviceName?: string;
+  serviceVersion?: string;
+  /**
+   * §5.3: OpenTelemetry through the optional peer `@opentelemetry/api` (global providers by default), `false` for
+   * none, or `{ tracer, meter, providerSpans }`. Without the package installed, tracing and OTel metrics are no-ops.
+   */
+  telemetry?: TelemetryOption;
   onError?: (error: unknown, context: { operation: string; instance?: string }) => void;
   maxNewEventsPerTurn?: number;
 }
 
-export type ResolvedOptions = Required<Omit<RuntimeOptions, 'logger' | 'logLevel' | 'serviceName' | 'onError'>> &
-  Pick<RuntimeOptions, 'onError' | 'serviceName'> & { logger: Logger };
+type Passed = 'onError' | 'serviceName' | 'serviceVersion' | 'telemetry';
+export type ResolvedOptions = Required<Omit<RuntimeOptions, 'logger' | 'logLevel' | Passed>> &
+  Pick<RuntimeOptions, Passed> & { logger: Logger };
 
 function positiveInt(name: string, value: number, allowZero = false): number {
   if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
@@ -66,6 +74,8 @@ export function resolveOptions(options: RuntimeOptions, lockTimeoutMs: number, l
     logger,
     onError: options.onError,
     serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion,
+    telemetry: options.telemetry,
     maxNewEventsPerTurn: positiveInt('maxNewEventsPerTurn', options.maxNewEventsPerTurn ?? 10_000),
   };
 }

@@ -1,25 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { OrchestrationItem } from '../../provider/types/index.js';
-import { infrastructure } from '../codec.js';
+import { displayMessage, infrastructure } from '../codec.js';
 import { failExisting, runTurn, type TurnEnvironment, type TurnPlan } from '../engine/turn.js';
+import { errorCategory } from '../telemetry/error-classes.js';
+import type { SpanHandle } from '../telemetry/tracing.js';
+import { bodyOf, type ErrorDetails, type HistoryEvent, kindOf, type WorkItem, withTraceContext } from '../wire.js';
 import { type RuntimeCore, factsOf, fetchBackoff } from './core.js';
 import { jitter, sleep } from './waker.js';
 
 const LOCK_LOST = new Set(['DXL01', 'DXL02']);
+
+/** A fetched turn with its lock token (the provider returns the two side by side). */
+type LockedItem = OrchestrationItem & { lockToken: string };
 
 /** One orchestration dispatcher slot (§3.1); `attempts` counts failed turns per instance in this process (§3.5). */
 export async function orchestrationSlot(core: RuntimeCore, slot: string, attempts: Map<string, number>): Promise<void> {
   let consecutiveErrors = 0;
   while (!core.isStopping()) {
     const began = Date.now();
-    let item: OrchestrationItem | null;
+    let item: LockedItem | null;
     try {
-      item = await core.provider.fetchOrchestrationItem();
+      const fetched = await core.provider.fetchOrchestrationItem();
+      item = fetched && { ...fetched.item, lockToken: fetched.lockToken };
       consecutiveErrors = 0;
     } catch (error) {
       consecutiveErrors++;
-      core.metrics.providerErrors++;
-      core.report(error, 'fetchOrchestrationItem');
+      const facts = factsOf(error);
+      core.metrics.providerError('fetchOrchestrationItem', facts.retryable, facts.sqlstate);
+      core.report(error, 'fetchOrchestrationItem', { consecutive: consecutiveErrors });
       await core.orchestrationWaker.wait(fetchBackoff(error, consecutiveErrors));
       continue;
     }
@@ -27,18 +35,89 @@ export async function orchestrationSlot(core: RuntimeCore, slot: string, attempt
       await core.orchestrationWaker.wait(jitter(core.options.dispatcherPollIntervalMs) - (Date.now() - began));
       continue;
     }
-    core.metrics.orchDispatcherItemsFetched++;
+    core.metrics.itemFetched('orchestration');
     if (core.isStopping()) {
       await core.provider.abandonOrchestrationItem(item.lockToken, 0).catch(() => {});
       break;
     }
     // Another slot may take the next item while this one works.
     core.orchestrationWaker.wakeOne();
-    await processItem(core, slot, item, attempts);
+    if (item.historyError !== null) {
+      // Stored data this runtime cannot read (written by a newer one?): give it back for a while (contract v2 §6).
+      core.report(new Error(item.historyError), 'fetchOrchestrationItem', { instance_id: item.instance });
+      await core.provider.abandonOrchestrationItem(item.lockToken, 1000).catch(() => {});
+      continue;
+    }
+    await tracedTurn(core, slot, item, attempts);
   }
 }
 
-async function processItem(core: RuntimeCore, slot: string, item: OrchestrationItem, attempts: Map<string, number>) {
+/** What a turn span reports at its end (§5.3). */
+interface TurnReport {
+  plan?: TurnPlan;
+  /** Set when the turn did not commit: the span's status is ERROR with this message (abandoned backoffs are not). */
+  failure?: string;
+  outcome?: string;
+}
+
+/** §5.3: one `duroxide.turn` CONSUMER span per fetched item, through its ack; linked to the messages' producers. */
+async function tracedTurn(core: RuntimeCore, slot: string, item: LockedItem, attempts: Map<string, number>) {
+  const attempt = (attempts.get(item.instance) ?? 0) + 1;
+  const span = core.tracing.start(
+    `duroxide.turn ${item.orchestrationName}`,
+    'CONSUMER',
+    {
+      'duroxide.instance_id': item.instance,
+      'duroxide.execution_id': item.executionId,
+      'duroxide.worker_id': slot,
+      'duroxide.attempt': attempt,
+      'duroxide.turn.messages': item.messages.length,
+    },
+    item.messages.map((m) => (bodyOf(m) as { trace_context?: unknown }).trace_context),
+  );
+  core.busy.orchestration++;
+  const report: TurnReport = {};
+  try {
+    await span.run(() => processItem(core, slot, item, attempts, span, report));
+  } catch (bug) {
+    report.failure = (bug as Error)?.message ?? String(bug);
+    throw bug;
+  } finally {
+    core.busy.orchestration--;
+    endTurnSpan(span, report);
+  }
+}
+
+function endTurnSpan(span: SpanHandle, report: TurnReport): void {
+  const plan = report.plan;
+  if (plan?.kind === 'ack') {
+    span.rename(`duroxide.turn ${plan.name}`);
+    span.set({
+      'duroxide.execution_id': plan.executionId,
+      'duroxide.orchestration.name': plan.name,
+      'duroxide.orchestration.version': plan.version,
+      'duroxide.turn.replayed_events': plan.replayed,
+      'duroxide.turn.new_events': plan.delta.length,
+    });
+    if ((plan.outcome === 'failed' || plan.outcome === 'cancelled') && plan.details) {
+      span.fail(displayMessage(plan.details));
+    }
+  } else if (plan?.kind === 'unregistered') {
+    span.set({ 'duroxide.orchestration.name': plan.name });
+  }
+  span.set({ 'duroxide.turn.outcome': report.outcome ?? (plan?.kind === 'ack' ? plan.outcome : 'abandoned') });
+  if (report.failure !== undefined) span.fail(report.failure);
+  span.end();
+}
+
+async function processItem(
+  core: RuntimeCore,
+  slot: string,
+  item: LockedItem,
+  attempts: Map<string, number>,
+  span: SpanHandle,
+  report: TurnReport,
+) {
   const attempt = (attempts.get(item.instance) ?? 0) + 1;
   attempts.set(item.instance, attempt);
   const began = Date.now();
@@ -46,10 +125,12 @@ async function processItem(core: RuntimeCore, slot: string, item: OrchestrationI
   let plan: TurnPlan;
   let env: TurnEnvironment;
   try {
-    env = await environment(core, item);
+    env = await environment(core, slot, item, attempt, span);
     plan = runTurn(item, env);
   } catch (bug) {
-    core.report(bug, 'turn', item.instance);
+    report.failure = (bug as Error)?.message ?? String(bug);
+    report.outcome = 'abandoned';
+    core.report(bug, 'turn', { instance_id: item.instance });
     await core.provider.abandonOrchestrationItem(item.lockToken, backoff(core, attempt)).catch(() => {});
     return;
   }
@@ -61,13 +142,15 @@ async function processItem(core: RuntimeCore, slot: string, item: OrchestrationI
             'poison',
             `poison: orchestration ${item.instance} exceeded ${attempt} attempts (max ${maxAttempts})`,
           );
-    if (plan.kind !== 'unregistered') core.metrics.orchPoison++;
+    if (plan.kind !== 'unregistered') core.metrics.orchestrationPoisoned();
     core.log.runtime.error(
       { instance_id: item.instance, attempt, max_attempts: maxAttempts },
       'orchestration failed after too many attempts',
     );
     plan = failExisting(item, details, env);
+    report.plan = plan;
   } else if (plan.kind === 'unregistered') {
+    report.plan = plan;
     const delay = Math.min(
       unregisteredBackoff.baseDelayMs * 2 ** Math.min(attempt - 1, 6),
       unregisteredBackoff.maxDelayMs,
@@ -86,14 +169,33 @@ async function processItem(core: RuntimeCore, slot: string, item: OrchestrationI
     return;
   }
   if (plan.kind !== 'ack') return;
-  if (await ack(core, item, plan, env)) {
+  report.plan = stampTraceContext(plan, span);
+  const acked = await ack(core, item, report.plan, env);
+  if (acked === true) {
     attempts.delete(item.instance);
-    record(core, slot, item, plan, Date.now() - began);
-  }
+    record(core, slot, item, attempt, report.plan, Date.now() - began);
+  } else report.failure = acked;
+}
+
+/** W3 (§5.3): activities and starts scheduled by this turn carry its span context, for the consumers' links. */
+function stampTraceContext<P extends Extract<TurnPlan, { kind: 'ack' }>>(plan: P, span: SpanHandle): P {
+  const traceparent = span.traceparent();
+  if (!traceparent) return plan;
+  const stamp = (item: WorkItem): WorkItem =>
+    'ActivityExecute' in item || 'StartOrchestration' in item
+      ? ({ [kindOf(item)]: withTraceContext(bodyOf(item), traceparent) } as unknown as WorkItem)
+      : item;
+  return { ...plan, workerItems: plan.workerItems.map(stamp), orchestratorItems: plan.orchestratorItems.map(stamp) };
 }
 
 /** Parents' execution ids for linked starts without W1 (§2.9 fallback). */
-async function environment(core: RuntimeCore, item: OrchestrationItem): Promise<TurnEnvironment> {
+async function environment(
+  core: RuntimeCore,
+  slot: string,
+  item: OrchestrationItem,
+  attempt: number,
+  span: SpanHandle,
+): Promise<TurnEnvironment> {
   const parentExecutionIds = new Map<string, number>();
   const links: { parent_instance: string | null; parent_execution_id?: number }[] = [];
   const first = item.history[0];
@@ -113,16 +215,21 @@ async function environment(core: RuntimeCore, item: OrchestrationItem): Promise<
     uuid: randomUUID,
     maxNewEventsPerTurn: core.options.maxNewEventsPerTurn,
     parentExecutionIds,
-    trace: (fields, level, message) =>
+    trace: (fields, level, message) => {
+      // Live calls only (the context suppresses replayed ones), so each appears once per committed turn.
+      span.event(message, { 'log.severity': level });
       core.log.orchestration[level](
         {
           instance_id: fields.instance,
           execution_id: fields.executionId,
           orchestration_name: fields.name,
           orchestration_version: fields.version,
+          worker_id: slot,
+          attempt,
         },
         message,
-      ),
+      );
+    },
   };
 }
 
@@ -131,13 +238,16 @@ function backoff(core: RuntimeCore, attempt: number): number {
   return Math.min(baseDelayMs * 2 ** Math.min(attempt - 1, 6), maxDelayMs);
 }
 
-/** §3.8: the ack, re-issued on retryable errors; a refused ack is replaced by a failure turn once. True when committed. */
+/**
+ * §3.8: the ack, re-issued on retryable errors; a refused ack is replaced by a failure turn once. True when committed,
+ * else why not (for the turn span).
+ */
 async function ack(
   core: RuntimeCore,
-  item: OrchestrationItem,
+  item: LockedItem,
   plan: Extract<TurnPlan, { kind: 'ack' }>,
   env: TurnEnvironment,
-): Promise<boolean> {
+): Promise<true | string> {
   let current = plan;
   let replaced = false;
   for (let retry = 0; ; retry++) {
@@ -154,24 +264,25 @@ async function ack(
       wake(core, current);
       return true;
     } catch (error) {
-      core.metrics.providerErrors++;
       const facts = factsOf(error);
+      core.metrics.providerError('ackOrchestrationItem', facts.retryable, facts.sqlstate);
       if (facts.sqlstate && LOCK_LOST.has(facts.sqlstate)) {
+        core.metrics.lockLost('orchestrator');
         core.log.runtime.warn(
           { instance_id: item.instance, operation: 'ackOrchestrationItem', sqlstate: facts.sqlstate },
           'lock lost; the turn will be redone',
         );
-        return false;
+        return `lock lost (${facts.sqlstate})`;
       }
       if ((facts.retryable || facts.sqlstate === null) && retry < 5) {
-        core.report(error, 'ackOrchestrationItem', item.instance);
+        core.report(error, 'ackOrchestrationItem', { instance_id: item.instance, consecutive: retry + 1 });
         await sleep(10 * 2 ** retry);
         continue;
       }
-      core.report(error, 'ackOrchestrationItem', item.instance);
+      core.report(error, 'ackOrchestrationItem', { instance_id: item.instance, consecutive: retry + 1 });
       if (facts.retryable || facts.sqlstate === null || replaced) {
         await core.provider.abandonOrchestrationItem(item.lockToken, replaced ? 50 : 0).catch(() => {});
-        return false;
+        return `ack failed: ${facts.message}`;
       }
       replaced = true;
       retry = -1;
@@ -192,51 +303,57 @@ function wake(core: RuntimeCore, plan: Extract<TurnPlan, { kind: 'ack' }>): void
   }
 }
 
+const COMPLETION_STATUS = {
+  completed: 'success',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  continuedAsNew: 'continuedAsNew',
+} as const;
+
+/** Logs (§5.1) and metrics (§5.2) of a committed turn. */
 function record(
   core: RuntimeCore,
   slot: string,
   item: OrchestrationItem,
+  attempt: number,
   plan: Extract<TurnPlan, { kind: 'ack' }>,
   durationMs: number,
 ) {
   const m = core.metrics;
-  if (plan.startedBy) m.orchStarts++;
   const fields = {
     instance_id: item.instance,
     execution_id: plan.executionId,
     orchestration_name: plan.name,
     orchestration_version: plan.version,
     worker_id: slot,
+    attempt,
   };
-  switch (plan.outcome) {
-    case 'completed':
-      m.orchCompletions++;
-      break;
-    case 'continuedAsNew':
-      m.orchContinueAsNew++;
-      m.orchCompletions++;
-      break;
-    case 'failed':
-    case 'cancelled': {
-      m.orchFailures++;
-      const details = plan.details!;
-      if ('Application' in details) m.orchApplicationErrors++;
-      else if ('Configuration' in details) m.orchConfigurationErrors++;
-      else m.orchInfrastructureErrors++;
-      const level = 'Application' in details ? 'warn' : 'error';
-      core.log.runtime[level]({ ...fields, error: JSON.stringify(details) }, 'execution failed');
-      break;
-    }
-    case 'dropped':
-      core.log.runtime.info(
-        { ...fields, dropped: item.messages.map((x) => Object.keys(x)[0]) },
-        `batch dropped (${plan.dropped})`,
-      );
-      break;
-    default:
-      break;
+  const historyEvents = plan.replayed + plan.delta.length;
+  if (plan.startedBy) {
+    m.orchestrationStarted(plan.name, plan.version, plan.startedBy);
+    core.log.runtime.debug(
+      { ...fields, initiated_by: plan.startedBy, history_events: historyEvents },
+      'execution started',
+    );
   }
-  m.suborchestrationCalls += item.messages.filter((x) => 'SubOrchCompleted' in x || 'SubOrchFailed' in x).length;
+  if (plan.outcome !== 'continue' && plan.outcome !== 'dropped') {
+    const status = COMPLETION_STATUS[plan.outcome];
+    const details = plan.outcome === 'failed' || plan.outcome === 'cancelled' ? plan.details : undefined;
+    m.orchestrationEnded(plan.name, plan.version, status, historyEvents, details);
+    if (details) logFailure(core, fields, details);
+    else {
+      const message = plan.outcome === 'completed' ? 'execution completed' : 'execution continued as new';
+      core.log.runtime.debug({ ...fields, history_events: historyEvents }, message);
+    }
+  }
+  if (plan.outcome === 'dropped') {
+    core.log.runtime.info(
+      { ...fields, dropped: item.messages.map((x) => Object.keys(x)[0]) },
+      `batch dropped (${plan.dropped})`,
+    );
+  }
+  recordChildCalls(core, item.history, plan);
+  m.turn(plan.name, plan.outcome, durationMs, plan.replayed);
   core.log.runtime.debug(
     {
       ...fields,
@@ -248,4 +365,32 @@ function record(
     },
     'turn committed',
   );
+  if (durationMs > core.options.orchestratorLockTimeoutMs / 2) {
+    core.log.runtime.warn({ ...fields, duration_ms: durationMs }, 'turn took more than half the lock timeout');
+  }
+}
+
+/** §5.1: application failures at warn; configuration, infrastructure, poison and nondeterminism at error. */
+function logFailure(core: RuntimeCore, fields: Record<string, unknown>, details: ErrorDetails): void {
+  const level = 'Application' in details ? 'warn' : 'error';
+  core.log.runtime[level](
+    { ...fields, error: displayMessage(details), error_category: errorCategory(details) },
+    'execution failed',
+  );
+}
+
+/** `duroxide_suborchestration_calls_total`: each child completion the parent's turn accepted into its history. */
+function recordChildCalls(core: RuntimeCore, history: HistoryEvent[], plan: Extract<TurnPlan, { kind: 'ack' }>) {
+  const scheduled = new Map<number, string>();
+  for (const event of [...history, ...plan.delta]) {
+    if ('SubOrchestrationScheduled' in event) {
+      scheduled.set(event.SubOrchestrationScheduled.event_id, event.SubOrchestrationScheduled.name);
+    }
+  }
+  for (const event of plan.delta) {
+    const completed = 'SubOrchestrationCompleted' in event;
+    if (!completed && !('SubOrchestrationFailed' in event)) continue;
+    const source = bodyOf(event).source_event_id as number;
+    core.metrics.subOrchestrationCall(plan.name, scheduled.get(source) ?? 'unknown', completed ? 'success' : 'failed');
+  }
 }

@@ -1,12 +1,15 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
 import { Client } from '../client.js';
 import type { ActivityDefinition, ActivityFn, OrchestrationDefinition, OrchestrationFn } from '../definitions.js';
-import { childLogger, jsonLogger } from '../logger.js';
-import { emptySnapshot, type MetricsSnapshot } from '../metrics.js';
+import { childLogger, jsonLogger, type Logger } from '../logger.js';
+import type { MetricsSnapshot } from '../metrics.js';
 import { Registry, type VersionPolicy } from '../registry.js';
 import type { RuntimeProvider } from '../runtime-provider.js';
 import { replayCheck, type ReplayCheckResult } from '../replay-check.js';
 import type { HistoryEvent } from '../wire.js';
+import { instrumentProvider } from '../telemetry/instrumented-provider.js';
+import { RuntimeMetrics } from '../telemetry/runtime-metrics.js';
+import { resolveTelemetry, RUNTIME_VERSION, type Telemetry } from '../telemetry/telemetry.js';
 import { factsOf, type RuntimeCore } from './core.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { orchestrationSlot } from './orchestration-slot.js';
@@ -17,7 +20,10 @@ import { workerSlot } from './worker-slot.js';
 export class Runtime {
   private readonly registry = new Registry();
   private readonly options: ResolvedOptions;
-  private readonly metrics = emptySnapshot();
+  private metrics = new RuntimeMetrics(null);
+  /** Started at construction so `runtime.client` traces too; resolves to no-ops without `@opentelemetry/api`. */
+  private readonly telemetry: Promise<Telemetry>;
+  private gaugePoller: NodeJS.Timeout | undefined;
   private readonly orchestrationWaker = new Waker();
   private readonly workerWaker = new Waker();
   private readonly deadline = new AbortController();
@@ -30,9 +36,16 @@ export class Runtime {
     options: RuntimeOptions = {},
   ) {
     const base = options.logger ?? jsonLogger(options.logLevel ?? 'info');
-    const service = options.serviceName === undefined ? {} : { service_name: options.serviceName };
+    const service = {
+      ...(options.serviceName === undefined ? {} : { service_name: options.serviceName }),
+      ...(options.serviceVersion === undefined ? {} : { service_version: options.serviceVersion }),
+    };
     this.options = resolveOptions(options, provider.lockTimeoutMs, childLogger(base, service));
-    this.client = new Client(provider, { onEnqueue: () => this.orchestrationWaker.wakeOne() });
+    this.telemetry = resolveTelemetry(this.options.telemetry);
+    this.client = new Client(provider, {
+      onEnqueue: () => this.orchestrationWaker.wakeOne(),
+      telemetry: this.telemetry,
+    });
   }
 
   registerActivity(name: string, fn: ActivityFn): this;
@@ -83,7 +96,7 @@ export class Runtime {
   }
 
   metricsSnapshot(): MetricsSnapshot {
-    return { ...this.metrics };
+    return { ...this.metrics.snapshot };
   }
 
   async start(): Promise<void> {
@@ -91,11 +104,21 @@ export class Runtime {
     this.state = 'running';
     const o = this.options;
     const runtimeLog = childLogger(o.logger, { logger: 'duroxide.runtime' });
+    const telemetry = await this.telemetry;
+    if (telemetry.unavailable !== undefined && o.telemetry !== undefined) {
+      runtimeLog.warn({ error: telemetry.unavailable }, '@opentelemetry/api is not available; telemetry is off');
+    }
+    const busy = { orchestration: 0, worker: 0 };
+    let polled: { activeOrchestrations: number; orchestratorQueue: number; workerQueue: number } | null = null;
+    this.metrics = new RuntimeMetrics(telemetry.meter, { busySlots: (d) => busy[d], polled: () => polled });
+    const provider = instrumentProvider(this.provider, this.metrics, telemetry.tracing);
     const core: RuntimeCore = {
-      provider: this.provider,
+      provider,
       registry: this.registry,
       options: o,
       metrics: this.metrics,
+      tracing: telemetry.tracing,
+      busy,
       orchestrationWaker: this.orchestrationWaker,
       workerWaker: this.workerWaker,
       client: this.client,
@@ -107,17 +130,13 @@ export class Runtime {
       isStopping: () => this.state !== 'running',
       isPastDeadline: () => this.deadline.signal.aborted,
       deadlineSignal: this.deadline.signal,
-      report: (error, operation, instance) => {
+      report: (error, operation, extra = {}) => {
         const facts = factsOf(error);
-        const fields = {
-          operation,
-          sqlstate: facts.sqlstate,
-          error: facts.message,
-          ...(instance ? { instance_id: instance } : {}),
-        };
+        const fields = { ...extra, operation, sqlstate: facts.sqlstate, error: facts.message };
         if (facts.retryable) runtimeLog.warn(fields, 'provider error');
         else runtimeLog.error(fields, 'runtime error');
-        o.onError?.(error, { operation, ...(instance ? { instance } : {}) });
+        const instance = extra.instance_id;
+        o.onError?.(error, { operation, ...(typeof instance === 'string' ? { instance } : {}) });
       },
     };
     const orchestrationAttempts = new Map<string, number>();
@@ -129,16 +148,41 @@ export class Runtime {
     for (let i = 0; i < o.workerConcurrency; i++) {
       this.slots.push(guard(workerSlot(core, `work-${i}-${o.workerNodeId}`, workerAttempts)));
     }
+    if (telemetry.meter) {
+      // §5.2 gauges from the provider, at start and every 60 s; only worth the queries when a meter reads them.
+      const poll = async () => {
+        try {
+          const [system, depths] = await Promise.all([provider.getSystemMetrics(), provider.getQueueDepths()]);
+          polled = {
+            activeOrchestrations: system.runningInstances,
+            orchestratorQueue: depths.orchestratorQueue,
+            workerQueue: depths.workerQueue,
+          };
+        } catch (error) {
+          core.report(error, 'gauges');
+        }
+      };
+      void poll();
+      this.gaugePoller = setInterval(() => void poll(), 60_000);
+      this.gaugePoller.unref();
+    }
+    this.runtimeLog = runtimeLog;
     runtimeLog.info(
       {
         orchestration_concurrency: o.orchestrationConcurrency,
         worker_concurrency: o.workerConcurrency,
-        lock_timeout_ms: o.orchestratorLockTimeoutMs,
+        orchestrator_lock_timeout_ms: o.orchestratorLockTimeoutMs,
+        worker_lock_timeout_ms: o.workerLockTimeoutMs,
+        runtime_version: RUNTIME_VERSION,
+        provider_schema: (this.provider as { schema?: unknown }).schema ?? null,
+        worker_node_id: o.workerNodeId,
+        tracing: telemetry.tracing.enabled,
       },
       'runtime started',
     );
-    await Promise.resolve();
   }
+
+  private runtimeLog: Logger | undefined;
 
   /** §3.7: stop fetching, let turns ack and activities finish until the deadline, resolve once every slot stopped. */
   async shutdown(timeoutMs = 10_000): Promise<void> {
@@ -158,6 +202,8 @@ export class Runtime {
     clearTimeout(timer);
     this.deadline.abort();
     await Promise.all(this.slots);
+    clearInterval(this.gaugePoller);
     this.state = 'stopped';
+    this.runtimeLog?.info({ runtime_version: RUNTIME_VERSION }, 'runtime stopped');
   }
 }

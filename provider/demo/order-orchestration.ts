@@ -1,6 +1,6 @@
 import type { PostgresProvider } from '../postgres-provider.js';
 import type { HistoryEvent } from '../types/history-event.js';
-import type { OrchestrationItem } from '../types/provider-types.js';
+import type { FetchedOrchestrationItem } from '../types/provider-types.js';
 import type { WorkItem } from '../types/work-item.js';
 
 /**
@@ -19,13 +19,15 @@ export interface DemoStep {
 }
 
 /** Fetches until the instance has work: timers become visible only when they are due. */
-async function fetchWhenReady(provider: PostgresProvider, instance: string): Promise<OrchestrationItem> {
+async function fetchWhenReady(provider: PostgresProvider, instance: string): Promise<FetchedOrchestrationItem> {
   const deadline = Date.now() + 10_000 + TIMER_MS;
   for (;;) {
-    const item = await provider.fetchOrchestrationItem();
-    if (item) {
+    const fetched = await provider.fetchOrchestrationItem();
+    if (fetched) {
+      const { item } = fetched;
       if (item.instance !== instance) throw new Error(`expected work for ${instance}, got ${item.instance}`);
-      return item;
+      if (item.historyError !== null) throw new Error(item.historyError);
+      return fetched;
     }
     if (Date.now() > deadline) throw new Error(`no work arrived for ${instance}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -65,10 +67,10 @@ export async function runOrderOrchestration(
   onStep({ title: 'client', detail: `started ${ORCHESTRATION} as ${instance}` });
 
   // Turn 1: the orchestration starts and schedules an activity.
-  let item = await fetchWhenReady(provider, instance);
+  let turn = await fetchWhenReady(provider, instance);
   const charge: WorkItem = { ActivityExecute: { instance, execution_id: 1, id: 2, name: 'ChargeCard', input: '42' } };
   await provider.ackOrchestrationItem(
-    item.lockToken,
+    turn.lockToken,
     1,
     [
       started(1, '{"orderId":42,"page":1}'),
@@ -78,7 +80,7 @@ export async function runOrderOrchestration(
     [],
     { orchestrationName: ORCHESTRATION, orchestrationVersion: VERSION },
   );
-  onStep({ title: 'turn 1', detail: `messages [${kinds(item.messages)}] → scheduled activity ChargeCard` });
+  onStep({ title: 'turn 1', detail: `messages [${kinds(turn.item.messages)}] → scheduled activity ChargeCard` });
 
   // A worker runs the activity and reports its result.
   const lease = await provider.dequeueWorkerPeekLock();
@@ -89,10 +91,10 @@ export async function runOrderOrchestration(
   onStep({ title: 'worker', detail: `ran ${kinds([lease.item])} ChargeCard → ActivityCompleted` });
 
   // Turn 2: the activity's result arrives; the orchestration waits on a timer.
-  item = await fetchWhenReady(provider, instance);
+  turn = await fetchWhenReady(provider, instance);
   const fireAt = Date.now() + TIMER_MS;
   await provider.ackOrchestrationItem(
-    item.lockToken,
+    turn.lockToken,
     1,
     [
       { ActivityCompleted: { event_id: 3, source_event_id: 2, result: '"charged"' } },
@@ -101,12 +103,12 @@ export async function runOrderOrchestration(
     [],
     [{ TimerFired: { instance, execution_id: 1, id: 4, fire_at_ms: fireAt } }],
   );
-  onStep({ title: 'turn 2', detail: `messages [${kinds(item.messages)}] → timer due in ${TIMER_MS} ms` });
+  onStep({ title: 'turn 2', detail: `messages [${kinds(turn.item.messages)}] → timer due in ${TIMER_MS} ms` });
 
   // Turn 3: the timer fires (invisible until due); the orchestration subscribes to an external event.
-  item = await fetchWhenReady(provider, instance);
+  turn = await fetchWhenReady(provider, instance);
   await provider.ackOrchestrationItem(
-    item.lockToken,
+    turn.lockToken,
     1,
     [
       { TimerFired: { event_id: 5, source_event_id: 4, fire_at_ms: fireAt } },
@@ -115,17 +117,17 @@ export async function runOrderOrchestration(
     [],
     [],
   );
-  onStep({ title: 'turn 3', detail: `messages [${kinds(item.messages)}] → waiting for event Approved` });
+  onStep({ title: 'turn 3', detail: `messages [${kinds(turn.item.messages)}] → waiting for event Approved` });
 
   // The client raises the event.
   await provider.enqueueOrchestratorWork({ ExternalRaised: { instance, name: 'Approved', data: 'true' } });
   onStep({ title: 'client', detail: 'raised event Approved' });
 
   // Turn 4: the event arrives; the orchestration continues as new with the next page.
-  item = await fetchWhenReady(provider, instance);
+  turn = await fetchWhenReady(provider, instance);
   const nextInput = '{"orderId":42,"page":2}';
   await provider.ackOrchestrationItem(
-    item.lockToken,
+    turn.lockToken,
     1,
     [
       { ExternalEvent: { event_id: 7, name: 'Approved', data: 'true' } },
@@ -135,17 +137,17 @@ export async function runOrderOrchestration(
     [{ ContinueAsNew: { instance, orchestration: ORCHESTRATION, input: nextInput, version: VERSION } }],
     { status: 'ContinuedAsNew', output: nextInput },
   );
-  onStep({ title: 'turn 4', detail: `messages [${kinds(item.messages)}] → continued as new` });
+  onStep({ title: 'turn 4', detail: `messages [${kinds(turn.item.messages)}] → continued as new` });
 
   // Turn 5: execution 2 starts from the ContinueAsNew message and completes.
-  item = await fetchWhenReady(provider, instance);
+  turn = await fetchWhenReady(provider, instance);
   await provider.ackOrchestrationItem(
-    item.lockToken,
+    turn.lockToken,
     2,
     [started(1, nextInput), { OrchestrationCompleted: { event_id: 2, output: '"order 42 done"' } }],
     [],
     [],
     { status: 'Completed', output: '"order 42 done"', orchestrationName: ORCHESTRATION, orchestrationVersion: VERSION },
   );
-  onStep({ title: 'turn 5', detail: `messages [${kinds(item.messages)}] → execution 2 completed` });
+  onStep({ title: 'turn 5', detail: `messages [${kinds(turn.item.messages)}] → execution 2 completed` });
 }

@@ -1,16 +1,17 @@
 import type pg from 'pg';
-import type { ProviderBackend, TurnAck } from '../backend.js';
+import type { ProviderBackend, StoredTurn, TurnAck } from '../backend.js';
 import type { HistoryEvent } from '../types/history-event.js';
 import type {
   ExecutionInfo,
   InstanceInfo,
-  OrchestrationItem,
   QueueDepths,
+  SemverRange,
   SystemMetrics,
   WorkerLease,
 } from '../types/provider-types.js';
 import type { WorkItem } from '../types/work-item.js';
 import { HistoryReads } from './history-reads.js';
+import { InlineSqlError } from './inline-sql-error.js';
 import { ManagementReads } from './management-reads.js';
 import { OrchestrationAck } from './orchestration-ack.js';
 import { OrchestrationFetch } from './orchestration-fetch.js';
@@ -48,15 +49,30 @@ export class InlineBackend implements ProviderBackend {
     this.management = new ManagementReads(pool, tables);
   }
 
-  fetchOrchestrationItem(nowMs: number, lockTimeoutMs: number): Promise<OrchestrationItem | null> {
+  /** Contract v1: no capability filter, and orphan batches are returned (as 'Unknown'), so no orphan retry delay. */
+  async fetchOrchestrationItem(
+    nowMs: number,
+    lockTimeoutMs: number,
+    versions: SemverRange | null = null,
+  ): Promise<StoredTurn | null> {
+    if (versions !== null) refuseV2('a capability filter');
     return this.fetchTurn.fetch(nowMs, lockTimeoutMs);
   }
 
-  ackOrchestrationItem(ack: TurnAck): Promise<void> {
+  async ackOrchestrationItem(ack: TurnAck): Promise<void> {
+    if (ack.cancelledActivities.length > 0) refuseV2('cancelledActivities');
+    if (ack.metadata.parentInstanceId !== undefined) refuseV2('metadata.parentInstanceId');
+    if (ack.metadata.pinnedVersion !== undefined) refuseV2('metadata.pinnedVersion');
     return this.ackTurn.ack(ack);
   }
 
-  abandonOrchestrationItem(lockToken: string, nowMs: number, delayMs: number | null): Promise<void> {
+  async abandonOrchestrationItem(
+    lockToken: string,
+    nowMs: number,
+    delayMs: number | null,
+    ignoreAttempt = false,
+  ): Promise<void> {
+    if (ignoreAttempt) refuseV2('ignoreAttempt');
     return this.ackTurn.abandon(lockToken, nowMs, delayMs);
   }
 
@@ -127,4 +143,13 @@ export class InlineBackend implements ProviderBackend {
   getQueueDepths(nowMs: number): Promise<QueueDepths> {
     return this.management.getQueueDepths(nowMs);
   }
+}
+
+/** A contract-v2 argument on this contract-v1 baseline: refused (permanently), never silently ignored. */
+function refuseV2(argument: string): never {
+  throw new InlineSqlError(
+    '22023',
+    `${argument} is contract v2, which only the procedures implement; the inline baseline implements contract v1 ` +
+      "(use implementation: 'procedures' for this method)",
+  );
 }

@@ -13,6 +13,7 @@ interface InstanceRow {
   updated_at: Date;
   status: string;
   output: string | null;
+  parent_instance_id: string | null;
 }
 
 interface ExecutionRow {
@@ -45,7 +46,7 @@ export class ManagementReads {
           ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id`;
     this.instanceInfo = `
       SELECT i.instance_id, i.orchestration_name, i.orchestration_version, i.current_execution_id,
-             i.created_at, i.updated_at, COALESCE(e.status, 'Running') AS status, e.output
+             i.created_at, i.updated_at, COALESCE(e.status, 'Running') AS status, e.output, i.parent_instance_id
         ${withCurrentExecution}
        WHERE i.instance_id = $1`;
     this.executionInfo = `
@@ -69,13 +70,14 @@ export class ManagementReads {
                      count(*) FILTER (WHERE e.status = 'Completed') AS completed_instances,
                      count(*) FILTER (WHERE e.status = 'Failed') AS failed_instances
                 ${withCurrentExecution}) s`;
-    // Messages a fetch or dequeue could take now: visible and not under a live lock.
+    // Messages a fetch or dequeue could take now: visible and not under a live lock (both queues have visible_at).
     this.queueDepths = `
       SELECT (SELECT count(*) FROM ${tables.orchestratorQueue} q
                WHERE q.visible_at <= $1::bigint
                  AND (q.lock_token IS NULL OR q.locked_until <= $1::bigint)) AS orchestrator_queue,
              (SELECT count(*) FROM ${tables.workerQueue} w
-               WHERE w.lock_token IS NULL OR w.locked_until <= $1::bigint) AS worker_queue`;
+               WHERE w.visible_at <= $1::bigint
+                 AND (w.lock_token IS NULL OR w.locked_until <= $1::bigint)) AS worker_queue`;
   }
 
   async getInstanceInfo(instance: string): Promise<InstanceInfo> {
@@ -85,13 +87,14 @@ export class ManagementReads {
     return {
       instanceId: row.instance_id,
       orchestrationName: row.orchestration_name,
-      // Never NULL through this provider (enqueue defaults it, ack sets it with the name); 'unknown' as fetch says.
+      // NULL until an ack names it; 'unknown' as fetch says (contract v2 §3.21).
       orchestrationVersion: row.orchestration_version ?? 'unknown',
       currentExecutionId: toNumber(row.current_execution_id),
       status: row.status,
       output: row.output,
       createdAt: toEpochMs(row.created_at),
       updatedAt: toEpochMs(row.updated_at),
+      parentInstanceId: row.parent_instance_id,
     };
   }
 

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type { HistoryEvent } from '../types/history-event.js';
-import type { OrchestrationItem } from '../types/provider-types.js';
+import type { StoredTurn } from '../backend.js';
 import type { WorkItem } from '../types/work-item.js';
 import { jsonText, member, toNumber } from './row-values.js';
 import type { SchemaTables } from './schema-tables.js';
@@ -19,7 +18,8 @@ interface Description {
 }
 
 /**
- * `fetch_orchestration_item` in one client-side transaction: locks one instance that has visible messages and no live
+ * `fetch_orchestration_item` with contract v1 semantics (no capability filter, no attempt counts, orphan batches
+ * returned as 'Unknown', no KV snapshot) in one client-side transaction: locks one instance that has visible messages and no live
  * lock, tags all its visible messages as the batch, and returns them with the current execution's history.
  *
  * Losing a candidate to a concurrent fetcher moves on to the next one, so "no work" is returned only when no
@@ -89,7 +89,7 @@ export class OrchestrationFetch {
        ORDER BY h.event_id`;
   }
 
-  fetch(nowMs: number, lockTimeoutMs: number): Promise<OrchestrationItem | null> {
+  fetch(nowMs: number, lockTimeoutMs: number): Promise<StoredTurn | null> {
     const lockedUntil = nowMs + lockTimeoutMs;
     return inTransaction(this.pool, async (client) => {
       const tried: string[] = [];
@@ -135,13 +135,13 @@ export class OrchestrationFetch {
   }
 
   /** Name, version and execution of the locked instance, then that execution's history. */
-  private async describe(client: pg.PoolClient, instance: string, batch: LockedBatch): Promise<OrchestrationItem> {
+  private async describe(client: pg.PoolClient, instance: string, batch: LockedBatch): Promise<StoredTurn> {
     const description =
       (await this.describeFromInstance(client, instance)) ??
       describeFromBatch(batch.messages) ??
       (await this.describeFromHistory(client, instance));
     const executionId = description?.executionId ?? 1;
-    const history = await client.query<{ event_data: HistoryEvent }>(this.executionHistory, [instance, executionId]);
+    const history = await client.query<{ event_data: unknown }>(this.executionHistory, [instance, executionId]);
     return {
       instance,
       orchestrationName: description?.orchestrationName ?? 'Unknown',
@@ -149,7 +149,10 @@ export class OrchestrationFetch {
       version: description?.version ?? 'unknown',
       history: history.rows.map((row) => row.event_data),
       messages: batch.messages,
+      kvSnapshot: {},
       lockToken: batch.lockToken,
+      // Contract v1 counts no attempts: every fetch is reported as a first one (no poison detection on this path).
+      attemptCount: 1,
     };
   }
 

@@ -26,9 +26,18 @@ export class StoreWrites {
       SELECT $1, $2, (e.row ->> 'event_id')::bigint, e.row ->> 'event_type', e.row -> 'event_data', ${timestampOf('$4')}
         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(row, ord)
        ORDER BY e.ord`;
+    // Visible at once, with the identity and routing columns the v2 procedures derive from the item (0007's
+    // `_sp_enqueue_worker_items`), so rows of both implementations look alike.
     this.insertWorkerRows = `
-      INSERT INTO ${tables.workerQueue} (work_item, created_at)
-      SELECT e.item, ${timestampOf('$2')}
+      INSERT INTO ${tables.workerQueue} (work_item, visible_at, attempt_count, instance_id, execution_id, activity_id,
+                                         session_id, tag, created_at)
+      SELECT e.item, $2::bigint, 0,
+             e.item -> 'ActivityExecute' ->> 'instance',
+             (e.item -> 'ActivityExecute' ->> 'execution_id')::bigint,
+             (e.item -> 'ActivityExecute' ->> 'id')::bigint,
+             e.item -> 'ActivityExecute' ->> 'session_id',
+             e.item -> 'ActivityExecute' ->> 'tag',
+             ${timestampOf('$2')}
         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(item, ord)
        ORDER BY e.ord`;
     // One statement: new instances (and their first execution) for StartOrchestration items, then the messages.

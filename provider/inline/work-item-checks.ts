@@ -47,6 +47,14 @@ export function checkWorkerItem(item: WorkItem): void {
   if (!isWorkItemKind(kind) || WORK_ITEM_KINDS[kind].queue !== 'worker') {
     fail('DXI01', `Only ActivityExecute goes to the worker queue, not ${kind}`);
   }
+  // The identity and routing columns of the v2 table come from these fields (0007).
+  const body = (item as unknown as Record<string, Body>)[kind]!;
+  const malformed = (field: string) => fail('22023', `ActivityExecute ${field} is missing or malformed`);
+  if (typeof body.instance !== 'string' || body.instance === '') malformed('instance');
+  if (!isWholeBigint(body.execution_id, 1)) malformed('execution_id');
+  if (!isWholeBigint(body.id, 0)) malformed('id');
+  if (!isAbsent(body.session_id) && typeof body.session_id !== 'string') malformed('session_id');
+  if (!isAbsent(body.tag) && typeof body.tag !== 'string') malformed('tag');
 }
 
 /**

@@ -18,17 +18,23 @@ export class WorkerQueue {
     private readonly writes: StoreWrites,
   ) {
     // SKIP LOCKED is right here: any available row is a valid answer, so skipping one another caller is taking never
-    // reports a false "empty". An expired lock makes the row available again under a new token.
+    // reports a false "empty". An expired lock makes the row available again under a new token. On the v2 schema this
+    // v1 dequeue is `fetchWorkItem` without a session and with the default tag filter: visible, untagged rows that
+    // belong to no session, and each fetch counts an attempt.
     this.dequeue = `
       WITH next AS (
           SELECT w.id FROM ${tables.workerQueue} w
-           WHERE w.lock_token IS NULL OR w.locked_until <= $1::bigint
+           WHERE (w.lock_token IS NULL OR w.locked_until <= $1::bigint)
+             AND w.visible_at <= $1::bigint
+             AND w.session_id IS NULL
+             AND w.tag IS NULL
            ORDER BY w.id
            LIMIT 1
              FOR UPDATE SKIP LOCKED)
       UPDATE ${tables.workerQueue} w
          SET lock_token = gen_random_uuid()::text,
-             locked_until = $1::bigint + $2::bigint
+             locked_until = $1::bigint + $2::bigint,
+             attempt_count = w.attempt_count + 1
         FROM next
        WHERE w.id = next.id
       RETURNING w.work_item, w.lock_token`;

@@ -66,6 +66,18 @@ export async function migrate(db: pg.Pool | pg.ClientBase, options: MigrateOptio
   });
 }
 
+/** Drops every `sp_*` and `_sp_*` function of the schema (what sp_cleanup_schema drops besides the tables). */
+async function dropProviderFunctions(client: pg.ClientBase, schema: string): Promise<void> {
+  const functions = await client.query<{ signature: string }>(
+    `SELECT p.oid::regprocedure::text AS signature
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = $1 AND (p.proname LIKE 'sp\\_%' OR p.proname LIKE '\\_sp\\_%')`,
+    [schema],
+  );
+  // regprocedure's text names the function schema-qualified and quoted, with its argument types.
+  for (const { signature } of functions.rows) await client.query(`DROP FUNCTION IF EXISTS ${signature}`);
+}
+
 async function migrateLocked(client: pg.ClientBase, schema: string, files: MigrationFile[]): Promise<MigrationReport> {
   const quotedSchema = quoteIdentifier(schema);
   const table = `${quotedSchema}.${quoteIdentifier(MIGRATIONS_TABLE)}`;
@@ -83,8 +95,11 @@ async function migrateLocked(client: pg.ClientBase, schema: string, files: Migra
 
   let applied = (await client.query<AppliedRow>(`SELECT version, name, checksum FROM ${table} ORDER BY version`)).rows;
   if (applied.length > 0 && !(await tablesExist(client, schema))) {
-    // A cleanup dropped the tables but the tracking rows survived: start over rather than trust them.
+    // A cleanup dropped the tables but the tracking rows survived: start over rather than trust them. The functions
+    // go too, as sp_cleanup_schema drops them: a later file may have changed a function's result type, which the
+    // first files' CREATE OR REPLACE cannot change back.
     await client.query(`DELETE FROM ${table}`);
+    await dropProviderFunctions(client, schema);
     applied = [];
   }
 

@@ -1,20 +1,21 @@
 import type pg from 'pg';
 import { ProcedureError } from 'pg-sproc-gen/runtime';
 import { createClient, type Client } from '../../generated/procedures.js';
-import type { ProviderBackend, TurnAck } from '../backend.js';
+import type { ProceduresOnlyBackend, ProviderBackend, StoredTurn, StoredWorkItem, TurnAck } from '../backend.js';
 import type { HistoryEvent } from '../types/history-event.js';
 import type {
   ExecutionInfo,
   InstanceInfo,
-  OrchestrationItem,
   QueueDepths,
+  SemverRange,
   SystemMetrics,
   WorkerLease,
 } from '../types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../types/work-item.js';
+import type { WorkItemFetch } from '../work-item-fetch.js';
 
 /** The provider's database work as calls of the generated procedure client: one call per operation. */
-export class ProceduresBackend implements ProviderBackend {
+export class ProceduresBackend implements ProviderBackend, ProceduresOnlyBackend {
   private readonly client: Client;
 
   constructor(
@@ -47,8 +48,23 @@ export class ProceduresBackend implements ProviderBackend {
     }
   }
 
-  async fetchOrchestrationItem(nowMs: number, lockTimeoutMs: number): Promise<OrchestrationItem | null> {
-    const row = await this.client.fetchOrchestrationItem({ nowMs, lockTimeoutMs });
+  async fetchOrchestrationItem(
+    nowMs: number,
+    lockTimeoutMs: number,
+    versions: SemverRange | null = null,
+    orphanRetryMs?: number,
+  ): Promise<StoredTurn | null> {
+    const row = await this.client.fetchOrchestrationItem({
+      nowMs,
+      lockTimeoutMs,
+      minMajor: versions?.min.major ?? null,
+      minMinor: versions?.min.minor ?? null,
+      minPatch: versions?.min.patch ?? null,
+      maxMajor: versions?.max.major ?? null,
+      maxMinor: versions?.max.minor ?? null,
+      maxPatch: versions?.max.patch ?? null,
+      orphanRetryMs,
+    });
     if (!row) return null;
     return {
       instance: row.instanceId,
@@ -57,11 +73,14 @@ export class ProceduresBackend implements ProviderBackend {
       version: row.orchestrationVersion,
       history: row.history,
       messages: row.messages,
+      kvSnapshot: row.kvSnapshot,
       lockToken: row.lockToken,
+      attemptCount: row.attemptCount,
     };
   }
 
   async ackOrchestrationItem(ack: TurnAck): Promise<void> {
+    const { metadata } = ack;
     await this.client.ackOrchestrationItem({
       lockToken: ack.lockToken,
       nowMs: ack.nowMs,
@@ -69,15 +88,33 @@ export class ProceduresBackend implements ProviderBackend {
       historyDelta: ack.historyDelta,
       workerItems: ack.workerItems,
       orchestratorItems: ack.orchestratorItems,
-      status: ack.metadata.status ?? null,
-      output: ack.metadata.output ?? null,
-      orchestrationName: ack.metadata.orchestrationName ?? null,
-      orchestrationVersion: ack.metadata.orchestrationVersion ?? null,
+      status: metadata.status ?? null,
+      output: metadata.output ?? null,
+      orchestrationName: metadata.orchestrationName ?? null,
+      orchestrationVersion: metadata.orchestrationVersion ?? null,
+      parentInstanceId: metadata.parentInstanceId ?? null,
+      pinnedMajor: metadata.pinnedVersion?.major ?? null,
+      pinnedMinor: metadata.pinnedVersion?.minor ?? null,
+      pinnedPatch: metadata.pinnedVersion?.patch ?? null,
+      cancelledActivities: ack.cancelledActivities.map((activity) => ({
+        instance: activity.instance,
+        execution_id: activity.executionId,
+        activity_id: activity.activityId,
+      })),
     });
   }
 
-  async abandonOrchestrationItem(lockToken: string, nowMs: number, delayMs: number | null): Promise<void> {
-    await this.client.abandonOrchestrationItem({ lockToken, nowMs, delayMs });
+  async abandonOrchestrationItem(
+    lockToken: string,
+    nowMs: number,
+    delayMs: number | null,
+    ignoreAttempt = false,
+  ): Promise<void> {
+    await this.client.abandonOrchestrationItem({ lockToken, nowMs, delayMs, ignoreAttempt });
+  }
+
+  async renewOrchestrationItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void> {
+    await this.client.renewOrchestrationItemLock({ lockToken, nowMs, extendMs });
   }
 
   async read(instance: string): Promise<HistoryEvent[]> {
@@ -103,14 +140,45 @@ export class ProceduresBackend implements ProviderBackend {
     await this.client.enqueueWorkerWork({ workItem: item, nowMs });
   }
 
+  /** v1's dequeue on the v2 procedure: no session, untagged items only (contract v2 §3.1). */
   async dequeueWorkerPeekLock(nowMs: number, lockTimeoutMs: number): Promise<WorkerLease | null> {
-    const row = await this.client.dequeueWorkerPeekLock({ nowMs, lockTimeoutMs });
+    const row = await this.client.fetchWorkItem({ nowMs, lockTimeoutMs });
     return row ? { item: row.workItem, lockToken: row.lockToken } : null;
   }
 
   async ackWorker(lockToken: string, completion: WorkItem, nowMs: number): Promise<void> {
-    // sp_ack_worker refuses any other kind (DXI01): the type is the procedure's check, not the caller's.
-    await this.client.ackWorker({ lockToken, completion: completion as ActivityCompletion, nowMs });
+    // sp_ack_work_item refuses any other kind (DXI01): the type is the procedure's check, not the caller's.
+    await this.client.ackWorkItem({ lockToken, completion: completion as ActivityCompletion, nowMs });
+  }
+
+  async fetchWorkItem(nowMs: number, fetch: WorkItemFetch): Promise<StoredWorkItem | null> {
+    const row = await this.client.fetchWorkItem({ nowMs, ...fetch });
+    return row ? { id: row.id, item: row.workItem, lockToken: row.lockToken, attemptCount: row.attemptCount } : null;
+  }
+
+  async ackWorkItem(lockToken: string, completion: ActivityCompletion | null, nowMs: number): Promise<void> {
+    await this.client.ackWorkItem({ lockToken, completion, nowMs });
+  }
+
+  async renewWorkItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void> {
+    await this.client.renewWorkItemLock({ lockToken, nowMs, extendMs });
+  }
+
+  async abandonWorkItem(
+    lockToken: string,
+    nowMs: number,
+    delayMs: number | null,
+    ignoreAttempt: boolean,
+  ): Promise<void> {
+    await this.client.abandonWorkItem({ lockToken, nowMs, delayMs, ignoreAttempt });
+  }
+
+  renewSessionLock(ownerIds: string[], nowMs: number, extendMs: number, idleTimeoutMs: number): Promise<number> {
+    return this.client.renewSessionLock({ ownerIds, nowMs, extendMs, idleTimeoutMs });
+  }
+
+  cleanupOrphanedSessions(nowMs: number, idleTimeoutMs: number): Promise<number> {
+    return this.client.cleanupOrphanedSessions({ nowMs, idleTimeoutMs });
   }
 
   async enqueueOrchestratorWork(item: WorkItem, nowMs: number, delayMs: number | null): Promise<void> {
@@ -138,12 +206,13 @@ export class ProceduresBackend implements ProviderBackend {
     return {
       instanceId: row.instanceId,
       orchestrationName: row.orchestrationName,
-      orchestrationVersion: row.orchestrationVersion ?? 'unknown',
+      orchestrationVersion: row.orchestrationVersion,
       currentExecutionId: row.currentExecutionId,
       status: row.status,
       output: row.output,
       createdAt: row.createdAt.getTime(),
       updatedAt: row.updatedAt.getTime(),
+      parentInstanceId: row.parentInstanceId,
     };
   }
 

@@ -16,7 +16,19 @@ export type WorkItem =
         execution_id: number;
       };
     }
-  | { ActivityExecute: { instance: string; execution_id: number; id: number; name: string; input: string } }
+  | {
+      ActivityExecute: {
+        instance: string;
+        execution_id: number;
+        id: number;
+        name: string;
+        input: string;
+        /** v2: omitted when the activity is not session-bound. */
+        session_id?: string;
+        /** v2: omitted when untagged (the default queue). */
+        tag?: string;
+      };
+    }
   | { ActivityCompleted: { instance: string; execution_id: number; id: number; result: string } }
   | { ActivityFailed: { instance: string; execution_id: number; id: number; details: ErrorDetails } }
   | { TimerFired: { instance: string; execution_id: number; id: number; fire_at_ms: number } }
@@ -31,7 +43,20 @@ export type WorkItem =
       };
     }
   | { CancelInstance: { instance: string; reason: string } }
-  | { ContinueAsNew: { instance: string; orchestration: string; input: string; version: string | null } };
+  | {
+      ContinueAsNew: {
+        instance: string;
+        orchestration: string;
+        input: string;
+        version: string | null;
+        /** v2: unconsumed queue messages as `[name, data]`; absent means none. */
+        carry_forward_events?: [string, string][];
+        /** v2: omitted when there is no custom status to carry over. */
+        initial_custom_status?: string;
+      };
+    }
+  /** v2: a message for the instance's persistent FIFO mailbox; orchestrator queue, routed by `instance`. */
+  | { QueueMessage: { instance: string; name: string; data: string } };
 
 /** The kinds (keys) of a union of externally tagged items, e.g. `KindOf<WorkItem>`. */
 export type KindOf<T> = T extends unknown ? keyof T : never;

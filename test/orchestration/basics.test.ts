@@ -18,7 +18,7 @@ describe('E2E basics', () => {
     const status = await rt.client.waitForOrchestration('hello-1', 10_000);
     expect(status).toEqual({ status: 'Completed', output: 'Hello, World!' });
     const history = await provider.read('hello-1');
-    expect(history.map((e) => Object.values(e)[0].event_id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(history.map((e) => Object.values(e)[0]!.event_id)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(kinds(history)).toEqual([
       'OrchestrationStarted',
       'ActivityScheduled',

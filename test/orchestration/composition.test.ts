@@ -94,7 +94,11 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
   it('E2E-14 system failure cascades to the parent', async () => {
     const clock = offsetClock();
     const provider = await h.provider({ clock: clock.now });
-    const rt = h.runtime(expireLeasesOf(provider, clock, 'NoSuchActivity'), { maxAttempts: 1, clock: clock.now });
+    const rt = h.runtime(expireLeasesOf(provider, clock, 'NoSuchActivity'), {
+      maxAttempts: 1,
+      workerConcurrency: 1,
+      clock: clock.now,
+    });
     rt.registerOrchestration('CallsUnknown', function* (ctx: OrchestrationContext) {
       return yield ctx.scheduleActivity('NoSuchActivity');
     });
@@ -362,7 +366,7 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     for (const execution of [1, 2, 3]) {
       const events = await provider.readExecution('loop', execution);
       expect(kinds(events).at(-1)).toBe('OrchestrationContinuedAsNew');
-      expect(Object.values(events[0]!)[0].event_id).toBe(1);
+      expect(Object.values(events[0]!)[0]!.event_id).toBe(1);
       expect(await provider.getExecutionInfo('loop', execution)).toMatchObject({
         status: 'ContinuedAsNew',
         output: String(execution),

@@ -30,7 +30,8 @@ describe('replay engine (no I/O)', () => {
     version: '1.0.0',
     history,
     messages,
-    lockToken: 't',
+    historyError: null,
+    kvSnapshot: {},
   });
 
   it('records the four turns of §2.16', () => {

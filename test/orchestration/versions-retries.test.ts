@@ -106,6 +106,7 @@ describe('E2E versions and retries', () => {
     const provider = await h.provider({ clock: clock.now });
     const rt = h.runtime(expireLeasesOf(provider, clock, 'Unknown'), {
       maxAttempts: 2,
+      workerConcurrency: 1,
       unregisteredBackoff: { baseDelayMs: 10, maxDelayMs: 20 },
       clock: clock.now,
     });

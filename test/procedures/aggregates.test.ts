@@ -9,6 +9,8 @@ import {
   fetchItem,
   json,
   runTurn,
+  FIRST_TURN,
+  startInstance,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
 import {
@@ -51,21 +53,23 @@ describe('sp_get_system_metrics', () => {
     for (const id of ['running', 'completed', 'failed', 'continued']) {
       await enqueueOrchestrator(tenant, startOrchestration(id), BASE_MS);
     }
-    // Delayed so that the turns below never pick it: it stays an instance without history.
-    await enqueueOrchestrator(tenant, startOrchestration('not-yet-fetched'), BASE_MS, 60_000);
     await runTurn(tenant, 'running', BASE_MS + 1, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1), activityScheduled(2)],
     });
     await runTurn(tenant, 'completed', BASE_MS + 2, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'Completed',
     });
     await runTurn(tenant, 'failed', BASE_MS + 3, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'Failed',
       output: 'x',
     });
     await runTurn(tenant, 'continued', BASE_MS + 4, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'ContinuedAsNew',
       orchestratorItems: [continueAsNew('continued')],
@@ -74,6 +78,8 @@ describe('sp_get_system_metrics', () => {
       executionId: 2,
       delta: [orchestrationStarted(1)],
     });
+    // A first turn that recorded nothing: an instance without history.
+    await startInstance(tenant, startOrchestration('not-yet-fetched'), BASE_MS + 6);
     // History without an instance row counts as events, not as an instance.
     await appendHistory(tenant, 'history-only', 1, [orchestrationStarted(1)]);
 
@@ -144,7 +150,7 @@ describe('sp_get_queue_depths', () => {
       worker_queue: '2',
     });
 
-    const [first] = (await call(tenant, 'sp_dequeue_worker_peek_lock', BASE_MS, 1_000)).rows;
+    const [first] = (await call(tenant, 'sp_fetch_work_item', BASE_MS, 1_000)).rows;
     expect(await depths(BASE_MS)).toEqual({
       orchestrator_queue: '0',
       worker_queue: '1',
@@ -154,7 +160,7 @@ describe('sp_get_queue_depths', () => {
       worker_queue: '2',
     });
 
-    await call(tenant, 'sp_ack_worker', first!.lock_token, json(activityCompleted('a', 1)), BASE_MS + 5);
+    await call(tenant, 'sp_ack_work_item', first!.lock_token, json(activityCompleted('a', 1)), BASE_MS + 5);
     expect(await depths(BASE_MS + 5)).toEqual({
       orchestrator_queue: '1',
       worker_queue: '1',

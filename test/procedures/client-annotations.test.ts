@@ -5,7 +5,7 @@ import type { Procedure } from '../../generator/model/types.js';
 import { parseSources } from '../../generator/parse/index.js';
 import { readMigrationFiles } from '../../provider/migrations/migration-files.js';
 import { useTenantSchema } from '../support/tenant-schema.js';
-import { activityCompleted, activityExecute, orchestrationStarted, startOrchestration } from '../support/work-items.js';
+import { activityExecute, orchestrationStarted, startOrchestration } from '../support/work-items.js';
 import { BASE_MS, LOCK_MS, json } from '../support/procedure-calls.js';
 
 /**
@@ -25,17 +25,38 @@ async function callNamed(db: pg.ClientBase, procedure: string, args: Arguments):
   return db.query(`SELECT * FROM ${tenant.quoted}.${quoteIdentifier(procedure)}(${list})`, Object.values(args));
 }
 
+/** An instance with its row: enqueued, fetched and acked with a name and version (contract v2 §3.4). */
 async function startedInstance(db: pg.ClientBase, instance: string): Promise<void> {
   await callNamed(db, 'sp_enqueue_orchestrator_work', {
     p_work_item: json(startOrchestration(instance)),
     p_now_ms: BASE_MS,
   });
+  const fetched = await callNamed(db, 'sp_fetch_orchestration_item', { p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS });
+  await callNamed(db, 'sp_ack_orchestration_item', {
+    p_lock_token: fetched.rows[0].lock_token,
+    p_now_ms: BASE_MS,
+    p_execution_id: 1,
+    p_history_delta: json([]),
+    p_worker_items: json([]),
+    p_orchestrator_items: json([]),
+    p_orchestration_name: 'TestOrch',
+    p_orchestration_version: '1.0.0',
+  });
 }
 
 async function fetchedToken(db: pg.ClientBase): Promise<string> {
-  await startedInstance(db, 'A');
+  await callNamed(db, 'sp_enqueue_orchestrator_work', {
+    p_work_item: json(startOrchestration('A')),
+    p_now_ms: BASE_MS,
+  });
   const fetched = await callNamed(db, 'sp_fetch_orchestration_item', { p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS });
   return fetched.rows[0].lock_token as string;
+}
+
+async function leasedWorkItem(db: pg.ClientBase): Promise<string> {
+  await callNamed(db, 'sp_enqueue_worker_work', { p_work_item: json(activityExecute('A', 1)), p_now_ms: BASE_MS });
+  const leased = await callNamed(db, 'sp_fetch_work_item', { p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS });
+  return leased.rows[0].lock_token as string;
 }
 
 /** Arguments that make a call succeed, after setting up what it needs, for every annotated procedure. */
@@ -66,20 +87,22 @@ const validCalls: Record<string, Setup> = {
     p_now_ms: BASE_MS,
   }),
   sp_enqueue_orchestrator_work: async () => ({ p_work_item: json(startOrchestration('A')), p_now_ms: BASE_MS }),
-  sp_dequeue_worker_peek_lock: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS }),
+  sp_fetch_work_item: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS }),
+  sp_ack_work_item: async (db) => ({ p_lock_token: await leasedWorkItem(db), p_completion: null, p_now_ms: BASE_MS }),
+  sp_renew_work_item_lock: async (db) => ({
+    p_lock_token: await leasedWorkItem(db),
+    p_now_ms: BASE_MS,
+    p_extend_ms: LOCK_MS,
+  }),
+  sp_abandon_work_item: async (db) => ({ p_lock_token: await leasedWorkItem(db), p_now_ms: BASE_MS }),
+  sp_renew_session_lock: async () => ({
+    p_owner_ids: ['A'],
+    p_now_ms: BASE_MS,
+    p_extend_ms: LOCK_MS,
+    p_idle_timeout_ms: LOCK_MS,
+  }),
+  sp_cleanup_orphaned_sessions: async () => ({ p_now_ms: BASE_MS, p_idle_timeout_ms: 0 }),
   sp_next_visible_at: async () => ({ p_now_ms: BASE_MS, p_horizon_ms: LOCK_MS }),
-  sp_ack_worker: async (db) => {
-    await callNamed(db, 'sp_enqueue_worker_work', { p_work_item: json(activityExecute('A', 1)), p_now_ms: BASE_MS });
-    const leased = await callNamed(db, 'sp_dequeue_worker_peek_lock', {
-      p_now_ms: BASE_MS,
-      p_lock_timeout_ms: LOCK_MS,
-    });
-    return {
-      p_lock_token: leased.rows[0].lock_token,
-      p_completion: json(activityCompleted('A', 1)),
-      p_now_ms: BASE_MS,
-    };
-  },
   sp_fetch_orchestration_item: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS }),
   sp_ack_orchestration_item: async (db) => ({
     p_lock_token: await fetchedToken(db),
@@ -90,6 +113,33 @@ const validCalls: Record<string, Setup> = {
     p_orchestrator_items: json([]),
   }),
   sp_abandon_orchestration_item: async (db) => ({ p_lock_token: await fetchedToken(db), p_now_ms: BASE_MS }),
+  // Contract v2 management (0010)
+  sp_get_custom_status: async () => ({ p_instance_id: 'A', p_last_seen_version: 0 }),
+  sp_get_kv_value: async () => ({ p_instance_id: 'A', p_key: 'k' }),
+  sp_get_kv_all_values: async () => ({ p_instance_id: 'A' }),
+  sp_get_instance_stats: async () => ({ p_instance_id: 'A' }),
+  sp_list_children: async () => ({ p_instance_id: 'A' }),
+  sp_get_parent_id: async (db) => {
+    await startedInstance(db, 'A');
+    return { p_instance_id: 'A' };
+  },
+  sp_get_instance_tree: async () => ({ p_instance_id: 'A' }),
+  sp_delete_instances_atomic: async () => ({ p_instance_ids: ['A'], p_force: false }),
+  sp_delete_instance: async (db) => {
+    await startedInstance(db, 'A');
+    return { p_instance_id: 'A', p_force: true };
+  },
+  sp_delete_instance_bulk: async () => ({ p_limit: 10 }),
+  sp_prune_executions: async (db) => {
+    await startedInstance(db, 'A');
+    return { p_instance_id: 'A' };
+  },
+  sp_prune_executions_bulk: async () => ({ p_limit: 10 }),
+  sp_renew_orchestration_item_lock: async (db) => ({
+    p_lock_token: await fetchedToken(db),
+    p_now_ms: BASE_MS,
+    p_extend_ms: LOCK_MS,
+  }),
 };
 
 /** Runs `work` in a transaction that is always rolled back, so every check starts from the same empty schema. */

@@ -59,6 +59,12 @@ const nowMs = int8(fc.integer({ min: BASE_MS, max: BASE_MS + 60_000 }));
 const executionId = int8(fc.integer({ min: 1, max: 3 }));
 const delayMs = int8(fc.integer({ min: 0, max: 5_000 }));
 const lockTimeoutMs = int8(fc.integer({ min: 1, max: 30_000 }));
+/** int4 arguments (version parts): small numbers, and the edges of the type. */
+const versionPart = fc.oneof(
+  { weight: 3, arbitrary: fc.nat(5) },
+  { weight: 1, arbitrary: hostileScalar },
+  { weight: 1, arbitrary: fc.constantFrom(-1, 2 ** 31 - 1, 2 ** 31) },
+);
 const token = fc.oneof(fc.constantFrom(ORCHESTRATION_TOKEN, WORKER_TOKEN), hostileScalar);
 const instanceId = sensibleOr(knownInstance);
 const text = sensibleOr(fc.string({ maxLength: 8 }));
@@ -112,9 +118,38 @@ const WRAPPERS: Record<string, WrapperCase> = {
     params: params({ workItem: hostileItem, nowMs, delayMs }),
     oversized: { workItem: startOrchestration(OVERSIZED), nowMs: BASE_MS },
   },
-  dequeueWorkerPeekLock: { params: params({ nowMs, lockTimeoutMs }) },
-  ackWorker: { params: params({ lockToken: token, completion: hostileItem, nowMs }) },
-  fetchOrchestrationItem: { params: params({ nowMs, lockTimeoutMs }) },
+  fetchWorkItem: {
+    params: params({
+      nowMs,
+      lockTimeoutMs,
+      ownerId: text,
+      sessionLockTimeoutMs: lockTimeoutMs,
+      tagMode: sensibleOr(fc.constantFrom('default_only', 'tags', 'default_and', 'any', 'gpu')),
+      tags: hostileList(text),
+    }),
+  },
+  ackWorkItem: { params: params({ lockToken: token, completion: hostileItem, nowMs }) },
+  renewWorkItemLock: { params: params({ lockToken: token, nowMs, extendMs: lockTimeoutMs }) },
+  abandonWorkItem: {
+    params: params({ lockToken: token, nowMs, delayMs, ignoreAttempt: sensibleOr(fc.boolean()) }),
+  },
+  renewSessionLock: {
+    params: params({ ownerIds: hostileList(text), nowMs, extendMs: lockTimeoutMs, idleTimeoutMs: delayMs }),
+  },
+  cleanupOrphanedSessions: { params: params({ nowMs, idleTimeoutMs: delayMs }) },
+  fetchOrchestrationItem: {
+    params: params({
+      nowMs,
+      lockTimeoutMs,
+      minMajor: versionPart,
+      minMinor: versionPart,
+      minPatch: versionPart,
+      maxMajor: versionPart,
+      maxMinor: versionPart,
+      maxPatch: versionPart,
+      orphanRetryMs: delayMs,
+    }),
+  },
   ackOrchestrationItem: {
     params: params({
       lockToken: token,
@@ -127,10 +162,44 @@ const WRAPPERS: Record<string, WrapperCase> = {
       output: text,
       orchestrationName: text,
       orchestrationVersion: text,
+      parentInstanceId: text,
+      pinnedMajor: versionPart,
+      pinnedMinor: versionPart,
+      pinnedPatch: versionPart,
+      cancelledActivities: sensibleOr(
+        fc.array(fc.record({ instance: instanceId, execution_id: executionId, activity_id: versionPart })),
+      ),
     }),
   },
-  abandonOrchestrationItem: { params: params({ lockToken: token, nowMs, delayMs }) },
+  abandonOrchestrationItem: {
+    params: params({ lockToken: token, nowMs, delayMs, ignoreAttempt: sensibleOr(fc.boolean()) }),
+  },
+  renewOrchestrationItemLock: { params: params({ lockToken: token, nowMs, extendMs: lockTimeoutMs }) },
   procedureFingerprint: noParams,
+  // Contract v2 management (0010)
+  getCustomStatus: { params: params({ instanceId, lastSeenVersion: executionId }) },
+  getKvValue: { params: params({ instanceId, key: text }) },
+  getKvAllValues: { params: params({ instanceId }) },
+  getInstanceStats: { params: params({ instanceId }) },
+  listChildren: { params: params({ instanceId }) },
+  getParentId: { params: params({ instanceId }) },
+  getInstanceTree: { params: params({ instanceId }) },
+  deleteInstancesAtomic: { params: params({ instanceIds: hostileList(instanceId), force: sensibleOr(fc.boolean()) }) },
+  deleteInstance: { params: params({ instanceId, force: sensibleOr(fc.boolean()) }) },
+  deleteInstanceBulk: {
+    params: params({ instanceIds: hostileList(instanceId), completedBeforeMs: nowMs, limit: executionId }),
+  },
+  pruneExecutions: { params: params({ instanceId, keepLast: executionId, completedBeforeMs: nowMs }) },
+  pruneExecutionsBulk: {
+    params: params({
+      instanceIds: hostileList(instanceId),
+      completedBeforeMs: nowMs,
+      limit: executionId,
+      keepLast: executionId,
+      pruneCompletedBeforeMs: nowMs,
+    }),
+  },
+  // Long polling (0011)
   nextVisibleAt: { params: params({ nowMs, horizonMs: delayMs }) },
 };
 
@@ -151,7 +220,7 @@ async function seed(client: Client): Promise<Tokens> {
   }
   const item = await client.fetchOrchestrationItem({ nowMs: BASE_MS, lockTimeoutMs: 30_000 });
   await client.enqueueWorkerWork({ workItem: activityExecute('A', 1), nowMs: BASE_MS });
-  const lease = await client.dequeueWorkerPeekLock({ nowMs: BASE_MS, lockTimeoutMs: 30_000 });
+  const lease = await client.fetchWorkItem({ nowMs: BASE_MS, lockTimeoutMs: 30_000 });
   return { orchestration: item!.lockToken, worker: lease!.lockToken };
 }
 

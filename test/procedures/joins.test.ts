@@ -4,6 +4,7 @@ import {
   call,
   enqueueOrchestrator,
   expectFailureChangesNothing,
+  FIRST_TURN,
   runTurn,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
@@ -18,8 +19,9 @@ import {
 const tenant = useEmptyTenantSchema();
 
 describe('sp_get_instance_info', () => {
-  it('describes a freshly started instance with the default version and timestamps from p_now_ms', async () => {
-    await enqueueOrchestrator(tenant, startOrchestration('fresh', { version: null }), BASE_MS + 7);
+  it('describes an instance created by its first ack, with timestamps from p_now_ms', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('fresh', { version: null }), BASE_MS);
+    await runTurn(tenant, 'fresh', BASE_MS + 7, FIRST_TURN);
     const result = await call(tenant, 'sp_get_instance_info', 'fresh');
     expect(result.fields.map((f) => f.name)).toEqual([
       'instance_id',
@@ -30,6 +32,7 @@ describe('sp_get_instance_info', () => {
       'updated_at',
       'status',
       'output',
+      'parent_instance_id',
     ]);
     expect(result.rows).toEqual([
       {
@@ -41,6 +44,7 @@ describe('sp_get_instance_info', () => {
         updated_at: new Date(BASE_MS + 7),
         status: 'Running',
         output: null,
+        parent_instance_id: null,
       },
     ]);
   });
@@ -68,7 +72,7 @@ describe('sp_get_instance_info', () => {
       current_execution_id: '1',
       status: 'Completed',
       output: '"result"',
-      created_at: new Date(BASE_MS),
+      created_at: new Date(BASE_MS + 50),
       updated_at: new Date(BASE_MS + 50),
     });
   });
@@ -76,6 +80,7 @@ describe('sp_get_instance_info', () => {
   it('reports the current execution after ContinueAsNew, not the finished one', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('can'), BASE_MS);
     await runTurn(tenant, 'can', BASE_MS + 1, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'ContinuedAsNew',
       output: '{"page":2}',
@@ -93,7 +98,7 @@ describe('sp_get_instance_info', () => {
     });
   });
 
-  it("reports 'Running' while the current execution has no row", async () => {
+  it("reports 'Running' while the current execution has no row, and a NULL version as 'unknown'", async () => {
     await tenant.pool.query(
       `INSERT INTO ${tenant.quoted}.instances (instance_id, orchestration_name, orchestration_version,
                                                current_execution_id, created_at, updated_at)
@@ -104,7 +109,7 @@ describe('sp_get_instance_info', () => {
       status: 'Running',
       output: null,
       current_execution_id: '3',
-      orchestration_version: null,
+      orchestration_version: 'unknown',
     });
   });
 
@@ -144,7 +149,7 @@ describe('sp_get_execution_info', () => {
         execution_id: '1',
         status: 'Running',
         output: null,
-        started_at: new Date(BASE_MS),
+        started_at: new Date(BASE_MS + 10),
         completed_at: null,
         event_count: '2',
       },
@@ -163,7 +168,7 @@ describe('sp_get_execution_info', () => {
       execution_id: '1',
       status: 'Completed',
       output: '"result"',
-      started_at: new Date(BASE_MS),
+      started_at: new Date(BASE_MS + 20),
       completed_at: new Date(BASE_MS + 20),
       event_count: '2',
     });
@@ -197,6 +202,7 @@ describe('sp_get_execution_info', () => {
 
   it('reports zero events for an execution without history', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('empty'), BASE_MS);
+    await runTurn(tenant, 'empty', BASE_MS, FIRST_TURN);
     expect((await call(tenant, 'sp_get_execution_info', 'empty', 1)).rows[0]).toMatchObject({ event_count: '0' });
   });
 
@@ -205,6 +211,7 @@ describe('sp_get_execution_info', () => {
     ['an unknown execution', 'known', 2, 'Execution not found: 2 of instance known'],
   ])('fails with P0002 for %s and changes nothing', async (_label, instanceId, executionId, message) => {
     await enqueueOrchestrator(tenant, startOrchestration('known'), BASE_MS);
+    await runTurn(tenant, 'known', BASE_MS, FIRST_TURN);
     await expectFailureChangesNothing(tenant, () => call(tenant, 'sp_get_execution_info', instanceId, executionId), {
       code: 'P0002',
       message,
@@ -234,19 +241,23 @@ describe('sp_list_instances_by_status', () => {
       await enqueueOrchestrator(tenant, startOrchestration(id), BASE_MS + offset);
     }
     await runTurn(tenant, 'running', BASE_MS + 10, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
     });
     await runTurn(tenant, 'completed', BASE_MS + 11, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'Completed',
       output: '1',
     });
     await runTurn(tenant, 'failed', BASE_MS + 12, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'Failed',
       output: 'boom',
     });
     await runTurn(tenant, 'continued', BASE_MS + 13, {
+      ...FIRST_TURN,
       delta: [orchestrationStarted(1)],
       status: 'ContinuedAsNew',
       output: '{}',

@@ -186,9 +186,9 @@ describe('migration runner', () => {
     const provider = await PostgresProvider.create({ pool, schema });
     try {
       await provider.enqueueOrchestratorWork(startOrchestration('dollar-instance'));
-      const item = await provider.fetchOrchestrationItem();
-      expect(item?.instance).toBe('dollar-instance');
-      await provider.ackOrchestrationItem(item!.lockToken, 1, [orchestrationStarted(1)], [], []);
+      const fetched = await provider.fetchOrchestrationItem();
+      expect(fetched?.item.instance).toBe('dollar-instance');
+      await provider.ackOrchestrationItem(fetched!.lockToken, 1, [orchestrationStarted(1)], [], []);
       expect(await provider.read('dollar-instance')).toEqual([orchestrationStarted(1)]);
     } finally {
       await provider.close();

@@ -64,7 +64,7 @@ describe('sp_next_visible_at', () => {
 
   it("counts a worker row's delayed visibility and its lock's expiry, whichever is first", async () => {
     await enqueueWorker(tenant, activityExecute('w', 1), BASE_MS);
-    const locked = await call(tenant, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS);
+    const locked = await call(tenant, 'sp_fetch_work_item', BASE_MS, LOCK_MS);
     expect(locked.rows).toHaveLength(1);
     expect(await nextVisibleAt(tenant, BASE_MS)).toEqual([{ queue: 'work', visibleAt: BASE_MS + LOCK_MS }]);
     // An abandoned-with-delay row (v2 §3.12) comes back at its visible_at.
@@ -92,7 +92,7 @@ describe('sp_next_visible_at', () => {
   it('answers for both queues at once, orch first', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('o'), BASE_MS, 9_000);
     await enqueueWorker(tenant, activityExecute('w', 1), BASE_MS);
-    await call(tenant, 'sp_dequeue_worker_peek_lock', BASE_MS, 1_000);
+    await call(tenant, 'sp_fetch_work_item', BASE_MS, 1_000);
     expect(await nextVisibleAt(tenant, BASE_MS)).toEqual([
       { queue: 'orch', visibleAt: BASE_MS + 9_000 },
       { queue: 'work', visibleAt: BASE_MS + 1_000 },

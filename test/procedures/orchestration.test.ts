@@ -13,6 +13,7 @@ import {
   tableRows,
   type Turn,
   useEmptyTenantSchema,
+  FIRST_TURN,
 } from '../support/procedure-calls.js';
 import { storeOrchestratorMessage } from '../support/stored-rows.js';
 import {
@@ -23,6 +24,7 @@ import {
   continueAsNew,
   externalRaised,
   orchestrationStarted,
+  queueMessage,
   startOrchestration,
   subOrchCompleted,
   timerCreated,
@@ -41,6 +43,8 @@ interface QueueRow {
 }
 const queueRows = () => tableRows<QueueRow>(tenant, 'orchestrator_queue', 'id');
 const lockRows = () => tableRows(tenant, 'instance_locks');
+const attemptCounts = async () =>
+  (await tableRows<{ attempt_count: number }>(tenant, 'orchestrator_queue', 'id')).map((r) => r.attempt_count);
 
 const abandon = (token: string | null, nowMs: number, delayMs: number | null = null) =>
   call(tenant, 'sp_abandon_orchestration_item', token, nowMs, delayMs);
@@ -57,6 +61,8 @@ describe('sp_fetch_orchestration_item', () => {
       'history',
       'messages',
       'lock_token',
+      'attempt_count',
+      'kv_snapshot',
     ]);
   });
 
@@ -68,6 +74,8 @@ describe('sp_fetch_orchestration_item', () => {
     await enqueueOrchestrator(tenant, start, BASE_MS);
     await runTurn(tenant, 'inst', BASE_MS + 1, {
       delta: [orchestrationStarted(1, 'Proc', '2.0.0'), activityScheduled(2)],
+      name: 'Proc',
+      version: '2.0.0',
     });
     await appendHistory(tenant, 'inst', 1, [activityScheduled(4), activityScheduled(3)]);
     const messages = [activityCompleted('inst', 2), externalRaised('inst'), activityCompleted('inst', 3)];
@@ -88,6 +96,8 @@ describe('sp_fetch_orchestration_item', () => {
       ],
       messages,
       lock_token: expect.any(String),
+      attempt_count: 1,
+      kv_snapshot: {},
     });
     expect(await lockRows()).toEqual([
       {
@@ -107,13 +117,13 @@ describe('sp_fetch_orchestration_item', () => {
     });
   });
 
-  it('returns a fresh instance with its start message, empty history and the default version', async () => {
+  it("returns a fresh instance (no row yet) from its start message: empty history, version 'unknown'", async () => {
     await enqueueOrchestrator(tenant, startOrchestration('fresh', { version: null }), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
     expect(item).toMatchObject({
       instance_id: 'fresh',
       orchestration_name: 'TestOrch',
-      orchestration_version: '1.0.0',
+      orchestration_version: 'unknown',
       execution_id: '1',
       history: [],
       messages: [startOrchestration('fresh', { version: null })],
@@ -121,9 +131,9 @@ describe('sp_fetch_orchestration_item', () => {
   });
 
   it('picks the instance of the oldest visible message first', async () => {
-    await enqueueOrchestrator(tenant, externalRaised('late'), BASE_MS, 100); // visible at +100
-    await enqueueOrchestrator(tenant, externalRaised('early'), BASE_MS + 50); // visible at +50
-    await enqueueOrchestrator(tenant, externalRaised('last'), BASE_MS + 150);
+    await enqueueOrchestrator(tenant, startOrchestration('late'), BASE_MS, 100); // visible at +100
+    await enqueueOrchestrator(tenant, startOrchestration('early'), BASE_MS + 50); // visible at +50
+    await enqueueOrchestrator(tenant, startOrchestration('last'), BASE_MS + 150);
     const order = [];
     for (let i = 0; i < 3; i++) order.push((await fetchItem(tenant, BASE_MS + 200))!.instance_id);
     expect(order).toEqual(['early', 'late', 'last']);
@@ -207,35 +217,54 @@ describe('sp_fetch_orchestration_item', () => {
     });
   });
 
-  it("still returns orphan messages, named 'Unknown' with version 'unknown', so an ack can clear them", async () => {
+  it('defers an orphan batch (no row, no history, no start): untagged, attempt undone, hidden, and moves on', async () => {
     await enqueueOrchestrator(tenant, externalRaised('ghost'), BASE_MS);
+    await enqueueOrchestrator(tenant, cancelInstance('ghost'), BASE_MS);
     await enqueueOrchestrator(tenant, startOrchestration('real'), BASE_MS + 1);
-    const orphan = await fetchItem(tenant, BASE_MS + 2);
-    expect(orphan).toEqual({
-      instance_id: 'ghost',
-      orchestration_name: 'Unknown',
-      orchestration_version: 'unknown',
-      execution_id: '1',
-      history: [],
-      messages: [externalRaised('ghost')],
-      lock_token: expect.any(String),
-    });
-    await ackItem(tenant, orphan!.lock_token, BASE_MS + 2);
-    // Acking the orphan's empty turn removes it and creates nothing.
-    expect((await queueRows()).map((r) => r.instance_id)).toEqual(['real']);
-    expect((await tableRows(tenant, 'instances')).map((r) => r.instance_id)).toEqual(['real']);
-    expect((await tableRows(tenant, 'executions')).map((r) => r.instance_id)).toEqual(['real']);
-    expect((await fetchItem(tenant, BASE_MS + 3))?.instance_id).toBe('real');
+    const item = await fetchItem(tenant, BASE_MS + 2, LOCK_MS, { orphanRetryMs: 250 });
+    expect(item).toMatchObject({ instance_id: 'real', attempt_count: 1 });
+    expect((await queueRows()).map((r) => [r.instance_id, r.visible_at, r.lock_token])).toEqual([
+      ['ghost', String(BASE_MS + 252), null],
+      ['ghost', String(BASE_MS + 252), null],
+      ['real', String(BASE_MS + 1), item!.lock_token],
+    ]);
+    expect(await attemptCounts()).toEqual([0, 0, 1]);
+    expect((await lockRows()).map((r) => r.instance_id)).toEqual(['real']);
+    expect(await tableRows(tenant, 'instances')).toEqual([]);
+    // Hidden until the retry delay ends, then considered again (and deferred again while still an orphan).
+    expect(await fetchItem(tenant, BASE_MS + 251)).toBeUndefined();
+    expect(await fetchItem(tenant, BASE_MS + 252)).toBeUndefined();
+    expect((await queueRows()).map((r) => r.visible_at)).toEqual([
+      String(BASE_MS + 1_252),
+      String(BASE_MS + 1_252),
+      String(BASE_MS + 1),
+    ]);
   });
 
-  it('does not mistake a stored row that merely names a start for a start message', async () => {
+  it('drops an orphan batch made only of QueueMessage items, keeping a mixed one', async () => {
+    await enqueueOrchestrator(tenant, queueMessage('early-queue'), BASE_MS);
+    await enqueueOrchestrator(tenant, queueMessage('early-queue', 'other'), BASE_MS);
+    await enqueueOrchestrator(tenant, queueMessage('mixed'), BASE_MS);
+    await enqueueOrchestrator(tenant, externalRaised('mixed'), BASE_MS);
+    expect(await fetchItem(tenant, BASE_MS)).toBeUndefined();
+    expect((await queueRows()).map((r) => [r.instance_id, r.visible_at])).toEqual([
+      ['mixed', String(BASE_MS + 1_000)],
+      ['mixed', String(BASE_MS + 1_000)],
+    ]);
+    expect(await lockRows()).toEqual([]);
+  });
+
+  it('treats a stored row that merely names a start as an orphan message, not as a start', async () => {
     await storeOrchestratorMessage(tenant, 'odd', 'StartOrchestration', BASE_MS);
     await storeOrchestratorMessage(tenant, 'odd', ['ContinueAsNew'], BASE_MS);
-    const item = await fetchItem(tenant, BASE_MS + 1);
-    expect(item).toMatchObject({ instance_id: 'odd', orchestration_name: 'Unknown', orchestration_version: 'unknown' });
+    expect(await fetchItem(tenant, BASE_MS + 1)).toBeUndefined();
+    expect((await queueRows()).map((r) => [r.visible_at, r.lock_token])).toEqual([
+      [String(BASE_MS + 1_001), null],
+      [String(BASE_MS + 1_001), null],
+    ]);
   });
 
-  it('describes an instance without a row from the first start message in its batch', async () => {
+  it('describes an instance without a row from the first start message anywhere in its batch', async () => {
     await enqueueOrchestrator(tenant, externalRaised('lost'), BASE_MS);
     await enqueueOrchestrator(
       tenant,
@@ -246,12 +275,27 @@ describe('sp_fetch_orchestration_item', () => {
       }),
       BASE_MS,
     );
-    await tenant.pool.query(`DELETE FROM ${tenant.quoted}.instances WHERE instance_id = 'lost'`);
+    expect(await tableRows(tenant, 'instances')).toEqual([]);
     expect(await fetchItem(tenant, BASE_MS)).toMatchObject({
       instance_id: 'lost',
       orchestration_name: 'FromStart',
-      orchestration_version: '1.0.0',
+      orchestration_version: 'unknown',
       execution_id: '2',
+      history: [],
+    });
+  });
+
+  it('describes an instance without a row from a ContinueAsNew in its batch at its highest execution', async () => {
+    await tenant.pool.query(
+      `INSERT INTO ${tenant.quoted}.executions (instance_id, execution_id, status, started_at)
+       VALUES ('chain', 3, 'ContinuedAsNew', now())`,
+    );
+    await enqueueOrchestrator(tenant, continueAsNew('chain', { orchestration: 'Loop', version: '2.0.0' }), BASE_MS);
+    expect(await fetchItem(tenant, BASE_MS)).toMatchObject({
+      instance_id: 'chain',
+      orchestration_name: 'Loop',
+      orchestration_version: '2.0.0',
+      execution_id: '3',
       history: [],
     });
   });
@@ -283,7 +327,7 @@ describe('sp_fetch_orchestration_item', () => {
   it('hands out a new token on every fetch', async () => {
     const tokens = new Set<string>();
     for (let i = 0; i < 5; i++) {
-      await enqueueOrchestrator(tenant, externalRaised('same'), BASE_MS + i * 10);
+      await enqueueOrchestrator(tenant, startOrchestration('same'), BASE_MS + i * 10);
       const item = await fetchItem(tenant, BASE_MS + i * 10);
       tokens.add(item!.lock_token);
       await ackItem(tenant, item!.lock_token, BASE_MS + i * 10);
@@ -293,7 +337,7 @@ describe('sp_fetch_orchestration_item', () => {
 });
 
 describe('sp_ack_orchestration_item', () => {
-  it('commits a whole turn: metadata, execution, history, worker and orchestrator items, batch and lock', async () => {
+  it('commits a whole turn: instance, execution, history, worker and orchestrator items (no child rows), batch and lock', async () => {
     await enqueueOrchestrator(
       tenant,
       startOrchestration('parent', {
@@ -322,22 +366,18 @@ describe('sp_ack_orchestration_item', () => {
     });
     expect(ackResult.rows).toEqual([{ sp_ack_orchestration_item: '' }]);
 
+    // The child creates its own row with its first ack (contract v2 §1.1).
     expect(await tableRows(tenant, 'instances', 'instance_id')).toEqual([
       {
         instance_id: 'parent',
         orchestration_name: 'Resolved',
         orchestration_version: '2.1.0',
         current_execution_id: '1',
-        created_at: new Date(BASE_MS),
-        updated_at: new Date(BASE_MS + 20),
-      },
-      {
-        instance_id: 'parent::child',
-        orchestration_name: 'Child',
-        orchestration_version: '1.0.0',
-        current_execution_id: '1',
         created_at: new Date(BASE_MS + 20),
         updated_at: new Date(BASE_MS + 20),
+        parent_instance_id: null,
+        custom_status: null,
+        custom_status_version: '0',
       },
     ]);
     expect(await tableRows(tenant, 'executions', 'instance_id')).toEqual([
@@ -346,16 +386,11 @@ describe('sp_ack_orchestration_item', () => {
         execution_id: '1',
         status: 'Running',
         output: null,
-        started_at: new Date(BASE_MS),
-        completed_at: null,
-      },
-      {
-        instance_id: 'parent::child',
-        execution_id: '1',
-        status: 'Running',
-        output: null,
         started_at: new Date(BASE_MS + 20),
         completed_at: null,
+        pinned_version_major: null,
+        pinned_version_minor: null,
+        pinned_version_patch: null,
       },
     ]);
     expect(
@@ -374,6 +409,11 @@ describe('sp_ack_orchestration_item', () => {
       expect.objectContaining({
         work_item: activityExecute('parent', 2),
         lock_token: null,
+        visible_at: String(BASE_MS + 20),
+        attempt_count: 0,
+        instance_id: 'parent',
+        execution_id: '1',
+        activity_id: '2',
       }),
     ]);
     // The start message was consumed; the timer waits for fire_at_ms, the child's start is visible now.
@@ -394,8 +434,13 @@ describe('sp_ack_orchestration_item', () => {
       BASE_MS,
     );
     await enqueueOrchestrator(tenant, startOrchestration('parent'), BASE_MS + 1);
+    await runTurn(tenant, 'child', BASE_MS + 1, {
+      delta: [orchestrationStarted(1)],
+      name: 'Original',
+      version: '1.2.3',
+    });
     const before = (await tableRows(tenant, 'instances')).find((r) => r.instance_id === 'child');
-    await fetchItem(tenant, BASE_MS + 2); // child
+    expect(before).toBeDefined();
     const parent = await fetchItem(tenant, BASE_MS + 2);
     expect(parent?.instance_id).toBe('parent');
     await ackItem(tenant, parent!.lock_token, BASE_MS + 3, {
@@ -443,10 +488,12 @@ describe('sp_ack_orchestration_item', () => {
       status: 'ContinuedAsNew',
       output: '{"page":2}',
       orchestratorItems: [continueAsNew('can')],
+      ...FIRST_TURN,
     });
     await runTurn(tenant, 'can', BASE_MS + 2, {
       executionId: 2,
       delta: [orchestrationStarted(1)],
+      ...FIRST_TURN,
     });
     expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
       current_execution_id: '2',
@@ -499,6 +546,7 @@ describe('sp_ack_orchestration_item', () => {
     await runTurn(tenant, 's', BASE_MS + 1, {
       status: 'Completed',
       output: '1',
+      ...FIRST_TURN,
     });
     await enqueueOrchestrator(tenant, externalRaised('s'), BASE_MS + 2);
     await runTurn(tenant, 's', BASE_MS + 3);
@@ -510,7 +558,10 @@ describe('sp_ack_orchestration_item', () => {
 
   it('updates name and version only when both are given', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('m', { orchestration: 'Start', version: '1.0.0' }), BASE_MS);
-    await runTurn(tenant, 'm', BASE_MS + 1, { name: 'OnlyName' });
+    await runTurn(tenant, 'm', BASE_MS + 1, { delta: [orchestrationStarted(1, 'Start')], name: 'OnlyName' });
+    expect(await tableRows(tenant, 'instances'), 'a name alone creates no row').toEqual([]);
+    await enqueueOrchestrator(tenant, externalRaised('m'), BASE_MS + 1);
+    await runTurn(tenant, 'm', BASE_MS + 1, { name: 'Start', version: '1.0.0' });
     expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
       orchestration_name: 'Start',
       orchestration_version: '1.0.0',
@@ -523,14 +574,15 @@ describe('sp_ack_orchestration_item', () => {
     });
   });
 
-  it('creates the instance row from name and version when the batch had none', async () => {
-    await enqueueOrchestrator(tenant, externalRaised('late-start'), BASE_MS);
+  it('creates the instance row only from name and version, with its parent, which never changes after', async () => {
+    await enqueueOrchestrator(tenant, startOrchestration('late-start', { orchestration: 'Queued' }), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS);
-    expect(item).toMatchObject({ orchestration_name: 'Unknown' });
+    expect(item).toMatchObject({ orchestration_name: 'Queued', orchestration_version: '1.0.0' });
     await ackItem(tenant, item!.lock_token, BASE_MS + 1, {
       executionId: 3,
       name: 'Named',
       version: '7.0.0',
+      parentInstanceId: 'the-parent',
     });
     expect(await tableRows(tenant, 'instances')).toEqual([
       {
@@ -540,8 +592,23 @@ describe('sp_ack_orchestration_item', () => {
         current_execution_id: '3',
         created_at: new Date(BASE_MS + 1),
         updated_at: new Date(BASE_MS + 1),
+        parent_instance_id: 'the-parent',
+        custom_status: null,
+        custom_status_version: '0',
       },
     ]);
+    await enqueueOrchestrator(tenant, externalRaised('late-start'), BASE_MS + 2);
+    await runTurn(tenant, 'late-start', BASE_MS + 3, {
+      executionId: 3,
+      name: 'Named',
+      version: '7.0.1',
+      parentInstanceId: 'another-parent',
+    });
+    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
+      orchestration_version: '7.0.1',
+      parent_instance_id: 'the-parent',
+      updated_at: new Date(BASE_MS + 3),
+    });
   });
 
   it('deletes exactly the batch: messages that arrived during the turn survive the ack', async () => {
@@ -689,7 +756,7 @@ describe('sp_abandon_orchestration_item', () => {
   it('with a delay hides every visible message of the instance until now + delay, and nothing else', async () => {
     await enqueueOrchestrator(tenant, startOrchestration('d'), BASE_MS);
     await enqueueOrchestrator(tenant, timerFired('d', 5, BASE_MS + 60_000), BASE_MS);
-    await enqueueOrchestrator(tenant, externalRaised('other'), BASE_MS);
+    await enqueueOrchestrator(tenant, startOrchestration('other'), BASE_MS);
     const item = await fetchItem(tenant, BASE_MS + 1);
     expect(item?.instance_id).toBe('d');
     await enqueueOrchestrator(tenant, externalRaised('d'), BASE_MS + 2); // arrives during the turn
@@ -698,7 +765,7 @@ describe('sp_abandon_orchestration_item', () => {
     expect((await queueRows()).map((r) => [r.work_item, r.visible_at, r.lock_token])).toEqual([
       [startOrchestration('d'), String(BASE_MS + 1_010), null],
       [timerFired('d', 5, BASE_MS + 60_000), String(BASE_MS + 60_000), null],
-      [externalRaised('other'), String(BASE_MS), null],
+      [startOrchestration('other'), String(BASE_MS), null],
       [externalRaised('d'), String(BASE_MS + 1_010), null],
     ]);
 

@@ -7,6 +7,8 @@ import {
   enqueueOrchestrator,
   expectFailureChangesNothing,
   fetchItem,
+  FIRST_TURN,
+  runTurn,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
 import {
@@ -32,6 +34,7 @@ async function instanceWithExecutions(instanceId: string, count: number, nowMs =
       status: last ? null : 'ContinuedAsNew',
       output: last ? null : `{"page":${executionId + 1}}`,
       orchestratorItems: last ? [] : [continueAsNew(instanceId)],
+      ...FIRST_TURN,
     });
   }
 }
@@ -44,15 +47,21 @@ describe('sp_list_instances', () => {
   });
 
   it('lists every instance, newest first, ties by id', async () => {
-    await enqueueOrchestrator(tenant, startOrchestration('b'), BASE_MS);
-    await enqueueOrchestrator(tenant, startOrchestration('a'), BASE_MS);
-    await enqueueOrchestrator(tenant, startOrchestration('c'), BASE_MS + 10);
+    for (const [id, nowMs] of [
+      ['b', BASE_MS],
+      ['a', BASE_MS],
+      ['c', BASE_MS + 10],
+    ] as const) {
+      await enqueueOrchestrator(tenant, startOrchestration(id), nowMs);
+      await runTurn(tenant, id, nowMs, FIRST_TURN);
+    }
     const result = await call(tenant, 'sp_list_instances');
     expect(result.rows).toEqual([{ instance_id: 'c' }, { instance_id: 'a' }, { instance_id: 'b' }]);
   });
 
   it('does not list instances that only have messages or history', async () => {
     await enqueueOrchestrator(tenant, externalRaised('ghost'), BASE_MS);
+    await enqueueOrchestrator(tenant, startOrchestration('not-started'), BASE_MS);
     await appendHistory(tenant, 'history-only', 1, [orchestrationStarted(1)]);
     expect((await call(tenant, 'sp_list_instances')).rows).toEqual([]);
   });
@@ -106,6 +115,7 @@ describe('sp_get_latest_execution_id', () => {
   it('follows the instance pointer even when a higher execution row exists', async () => {
     // Contract §3.15 caveat: an execution row may run ahead of current_execution_id until the ack moves it.
     await enqueueOrchestrator(tenant, startOrchestration('ahead'), BASE_MS);
+    await runTurn(tenant, 'ahead', BASE_MS, FIRST_TURN);
     await tenant.pool.query(
       `INSERT INTO ${tenant.quoted}.executions (instance_id, execution_id, status, started_at) VALUES ('ahead', 2, 'Running', now())`,
     );

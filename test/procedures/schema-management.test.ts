@@ -8,6 +8,7 @@ import {
   BASE_MS,
   call,
   enqueueOrchestrator,
+  startInstance,
   expectFailureChangesNothing,
   sqlError,
   useEmptyTenantSchema,
@@ -148,7 +149,9 @@ describe('sp_initialize_tables and sp_create_indexes', () => {
       'orchestrator_queue_visible_idx',
       'sessions_owner_idx',
       'sessions_pkey',
+      'worker_queue_available_idx',
       'worker_queue_identity_idx',
+      'worker_queue_lease_expiry_idx',
       'worker_queue_lock_token_idx',
       'worker_queue_pkey',
       'worker_queue_session_idx',
@@ -279,7 +282,7 @@ describe('sp_cleanup_schema', () => {
   it('leaves other tenant schemas alone', async () => {
     const name = extraSchemaName('victim');
     await migrate(tenant.pool, { schema: name });
-    await enqueueOrchestrator(tenant, startOrchestration('survivor'), BASE_MS);
+    await startInstance(tenant, startOrchestration('survivor'), BASE_MS);
     await call({ quoted: quoteIdentifier(name), pool: tenant.pool, name }, 'sp_cleanup_schema');
     expect((await call(tenant, 'sp_list_instances')).rows).toEqual([{ instance_id: 'survivor' }]);
     expect((await functionNames(tenant.name)).filter((f) => f.startsWith('sp_')).length).toBeGreaterThan(20);

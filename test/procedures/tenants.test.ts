@@ -10,6 +10,7 @@ import {
   expectFailureChangesNothing,
   fetchItem,
   json,
+  startInstance,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
 import { snapshotTables } from '../support/table-snapshot.js';
@@ -36,9 +37,9 @@ describe('two tenant schemas side by side', () => {
   });
 
   it('keep instances with the same id apart', async () => {
-    await enqueueOrchestrator(plain, startOrchestration('shared', { orchestration: 'PlainOrch' }), BASE_MS);
-    await enqueueOrchestrator(hostile, startOrchestration('shared', { orchestration: 'HostileOrch' }), BASE_MS + 1);
-    await enqueueOrchestrator(hostile, startOrchestration('only-hostile'), BASE_MS + 2);
+    await startInstance(plain, startOrchestration('shared', { orchestration: 'PlainOrch' }), BASE_MS);
+    await startInstance(hostile, startOrchestration('shared', { orchestration: 'HostileOrch' }), BASE_MS + 1);
+    await startInstance(hostile, startOrchestration('only-hostile'), BASE_MS + 2);
 
     expect((await call(plain, 'sp_list_instances')).rows).toEqual([{ instance_id: 'shared' }]);
     expect((await call(hostile, 'sp_list_instances')).rows).toEqual([
@@ -111,18 +112,18 @@ describe('two tenant schemas side by side', () => {
 
   it('keep worker queues apart', async () => {
     await enqueueWorker(hostile, activityExecute('h', 1), BASE_MS);
-    expect((await call(plain, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS)).rows).toEqual([]);
-    const [got] = (await call<{ lock_token: string }>(hostile, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS)).rows;
+    expect((await call(plain, 'sp_fetch_work_item', BASE_MS, LOCK_MS)).rows).toEqual([]);
+    const [got] = (await call<{ lock_token: string }>(hostile, 'sp_fetch_work_item', BASE_MS, LOCK_MS)).rows;
 
     await expectFailureChangesNothing(
       plain,
-      () => call(plain, 'sp_ack_worker', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS),
+      () => call(plain, 'sp_ack_work_item', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS),
       {
         code: 'DXW01',
         message: 'Worker queue item not found or already processed',
       },
     );
-    await call(hostile, 'sp_ack_worker', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS);
+    await call(hostile, 'sp_ack_work_item', got!.lock_token, json(activityCompleted('h', 1)), BASE_MS);
     expect((await call(hostile, 'sp_get_queue_depths', BASE_MS)).rows[0]).toEqual({
       orchestrator_queue: '1',
       worker_queue: '0',
@@ -130,7 +131,7 @@ describe('two tenant schemas side by side', () => {
   });
 
   it('keep metrics apart', async () => {
-    for (const id of ['a', 'b', 'c']) await enqueueOrchestrator(hostile, startOrchestration(id), BASE_MS);
+    for (const id of ['a', 'b', 'c']) await startInstance(hostile, startOrchestration(id), BASE_MS);
     await enqueueOrchestrator(plain, externalRaised('x'), BASE_MS);
     expect((await call(plain, 'sp_get_system_metrics')).rows[0]).toMatchObject({
       total_instances: '0',
@@ -144,7 +145,8 @@ describe('two tenant schemas side by side', () => {
   });
 
   it("use their own tables whatever the caller's search_path", async () => {
-    await enqueueOrchestrator(hostile, startOrchestration('mine'), BASE_MS);
+    await startInstance(hostile, startOrchestration('mine'), BASE_MS);
+    await enqueueOrchestrator(hostile, externalRaised('mine'), BASE_MS);
     const client = await plain.pool.connect();
     try {
       await client.query(`SET search_path TO ${plain.quoted}`);

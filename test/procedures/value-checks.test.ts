@@ -91,18 +91,18 @@ describe('plain id and time arguments', () => {
       outOfRange('p_now_ms', 0, UNSAFE),
     ],
     [
-      'dequeue: now 2^53',
-      () => call(tenant, 'sp_dequeue_worker_peek_lock', UNSAFE, LOCK_MS),
+      'fetch work item: now 2^53',
+      () => call(tenant, 'sp_fetch_work_item', UNSAFE, LOCK_MS),
       outOfRange('p_now_ms', 0, UNSAFE),
     ],
     [
-      'dequeue: lock timeout 2^53',
-      () => call(tenant, 'sp_dequeue_worker_peek_lock', BASE_MS, UNSAFE),
+      'fetch work item: lock timeout 2^53',
+      () => call(tenant, 'sp_fetch_work_item', BASE_MS, UNSAFE),
       outOfRange('p_lock_timeout_ms', 1, UNSAFE),
     ],
     [
-      'ack worker: now 2^53',
-      () => call(tenant, 'sp_ack_worker', 'token', json(activityCompleted('x', 1)), UNSAFE),
+      'ack work item: now 2^53',
+      () => call(tenant, 'sp_ack_work_item', 'token', json(activityCompleted('x', 1)), UNSAFE),
       outOfRange('p_now_ms', 0, UNSAFE),
     ],
     [

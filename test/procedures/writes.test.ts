@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import {
   BASE_MS,
   appendHistory,
@@ -18,6 +19,7 @@ import {
   continueAsNew,
   externalRaised,
   orchestrationStarted,
+  queueMessage,
   startOrchestration,
   subOrchCompleted,
   timerFired,
@@ -239,7 +241,7 @@ describe('sp_append_history', () => {
 });
 
 describe('sp_enqueue_orchestrator_work', () => {
-  it('creates a new instance, its first execution and a visible message; returns the queue id', async () => {
+  it('queues a start as a visible message and creates no instance or execution; returns the queue id', async () => {
     const start = startOrchestration('order-1', {
       orchestration: 'ProcessOrder',
       version: '3.1.0',
@@ -248,26 +250,9 @@ describe('sp_enqueue_orchestrator_work', () => {
     expect(result.fields.map((f) => f.name)).toEqual(['sp_enqueue_orchestrator_work']);
     const id = result.rows[0]!.sp_enqueue_orchestrator_work;
 
-    expect(await tableRows(tenant, 'instances')).toEqual([
-      {
-        instance_id: 'order-1',
-        orchestration_name: 'ProcessOrder',
-        orchestration_version: '3.1.0',
-        current_execution_id: '1',
-        created_at: new Date(BASE_MS + 4),
-        updated_at: new Date(BASE_MS + 4),
-      },
-    ]);
-    expect(await tableRows(tenant, 'executions')).toEqual([
-      {
-        instance_id: 'order-1',
-        execution_id: '1',
-        status: 'Running',
-        output: null,
-        started_at: new Date(BASE_MS + 4),
-        completed_at: null,
-      },
-    ]);
+    // The first ack creates the instance (contract v2 §3.7).
+    expect(await tableRows(tenant, 'instances')).toEqual([]);
+    expect(await tableRows(tenant, 'executions')).toEqual([]);
     expect(await tableRows(tenant, 'orchestrator_queue')).toEqual([
       {
         id,
@@ -277,40 +262,36 @@ describe('sp_enqueue_orchestrator_work', () => {
         lock_token: null,
         locked_until: null,
         created_at: new Date(BASE_MS + 4),
+        attempt_count: 0,
       },
     ]);
   });
 
-  it('defaults the version to 1.0.0 when the start has none', async () => {
-    await enqueueOrchestrator(tenant, startOrchestration('v', { version: null }), BASE_MS);
-    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
-      orchestration_version: '1.0.0',
-    });
+  it('queues a QueueMessage for its instance', async () => {
+    await enqueueOrchestrator(tenant, queueMessage('chat-9'), BASE_MS, 5);
+    expect(
+      (await tableRows(tenant, 'orchestrator_queue')).map((r) => [r.instance_id, r.work_item, r.visible_at]),
+    ).toEqual([['chat-9', queueMessage('chat-9'), String(BASE_MS + 5)]]);
   });
 
-  it('starts at execution 1 when the start message leaves execution_id NULL', async () => {
-    await enqueueOrchestrator(
-      tenant,
-      {
-        StartOrchestration: {
-          ...startOrchestration('n').StartOrchestration,
-          execution_id: null,
-        },
-      },
-      BASE_MS,
-    );
-    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
-      current_execution_id: '1',
-    });
-    expect(await tableRows(tenant, 'executions')).toEqual([expect.objectContaining({ execution_id: '1' })]);
-  });
-
-  it("takes the new instance's execution id from the start message", async () => {
-    await enqueueOrchestrator(tenant, startOrchestration('third', { executionId: 3 }), BASE_MS);
-    expect((await tableRows(tenant, 'instances'))[0]).toMatchObject({
-      current_execution_id: '3',
-    });
-    expect(await tableRows(tenant, 'executions')).toEqual([expect.objectContaining({ execution_id: '3' })]);
+  it("notifies the schema's orchestrator channel with the message's visible_at, at commit", async () => {
+    const [{ channel }] = (await tenant.pool.query(`SELECT ${tenant.quoted}._sp_notify_channel('orch') AS channel`))
+      .rows as [{ channel: string }];
+    const listener = await tenant.pool.connect();
+    try {
+      const payloads: string[] = [];
+      listener.on('notification', (message) => {
+        if (message.channel === channel) payloads.push(message.payload ?? '');
+      });
+      await listener.query(`LISTEN ${quoteIdentifier(channel)}`);
+      await enqueueOrchestrator(tenant, timerFired('n', 1, BASE_MS + 9_000), BASE_MS, 10);
+      await enqueueOrchestrator(tenant, externalRaised('n'), BASE_MS, 10);
+      await listener.query('SELECT 1'); // delivers what arrived meanwhile
+      expect(payloads).toEqual([String(BASE_MS + 9_000), String(BASE_MS + 10)]);
+      await listener.query(`UNLISTEN ${quoteIdentifier(channel)}`);
+    } finally {
+      listener.release();
+    }
   });
 
   it('leaves an existing instance untouched on a second start, and creates no execution', async () => {
@@ -341,6 +322,8 @@ describe('sp_enqueue_orchestrator_work', () => {
     ['ContinueAsNew', continueAsNew('x', { orchestration: 'O', version: null })],
     ['ActivityCompleted', activityCompleted('x', 2)],
     ['TimerFired', timerFired('x', 3, BASE_MS)],
+    ['StartOrchestration', startOrchestration('x')],
+    ['QueueMessage', queueMessage('x')],
   ])('queues a %s for an unknown instance without creating any rows', async (_kind, item) => {
     await enqueueOrchestrator(tenant, item, BASE_MS);
     expect(await tableRows(tenant, 'instances')).toEqual([]);

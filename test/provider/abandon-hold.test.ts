@@ -6,7 +6,7 @@
 import { describe, expect } from 'vitest';
 import { activityCompleted, externalRaised, timerFired } from '../support/work-items.js';
 import { IMPLEMENTATIONS, providerTest } from './support/provider-factory.js';
-import { ackEmpty, fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
+import { ackEmpty, createInstance, fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
 
 const DELAY_MS = 5_000;
 
@@ -46,8 +46,7 @@ describe.each(IMPLEMENTATIONS)('abandon with a delay (%s)', (implementation) => 
     provider,
     clock,
   }) => {
-    await provider.enqueueOrchestratorWork(startItem('w'));
-    await ackEmpty(provider, (await fetchItem(provider)).lockToken);
+    await createInstance(provider, 'w');
     await provider.enqueueOrchestratorWork(activityCompleted('w', 1));
     const item = await fetchItem(provider);
     await provider.abandonOrchestrationItem(item.lockToken, DELAY_MS);

@@ -7,6 +7,7 @@ import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import { describe, expect } from 'vitest';
 import type { PostgresProvider } from '../../provider/postgres-provider.js';
 import { storeOrchestratorMessage, storeWorkerItem } from '../support/stored-rows.js';
+import { tableRows } from '../support/procedure-calls.js';
 import { snapshotTables } from '../support/table-snapshot.js';
 import {
   activityCompleted,
@@ -15,12 +16,21 @@ import {
   cancelInstance,
   externalRaised,
   orchestrationStarted,
+  queueMessage,
   subOrchCompleted,
   timerCreated,
   timerFired,
 } from '../support/work-items.js';
 import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
-import { ackEmpty, createInstance, fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
+import {
+  ackEmpty,
+  createInstance,
+  fetchItem,
+  FIRST_TURN,
+  locked,
+  providerErrorOf,
+  startItem,
+} from './support/scenario-helpers.js';
 import { skewedClock, type TestClock } from './support/test-clocks.js';
 
 const ROUNDS = 20;
@@ -69,31 +79,76 @@ async function runTurnCycle(provider: PostgresProvider, clock: TestClock): Promi
 describe.each(SUITE_VARIANTS)('additions (%s)', (variant) => {
   const it = providerTest(variant);
 
-  it('orphan messages for unknown instances are returned as Unknown and do not stall others', async ({ provider }) => {
-    await provider.enqueueOrchestratorWork(externalRaised('ghost-event'));
-    await provider.enqueueOrchestratorWork(cancelInstance('ghost-cancel'));
-    await provider.enqueueOrchestratorWork(startItem('instance-A'));
+  // Contract v2 §3.2.3 replaces this for the procedures (see the orphan scenarios below); the baseline keeps v1's.
+  it.runIf(variant === 'inline')(
+    'orphan messages for unknown instances are returned as Unknown and do not stall others (contract v1)',
+    async ({ provider }) => {
+      await provider.enqueueOrchestratorWork(externalRaised('ghost-event'));
+      await provider.enqueueOrchestratorWork(cancelInstance('ghost-cancel'));
+      await provider.enqueueOrchestratorWork(startItem('instance-A'));
 
-    const items = [await fetchItem(provider), await fetchItem(provider), await fetchItem(provider)];
+      const items = [await fetchItem(provider), await fetchItem(provider), await fetchItem(provider)];
 
-    expect(items.map((item) => item.instance)).toEqual(['ghost-event', 'ghost-cancel', 'instance-A']);
-    for (const [orphan, message] of [
-      [items[0]!, externalRaised('ghost-event')],
-      [items[1]!, cancelInstance('ghost-cancel')],
-    ] as const) {
-      expect(orphan.orchestrationName).toBe('Unknown');
-      expect(orphan.version).toBe('unknown');
-      expect(orphan.executionId).toBe(1);
-      expect(orphan.history).toEqual([]);
-      expect(orphan.messages).toEqual([message]);
-    }
-    expect(items[2]!.orchestrationName).toBe('TestOrch');
+      expect(items.map((item) => item.instance)).toEqual(['ghost-event', 'ghost-cancel', 'instance-A']);
+      for (const [orphan, message] of [
+        [items[0]!, externalRaised('ghost-event')],
+        [items[1]!, cancelInstance('ghost-cancel')],
+      ] as const) {
+        expect(orphan.orchestrationName).toBe('Unknown');
+        expect(orphan.version).toBe('unknown');
+        expect(orphan.executionId).toBe(1);
+        expect(orphan.history).toEqual([]);
+        expect(orphan.messages).toEqual([message]);
+      }
+      expect(items[2]!.orchestrationName).toBe('TestOrch');
 
-    // The runtime acks an orphan batch away with an empty turn.
-    for (const item of items) await ackEmpty(provider, item.lockToken);
-    expect(await provider.fetchOrchestrationItem(), 'the orphans were deleted by their acks').toBeNull();
-    expect(await provider.listInstances(), 'orphan messages create no instance').toEqual(['instance-A']);
-  });
+      // The runtime acks an orphan batch away with an empty turn.
+      for (const item of items) await ackEmpty(provider, item.lockToken);
+      expect(await provider.fetchOrchestrationItem(), 'the orphans were deleted by their acks').toBeNull();
+      expect(await provider.listInstances(), 'orphan messages create no instance').toEqual(['instance-A']);
+    },
+  );
+
+  it.runIf(variant !== 'inline')(
+    'orphan batches are never handed out: queue messages are dropped, others wait orphanRetryMs, nothing stalls',
+    async ({ createProvider, clock }) => {
+      const { provider, tenant } = await createProvider();
+      await provider.enqueueOrchestratorWork(externalRaised('ghost-event'));
+      await provider.enqueueOrchestratorWork(queueMessage('ghost-queue'));
+      await provider.enqueueOrchestratorWork(cancelInstance('ghost-cancel'));
+      await provider.enqueueOrchestratorWork(startItem('instance-A'));
+
+      const item = await fetchItem(provider);
+      expect([item.instance, item.attemptCount]).toEqual(['instance-A', 1]);
+      expect(await provider.fetchOrchestrationItem(), 'only orphans are left').toBeNull();
+
+      // The queue-only orphan is gone; the others are kept untagged, their attempt undone, hidden for a second.
+      const rows = await tableRows<{ instance_id: string; visible_at: string; lock_token: string | null }>(
+        tenant,
+        'orchestrator_queue',
+        'id',
+      );
+      expect(rows.map((row) => [row.instance_id, Number(row.visible_at), row.lock_token === null])).toEqual([
+        ['ghost-event', clock.now() + 1000, true],
+        ['ghost-cancel', clock.now() + 1000, true],
+        ['instance-A', clock.now(), false],
+      ]);
+      const attempts = await tenant.pool.query(
+        `SELECT attempt_count FROM ${tenant.quoted}.orchestrator_queue ORDER BY id`,
+      );
+      expect(attempts.rows.map((row) => row.attempt_count)).toEqual([0, 0, 1]);
+
+      // Once the instance starts, the kept messages reach it.
+      await provider.ackOrchestrationItem(item.lockToken, 1, [orchestrationStarted(1)], [], [], FIRST_TURN);
+      await provider.enqueueOrchestratorWork(startItem('ghost-event'));
+      const started = await fetchItem(provider);
+      expect([started.instance, started.messages]).toEqual(['ghost-event', [startItem('ghost-event')]]);
+      await provider.ackOrchestrationItem(started.lockToken, 1, [orchestrationStarted(1)], [], [], FIRST_TURN);
+      clock.advance(1000);
+      const late = await fetchItem(provider);
+      expect([late.instance, late.messages]).toEqual(['ghost-event', [externalRaised('ghost-event')]]);
+    },
+  );
 
   it.for([-60_000, 0, 60_000])(
     'clock skew of %i ms against the database changes no result',
@@ -183,7 +238,7 @@ describe.each(SUITE_VARIANTS)('additions (%s)', (variant) => {
       ]);
 
       expect(ack.status, `round ${round}: the expired ack`).toBe('rejected');
-      expect(steal.status === 'fulfilled' && steal.value?.messages, `round ${round}`).toEqual([
+      expect(steal.status === 'fulfilled' && steal.value?.item.messages, `round ${round}`).toEqual([
         startItem('instance-A'),
       ]);
       expect(await provider.read('instance-A'), `round ${round}`).toEqual([]);
@@ -218,7 +273,7 @@ describe.each(SUITE_VARIANTS)('additions (%s)', (variant) => {
       await createInstance(provider, 'parent');
       const delivered: number[] = [];
       const takeTurn = async (): Promise<boolean> => {
-        const item = await provider.fetchOrchestrationItem();
+        const item = locked(await provider.fetchOrchestrationItem());
         if (!item) return false;
         expect(item.instance).toBe('parent');
         for (const message of item.messages) {
@@ -262,7 +317,7 @@ describe.each(SUITE_VARIANTS)('additions (%s)', (variant) => {
       dequeued.push(await provider.dequeueWorkerPeekLock().catch(() => null));
     }
 
-    expect(fetched.map((item) => item?.instance)).toContain('instance-A');
+    expect(fetched.map((result) => result?.item.instance)).toContain('instance-A');
     expect(dequeued.map((lease) => lease?.item)).toContainEqual(activityExecute('instance-A', 1));
   });
 

@@ -1,4 +1,4 @@
-/** Contract §4.2 — one ack is one transaction: all of a turn is written, or none of it and the lock stays held. */
+/** Contract v2 §4.2 (atomicity, `V2-atom`) — one ack is one transaction: all of a turn is written, or none of it and the lock stays held. */
 import { describe, expect } from 'vitest';
 import {
   activityExecute,
@@ -14,7 +14,7 @@ import { fetchItem, providerErrorOf, startItem } from './support/scenario-helper
 describe.each(SUITE_VARIANTS)('atomicity (%s)', (variant) => {
   const it = providerTest(variant);
 
-  it('1 atomicity failure rollback', async ({ provider }) => {
+  it('V2-atom-01 atomicity failure rollback', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const first = await fetchItem(provider);
     await provider.ackOrchestrationItem(first.lockToken, 1, [orchestrationStarted(1)], [], []);
@@ -28,7 +28,7 @@ describe.each(SUITE_VARIANTS)('atomicity (%s)', (variant) => {
     expect(await provider.fetchOrchestrationItem(), 'the failed ack must leave the lock held').toBeNull();
   });
 
-  it('2 multi operation atomic ack', async ({ provider }) => {
+  it('V2-atom-02 multi operation atomic ack', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const item = await fetchItem(provider);
 
@@ -56,7 +56,7 @@ describe.each(SUITE_VARIANTS)('atomicity (%s)', (variant) => {
     expect(next.messages[1]).toHaveProperty('ExternalRaised');
   });
 
-  it('3 lock released only on successful ack', async ({ provider, clock }) => {
+  it('V2-atom-03 lock released only on successful ack', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     await fetchItem(provider);
     expect(await provider.fetchOrchestrationItem()).toBeNull();
@@ -69,7 +69,7 @@ describe.each(SUITE_VARIANTS)('atomicity (%s)', (variant) => {
     expect(again.instance).toBe('instance-A');
   });
 
-  it('4 concurrent ack prevention', async ({ provider }) => {
+  it('V2-atom-04 concurrent ack prevention', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const item = await fetchItem(provider);
 

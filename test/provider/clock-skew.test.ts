@@ -104,7 +104,7 @@ describe('clock skew guard', () => {
 
     clock.advance(-10_000);
     expect((await provider.checkClock()).verdict).toBe('ok');
-    expect((await provider.fetchOrchestrationItem())?.instance).toBe('before');
+    expect((await provider.fetchOrchestrationItem())?.item.instance).toBe('before');
   });
 
   it('checks again every clockCheckIntervalMs on its own', async () => {

@@ -1,6 +1,8 @@
-/** Contract §4.3 — invalid tokens, duplicate events, unknown instances, corrupt rows and expired locks fail cleanly. */
+/**
+ * Contract v2 §4.3 (error_handling, `V2-err`, with the two read scenarios of §4.21) — invalid tokens, duplicate events,
+ * unknown instances, corrupt rows and expired locks fail cleanly.
+ */
 import { describe, expect } from 'vitest';
-import { ProviderError } from '../../provider/provider-error.js';
 import type { OrchestrationItem } from '../../provider/types/index.js';
 import { tableRows } from '../support/procedure-calls.js';
 import { overwriteHistoryEvent, storeOrchestratorMessage } from '../support/stored-rows.js';
@@ -11,12 +13,12 @@ import { createInstance, fetchItem, providerErrorOf, startAndAck, startItem } fr
 describe.each(SUITE_VARIANTS)('error handling (%s)', (variant) => {
   const it = providerTest(variant);
 
-  it('5 invalid lock token on ack', async ({ provider }) => {
+  it('V2-err-01 invalid lock token on ack', async ({ provider }) => {
     const error = await providerErrorOf(provider.ackOrchestrationItem('invalid-token', 1, [], [], []));
     expect(error).toMatchObject({ operation: 'ackOrchestrationItem', sqlstate: 'DXL01', retryable: false });
   });
 
-  it('6 duplicate event id rejection', async ({ provider }) => {
+  it('V2-err-02 duplicate event id rejection', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const first = await fetchItem(provider);
     await provider.ackOrchestrationItem(first.lockToken, 1, [orchestrationStarted(1)], [], []);
@@ -31,11 +33,11 @@ describe.each(SUITE_VARIANTS)('error handling (%s)', (variant) => {
     expect(await provider.read('instance-A')).toEqual([orchestrationStarted(1)]);
   });
 
-  it('7 missing instance metadata', async ({ provider }) => {
+  it('V2-err-03 missing instance metadata', async ({ provider }) => {
     expect(await provider.read('non-existent-instance')).toEqual([]);
   });
 
-  it('8 corrupted serialization data', async ({ createProvider, clock }) => {
+  it('V2-err-04 corrupted serialization data', async ({ createProvider, clock }) => {
     const { provider, tenant } = await createProvider();
     // The source scenario stops here: a fetch on an empty store neither fails nor invents work.
     expect(await provider.fetchOrchestrationItem()).toBeNull();
@@ -50,34 +52,20 @@ describe.each(SUITE_VARIANTS)('error handling (%s)', (variant) => {
     await provider.enqueueOrchestratorWork(activityCompleted('corrupt-message', 1));
     await provider.enqueueOrchestratorWork(startItem('instance-B'));
 
-    // A read neither hands the bad event on as an event nor skips it: it fails, and says which instance is broken.
-    for (const [what, read] of [
-      ['read', () => provider.read('corrupt-history')],
-      ['readWithExecution', () => provider.readWithExecution('corrupt-history', 1)],
-    ] as const) {
-      const error = await providerErrorOf(read(), what);
-      expect(error, what).toMatchObject({ operation: what, sqlstate: 'DXC01', retryable: false });
-      expect(error.message, what).toContain('corrupt-history');
-    }
-
-    // The batch holding the bad message fails its fetch clearly; the other instance's work still gets through.
-    const outcomes: unknown[] = [];
+    // The batch holding the bad message is handed out with a historyError instead of the fetch failing: the fetch
+    // holds its lock by then, and a runtime can only end a broken instance it was given (contract v2 §3.2.5). The
+    // other instance's work still gets through.
+    const items: OrchestrationItem[] = [];
     for (let attempt = 0; attempt < 3; attempt++) {
-      outcomes.push(await provider.fetchOrchestrationItem().catch((error: unknown) => error));
+      const fetched = await provider.fetchOrchestrationItem();
+      if (fetched) items.push(fetched.item);
     }
-    const errors = outcomes.filter((outcome): outcome is Error => outcome instanceof Error);
-    expect(errors.length, 'the corrupt batch must fail its fetch, not be delivered').toBeGreaterThan(0);
-    for (const error of errors) {
-      expect(error).toBeInstanceOf(ProviderError);
-      expect(error).toMatchObject({ operation: 'fetchOrchestrationItem', sqlstate: 'DXC01', retryable: false });
-      expect(error.message).toContain('corrupt-message');
-    }
-    const delivered = outcomes.filter(
-      (outcome): outcome is OrchestrationItem => !!outcome && !(outcome instanceof Error),
-    );
-    expect(delivered.map((item) => [item.instance, item.messages])).toEqual([
-      ['instance-B', [startItem('instance-B')]],
+    expect(items.map((item) => [item.instance, item.history, item.messages])).toEqual([
+      ['corrupt-message', [], [activityCompleted('corrupt-message', 1)]],
+      ['instance-B', [], [startItem('instance-B')]],
     ]);
+    expect(items[0]!.historyError).toMatch(/^message decode: .*corrupt-message/);
+    expect(items[1]!.historyError).toBeNull();
 
     // Nothing was lost: the good message queued with the bad one is still there, and so is the good history.
     const queued = await tableRows<{ instance_id: string; work_item: unknown }>(tenant, 'orchestrator_queue', 'id');
@@ -93,7 +81,34 @@ describe.each(SUITE_VARIANTS)('error handling (%s)', (variant) => {
     ]);
   });
 
-  it('9 lock expiration during ack', async ({ provider, clock }) => {
+  // §4.21: a read neither hands the bad event on as an event nor skips it: it fails, and says which instance is broken.
+  for (const [id, what] of [
+    ['V2-err-06', 'read'],
+    ['V2-err-07', 'readWithExecution'],
+  ] as const) {
+    it.runIf(variant !== 'inline')(
+      `${id} ${what} of a corrupted history rejects with DXC01`,
+      async ({ createProvider }) => {
+        const { provider, tenant } = await createProvider();
+        await startAndAck(provider, 'corrupt-history', [orchestrationStarted(1), activityScheduled(2)]);
+        await overwriteHistoryEvent(
+          tenant,
+          { instanceId: 'corrupt-history', executionId: 1, eventId: 2 },
+          {
+            garbage: true,
+          },
+        );
+        const read =
+          what === 'read' ? provider.read('corrupt-history') : provider.readWithExecution('corrupt-history', 1);
+        const error = await providerErrorOf(read, what);
+        expect(error).toMatchObject({ operation: what, sqlstate: 'DXC01', retryable: false });
+        expect(error.message).toContain('Failed to deserialize');
+        expect(error.message).toContain('corrupt-history');
+      },
+    );
+  }
+
+  it('V2-err-05 lock expiration during ack', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const item = await fetchItem(provider);
 

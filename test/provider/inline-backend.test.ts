@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InlineBackend } from '../../provider/inline/inline-backend.js';
 import type { HistoryEvent } from '../../provider/types/history-event.js';
-import type { OrchestrationItem } from '../../provider/types/provider-types.js';
+import type { StoredTurn } from '../../provider/backend.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
 import { BASE_MS, LOCK_MS, tableRows, useEmptyTenantSchema } from '../support/procedure-calls.js';
 import { storeOrchestratorMessage } from '../support/stored-rows.js';
@@ -36,7 +36,7 @@ beforeAll(() => {
 
 // --- helpers --------------------------------------------------------------------------------------------------
 
-async function fetchOne(nowMs: number, lockTimeoutMs = LOCK_MS): Promise<OrchestrationItem> {
+async function fetchOne(nowMs: number, lockTimeoutMs = LOCK_MS): Promise<StoredTurn> {
   const item = await backend.fetchOrchestrationItem(nowMs, lockTimeoutMs);
   expect(item).not.toBeNull();
   return item!;
@@ -163,7 +163,9 @@ describe('fetchOrchestrationItem', () => {
       version: '1.0.0',
       history: [orchestrationStarted(1)],
       messages: [activityCompleted('A', 2), externalRaised('A')],
+      kvSnapshot: {},
       lockToken: expect.stringMatching(UUID),
+      attemptCount: 1,
     });
     expect(await tableRows(tenant, 'instance_locks', 'instance_id')).toEqual([
       {
@@ -353,7 +355,7 @@ describe('fetchOrchestrationItem', () => {
       ]);
     });
 
-    it('the same way as the procedure, which takes the same advisory lock', async () => {
+    it('as the procedure does, which takes the same advisory lock but skips a held candidate at once', async () => {
       const a = `A-${randomSchemaName()}`;
       await backend.enqueueOrchestratorWork(start(a), BASE_MS, null);
       await backend.enqueueOrchestratorWork(start('B'), BASE_MS + 1, null);
@@ -363,14 +365,13 @@ describe('fetchOrchestrationItem', () => {
         [a, BASE_MS + LOCK_MS, BASE_MS],
       );
 
-      const fetching = tenant.pool.query<{ instance_id: string }>(
+      const fetched = await tenant.pool.query<{ instance_id: string }>(
         `SELECT instance_id FROM ${tenant.quoted}.sp_fetch_orchestration_item($1, $2)`,
         [BASE_MS + 10, LOCK_MS],
       );
-      await untilSomeoneWaitsFor(a);
       await other.query('COMMIT');
 
-      expect((await fetching).rows.map((row) => row.instance_id)).toEqual(['B']);
+      expect(fetched.rows.map((row) => row.instance_id)).toEqual(['B']);
     });
 
     it('when its messages were consumed meanwhile, undoing the lock row it had inserted', async () => {
@@ -870,6 +871,7 @@ describe('management', () => {
       output: 'result',
       createdAt: BASE_MS,
       updatedAt: BASE_MS + 5,
+      parentInstanceId: null,
     });
     expect(await backend.getExecutionInfo('A', 1)).toEqual({
       executionId: 1,

@@ -5,10 +5,9 @@ import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
  * must be identical.
  */
 import { describe, expect, it } from 'vitest';
-import type { ProviderBackend } from '../../provider/backend.js';
 import { InlineBackend } from '../../provider/inline/inline-backend.js';
 import type { HistoryEvent } from '../../provider/types/history-event.js';
-import type { OrchestrationItem } from '../../provider/types/provider-types.js';
+import type { ProviderBackend, StoredTurn } from '../../provider/backend.js';
 import type { ActivityCompletion, WorkItem } from '../../provider/types/work-item.js';
 import { BASE_MS, call, json, LOCK_MS } from '../support/procedure-calls.js';
 import { storeOrchestratorMessage, storeWorkerItem } from '../support/stored-rows.js';
@@ -27,12 +26,15 @@ import {
 import { type Failure, start, turn } from './inline-test-helpers.js';
 
 const inlineTenant = useTenantSchema({ name: randomSchemaName('Inline "Tenant"') });
-const procedureTenant = useTenantSchema({ name: randomSchemaName('Procedures "Tenant"') });
+// The inline SQL is the contract-v1 baseline on the v2 data model: its reference is the procedures without 0008, whose
+// contract-v2 orchestrator queue changed v1's semantics (instances created by the first ack, not by the enqueue). The
+// v2 worker queue (0009) stays: the v1 worker calls (dequeue, ack) are its default-argument calls.
+const procedureTenant = useTenantSchema({ name: randomSchemaName('Procedures "Tenant"'), except: [8] });
 
 /** A JSON argument as the generated client binds it: null is SQL NULL, anything else JSON text. */
 const jsonOrNull = (value: unknown) => (value === null ? null : json(value));
 
-/** The procedures behind the same interface, called directly (test-only; the provider has its own client). */
+/** The (v1) procedures behind the same interface, called directly (test-only; the provider has its own client). */
 function proceduresBackend(schema: TenantSchema): ProviderBackend {
   const rowsOf = async (procedure: string, ...args: unknown[]) => (await call(schema, procedure, ...args)).rows;
   const events = async (procedure: string, ...args: unknown[]) =>
@@ -48,7 +50,9 @@ function proceduresBackend(schema: TenantSchema): ProviderBackend {
         version: row.orchestration_version as string,
         history: row.history as HistoryEvent[],
         messages: row.messages as WorkItem[],
+        kvSnapshot: {},
         lockToken: row.lock_token as string,
+        attemptCount: 1,
       };
     },
     async ackOrchestrationItem(ack) {
@@ -80,11 +84,11 @@ function proceduresBackend(schema: TenantSchema): ProviderBackend {
       await call(schema, 'sp_enqueue_worker_work', jsonOrNull(item), nowMs);
     },
     async dequeueWorkerPeekLock(nowMs, lockTimeoutMs) {
-      const [row] = await rowsOf('sp_dequeue_worker_peek_lock', nowMs, lockTimeoutMs);
+      const [row] = await rowsOf('sp_fetch_work_item', nowMs, lockTimeoutMs);
       return row === undefined ? null : { item: row.work_item as WorkItem, lockToken: row.lock_token as string };
     },
     async ackWorker(lockToken, completion, nowMs) {
-      await call(schema, 'sp_ack_worker', lockToken, json(completion), nowMs);
+      await call(schema, 'sp_ack_work_item', lockToken, json(completion), nowMs);
     },
     async enqueueOrchestratorWork(item, nowMs, delayMs) {
       await call(schema, 'sp_enqueue_orchestrator_work', jsonOrNull(item), nowMs, delayMs);
@@ -109,6 +113,7 @@ function proceduresBackend(schema: TenantSchema): ProviderBackend {
         output: row!.output as string | null,
         createdAt: (row!.created_at as Date).getTime(),
         updatedAt: (row!.updated_at as Date).getTime(),
+        parentInstanceId: row!.parent_instance_id as string | null,
       };
     },
     async getExecutionInfo(instance, executionId) {
@@ -245,7 +250,7 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   // B is held by its abandon until T + 530: a message for it that arrives meanwhile is not fetched alone, whatever else
   // is fetchable. Everything fetched here is given back at once, as it was.
   await step('raise B during hold', () => b.enqueueOrchestratorWork(externalRaised('B') as WorkItem, T + 33, null));
-  const duringHold: OrchestrationItem[] = [];
+  const duringHold: StoredTurn[] = [];
   for (let i = 0; i < 8; i++) {
     const item = await step(`fetch during hold ${i}`, () => b.fetchOrchestrationItem(T + 35, LOCK_MS));
     if (!item) break;
@@ -291,7 +296,7 @@ async function runScript(b: ProviderBackend, schema: TenantSchema): Promise<Outc
   });
   await step('dequeue corrupt', () => b.dequeueWorkerPeekLock(T + 1_060, 1_000));
 
-  const round: (OrchestrationItem | null | undefined)[] = [];
+  const round: (StoredTurn | null | undefined)[] = [];
   for (let i = 0; i < 9; i++)
     round.push(await step(`fetch round ${i}`, () => b.fetchOrchestrationItem(T + 1_100, 100)));
   await step('ack expired', () => b.ackOrchestrationItem(turn(round[0]?.lockToken ?? 'missing', T + 1_200)));
@@ -376,9 +381,7 @@ describe('parity with the stored procedures', () => {
     const errors = inline.flatMap((o) => ('error' in o ? [`${o.step}: ${o.error.code}`] : []));
     const heldBack = inline.flatMap((o) => (o.step.startsWith('fetch during hold') ? [o] : []));
     expect(heldBack.length, 'other instances were fetchable while B was held').toBeGreaterThan(1);
-    expect(
-      heldBack.map((o) => ('value' in o ? (o.value as OrchestrationItem | null)?.instance : 'error')),
-    ).not.toContain('B');
+    expect(heldBack.map((o) => ('value' in o ? (o.value as StoredTurn | null)?.instance : 'error'))).not.toContain('B');
     expect(errors).toEqual([
       'nameless: 22023',
       'bad execution: 22023',

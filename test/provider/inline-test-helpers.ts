@@ -19,6 +19,7 @@ export function turn(
     workerItems: parts.workerItems ?? [],
     orchestratorItems: parts.orchestratorItems ?? [],
     metadata: parts.metadata ?? {},
+    cancelledActivities: parts.cancelledActivities ?? [],
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Contract §4.4 — one holder per instance, fresh tokens, batches fixed at fetch time. The race-prone scenarios
- * (13, 18, 19) repeat on a fresh state: a lost-candidate race or a double lock shows up in only some rounds.
+ * Contract v2 §4.5 (instance_locking, `V2-lock`) — one holder per instance, fresh tokens, batches fixed at fetch time. The race-prone scenarios
+ * (V2-lock-04, -09, -10) repeat on a fresh state: a lost-candidate race or a double lock shows up in only some rounds.
  */
 import { describe, expect } from 'vitest';
 import { activityCompleted } from '../support/work-items.js';
@@ -10,6 +10,7 @@ import {
   completionIds,
   createInstance,
   fetchItem,
+  FIRST_TURN,
   providerErrorOf,
   staggeredCalls,
   startItem,
@@ -20,7 +21,7 @@ const ROUNDS = 20;
 describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
   const it = providerTest(variant);
 
-  it('10 exclusive instance lock', async ({ provider, clock }) => {
+  it('V2-lock-01 exclusive instance lock', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const first = await fetchItem(provider);
     expect(await provider.fetchOrchestrationItem()).toBeNull();
@@ -31,14 +32,14 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
     expect(second.lockToken).not.toBe(first.lockToken);
   });
 
-  it('11 lock token uniqueness', async ({ provider }) => {
+  it('V2-lock-02 lock token uniqueness', async ({ provider }) => {
     for (let i = 0; i < 5; i++) await provider.enqueueOrchestratorWork(startItem(`inst-${i}`));
     const tokens: string[] = [];
     for (let i = 0; i < 5; i++) tokens.push((await fetchItem(provider)).lockToken);
     expect(new Set(tokens).size).toBe(5);
   });
 
-  it('12 invalid lock token rejection', async ({ provider }) => {
+  it('V2-lock-03 invalid lock token rejection', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     await fetchItem(provider);
 
@@ -48,7 +49,7 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
     expect(await provider.fetchOrchestrationItem()).toBeNull();
   });
 
-  it(`13 concurrent instance fetching (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
+  it(`V2-lock-04 concurrent instance fetching (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
     const { provider, reset } = await createProvider();
     for (let round = 0; round < ROUNDS; round++) {
       await reset();
@@ -61,12 +62,12 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
         () => provider.fetchOrchestrationItem(),
       );
 
-      const instances = new Set(items.flatMap((item) => (item ? [item.instance] : [])));
+      const instances = new Set(items.flatMap((fetched) => (fetched ? [fetched.item.instance] : [])));
       expect(instances.size, `round ${round}: every fetcher must get its own instance`).toBe(10);
     }
   });
 
-  it('14 completions arriving during lock blocked', async ({ provider, clock }) => {
+  it('V2-lock-05 completions arriving during lock blocked', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     const first = await fetchItem(provider);
     expect(first.instance).toBe('instance-A');
@@ -82,7 +83,7 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
     expect(completionIds(again.messages)).toEqual([1, 2, 3]);
   });
 
-  it('15 cross instance lock isolation', async ({ provider }) => {
+  it('V2-lock-06 cross instance lock isolation', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A'));
     await provider.enqueueOrchestratorWork(startItem('instance-B'));
 
@@ -91,14 +92,14 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
     const itemB = await fetchItem(provider);
     expect(itemB.instance).toBe('instance-B');
 
-    await ackEmpty(provider, itemB.lockToken);
+    await provider.ackOrchestrationItem(itemB.lockToken, 1, [], [], [], FIRST_TURN);
     await provider.enqueueOrchestratorWork(activityCompleted('instance-B', 1));
 
     const itemB2 = await fetchItem(provider);
     expect(itemB2.instance, 'the lock on A must not block B').toBe('instance-B');
   });
 
-  it('16 message tagging during lock', async ({ provider }) => {
+  it('V2-lock-07 message tagging during lock', async ({ provider }) => {
     await createInstance(provider, 'instance-A');
     await provider.enqueueOrchestratorWork(activityCompleted('instance-A', 1));
     await provider.enqueueOrchestratorWork(activityCompleted('instance-A', 2));
@@ -116,7 +117,7 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
     expect(completionIds(next.messages)).toEqual([3]);
   });
 
-  it('17 ack only affects locked messages', async ({ provider }) => {
+  it('V2-lock-08 ack only affects locked messages', async ({ provider }) => {
     await createInstance(provider, 'instance-A');
     await provider.enqueueOrchestratorWork(activityCompleted('instance-A', 1));
 
@@ -135,7 +136,7 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
     expect(completionIds(next.messages)).toEqual([2, 3]);
   });
 
-  it(`18 multi threaded lock contention (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
+  it(`V2-lock-09 multi threaded lock contention (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
     const { provider, reset } = await createProvider();
     for (let round = 0; round < ROUNDS; round++) {
       await reset();
@@ -150,12 +151,12 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
 
       const winners = items.flatMap((item) => (item ? [item] : []));
       expect(winners, `round ${round}: exactly one fetcher may lock the instance`).toHaveLength(1);
-      expect(winners[0]!.instance).toBe('contention-instance');
+      expect(winners[0]!.item.instance).toBe('contention-instance');
       expect(await provider.fetchOrchestrationItem(), `round ${round}`).toBeNull();
     }
   });
 
-  it(`19 multi threaded no duplicate processing (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
+  it(`V2-lock-10 multi threaded no duplicate processing (${ROUNDS} rounds)`, async ({ createProvider, clock }) => {
     const { provider, reset } = await createProvider();
     const instanceCount = 20;
     for (let round = 0; round < ROUNDS; round++) {
@@ -169,13 +170,13 @@ describe.each(SUITE_VARIANTS)('instance locking (%s)', (variant) => {
         () => provider.fetchOrchestrationItem(),
       );
 
-      const fetched = items.flatMap((item) => (item ? [item.instance] : []));
+      const fetched = items.flatMap((result) => (result ? [result.item.instance] : []));
       expect(new Set(fetched).size, `round ${round}: no instance may be fetched twice`).toBe(fetched.length);
       expect(fetched.length, `round ${round}`).toBeLessThanOrEqual(instanceCount);
     }
   });
 
-  it('20 multi threaded lock expiration recovery', async ({ provider, clock }) => {
+  it('V2-lock-11 multi threaded lock expiration recovery', async ({ provider, clock }) => {
     await provider.enqueueOrchestratorWork(startItem('expiration-instance'));
     const lockedAt = clock.now();
 

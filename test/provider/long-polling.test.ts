@@ -3,8 +3,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { PostgresProvider } from '../../provider/postgres-provider.js';
 import { useTenantSchema } from '../support/tenant-schema.js';
 import { activityExecute } from '../support/work-items.js';
-import { providerTest } from './support/provider-factory.js';
-import { providerErrorOf } from './support/scenario-helpers.js';
+import { LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { providerErrorOf, startItem } from './support/scenario-helpers.js';
 
 /**
  * Contract v2 §4.11 (long_polling) and §3.15. These scenarios are about real waits by nature: they measure with
@@ -28,7 +28,7 @@ for (const variant of ['procedures', 'procedures as app role'] as const) {
       provider,
     }) => {
       const started = performance.now();
-      expect(await provider.fetchOrchestrationItem(500)).toBeNull();
+      expect(await provider.fetchOrchestrationItem(LOCK_TIMEOUT_MS, 500)).toBeNull();
       expect(elapsedSince(started)).toBeLessThan(SHORT_POLL_BOUND_MS);
     });
 
@@ -37,14 +37,14 @@ for (const variant of ['procedures', 'procedures as app role'] as const) {
     }) => {
       const { provider } = await createProvider({ longPoll: LONG_POLL });
       const started = performance.now();
-      expect(await provider.fetchOrchestrationItem(500)).toBeNull();
+      expect(await provider.fetchOrchestrationItem(LOCK_TIMEOUT_MS, 500)).toBeNull();
       expect(elapsedSince(started)).toBeGreaterThanOrEqual(500);
     });
 
     test('V2-poll-03 a long-polling fetch returns within 200 ms of its poll timeout', async ({ createProvider }) => {
       const { provider } = await createProvider({ longPoll: LONG_POLL });
       const started = performance.now();
-      expect(await provider.fetchOrchestrationItem(300)).toBeNull();
+      expect(await provider.fetchOrchestrationItem(LOCK_TIMEOUT_MS, 300)).toBeNull();
       expect(elapsedSince(started)).toBeLessThan(500);
     });
 
@@ -52,7 +52,7 @@ for (const variant of ['procedures', 'procedures as app role'] as const) {
       provider,
     }) => {
       const started = performance.now();
-      expect(await provider.dequeueWorkerPeekLock(500)).toBeNull();
+      expect(await provider.fetchWorkItem(LOCK_TIMEOUT_MS, 500)).toBeNull();
       expect(elapsedSince(started)).toBeLessThan(SHORT_POLL_BOUND_MS);
     });
 
@@ -61,13 +61,13 @@ for (const variant of ['procedures', 'procedures as app role'] as const) {
     }) => {
       const { provider } = await createProvider({ longPoll: LONG_POLL });
       const started = performance.now();
-      expect(await provider.dequeueWorkerPeekLock(500)).toBeNull();
+      expect(await provider.fetchWorkItem(LOCK_TIMEOUT_MS, 500)).toBeNull();
       expect(elapsedSince(started)).toBeGreaterThanOrEqual(500);
     });
 
     test('a waiting work-item fetch returns the activity enqueued while it waits', async ({ createProvider }) => {
       const { provider } = await createProvider({ longPoll: LONG_POLL });
-      const waiting = provider.dequeueWorkerPeekLock(20_000);
+      const waiting = provider.fetchWorkItem(LOCK_TIMEOUT_MS, 20_000);
       await new Promise((resolve) => setTimeout(resolve, 50));
       const item = activityExecute('lp-1', 1);
       await provider.enqueueWorkerWork(item);
@@ -75,9 +75,44 @@ for (const variant of ['procedures', 'procedures as app role'] as const) {
       expect((await waiting)?.item).toEqual(item);
     });
 
+    test('a waiting orchestration fetch returns the instance started while it waits', async ({ createProvider }) => {
+      const { provider } = await createProvider({ longPoll: LONG_POLL });
+      const waiting = provider.fetchOrchestrationItem(LOCK_TIMEOUT_MS, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await provider.enqueueOrchestratorWork(startItem('lp-orch'));
+      expect((await waiting)?.item.instance).toBe('lp-orch');
+    });
+
+    test('a waiting fetch is woken by its timer when a delayed message becomes visible', async ({ createProvider }) => {
+      // Real time: the timer is armed from the notification's payload; no refresh comes within the poll timeout.
+      const { provider } = await createProvider({
+        clock: Date.now,
+        longPoll: { enabled: true, refreshIntervalMs: 60_000, timerGraceMs: 20 },
+      });
+      const waiting = provider.fetchOrchestrationItem(LOCK_TIMEOUT_MS, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await provider.enqueueOrchestratorWork(startItem('lp-delayed'), 200);
+      expect((await waiting)?.item.instance).toBe('lp-delayed');
+    });
+
+    test('a waiting fetch is woken by the refresh when a lock expires, which sends no notification', async ({
+      createProvider,
+    }) => {
+      const { provider } = await createProvider({
+        clock: Date.now,
+        longPoll: { enabled: true, refreshIntervalMs: 100, timerGraceMs: 20 },
+      });
+      await provider.enqueueOrchestratorWork(startItem('lp-expiring'));
+      const first = await provider.fetchOrchestrationItem(300, 0);
+      expect(first?.item.instance).toBe('lp-expiring');
+      const again = await provider.fetchOrchestrationItem(LOCK_TIMEOUT_MS, 20_000);
+      expect(again?.item.instance).toBe('lp-expiring');
+      expect(again?.attemptCount).toBe(2);
+    });
+
     test('close() ends a waiting fetch with null', async ({ createProvider }) => {
       const { provider } = await createProvider({ longPoll: LONG_POLL });
-      const waiting = provider.fetchOrchestrationItem(20_000);
+      const waiting = provider.fetchOrchestrationItem(LOCK_TIMEOUT_MS, 20_000);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await provider.close();
       expect(await waiting).toBeNull();
@@ -85,10 +120,13 @@ for (const variant of ['procedures', 'procedures as app role'] as const) {
 
     test('refuses a poll timeout that is not a non-negative integer with 22023', async ({ provider }) => {
       for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-        const error = await providerErrorOf(provider.dequeueWorkerPeekLock(bad), `poll timeout ${bad}`);
+        const error = await providerErrorOf(provider.fetchWorkItem(LOCK_TIMEOUT_MS, bad), `poll timeout ${bad}`);
         expect(error.sqlstate).toBe('22023');
         expect(error.message).toContain('pollTimeoutMs');
-        const orch = await providerErrorOf(provider.fetchOrchestrationItem(bad), `poll timeout ${bad}`);
+        const orch = await providerErrorOf(
+          provider.fetchOrchestrationItem(LOCK_TIMEOUT_MS, bad),
+          `poll timeout ${bad}`,
+        );
         expect(orch.sqlstate).toBe('22023');
       }
     });
@@ -103,7 +141,7 @@ describe('long polling and the pool', () => {
     pool.on('error', () => {});
     const provider = await PostgresProvider.create({ pool, schema: tenant.name, longPoll: { enabled: true } });
     try {
-      const waiting = provider.dequeueWorkerPeekLock(20_000);
+      const waiting = provider.fetchWorkItem(LOCK_TIMEOUT_MS, 20_000);
       await new Promise((resolve) => setTimeout(resolve, 50));
       const item = activityExecute('one-connection', 1);
       await provider.enqueueWorkerWork(item);

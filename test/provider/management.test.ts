@@ -2,13 +2,14 @@
 import { describe, expect } from 'vitest';
 import { orchestrationCompleted, orchestrationStarted } from '../support/work-items.js';
 import { SUITE_VARIANTS, providerTest } from './support/provider-factory.js';
-import { startAndAck, startItem } from './support/scenario-helpers.js';
+import { createInstance, startAndAck, startItem } from './support/scenario-helpers.js';
 
 describe.each(SUITE_VARIANTS)('management (%s)', (variant) => {
   const it = providerTest(variant);
 
   it('35 list instances', async ({ provider }) => {
-    for (let i = 0; i < 3; i++) await provider.enqueueOrchestratorWork(startItem(`mgmt-inst-${i}`));
+    // An instance exists once its first turn is committed (contract v2 §1.1).
+    for (let i = 0; i < 3; i++) await createInstance(provider, `mgmt-inst-${i}`);
 
     const instances = await provider.listInstances();
 

@@ -1,4 +1,4 @@
-/** Contract §4.6 — every execution keeps its own history; `read` and fetch follow the current execution. */
+/** Contract v2 §4.7 (multi_execution, `V2-multi`) — every execution keeps its own history; `read` and fetch follow the current execution. */
 import { describe, expect } from 'vitest';
 import {
   activityScheduled,
@@ -14,7 +14,7 @@ const nameMetadata = { orchestrationName: 'TestOrch', orchestrationVersion: '1.0
 describe.each(SUITE_VARIANTS)('multi execution (%s)', (variant) => {
   const it = providerTest(variant);
 
-  it('25 execution isolation', async ({ provider }) => {
+  it('V2-multi-01 execution isolation', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A', 1));
     const first = await fetchItem(provider);
     const execution1 = [
@@ -34,7 +34,7 @@ describe.each(SUITE_VARIANTS)('multi execution (%s)', (variant) => {
     expect(await provider.read('instance-A')).toEqual(execution2);
   });
 
-  it('26 latest execution detection', async ({ provider }) => {
+  it('V2-multi-02 latest execution detection', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A', 1));
     const first = await fetchItem(provider);
     await provider.ackOrchestrationItem(first.lockToken, 1, [activityScheduled(1, 'A')], [], []);
@@ -47,7 +47,7 @@ describe.each(SUITE_VARIANTS)('multi execution (%s)', (variant) => {
     expect(await provider.readWithExecution('instance-A', 1)).toEqual([activityScheduled(1, 'A')]);
   });
 
-  it('27 execution id sequencing', async ({ provider }) => {
+  it('V2-multi-03 execution id sequencing', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A', 1));
     const first = await fetchItem(provider);
     expect(first.executionId).toBe(1);
@@ -63,7 +63,7 @@ describe.each(SUITE_VARIANTS)('multi execution (%s)', (variant) => {
     expect(third.executionId, 'current_execution_id, not the highest executions row').toBe(2);
   });
 
-  it('28 continue as new creates new execution', async ({ provider }) => {
+  it('V2-multi-04 continue as new creates new execution', async ({ provider }) => {
     await provider.enqueueOrchestratorWork(startItem('instance-A', 1));
     const first = await fetchItem(provider);
     await provider.ackOrchestrationItem(first.lockToken, 1, [orchestrationStarted(1)], [], []);
@@ -77,11 +77,11 @@ describe.each(SUITE_VARIANTS)('multi execution (%s)', (variant) => {
 
     // Soft check, as in the source: normally nothing is left to fetch.
     const leftover = await provider.fetchOrchestrationItem();
-    if (leftover) expect(leftover.executionId).toBe(2);
+    if (leftover) expect(leftover.item.executionId).toBe(2);
     expect(await provider.read('instance-A')).toEqual([restarted]);
   });
 
-  it('29 execution history persistence', async ({ provider }) => {
+  it('V2-multi-05 execution history persistence', async ({ provider }) => {
     for (let executionId = 1; executionId <= 3; executionId++) {
       await provider.enqueueOrchestratorWork(startItem('instance-A', executionId));
       const item = await fetchItem(provider);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isRetryableSqlState, toProcedureError } from '../../generator/runtime/index.js';
 import { ProviderError, toProviderError } from '../../provider/provider-error.js';
-import { withReissue } from '../../provider/reissue.js';
+import { renewalBudgetMs, withReissue } from '../../provider/reissue.js';
 
 /** What pg throws: an Error with the server's SQLSTATE, or Node's socket code, in `code`. */
 function driverError(message: string, code?: string): Error {
@@ -103,5 +103,41 @@ describe('re-issuing', () => {
     expect(state.attempts).toBe(4);
     expect(retries).toEqual([1, 2, 3]);
     expect(error).toMatchObject({ operation: 'read', retryable: true, mayHaveCommitted: false });
+  });
+});
+
+describe('re-issuing renewals within a time budget (contract v2 §3.0.2)', () => {
+  const refused = driverError('the database system is shutting down', '57P03');
+
+  it('gives a renewal a quarter of the extension, at least 250 ms', () => {
+    expect(renewalBudgetMs(30_000)).toBe(7_500);
+    expect(renewalBudgetMs(1_000)).toBe(250);
+    expect(renewalBudgetMs(1)).toBe(250);
+  });
+
+  it('repeats the last pause while the budget lasts, then reports the retryable error', async () => {
+    let attempts = 0;
+    const pauses: number[] = [];
+    const error = await withReissue('renewWorkItemLock', () => (attempts++, Promise.reject(refused)), {
+      pausesMs: [5, 10],
+      budgetMs: 60,
+      onRetry: (_attempt, _error, pauseMs) => pauses.push(pauseMs),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ operation: 'renewWorkItemLock', sqlstate: '57P03', retryable: true });
+    expect(pauses.slice(0, 2)).toEqual([5, 10]);
+    expect(pauses.every((pause, index) => pause === (index === 0 ? 5 : 10))).toBe(true);
+    expect(pauses.reduce((sum, pause) => sum + pause, 0)).toBeLessThanOrEqual(60);
+    expect(attempts).toBe(pauses.length + 1);
+  });
+
+  it('never re-issues a permanent failure', async () => {
+    let attempts = 0;
+    const error = await withReissue(
+      'renewWorkItemLock',
+      () => (attempts++, Promise.reject(driverError('Worker lock expired', 'DXW02'))),
+      { pausesMs: [0], budgetMs: 1_000, onRetry: () => {} },
+    ).catch((e: unknown) => e);
+    expect(attempts).toBe(1);
+    expect(error).toMatchObject({ sqlstate: 'DXW02', retryable: false });
   });
 });

@@ -36,6 +36,7 @@ const WORKER_TOKEN = Symbol('worker lock token');
 const token = fc.oneof(fc.constantFrom(ORCHESTRATION_TOKEN, WORKER_TOKEN), hostileScalar);
 const instance = sensibleOr(knownInstance);
 const executionId = sensibleOr(fc.integer({ min: 1, max: 3 }));
+const duration = sensibleOr(fc.integer({ min: 1, max: 60_000 }));
 const delay = fc.oneof(fc.constant(undefined), sensibleOr(fc.integer({ min: 0, max: 5_000 })));
 const status = sensibleOr(fc.constantFrom('Running', 'Completed', 'Failed', 'ContinuedAsNew', 'Paused'));
 const metadata = fc.oneof(
@@ -48,6 +49,8 @@ const metadata = fc.oneof(
         output: sensibleOr(fc.string({ maxLength: 8 })),
         orchestrationName: sensibleOr(fc.constant('Prop')),
         orchestrationVersion: sensibleOr(fc.constant('1.0.0')),
+        parentInstanceId: sensibleOr(fc.constant('A')),
+        pinnedVersion: sensibleOr(fc.record({ major: fc.nat(3), minor: fc.nat(3), patch: fc.nat(3) })),
       },
       { requiredKeys: [] },
     ),
@@ -73,13 +76,35 @@ interface MethodCase {
 }
 
 const none: MethodCase = { args: fc.constant([]) };
+const optionalDuration = fc.oneof(fc.constant(undefined), sensibleOr(fc.integer({ min: 1, max: 60_000 })));
+const version = fc.record({ major: sensibleOr(fc.nat(3)), minor: fc.nat(3), patch: fc.nat(3) });
+const filter = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  hostileScalar,
+  fc.record({ supportedVersions: fc.array(fc.record({ min: version, max: version }), { maxLength: 2 }) }),
+);
+const cancelled = fc.oneof(
+  fc.constant(undefined),
+  hostileScalar,
+  fc.array(fc.record({ instance, executionId, activityId: sensibleOr(fc.nat(3)) }), { maxLength: 2 }),
+);
+const ALL_METHODS = PROVIDER_METHODS;
 const byInstance: MethodCase = { args: fc.tuple(instance) };
 const byExecution: MethodCase = { args: fc.tuple(instance, executionId) };
 
 const METHODS: Record<ProviderMethod, MethodCase> = {
-  fetchOrchestrationItem: none,
+  fetchOrchestrationItem: { args: fc.tuple(optionalDuration, optionalDuration, filter) },
   ackOrchestrationItem: {
-    args: fc.tuple(token, executionId, hostileEvents, hostileList(hostileItem), hostileList(hostileItem), metadata),
+    args: fc.tuple(
+      token,
+      executionId,
+      hostileEvents,
+      hostileList(hostileItem),
+      hostileList(hostileItem),
+      metadata,
+      cancelled,
+    ),
     oversized: [
       ORCHESTRATION_TOKEN,
       1,
@@ -89,7 +114,8 @@ const METHODS: Record<ProviderMethod, MethodCase> = {
       { status: 'Completed', output: OVERSIZED },
     ],
   },
-  abandonOrchestrationItem: { args: fc.tuple(token, delay) },
+  abandonOrchestrationItem: { args: fc.tuple(token, delay, fc.oneof(fc.constant(undefined), hostileScalar)) },
+  renewOrchestrationItemLock: { args: fc.tuple(token, duration) },
   read: { ...byInstance, oversized: [OVERSIZED] },
   readWithExecution: byExecution,
   appendWithExecution: {
@@ -115,6 +141,28 @@ const METHODS: Record<ProviderMethod, MethodCase> = {
   readExecution: byExecution,
   getSystemMetrics: none,
   getQueueDepths: none,
+  fetchWorkItem: {
+    args: fc.tuple(
+      duration,
+      fc.oneof(fc.constant(undefined), duration),
+      fc.oneof(
+        fc.constant(null),
+        fc.record({ ownerId: sensibleOr(fc.constantFrom('A', 'B')), lockTimeoutMs: duration }, { requiredKeys: [] }),
+        hostileScalar,
+      ),
+      fc.oneof(
+        fc.constantFrom(undefined, 'defaultOnly', 'any', 'none'),
+        fc.record({ tags: hostileList(sensibleOr(fc.constantFrom('gpu', 'cpu'))) }),
+        fc.record({ defaultAnd: hostileList(sensibleOr(fc.constantFrom('gpu', 'cpu'))) }),
+        hostileScalar,
+      ),
+    ),
+  },
+  ackWorkItem: { args: fc.tuple(token, fc.oneof(fc.constant(null), hostileItem)) },
+  renewWorkItemLock: { args: fc.tuple(token, duration) },
+  abandonWorkItem: { args: fc.tuple(token, delay, sensibleOr(fc.boolean())) },
+  renewSessionLock: { args: fc.tuple(hostileList(sensibleOr(fc.constantFrom('A', 'B'))), duration, duration) },
+  cleanupOrphanedSessions: { args: fc.tuple(duration) },
 };
 
 /** The live tokens a call may be given; refreshed by every fetch and dequeue that returns one. */
@@ -143,10 +191,10 @@ describe.each(IMPLEMENTATIONS)('every provider method with hostile arguments (%s
   const it = providerTest(implementation);
 
   it('covers every method', () => {
-    expect(Object.keys(METHODS).sort()).toEqual([...PROVIDER_METHODS].sort());
+    expect(Object.keys(METHODS).sort()).toEqual([...ALL_METHODS].sort());
   });
 
-  for (const method of PROVIDER_METHODS) {
+  for (const method of ALL_METHODS) {
     it(`${method} succeeds or fails with a SQLSTATE, changing nothing when it fails`, async ({ createProvider }) => {
       let reading: unknown = BASE_MS;
       // The readings are far from the server's clock on purpose: the skew guard has its own tests.
@@ -172,7 +220,10 @@ describe.each(IMPLEMENTATIONS)('every provider method with hostile arguments (%s
             if (method === 'fetchOrchestrationItem' && typeof found?.lockToken === 'string') {
               tokens = { ...tokens, orchestration: found.lockToken };
             }
-            if (method === 'dequeueWorkerPeekLock' && typeof found?.lockToken === 'string') {
+            if (
+              (method === 'dequeueWorkerPeekLock' || method === 'fetchWorkItem') &&
+              typeof found?.lockToken === 'string'
+            ) {
               tokens = { ...tokens, worker: found.lockToken };
             }
             // A successful 10 MB write would make every later snapshot read it: start over instead.

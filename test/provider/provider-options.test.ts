@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runOrderOrchestration } from '../../provider/demo/order-orchestration.js';
 import { PROCEDURES_DIR } from '../../provider/migrations/migration-files.js';
 import { migrate } from '../../provider/migrations/run-migrations.js';
-import { PostgresProvider, PROVIDER_METHODS } from '../../provider/postgres-provider.js';
+import { PostgresProvider, PROCEDURES_ONLY_METHODS, PROVIDER_METHODS } from '../../provider/postgres-provider.js';
 import { dropSchema, openPool, randomSchemaName } from '../support/tenant-schema.js';
 
 let pool: pg.Pool;
@@ -72,13 +72,26 @@ describe('PostgresProvider.create', () => {
     expect((error as Error).message).toMatch(/npm run generate/);
   });
 
-  it('does not check the fingerprint when every method uses the inline baseline', async () => {
+  it("still checks the fingerprint with implementation 'inline': contract v2's worker queue runs on the procedures", async () => {
     const schema = newSchema();
     await migrate(pool, { schema, dir: changedProcedures });
 
-    const provider = await PostgresProvider.create({ pool, schema, migrate: false, implementation: 'inline' });
+    await expect(PostgresProvider.create({ pool, schema, migrate: false, implementation: 'inline' })).rejects.toThrow(
+      /npm run generate/,
+    );
+  });
 
-    expect(await provider.listInstances()).toEqual([]);
+  it('refuses to run a procedures-only method inline, naming it', async () => {
+    await expect(
+      PostgresProvider.create({
+        pool,
+        schema: newSchema(),
+        implementation: { fetchWorkItem: 'inline', read: 'inline' },
+      }),
+    ).rejects.toThrow(/^implementation 'inline' cannot serve fetchWorkItem:/);
+    for (const method of PROCEDURES_ONLY_METHODS) {
+      await expect(PostgresProvider.create({ pool, implementation: { [method]: 'inline' } })).rejects.toThrow(method);
+    }
   });
 
   it('rejects a lock timeout that is not a positive integer, and a missing connection', async () => {
@@ -89,7 +102,9 @@ describe('PostgresProvider.create', () => {
 
   it('runs a whole orchestration with the implementations mixed method by method', async () => {
     const mixed = Object.fromEntries(
-      PROVIDER_METHODS.map((method, index) => [method, index % 2 === 0 ? 'inline' : 'procedures'] as const),
+      PROVIDER_METHODS.filter((method) => !PROCEDURES_ONLY_METHODS.has(method)).map(
+        (method, index) => [method, index % 2 === 0 ? 'inline' : 'procedures'] as const,
+      ),
     );
     const provider = await PostgresProvider.create({ pool, schema: newSchema(), implementation: mixed });
 

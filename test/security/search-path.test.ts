@@ -135,22 +135,20 @@ describe('a to_timestamp(numeric) planted in public, on the default search_path'
         `SELECT * FROM ${q}.sp_fetch_orchestration_item($1, 30000)`,
         [now + 20],
       );
-      await client.query(`SELECT ${q}.sp_ack_orchestration_item($1, $2, 1, '[]', $3, '[]', 'Completed', '"ok"')`, [
-        refetched.rows[0]!.lock_token,
-        now + 20,
-        JSON.stringify([activityExecute('public-trap', 1)]),
-      ]);
-      const lease = await client.query<{ lock_token: string }>(
-        `SELECT * FROM ${q}.sp_dequeue_worker_peek_lock($1, 30000)`,
-        [now + 30],
+      await client.query(
+        `SELECT ${q}.sp_ack_orchestration_item($1, $2, 1, '[]', $3, '[]', 'Completed', '"ok"', 'T', '1')`,
+        [refetched.rows[0]!.lock_token, now + 20, JSON.stringify([activityExecute('public-trap', 1)])],
       );
-      await client.query(`SELECT ${q}.sp_ack_worker($1, $2, $3)`, [
+      const lease = await client.query<{ lock_token: string }>(`SELECT * FROM ${q}.sp_fetch_work_item($1, 30000)`, [
+        now + 30,
+      ]);
+      await client.query(`SELECT ${q}.sp_ack_work_item($1, $2, $3)`, [
         lease.rows[0]!.lock_token,
         JSON.stringify(activityCompleted('public-trap', 1)),
         now + 30,
       ]);
       const info = await client.query(`SELECT * FROM ${q}.sp_get_instance_info('public-trap')`);
-      expect(info.rows[0]).toMatchObject({ status: 'Completed', created_at: new Date(now) });
+      expect(info.rows[0]).toMatchObject({ status: 'Completed', created_at: new Date(now + 20) });
     } finally {
       await client.query('ROLLBACK');
       client.release();

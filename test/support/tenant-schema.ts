@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { PROCEDURES_DIR, readMigrationFiles } from '../../provider/migrations/migration-files.js';
 import { migrate } from '../../provider/migrations/run-migrations.js';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 
@@ -34,13 +38,33 @@ export async function dropSchema(pool: pg.Pool, name: string): Promise<void> {
  * Registers beforeAll/afterAll hooks that create and migrate a fresh schema for the calling test file and drop it
  * afterwards. The returned object is filled in by the time tests run.
  */
-export function useTenantSchema(options: { name?: string; poolSize?: number } = {}): TenantSchema {
+export function useTenantSchema(
+  options: {
+    name?: string;
+    poolSize?: number;
+    /** Apply every migration but these versions. */
+    except?: readonly number[];
+  } = {},
+): TenantSchema {
   const tenant = {} as { pool: pg.Pool; name: string; quoted: string };
   beforeAll(async () => {
     tenant.pool = openPool(options.poolSize);
     tenant.name = options.name ?? randomSchemaName();
     tenant.quoted = quoteIdentifier(tenant.name);
-    await migrate(tenant.pool, { schema: tenant.name });
+    if (options.except === undefined) {
+      await migrate(tenant.pool, { schema: tenant.name });
+      return;
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    try {
+      for (const file of await readMigrationFiles()) {
+        if (!options.except.includes(file.version))
+          await copyFile(join(PROCEDURES_DIR, file.name), join(dir, file.name));
+      }
+      await migrate(tenant.pool, { schema: tenant.name, dir });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
   afterAll(async () => {
     if (!tenant.pool) return;

@@ -90,3 +90,25 @@ export function orchestrationCompleted(eventId: number, output: string) {
 export function timerCreated(eventId: number, fireAtMs: number, executionId = 1) {
   return { TimerCreated: { event_id: eventId, fire_at_ms: fireAtMs, execution_id: executionId } };
 }
+
+// --- contract v2 (§2.3, §2.4) --------------------------------------------------------------------------------
+
+export function queueMessage(instance: string, name = 'inbox', data = '"hello"') {
+  return { QueueMessage: { instance, name, data } };
+}
+
+export function customStatusUpdated(eventId: number, status: string | null) {
+  return { CustomStatusUpdated: { event_id: eventId, status } };
+}
+
+export function keyValueSet(eventId: number, key: string, value: string, lastUpdatedAtMs = 0) {
+  return { KeyValueSet: { event_id: eventId, key, value, last_updated_at_ms: lastUpdatedAtMs } };
+}
+
+export function keyValueCleared(eventId: number, key: string) {
+  return { KeyValueCleared: { event_id: eventId, key } };
+}
+
+export function keyValuesCleared(eventId: number) {
+  return { KeyValuesCleared: { event_id: eventId } };
+}

@@ -30,7 +30,17 @@ describe('pg-sproc-gen verify', () => {
     // The bin itself, spawned, with the database given through the environment.
     const result = await runCli(['verify'], repositoryRoot, { DATABASE_URL: databaseUrl });
     // The migration runs sp_initialize_tables, whose EXECUTEd DDL no static reading sees: notes, not differences.
-    const tables = ['executions', 'history', 'instance_locks', 'instances', 'orchestrator_queue', 'worker_queue'];
+    const tables = [
+      'executions',
+      'history',
+      'instance_locks',
+      'instances',
+      'kv_delta',
+      'kv_store',
+      'orchestrator_queue',
+      'sessions',
+      'worker_queue',
+    ];
     expect(result.stderr).toBe(
       tables
         .map(

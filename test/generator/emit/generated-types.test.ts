@@ -128,6 +128,7 @@ describe('generated types', () => {
       lockToken: string;
       nowMs: number | bigint;
       delayMs?: number | bigint | null;
+      ignoreAttempt?: boolean | null;
     }>();
     expectTypeOf<procedures.AckOrchestrationItemParams['historyDelta']>().toEqualTypeOf<HistoryEvent[]>();
     expectTypeOf<procedures.AckOrchestrationItemParams['status']>().toEqualTypeOf<string | null | undefined>();

@@ -9,11 +9,21 @@ const files = readdirSync(proceduresFolder)
   .sort()
   .map((name) => ({ path: `procedures/${name}`, text: readFileSync(proceduresFolder + name, 'utf8') }));
 
-/** Every `CREATE [OR REPLACE] FUNCTION|PROCEDURE [schema.]sp_name` written in the files, read without a parser. */
+/**
+ * Every `[schema.]sp_name` a `CREATE [OR REPLACE] FUNCTION|PROCEDURE` writes in the files and no later
+ * `DROP FUNCTION|PROCEDURE` removes, read without a parser, in file and text order.
+ */
 function writtenSpNames(): Set<string> {
   const names = new Set<string>();
-  const pattern = /create\s+(?:or\s+replace\s+)?(?:function|procedure)\s+(?:(?:"[^"]+"|[\w{}]+)\.)?"?(sp_\w+)/gi;
-  for (const file of files) for (const match of file.text.matchAll(pattern)) names.add(match[1]!.toLowerCase());
+  const pattern =
+    /(create\s+(?:or\s+replace\s+)?|drop\s+)(?:function|procedure)\s+(?:if\s+exists\s+)?(?:(?:"[^"]+"|[\w{}]+)\.)?"?(sp_\w+)/gi;
+  for (const file of files) {
+    for (const match of file.text.matchAll(pattern)) {
+      const name = match[2]!.toLowerCase();
+      if (/^drop/i.test(match[1]!)) names.delete(name);
+      else names.add(name);
+    }
+  }
   return names;
 }
 

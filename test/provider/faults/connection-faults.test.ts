@@ -12,7 +12,7 @@ import {
   orchestrationStarted,
 } from '../../support/work-items.js';
 import { IMPLEMENTATIONS } from '../support/provider-factory.js';
-import { fetchItem, providerErrorOf, startItem } from '../support/scenario-helpers.js';
+import { createInstance, fetchItem, providerErrorOf, startItem } from '../support/scenario-helpers.js';
 import { manualClock } from '../support/test-clocks.js';
 import { EventLog } from './support/event-log.js';
 
@@ -121,7 +121,7 @@ describe.each(IMPLEMENTATIONS)('connection faults (%s)', (implementation) => {
   });
 
   it('a session ended mid-query (57P02, 57P01) or a socket closed mid-query is retryable and re-issued', async () => {
-    await provider.enqueueOrchestratorWork(startItem('A'));
+    await createInstance(provider, 'A');
 
     for (const fault of [CRASH, ADMIN_SHUTDOWN, { kind: 'close-mid-query' } as const]) {
       const before = log.events.length;
@@ -165,10 +165,12 @@ describe.each(IMPLEMENTATIONS)('connection faults (%s)', (implementation) => {
   });
 
   it('a worker ack whose answer is lost after its commit is answered DXW01: the completion is delivered once', async () => {
+    // A completion reaches an instance that exists (one for an instance not started yet waits, contract v2 §3.2.3).
+    await createInstance(provider, 'A');
     await provider.enqueueWorkerWork(activityExecute('A', 2));
     const lease = await provider.dequeueWorkerPeekLock();
 
-    proxy.inject({ kind: 'close-after-commit' }, { match: committing(implementation, 'sp_ack_worker') });
+    proxy.inject({ kind: 'close-after-commit' }, { match: committing(implementation, 'sp_ack_work_item') });
     const error = await providerErrorOf(provider.ackWorker(lease!.lockToken, activityCompleted('A', 2)));
 
     expect(error).toMatchObject({ sqlstate: 'DXW01', retryable: false, mayHaveCommitted: true });

@@ -1,7 +1,13 @@
 import { expect } from 'vitest';
 import type { PostgresProvider } from '../../../provider/postgres-provider.js';
 import { ProviderError } from '../../../provider/provider-error.js';
-import type { HistoryEvent, OrchestrationItem, WorkItem } from '../../../provider/types/index.js';
+import type {
+  ExecutionMetadata,
+  FetchedOrchestrationItem,
+  HistoryEvent,
+  OrchestrationItem,
+  WorkItem,
+} from '../../../provider/types/index.js';
 import { orchestrationStarted, startOrchestration } from '../../support/work-items.js';
 import type { ManualClock } from './test-clocks.js';
 
@@ -12,24 +18,41 @@ export function startItem(instance: string, executionId = 1): WorkItem {
   return startOrchestration(instance, { executionId });
 }
 
-/** A fetch that must find work. */
-export async function fetchItem(provider: PostgresProvider): Promise<OrchestrationItem> {
-  const item = await provider.fetchOrchestrationItem();
+/** A fetched turn with its lock token and attempt count beside the item's fields, as most scenarios use it. */
+export type LockedItem = OrchestrationItem & Omit<FetchedOrchestrationItem, 'item'>;
+
+/** The fetch result flattened into one object (null stays null). */
+export function locked(fetched: FetchedOrchestrationItem | null): LockedItem | null {
+  return fetched && { ...fetched.item, lockToken: fetched.lockToken, attemptCount: fetched.attemptCount };
+}
+
+/** A fetch (with the provider's defaults, or the arguments given) that must find work. */
+export async function fetchItem(
+  provider: PostgresProvider,
+  ...args: Parameters<PostgresProvider['fetchOrchestrationItem']>
+): Promise<LockedItem> {
+  const item = locked(await provider.fetchOrchestrationItem(...args));
   expect(item, 'expected an orchestration item, the fetch found none').not.toBeNull();
   return item!;
 }
+
+/** The metadata of the first turn of `start_item`'s orchestration: it creates the instance row (contract v2 §3.4). */
+export const FIRST_TURN: ExecutionMetadata = { orchestrationName: 'TestOrch', orchestrationVersion: '1.0.0' };
 
 /** Acks a turn that records nothing: what the runtime does for orphan or no-op batches. */
 export function ackEmpty(provider: PostgresProvider, lockToken: string, executionId = 1): Promise<void> {
   return provider.ackOrchestrationItem(lockToken, executionId, [], [], []);
 }
 
-/** The contract's "Create A": start the instance and commit one empty turn, so it exists and is unlocked. */
+/**
+ * The contract's "Create A": start the instance and commit one empty turn naming the orchestration, so it exists and
+ * is unlocked.
+ */
 export async function createInstance(provider: PostgresProvider, instance: string): Promise<void> {
   await provider.enqueueOrchestratorWork(startItem(instance));
   const item = await fetchItem(provider);
   expect(item.instance).toBe(instance);
-  await ackEmpty(provider, item.lockToken);
+  await provider.ackOrchestrationItem(item.lockToken, 1, [], [], [], FIRST_TURN);
 }
 
 /** Start, fetch and commit one turn carrying `events` (default: OrchestrationStarted(1)). */
@@ -37,7 +60,7 @@ export async function startAndAck(
   provider: PostgresProvider,
   instance: string,
   events: HistoryEvent[] = [orchestrationStarted(1)],
-  metadata: Parameters<PostgresProvider['ackOrchestrationItem']>[5] = {},
+  metadata: ExecutionMetadata = FIRST_TURN,
 ): Promise<void> {
   await provider.enqueueOrchestratorWork(startItem(instance));
   const item = await fetchItem(provider);

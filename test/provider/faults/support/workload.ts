@@ -114,7 +114,7 @@ export class Workload {
   private async dispatch(): Promise<void> {
     for (;;) {
       const fetched = await this.call('fetchOrchestrationItem', () => this.provider.fetchOrchestrationItem());
-      const item = fetched.ok ? fetched.value : null;
+      const item = fetched.ok && fetched.value ? { ...fetched.value.item, lockToken: fetched.value.lockToken } : null;
       if (!item) return;
       for (const message of item.messages) {
         if (this.consumed.has(messageKey(message))) {
