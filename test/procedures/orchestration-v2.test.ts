@@ -293,7 +293,7 @@ describe('sp_ack_orchestration_item: v2 metadata', () => {
     await enqueueWorker(tenant, activityExecute('w', 2), BASE_MS);
     await enqueueWorker(tenant, activityExecute('w', 3), BASE_MS);
     await enqueueWorker(tenant, activityExecute('other', 2), BASE_MS);
-    await call(tenant, 'sp_dequeue_worker_peek_lock', BASE_MS, LOCK_MS); // w#2 is held by a worker
+    await call(tenant, 'sp_fetch_work_item', BASE_MS, LOCK_MS); // w#2 is held by a worker
     await enqueueOrchestrator(tenant, startOrchestration('w'), BASE_MS);
     await turn('w', BASE_MS, {
       ...FIRST_TURN,

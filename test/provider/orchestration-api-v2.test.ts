@@ -1,24 +1,13 @@
 /**
  * The provider's contract-v2 orchestration API beyond the scenario catalogue: argument checks (22023 naming the
- * argument), the inline baseline refusing v2-only arguments, lock renewal, and the renewal's retry budget.
+ * argument), the inline baseline refusing v2-only arguments, and lock renewal (its retry budget: provider-error.test.ts).
  */
-import { describe, expect, it as vitestIt } from 'vitest';
-import { PostgresProvider, renewalPauses } from '../../provider/postgres-provider.js';
+import { describe, expect } from 'vitest';
+import { PostgresProvider } from '../../provider/postgres-provider.js';
 import { ProviderError } from '../../provider/provider-error.js';
 import { externalRaised, orchestrationStarted } from '../support/work-items.js';
 import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
 import { createInstance, fetchItem, FIRST_TURN, providerErrorOf, startItem } from './support/scenario-helpers.js';
-
-describe('renewal retry budget', () => {
-  vitestIt('re-issues for at most a quarter of the extension, and at least 250 ms', () => {
-    expect(renewalPauses(1_000)).toEqual([50, 100]);
-    expect(renewalPauses(30_000)).toEqual(Array.from({ length: 16 }, (_, index) => 50 * (index + 1)));
-    for (const extension of [1, 500, 1_000, 5_000, 30_000]) {
-      const total = renewalPauses(extension).reduce((a, b) => a + b, 0);
-      expect(total).toBeLessThanOrEqual(Math.max(250, extension / 4));
-    }
-  });
-});
 
 describe.each(SUITE_VARIANTS.filter((variant) => variant !== 'inline'))('orchestration API v2 (%s)', (variant) => {
   const it = providerTest(variant);
@@ -156,7 +145,7 @@ describe('the inline baseline (contract v1)', () => {
         migrate: false,
         implementation: { renewOrchestrationItemLock: 'inline' },
       }),
-    ).rejects.toThrow(/renewOrchestrationItemLock exist only as procedures/);
+    ).rejects.toThrow(/cannot serve renewOrchestrationItemLock: contract v2's operations exist only as procedures/);
     await provider.enqueueOrchestratorWork(startItem('a'));
     const item = await fetchItem(provider);
     await provider.renewOrchestrationItemLock(item.lockToken, 5_000);
