@@ -6,9 +6,9 @@
 import { describe, expect } from 'vitest';
 import type { PostgresProvider } from '../../provider/postgres-provider.js';
 import { activityExecute } from '../support/work-items.js';
-import { LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { LOCK_TIMEOUT_MS, PROCEDURE_VARIANTS, providerTest } from './support/provider-factory.js';
 import { providerErrorOf } from './support/scenario-helpers.js';
-import { fetchWork, orchestration, PROCEDURE_VARIANTS } from './support/worker-scenarios.js';
+import { fetchWork, orchestration } from './support/worker-scenarios.js';
 
 const ACTIVITY = activityExecute('inst-1', 2);
 
