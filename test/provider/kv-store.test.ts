@@ -282,7 +282,7 @@ describe.each(PROCEDURE_VARIANTS)('kv store (%s)', (variant) => {
     expect(await snapshotOf(provider, 'kv-35')).toEqual({ from1: 'a', from2: 'b' });
   });
 
-  it('V2-kv-15b a finished instance deleted in bulk loses its KV', async ({ provider }) => {
+  it('a finished instance deleted in bulk loses its KV', async ({ provider }) => {
     await createFinished(provider, 'kv-bulk');
     await provider.deleteInstanceBulk({ instanceIds: ['kv-bulk'] });
     expect(await provider.getKvAllValues('kv-bulk')).toEqual({});
