@@ -1,10 +1,16 @@
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
+  ackItem,
   BASE_MS,
   call,
   enqueueOrchestrator,
   enqueueWorker,
   expectFailureChangesNothing,
+  fetchItem,
+  FIRST_TURN,
+  sqlError,
+  tableRows,
   useEmptyTenantSchema,
 } from '../support/procedure-calls.js';
 import {
@@ -15,8 +21,8 @@ import {
   plantLock,
   rowsOf,
 } from '../support/planted-instances.js';
-import { randomSchemaName } from '../support/tenant-schema.js';
-import { activityExecute, externalRaised } from '../support/work-items.js';
+import { randomSchemaName, type TenantSchema } from '../support/tenant-schema.js';
+import { activityExecute, externalRaised, startOrchestration } from '../support/work-items.js';
 
 // A schema whose name needs quoting everywhere: the custom-schema case for every test of the file.
 const tenant = useEmptyTenantSchema({ name: `Del "${randomSchemaName('x')}" $1` });
@@ -50,6 +56,22 @@ async function instanceRowCounts(id: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of INSTANCE_TABLES) counts[table] = await rowsOf(tenant, table, id);
   return counts;
+}
+
+/** The tenant seen through one checked-out connection, so a procedure call runs inside its open transaction. */
+function onConnection(client: pg.PoolClient): TenantSchema {
+  return { ...tenant, pool: client as unknown as pg.Pool };
+}
+
+/** Whether a call of `procedure` on this schema is waiting for a row or table lock right now. */
+async function waitsForLock(procedure: string): Promise<boolean> {
+  // Polled outside the holder's transaction: pg_stat_activity is a snapshot taken once per transaction.
+  const result = await tenant.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE wait_event_type = 'Lock' AND strpos(query, $1) > 0 AND strpos(query, $2) > 0`,
+    [tenant.quoted, procedure],
+  );
+  return result.rows[0]!.n > 0;
 }
 
 const NOTHING_LEFT = Object.fromEntries(INSTANCE_TABLES.map((table) => [table, 0]));
@@ -175,6 +197,72 @@ describe('sp_delete_instances_atomic', () => {
     ]);
     const deleted = Number(first.rows[0]!.instances_deleted) + Number(second.rows[0]!.instances_deleted);
     expect(deleted).toBe(3);
+  });
+
+  it("a child's first ack holds its parent against a concurrent delete: the orphan check sees the child (§3.25 race note)", async () => {
+    await plantFullInstance('p');
+    await enqueueOrchestrator(tenant, startOrchestration('c', { parentInstance: 'p' }), BASE_MS);
+    const child = await fetchItem(tenant, BASE_MS);
+    expect(child?.instance_id).toBe('c');
+    const turn = await tenant.pool.connect();
+    let deleting: Promise<unknown> | undefined;
+    try {
+      await turn.query('BEGIN');
+      // The child's first turn, committed only after the delete has started: its row is invisible to the delete.
+      await ackItem(onConnection(turn), child!.lock_token, BASE_MS, { ...FIRST_TURN, parentInstanceId: 'p' });
+      let settled = false;
+      deleting = call(tenant, 'sp_delete_instances_atomic', ['p'], true).finally(() => {
+        settled = true;
+      });
+      deleting.catch(() => {});
+      // Before the fix the delete did not wait: it passed its orphan check and deleted the parent under the child.
+      let waiting = false;
+      for (let polls = 0; !waiting && !settled; polls++) {
+        if (polls > 2000) throw new Error('the delete neither finished nor waited');
+        waiting = await waitsForLock('sp_delete_instances_atomic');
+      }
+      expect(settled, 'the delete must wait for the child turn, not finish first').toBe(false);
+      await turn.query('COMMIT');
+    } finally {
+      await turn.query('ROLLBACK').catch(() => {});
+      turn.release();
+    }
+    const error = await sqlError(deleting);
+    expect(error.code).toBe('DXD02');
+    expect(error.message).toBe('Cannot delete p: child c is not included (orphan); re-read the tree and retry');
+    expect(await rowsOf(tenant, 'instances', 'p')).toBe(1);
+    expect(await rowsOf(tenant, 'instances', 'c')).toBe(1);
+  });
+
+  it("a delete that commits before a child's first ack lets the child be created with a dangling parent (accepted)", async () => {
+    await plantFullInstance('p');
+    await enqueueOrchestrator(tenant, startOrchestration('c', { parentInstance: 'p' }), BASE_MS);
+    const child = await fetchItem(tenant, BASE_MS);
+    const deleter = await tenant.pool.connect();
+    let acking: Promise<unknown> | undefined;
+    try {
+      await deleter.query('BEGIN');
+      await call(onConnection(deleter), 'sp_delete_instances_atomic', ['p'], true);
+      let settled = false;
+      acking = ackItem(tenant, child!.lock_token, BASE_MS, { ...FIRST_TURN, parentInstanceId: 'p' }).finally(() => {
+        settled = true;
+      });
+      acking.catch(() => {});
+      let waiting = false;
+      for (let polls = 0; !waiting && !settled; polls++) {
+        if (polls > 2000) throw new Error('the ack neither finished nor waited');
+        waiting = await waitsForLock('sp_ack_orchestration_item');
+      }
+      expect(settled, "the child's ack waits for the delete on the parent's row").toBe(false);
+      await deleter.query('COMMIT');
+    } finally {
+      await deleter.query('ROLLBACK').catch(() => {});
+      deleter.release();
+    }
+    await acking;
+    expect(await rowsOf(tenant, 'instances', 'p')).toBe(0);
+    const rows = await tableRows<{ instance_id: string; parent_instance_id: string }>(tenant, 'instances');
+    expect(rows.map((row) => [row.instance_id, row.parent_instance_id])).toEqual([['c', 'p']]);
   });
 });
 

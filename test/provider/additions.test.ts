@@ -343,7 +343,7 @@ describe.each(SUITE_VARIANTS)('additions (%s)', (variant) => {
           provider.ackOrchestrationItem(
             turn.lockToken,
             1,
-            [activityScheduled(1)],
+            [activityScheduled(2)],
             [],
             [activityExecute('instance-A', 1)],
           ),
@@ -366,7 +366,7 @@ describe.each(SUITE_VARIANTS)('additions (%s)', (variant) => {
       ],
       [
         'event id 0 in an ack',
-        () => provider.ackOrchestrationItem(turn.lockToken, 1, [activityScheduled(1), activityScheduled(0)], [], []),
+        () => provider.ackOrchestrationItem(turn.lockToken, 1, [activityScheduled(2), activityScheduled(0)], [], []),
         /event_id must be set by runtime/,
       ],
       [
@@ -400,7 +400,7 @@ describe.each(SUITE_VARIANTS)('additions (%s)', (variant) => {
     }
 
     // The failed calls released nothing: the turn and the activity can still be committed with their tokens.
-    await provider.ackOrchestrationItem(turn.lockToken, 1, [activityScheduled(1)], [], []);
+    await provider.ackOrchestrationItem(turn.lockToken, 1, [activityScheduled(2)], [], []);
     await provider.ackWorker(lease.lockToken, activityCompleted('instance-A', 2));
     expect((await fetchItem(provider)).messages).toEqual([activityCompleted('instance-A', 2)]);
   });

@@ -1,14 +1,17 @@
 /**
- * Contract v2 §4.12 — cancellation, the worker side (V2-cancel-01…09, 11, 12): worker fetch and renewal never look at
- * the orchestration; only the row's deletion ends an activity, and `ackWorkItem(token, null)` enqueues nothing.
- * V2-cancel-10 and 13…16 need the v2 orchestration ack (`cancelledActivities`) or instance deletion.
+ * Contract v2 §4.12 (cancellation, `V2-cancel`) — worker fetch and renewal never look at the orchestration; only the
+ * row's deletion ends an activity: an orchestration ack's `cancelledActivities` (after its own worker items, so
+ * schedule-then-cancel in one turn leaves nothing) or the instance's deletion. `ackWorkItem(token, null)` enqueues
+ * nothing. New in v2: procedures variants only.
  */
 import { describe, expect } from 'vitest';
 import type { PostgresProvider } from '../../provider/postgres-provider.js';
-import { activityExecute } from '../support/work-items.js';
-import { LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
-import { providerErrorOf } from './support/scenario-helpers.js';
-import { fetchWork, orchestration, PROCEDURE_VARIANTS } from './support/worker-scenarios.js';
+import type { ScheduledActivityIdentifier, WorkItem } from '../../provider/types/index.js';
+import { activityExecute, externalRaised } from '../support/work-items.js';
+import { LOCK_TIMEOUT_MS, LONG_LOCK_MS, PROCEDURE_VARIANTS, providerTest } from './support/provider-factory.js';
+import { createInstance, providerErrorOf } from './support/scenario-helpers.js';
+import { fetchFor } from './support/v2-turns.js';
+import { activityId, fetchedId, fetchWork, orchestration } from './support/worker-scenarios.js';
 
 const ACTIVITY = activityExecute('inst-1', 2);
 
@@ -17,14 +20,28 @@ async function scheduled(
   provider: PostgresProvider,
   ending?: 'Completed' | 'Failed' | 'ContinuedAsNew',
 ): Promise<void> {
-  await orchestration.startWithActivities(provider, 'inst-1', [ACTIVITY], {
-    orchestrationName: 'TestOrch',
-    orchestrationVersion: '1.0.0',
-  });
+  await orchestration.startWithActivities(provider, 'inst-1', [ACTIVITY]);
   if (ending) await orchestration.finish(provider, 'inst-1', ending);
 }
 
-describe.each(PROCEDURE_VARIANTS)('cancellation, worker side (%s)', (variant) => {
+/** Activity `id` of execution 1 of `instance`, as an ack's `cancelledActivities` names it. */
+function activity(instance: string, id: number): ScheduledActivityIdentifier {
+  return { instance, executionId: 1, activityId: id };
+}
+
+/** A later turn of a created instance (triggered by an ExternalRaised) that schedules and cancels activities. */
+async function turn(
+  provider: PostgresProvider,
+  instance: string,
+  workerItems: WorkItem[],
+  cancelled: ScheduledActivityIdentifier[],
+): Promise<void> {
+  await provider.enqueueOrchestratorWork(externalRaised(instance));
+  const { lockToken } = await fetchFor(provider, instance);
+  await provider.ackOrchestrationItem(lockToken, 1, [], workerItems, [], {}, cancelled);
+}
+
+describe.each(PROCEDURE_VARIANTS)('cancellation (%s)', (variant) => {
   const it = providerTest(variant);
 
   it('V2-cancel-01 the activity of a running orchestration is fetchable', async ({ provider }) => {
@@ -99,5 +116,69 @@ describe.each(PROCEDURE_VARIANTS)('cancellation, worker side (%s)', (variant) =>
     await tenant.pool.query(`DELETE FROM ${tenant.quoted}.worker_queue WHERE instance_id = 'inst-1'`);
     const error = await providerErrorOf(provider.renewWorkItemLock(fetched.lockToken, LOCK_TIMEOUT_MS));
     expect(error).toMatchObject({ sqlstate: 'DXW01', retryable: false });
+  });
+
+  it('V2-cancel-10 cancelled activities are deleted from the worker queue, held or not', async ({ provider }) => {
+    const scheduledIds = [1, 2, 3];
+    await orchestration.startWithActivities(
+      provider,
+      'inst-1',
+      scheduledIds.map((id) => activityExecute('inst-1', id)),
+    );
+    const first = await fetchWork(provider);
+    expect(activityId(first.item)).toBe(1);
+    await provider.abandonWorkItem(first.lockToken);
+
+    await turn(provider, 'inst-1', [], [activity('inst-1', 1), activity('inst-1', 2)]);
+
+    expect(await fetchedId(provider)).toBe(3);
+    expect(await fetchedId(provider)).toBeNull();
+  });
+
+  it('V2-cancel-13 cancelling activities that do not exist succeeds', async ({ provider }) => {
+    await createInstance(provider, 'inst-1');
+    await turn(provider, 'inst-1', [], [activity('inst-1', 999), activity('inst-1', 1)]);
+    expect(await provider.fetchWorkItem(LONG_LOCK_MS)).toBeNull();
+  });
+
+  it('V2-cancel-14 one ack cancels all five scheduled activities', async ({ provider }) => {
+    const ids = [1, 2, 3, 4, 5];
+    await orchestration.startWithActivities(
+      provider,
+      'inst-1',
+      ids.map((id) => activityExecute('inst-1', id)),
+    );
+    await turn(
+      provider,
+      'inst-1',
+      [],
+      ids.map((id) => activity('inst-1', id)),
+    );
+    expect(await provider.fetchWorkItem(LONG_LOCK_MS)).toBeNull();
+    expect((await provider.getQueueDepths()).workerQueue).toBe(0);
+  });
+
+  it('V2-cancel-15 an activity scheduled and cancelled in one ack is not queued; the other one is', async ({
+    provider,
+  }) => {
+    await createInstance(provider, 'inst-1');
+    await turn(
+      provider,
+      'inst-1',
+      [activityExecute('inst-1', 1), activityExecute('inst-1', 2)],
+      [activity('inst-1', 1)],
+    );
+    expect(await fetchedId(provider)).toBe(2);
+    expect(await fetchedId(provider)).toBeNull();
+  });
+
+  it('V2-cancel-16 force-deleting an instance removes its queued activity', async ({ provider }) => {
+    await orchestration.startWithActivities(provider, 'inst-1', [ACTIVITY]);
+    await provider.deleteInstance('inst-1', true);
+    await providerErrorOf(provider.getInstanceInfo('inst-1'), 'the info of a deleted instance');
+    // The contract accepts a surviving row (then fetching and acking it must succeed); ours deletes it.
+    expect(await provider.fetchWorkItem(LONG_LOCK_MS)).toBeNull();
+    expect((await provider.getQueueDepths()).workerQueue).toBe(0);
+    await orchestration.expectNoItem(provider);
   });
 });

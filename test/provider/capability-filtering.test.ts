@@ -9,13 +9,9 @@ import { describe, expect } from 'vitest';
 import type { PostgresProvider } from '../../provider/postgres-provider.js';
 import type { CapabilityFilter, Semver } from '../../provider/types/index.js';
 import { continueAsNew, externalRaised, orchestrationStarted } from '../support/work-items.js';
-import { SUITE_VARIANTS, providerTest } from './support/provider-factory.js';
+import { LONG_LOCK_MS, PROCEDURE_VARIANTS, providerTest } from './support/provider-factory.js';
 import { FIRST_TURN, fetchItem, locked, startItem } from './support/scenario-helpers.js';
 import { corruptInstanceHistory, getMaxAttemptCount } from './support/test-hooks.js';
-
-const V2_VARIANTS = SUITE_VARIANTS.filter((variant) => variant !== 'inline');
-
-const LONG_LOCK_MS = 30_000;
 
 function semver(text: string): Semver {
   const [major, minor, patch] = text.split('.').map(Number) as [number, number, number];
@@ -62,7 +58,7 @@ async function nextTurn(provider: PostgresProvider, instance: string, eventId: n
   );
 }
 
-describe.each(V2_VARIANTS)('capability filtering (%s)', (variant) => {
+describe.each(PROCEDURE_VARIANTS)('capability filtering (%s)', (variant) => {
   const it = providerTest(variant);
 
   it('V2-cap-01 fetch with filter none returns any item', async ({ provider }) => {

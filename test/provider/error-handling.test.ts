@@ -74,10 +74,15 @@ describe.each(SUITE_VARIANTS)('error handling (%s)', (variant) => {
       ['corrupt-message', activityCompleted('corrupt-message', 1)],
       ['instance-B', startItem('instance-B')],
     ]);
-    const history = await tableRows<{ instance_id: string; event_data: unknown }>(tenant, 'history', 'event_id');
+    const history = await tableRows<{ instance_id: string; event_data: unknown }>(
+      tenant,
+      'history',
+      'instance_id, event_id',
+    );
     expect(history.map((row) => [row.instance_id, row.event_data])).toEqual([
       ['corrupt-history', orchestrationStarted(1)],
       ['corrupt-history', garbage],
+      ['corrupt-message', orchestrationStarted(1)],
     ]);
   });
 

@@ -5,12 +5,10 @@
  */
 import { describe, expect } from 'vitest';
 import { orchestrationStarted, startOrchestration } from '../support/work-items.js';
-import { SUITE_VARIANTS, providerTest } from './support/provider-factory.js';
+import { PROCEDURE_VARIANTS, providerTest } from './support/provider-factory.js';
 import { fetchItem, providerErrorOf, startItem } from './support/scenario-helpers.js';
 
-const V2_VARIANTS = SUITE_VARIANTS.filter((variant) => variant !== 'inline');
-
-describe.each(V2_VARIANTS)('instance creation (%s)', (variant) => {
+describe.each(PROCEDURE_VARIANTS)('instance creation (%s)', (variant) => {
   const it = providerTest(variant);
 
   it('V2-inst-01 instance creation via metadata', async ({ provider }) => {

@@ -6,10 +6,10 @@ import { describe, expect } from 'vitest';
 import { PostgresProvider } from '../../provider/postgres-provider.js';
 import { ProviderError } from '../../provider/provider-error.js';
 import { externalRaised, orchestrationStarted } from '../support/work-items.js';
-import { SUITE_VARIANTS, LOCK_TIMEOUT_MS, providerTest } from './support/provider-factory.js';
+import { LOCK_TIMEOUT_MS, PROCEDURE_VARIANTS, providerTest } from './support/provider-factory.js';
 import { createInstance, fetchItem, FIRST_TURN, providerErrorOf, startItem } from './support/scenario-helpers.js';
 
-describe.each(SUITE_VARIANTS.filter((variant) => variant !== 'inline'))('orchestration API v2 (%s)', (variant) => {
+describe.each(PROCEDURE_VARIANTS)('orchestration API v2 (%s)', (variant) => {
   const it = providerTest(variant);
 
   it.for([

@@ -1,11 +1,10 @@
 /** The v2 management operations' own checks: procedures only, arguments refused with 22023, reads of bad rows. */
 import { describe, expect } from 'vitest';
 import { PostgresProvider } from '../../provider/postgres-provider.js';
-import { externalRaised } from '../support/work-items.js';
+import { externalRaised, orchestrationStarted } from '../support/work-items.js';
 import { providerTest } from './support/provider-factory.js';
 import { providerErrorOf } from './support/scenario-helpers.js';
-import { corruptInstanceHistory, getMaxAttemptCount } from './support/validation-hooks.js';
-import { started } from './support/v2-turns.js';
+import { corruptInstanceHistory, getMaxAttemptCount } from './support/test-hooks.js';
 
 describe('procedure-only operations', () => {
   const it = providerTest('procedures');
@@ -65,7 +64,7 @@ describe('procedure-only operations', () => {
   }) => {
     const { provider, tenant } = await createProvider();
     expect(await provider.readHistory('h-nobody')).toEqual([]);
-    await provider.appendWithExecution('h', 1, [started(1)]);
+    await provider.appendWithExecution('h', 1, [orchestrationStarted(1)]);
     expect(await provider.readHistory('h')).toEqual(await provider.read('h'));
     await corruptInstanceHistory(tenant, 'h');
     const error = await providerErrorOf(provider.readHistory('h'));
@@ -75,7 +74,7 @@ describe('procedure-only operations', () => {
 
   it('the attempt-count hook reads the highest count of the instance', async ({ createProvider }) => {
     const { provider, tenant } = await createProvider();
-    expect(await getMaxAttemptCount(tenant, 'hook')).toBeNull();
+    expect(await getMaxAttemptCount(tenant, 'hook'), 'no rows').toBe(0);
     await provider.enqueueOrchestratorWork(externalRaised('hook'));
     await tenant.pool.query(`UPDATE ${tenant.quoted}.orchestrator_queue SET attempt_count = 3`);
     expect(await getMaxAttemptCount(tenant, 'hook')).toBe(3);

@@ -2,8 +2,8 @@
 import { describe, expect } from 'vitest';
 import { routedActivity } from '../support/routed-activities.js';
 import { activityCompleted } from '../support/work-items.js';
-import { providerTest } from './support/provider-factory.js';
-import { activityId, fetchedId, fetchWork, PROCEDURE_VARIANTS, session } from './support/worker-scenarios.js';
+import { PROCEDURE_VARIANTS, providerTest } from './support/provider-factory.js';
+import { activityId, fetchedId, fetchWork, session } from './support/worker-scenarios.js';
 
 const plain = (id: number) => routedActivity('inst-1', id);
 const onSession = (id: number, sessionId = 'session-1') => routedActivity('inst-1', id, { sessionId });

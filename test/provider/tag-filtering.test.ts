@@ -3,8 +3,8 @@ import { describe, expect } from 'vitest';
 import type { PostgresProvider } from '../../provider/postgres-provider.js';
 import type { TagFilter } from '../../provider/types/index.js';
 import { routedActivity } from '../support/routed-activities.js';
-import { providerTest } from './support/provider-factory.js';
-import { fetchedId, fetchWork, orchestration, PROCEDURE_VARIANTS } from './support/worker-scenarios.js';
+import { PROCEDURE_VARIANTS, providerTest } from './support/provider-factory.js';
+import { fetchedId, fetchWork, orchestration } from './support/worker-scenarios.js';
 
 const item = (id: number, tag?: string) => routedActivity('inst-1', id, tag === undefined ? {} : { tag });
 

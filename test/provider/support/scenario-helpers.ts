@@ -9,6 +9,7 @@ import type {
   WorkItem,
 } from '../../../provider/types/index.js';
 import { orchestrationStarted, startOrchestration } from '../../support/work-items.js';
+import { LONG_LOCK_MS } from './provider-factory.js';
 import type { ManualClock } from './test-clocks.js';
 
 /** Steps shared by many scenarios of contract §4, in the contract's own terms. */
@@ -45,27 +46,37 @@ export function ackEmpty(provider: PostgresProvider, lockToken: string, executio
 }
 
 /**
- * The contract's "Create A": start the instance and commit one empty turn naming the orchestration, so it exists and
- * is unlocked.
+ * Start, fetch and commit one turn carrying `events` (default: OrchestrationStarted(1)) with `metadata` (default: the
+ * first turn's name and version). A `metadata.parentInstanceId` makes the start a sub-orchestration's.
  */
-export async function createInstance(provider: PostgresProvider, instance: string): Promise<void> {
-  await provider.enqueueOrchestratorWork(startItem(instance));
-  const item = await fetchItem(provider);
-  expect(item.instance).toBe(instance);
-  await provider.ackOrchestrationItem(item.lockToken, 1, [], [], [], FIRST_TURN);
-}
-
-/** Start, fetch and commit one turn carrying `events` (default: OrchestrationStarted(1)). */
 export async function startAndAck(
   provider: PostgresProvider,
   instance: string,
   events: HistoryEvent[] = [orchestrationStarted(1)],
   metadata: ExecutionMetadata = FIRST_TURN,
 ): Promise<void> {
-  await provider.enqueueOrchestratorWork(startItem(instance));
-  const item = await fetchItem(provider);
+  const parent = metadata.parentInstanceId;
+  await provider.enqueueOrchestratorWork(startOrchestration(instance, parent ? { parentInstance: parent } : {}));
+  const item = await fetchItem(provider, LONG_LOCK_MS);
   expect(item.instance).toBe(instance);
   await provider.ackOrchestrationItem(item.lockToken, 1, events, [], [], metadata);
+}
+
+/**
+ * The contract's `create_instance` (§4.1): start, fetch, ack `OrchestrationStarted` with TestOrch 1.0.0 (plus
+ * `metadata`, e.g. a status or a parent), which creates the row; the instance is unlocked afterwards. `extraEvents`
+ * follow the start event (ids from 2).
+ */
+export function createInstance(
+  provider: PostgresProvider,
+  instance: string,
+  metadata: ExecutionMetadata = {},
+  extraEvents: (firstId: number) => HistoryEvent[] = () => [],
+): Promise<void> {
+  return startAndAck(provider, instance, [orchestrationStarted(1), ...extraEvents(2)], {
+    ...FIRST_TURN,
+    ...metadata,
+  });
 }
 
 /** Awaits a call that must fail, and returns its error after checking it is the provider's one error type. */

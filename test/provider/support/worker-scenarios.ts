@@ -7,14 +7,15 @@ import type {
   TagFilter,
   WorkItem,
 } from '../../../provider/types/index.js';
-import { orchestrationCompleted, orchestrationStarted, startOrchestration } from '../../support/work-items.js';
-import { SUITE_VARIANTS } from './provider-factory.js';
-
-/** Contract v2's new scenarios run on the procedures only: the inline baseline stays at the v1 operations. */
-export const PROCEDURE_VARIANTS = SUITE_VARIANTS.filter((variant) => variant !== 'inline');
-
-/** The lock most scenarios fetch with when expiry must not matter (contract v2 §4.1: 30 s). */
-export const LONG_LOCK_MS = 30_000;
+import {
+  externalRaised,
+  orchestrationCompleted,
+  orchestrationStarted,
+  startOrchestration,
+} from '../../support/work-items.js';
+import { LONG_LOCK_MS } from './provider-factory.js';
+import { FIRST_TURN } from './scenario-helpers.js';
+import { fetchFor, lastEventId } from './v2-turns.js';
 
 /** `{ ownerId, lockTimeoutMs: 30 s }` unless stated (contract v2 §4.17). */
 export function session(ownerId: string, lockTimeoutMs = LONG_LOCK_MS): SessionFetchConfig {
@@ -47,35 +48,20 @@ export async function fetchedId(
 }
 
 /**
- * Orchestration-side setup of the worker scenarios, on the v1 orchestration API (the contract's `create_instance`
- * and a turn that schedules activities). Everything that touches the orchestration fetch or ack is here, so moving to
- * the v2 `fetchOrchestrationItem`/`ackOrchestrationItem` changes this file only.
+ * Orchestration-side setup of the worker scenarios, on the v2 orchestration fetch and ack (§3.3, §3.4): a turn that
+ * schedules activities (the ack path of the worker queue) and one that ends the execution.
  */
 export const orchestration = {
-  /** Start `instance`, fetch it and ack OrchestrationStarted with name TestOrch, version 1.0.0 (creates the row). */
-  async create(provider: PostgresProvider, instance: string): Promise<void> {
-    await provider.enqueueOrchestratorWork(startOrchestration(instance));
-    const fetched = await provider.fetchOrchestrationItem();
-    expect(fetched?.item.instance).toBe(instance);
-    await provider.ackOrchestrationItem(fetched!.lockToken, 1, [orchestrationStarted(1)], [], [], {
-      orchestrationName: 'TestOrch',
-      orchestrationVersion: '1.0.0',
-    });
-  },
-
-  /**
-   * Start `instance` and ack its first turn with `workerItems` (the ack path of the worker queue) and `metadata`.
-   */
+  /** Start `instance` and ack its first turn with `workerItems` and `metadata` (default: name and version). */
   async startWithActivities(
     provider: PostgresProvider,
     instance: string,
     workerItems: WorkItem[],
-    metadata: ExecutionMetadata = {},
+    metadata: ExecutionMetadata = FIRST_TURN,
   ): Promise<void> {
     await provider.enqueueOrchestratorWork(startOrchestration(instance));
-    const fetched = await provider.fetchOrchestrationItem();
-    expect(fetched?.item.instance).toBe(instance);
-    await provider.ackOrchestrationItem(fetched!.lockToken, 1, [orchestrationStarted(1)], workerItems, [], metadata);
+    const { lockToken } = await fetchFor(provider, instance);
+    await provider.ackOrchestrationItem(lockToken, 1, [orchestrationStarted(1)], workerItems, [], metadata);
   },
 
   /** Ends the current execution with `status`, through a turn triggered by an ExternalRaised message. */
@@ -84,17 +70,16 @@ export const orchestration = {
     instance: string,
     status: 'Completed' | 'Failed' | 'ContinuedAsNew',
   ): Promise<void> {
-    await provider.enqueueOrchestratorWork({ ExternalRaised: { instance, name: 'finish', data: '""' } });
-    const fetched = await provider.fetchOrchestrationItem();
-    expect(fetched?.item.instance).toBe(instance);
-    const events = status === 'Completed' ? [orchestrationCompleted(2, '"done"')] : [];
-    await provider.ackOrchestrationItem(fetched!.lockToken, 1, events, [], [], { status, output: '"done"' });
-    const info = await provider.getExecutionInfo(instance, 1);
+    await provider.enqueueOrchestratorWork(externalRaised(instance, 'finish', '""'));
+    const { item, lockToken } = await fetchFor(provider, instance);
+    const events = status === 'Completed' ? [orchestrationCompleted(lastEventId(item) + 1, '"done"')] : [];
+    await provider.ackOrchestrationItem(lockToken, item.executionId, events, [], [], { status, output: '"done"' });
+    const info = await provider.getExecutionInfo(instance, item.executionId);
     expect(info.status).toBe(status);
   },
 
   /** No orchestration item is waiting. */
   async expectNoItem(provider: PostgresProvider): Promise<void> {
-    expect(await provider.fetchOrchestrationItem()).toBeNull();
+    expect(await provider.fetchOrchestrationItem(LONG_LOCK_MS, 0)).toBeNull();
   },
 };
