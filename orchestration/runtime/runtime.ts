@@ -27,6 +27,7 @@ export class Runtime {
   private readonly orchestrationWaker = new Waker();
   private readonly workerWaker = new Waker();
   private readonly deadline = new AbortController();
+  private readonly stopping = new AbortController();
   private slots: Promise<void>[] = [];
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   readonly client: Client;
@@ -128,6 +129,7 @@ export class Runtime {
         activity: childLogger(o.logger, { logger: 'duroxide.activity' }),
       },
       isStopping: () => this.state !== 'running',
+      stopSignal: this.stopping.signal,
       isPastDeadline: () => this.deadline.signal.aborted,
       deadlineSignal: this.deadline.signal,
       report: (error, operation, extra = {}) => {
@@ -139,14 +141,12 @@ export class Runtime {
         o.onError?.(error, { operation, ...(typeof instance === 'string' ? { instance } : {}) });
       },
     };
-    const orchestrationAttempts = new Map<string, number>();
-    const workerAttempts = new Map<string, number>();
     const guard = (loop: Promise<void>) => loop.catch((error: unknown) => core.report(error, 'slot'));
     for (let i = 0; i < o.orchestrationConcurrency; i++) {
-      this.slots.push(guard(orchestrationSlot(core, `orch-${i}-${o.workerNodeId}`, orchestrationAttempts)));
+      this.slots.push(guard(orchestrationSlot(core, `orch-${i}-${o.workerNodeId}`)));
     }
     for (let i = 0; i < o.workerConcurrency; i++) {
-      this.slots.push(guard(workerSlot(core, `work-${i}-${o.workerNodeId}`, workerAttempts)));
+      this.slots.push(guard(workerSlot(core, `work-${i}-${o.workerNodeId}`)));
     }
     if (telemetry.meter) {
       // §5.2 gauges from the provider, at start and every 60 s; only worth the queries when a meter reads them.
@@ -192,6 +192,7 @@ export class Runtime {
     }
     if (this.state === 'stopped') return;
     this.state = 'stopping';
+    this.stopping.abort();
     this.orchestrationWaker.wakeAll();
     this.workerWaker.wakeAll();
     let timer: NodeJS.Timeout | undefined;
