@@ -342,7 +342,7 @@ async function ack(
 }
 
 function wake(core: RuntimeCore, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
-  if (plan.metadata.status) core.client.notifyChanged();
+  if (plan.metadata.status || plan.delta.some((e) => 'CustomStatusUpdated' in e)) core.client.notifyChanged();
   if (plan.workerItems.length > 0) core.workerWaker.wakeAll();
   const now = core.options.clock();
   for (const item of plan.orchestratorItems) {

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
+import { setMaxListeners } from 'node:events';
 import { Client } from '../client.js';
 import type { ActivityDefinition, ActivityFn, OrchestrationDefinition, OrchestrationFn } from '../definitions.js';
 import { childLogger, jsonLogger, type Logger } from '../logger.js';
@@ -43,6 +44,8 @@ export class Runtime {
     };
     this.options = resolveOptions(options, provider.lockTimeoutMs, childLogger(base, service));
     this.telemetry = resolveTelemetry(this.options.telemetry);
+    // Every slot's fetch and every running activity listens to these: one listener each, by design.
+    setMaxListeners(0, this.stopping.signal, this.deadline.signal);
     this.client = new Client(provider, {
       onEnqueue: () => this.orchestrationWaker.wakeOne(),
       telemetry: this.telemetry,
