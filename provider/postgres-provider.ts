@@ -16,6 +16,9 @@ import {
   requireMetadata,
   requireText,
 } from './input-validation.js';
+import type { QueueName } from './long-poll/channels.js';
+import { LongPoll } from './long-poll/long-poll.js';
+import { type LongPollOptions, resolveLongPoll } from './long-poll/long-poll-options.js';
 import {
   requireForce,
   requireInstanceFilter,
@@ -178,6 +181,12 @@ export interface PostgresProviderOptions {
   clockCheckIntervalMs?: number;
   /** Receives lost connections, re-issues and clock readings (default: problems are written to `console.warn`). */
   onEvent?: (event: ProviderEvent) => void;
+  /**
+   * Long polling (contract v2 §3.15, off by default): a fetch given a `pollTimeoutMs` waits for work on
+   * LISTEN/NOTIFY instead of returning null at once. Opens one more connection, outside the pool, for listening;
+   * it needs the procedures implementation for every method (the inline baseline sends no notifications).
+   */
+  longPoll?: LongPollOptions;
 }
 
 /**
@@ -198,6 +207,7 @@ export class PostgresProvider {
     private readonly management: ManagementCalls,
     private readonly proceduresOnly: ProceduresOnlyBackend,
     private readonly clockGuard: ClockSkewGuard,
+    private readonly longPoll: LongPoll | null,
   ) {
     this.schema = settings.schema;
     this.lockTimeoutMs = settings.lockTimeoutMs;
@@ -206,6 +216,7 @@ export class PostgresProvider {
 
   static async create(options: PostgresProviderOptions = {}): Promise<PostgresProvider> {
     const settings = resolveSettings(options);
+    const longPollSettings = resolveLongPoll(options.longPoll);
     const { schema, onEvent } = settings;
     const pool = options.pool ?? openOwnPool(options.connectionString!, onEvent);
     const ownsPool = !options.pool;
@@ -232,18 +243,34 @@ export class PostgresProvider {
       // An all-inline provider (the baseline, e.g. for benchmarks) runs without the procedures; its v2-only methods
       // then fail when called.
       if (Object.values(backends).includes(procedures)) await procedures.assertProceduresMatchClient();
+      if (longPollSettings.enabled && Object.values(backends).includes(inline)) {
+        throw new Error(
+          'longPoll needs the procedures implementation for every method: the inline baseline sends no notifications',
+        );
+      }
+      const longPoll = longPollSettings.enabled
+        ? await LongPoll.start({
+            pool: options.pool,
+            connectionString: options.connectionString,
+            schema,
+            clock: settings.clock,
+            settings: longPollSettings,
+            onEvent,
+          })
+        : null;
       clockGuard.startChecking(settings.clockCheckIntervalMs);
       const management = new ManagementCalls(pool, schema);
-      return new PostgresProvider(pool, ownsPool, settings, backends, management, procedures, clockGuard);
+      return new PostgresProvider(pool, ownsPool, settings, backends, management, procedures, clockGuard, longPoll);
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;
     }
   }
 
-  /** Stops the clock checks, and closes the pool when the provider created it. */
+  /** Stops the clock checks and the long-poll listener (waiting fetches return null), and closes its own pool. */
   async close(): Promise<void> {
     this.clockGuard.stop();
+    await this.longPoll?.close();
     if (this.ownsPool) await this.pool.end();
   }
 
@@ -287,6 +314,14 @@ export class PostgresProvider {
     });
   }
 
+  /**
+   * A fetch's poll: one attempt in short-poll mode; in long-poll mode attempts again on every wake of `queue` until
+   * one finds work or `pollTimeoutMs` has passed (`long-poll/wait-for-work.ts`). No connection is held while waiting.
+   */
+  private waitForWork<T>(queue: QueueName, pollTimeoutMs: number, attempt: () => Promise<T | null>): Promise<T | null> {
+    return this.longPoll ? this.longPoll.waitForWork(queue, pollTimeoutMs, attempt) : attempt();
+  }
+
   /** Runs one procedure-only operation: refused while the clocks disagree too much, never re-issued. */
   private async runProcedure<T>(method: string, call: (calls: ManagementCalls) => Promise<T>): Promise<T> {
     this.clockGuard.assertAcceptable(method);
@@ -309,7 +344,8 @@ export class PostgresProvider {
    * `filter` limits it to instances whose current execution is pinned to a version inside
    * `filter.supportedVersions[0]` (or not pinned); an empty range list accepts nothing. A stored row that does not
    * decode is reported as `item.historyError`, never thrown: the lock is taken by then.
-   * `pollTimeoutMs` is accepted and checked; this fetch still answers at once (short polling).
+   * With long polling (the `longPoll` option) a fetch that finds nothing waits up to `pollTimeoutMs` for work
+   * (contract v2 §3.15); otherwise it answers at once.
    */
   async fetchOrchestrationItem(
     lockTimeoutMs: number = this.lockTimeoutMs,
@@ -322,7 +358,7 @@ export class PostgresProvider {
     if (filter !== null && filter !== undefined) requireCapabilityFilter(operation, filter);
     const ranges = filter?.supportedVersions;
     if (ranges !== undefined && ranges.length === 0) return null;
-    return this.fetchOnce(lockTimeoutMs, ranges?.[0] ?? null);
+    return this.waitForWork('orch', pollTimeoutMs, () => this.fetchOnce(lockTimeoutMs, ranges?.[0] ?? null));
   }
 
   /** One fetch attempt (re-issued on retryable errors): the single database call a waiting fetch repeats. */
@@ -422,7 +458,8 @@ export class PostgresProvider {
    * Locks the oldest eligible activity for `lockTimeoutMs` (contract v2 §3.9): untagged unless `tagFilter` says
    * otherwise (`'none'` returns null without a database call), and session-bound items only with `session`, for
    * sessions its owner holds or nobody holds (taking one claims the session). Null when nothing is eligible.
-   * `pollTimeoutMs` is checked; the provider short-polls (answers at once), which the contract allows.
+   * With long polling (the `longPoll` option) a fetch that finds nothing waits up to `pollTimeoutMs` for work
+   * (contract v2 §3.15); otherwise it answers at once.
    */
   async fetchWorkItem(
     lockTimeoutMs: number,
@@ -431,7 +468,7 @@ export class PostgresProvider {
     tagFilter: TagFilter = 'defaultOnly',
   ): Promise<FetchedWorkItem | null> {
     const fetch = workItemFetch('fetchWorkItem', lockTimeoutMs, pollTimeoutMs, session, tagFilter);
-    return fetch === null ? null : this.fetchWorkItemOnce(fetch);
+    return fetch === null ? null : this.waitForWork('work', pollTimeoutMs, () => this.fetchWorkItemOnce(fetch));
   }
 
   /** One database attempt of `fetchWorkItem` (re-issued on retryable failures): the unit a long poll repeats. */

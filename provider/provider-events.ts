@@ -10,7 +10,13 @@ export type ProviderEvent =
   /** A comparison of this host's clock with the server's (at start-up and every `clockCheckIntervalMs`). */
   | { kind: 'clock-reading'; reading: ClockReading }
   /** A periodic clock comparison could not reach the server; the last verdict stands. */
-  | { kind: 'clock-check-failed'; error: ProviderError };
+  | { kind: 'clock-check-failed'; error: ProviderError }
+  /** The long-poll listener's connection was lost (or a reconnect failed); attempt `attempt` follows after the pause. */
+  | { kind: 'listener-lost'; error: Error; attempt: number; reconnectInMs: number }
+  /** The long-poll listener listens again, after `attempts` attempts; its refresh has woken every waiting fetch. */
+  | { kind: 'listener-reconnected'; attempts: number }
+  /** The long-poll listener's periodic look at the queues failed; waiting fetches still end at their poll timeout. */
+  | { kind: 'listener-refresh-failed'; error: Error };
 
 /** The default `onEvent`: what an operator should see goes to `console.warn`; retries and good readings do not. */
 export function warnOnConsole(event: ProviderEvent): void {
@@ -29,7 +35,17 @@ export function warnOnConsole(event: ProviderEvent): void {
     case 'clock-check-failed':
       console.warn(`PostgresProvider: the clock check could not reach the server: ${event.error.message}`);
       break;
+    case 'listener-lost':
+      console.warn(
+        `PostgresProvider: the long-poll listener lost its connection (${event.error.message}); ` +
+          `reconnect attempt ${event.attempt} in ${event.reconnectInMs} ms`,
+      );
+      break;
+    case 'listener-refresh-failed':
+      console.warn(`PostgresProvider: the long-poll listener could not read the queues: ${event.error.message}`);
+      break;
     case 'retry':
+    case 'listener-reconnected':
       break;
   }
 }

@@ -102,6 +102,7 @@ const validCalls: Record<string, Setup> = {
     p_idle_timeout_ms: LOCK_MS,
   }),
   sp_cleanup_orphaned_sessions: async () => ({ p_now_ms: BASE_MS, p_idle_timeout_ms: 0 }),
+  sp_next_visible_at: async () => ({ p_now_ms: BASE_MS, p_horizon_ms: LOCK_MS }),
   sp_fetch_orchestration_item: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS }),
   sp_ack_orchestration_item: async (db) => ({
     p_lock_token: await fetchedToken(db),

@@ -199,6 +199,8 @@ const WRAPPERS: Record<string, WrapperCase> = {
       pruneCompletedBeforeMs: nowMs,
     }),
   },
+  // Long polling (0011)
+  nextVisibleAt: { params: params({ nowMs, horizonMs: delayMs }) },
 };
 
 /** Not called here: dropping every table and function is its job (test/procedures/schema-management.test.ts). */

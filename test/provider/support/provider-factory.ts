@@ -49,6 +49,8 @@ export interface ProviderOptions {
   lockWaitTimeoutMs?: number;
   /** The clock-skew guard's limits, for scenarios that run on a clock far from the server's on purpose. */
   clockSkewLimits?: Pick<PostgresProviderOptions, 'clockSkewWarnMs' | 'clockSkewRefuseMs'>;
+  /** The provider's long polling (default: off, short polling). */
+  longPoll?: PostgresProviderOptions['longPoll'];
 }
 
 export interface ProviderFixtures {
@@ -126,6 +128,7 @@ export function providerTest(variant: SuiteVariant) {
             // The application role cannot migrate (no CREATE on anything); the owner did.
             migrate: !asAppRole,
             ...options.clockSkewLimits,
+            longPoll: options.longPoll,
           });
           opened.push({ provider, ownPool });
           return { provider, tenant, reset: () => emptyTables(tenant) };
