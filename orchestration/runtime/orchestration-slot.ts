@@ -22,12 +22,18 @@ export async function orchestrationSlot(core: RuntimeCore, slot: string): Promis
   let consecutiveErrors = 0;
   while (!core.isStopping()) {
     const began = Date.now();
+    const poller = !core.orchestrationWaker.polling;
+    if (poller) core.orchestrationWaker.polling = true;
     let item: LockedItem | null;
     try {
-      const fetched = await untilStopped(core, core.provider.fetchOrchestrationItem(lockMs, pollMs), (late) => {
-        core.metrics.itemFetched('orchestration');
-        return core.provider.abandonOrchestrationItem(late.lockToken, 0, true);
-      });
+      const fetched = await untilStopped(
+        core,
+        core.provider.fetchOrchestrationItem(lockMs, poller ? pollMs : 0),
+        (late) => {
+          core.metrics.itemFetched('orchestration');
+          return core.provider.abandonOrchestrationItem(late.lockToken, 0, true);
+        },
+      );
       if (fetched === 'stopped') break;
       item = fetched && { ...fetched.item, lockToken: fetched.lockToken, attempt: fetched.attemptCount };
       consecutiveErrors = 0;
@@ -38,9 +44,14 @@ export async function orchestrationSlot(core: RuntimeCore, slot: string): Promis
       core.report(error, 'fetchOrchestrationItem', { consecutive: consecutiveErrors });
       await core.orchestrationWaker.wait(fetchBackoff(error, consecutiveErrors));
       continue;
+    } finally {
+      if (poller) core.orchestrationWaker.polling = false;
     }
     if (!item) {
-      await core.orchestrationWaker.wait(jitter(core.options.dispatcherPollIntervalMs) - (Date.now() - began));
+      // Nobody polls any more (the poller took an item meanwhile): this slot becomes the poller.
+      if (!poller && !core.orchestrationWaker.polling) continue;
+      const interval = jitter(core.options.dispatcherPollIntervalMs);
+      await core.orchestrationWaker.wait(poller ? interval - (Date.now() - began) : Math.max(pollMs, interval));
       continue;
     }
     core.metrics.itemFetched('orchestration');
@@ -343,7 +354,7 @@ async function ack(
 
 function wake(core: RuntimeCore, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
   if (plan.metadata.status || plan.delta.some((e) => 'CustomStatusUpdated' in e)) core.client.notifyChanged();
-  if (plan.workerItems.length > 0) core.workerWaker.wakeAll();
+  for (let i = 0; i < plan.workerItems.length; i++) core.workerWaker.wakeOne();
   const now = core.options.clock();
   for (const item of plan.orchestratorItems) {
     if ('TimerFired' in item) {

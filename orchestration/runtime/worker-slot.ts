@@ -15,9 +15,11 @@ export async function workerSlot(core: RuntimeCore, slot: string): Promise<void>
   let consecutiveErrors = 0;
   while (!core.isStopping()) {
     const began = Date.now();
+    const poller = !core.workerWaker.polling;
+    if (poller) core.workerWaker.polling = true;
     let fetched: FetchedWorkItem | null;
     try {
-      const result = await untilStopped(core, core.provider.fetchWorkItem(lockMs, pollMs), (late) => {
+      const result = await untilStopped(core, core.provider.fetchWorkItem(lockMs, poller ? pollMs : 0), (late) => {
         core.metrics.itemFetched('worker');
         return core.provider.abandonWorkItem(late.lockToken, 0, true);
       });
@@ -31,9 +33,14 @@ export async function workerSlot(core: RuntimeCore, slot: string): Promise<void>
       core.report(error, 'fetchWorkItem', { consecutive: consecutiveErrors });
       await core.workerWaker.wait(fetchBackoff(error, consecutiveErrors));
       continue;
+    } finally {
+      if (poller) core.workerWaker.polling = false;
     }
     if (!fetched) {
-      await core.workerWaker.wait(jitter(core.options.dispatcherPollIntervalMs) - (Date.now() - began));
+      // Nobody polls any more (the poller took an item meanwhile): this slot becomes the poller.
+      if (!poller && !core.workerWaker.polling) continue;
+      const interval = jitter(core.options.dispatcherPollIntervalMs);
+      await core.workerWaker.wait(poller ? interval - (Date.now() - began) : Math.max(pollMs, interval));
       continue;
     }
     core.metrics.itemFetched('worker');
