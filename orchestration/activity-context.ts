@@ -1,7 +1,12 @@
 import type { Client } from './client.js';
 import type { Logger } from './logger.js';
 
-export type CancellationReason = 'orchestration-terminal' | 'shutdown';
+/**
+ * Why `signal` aborted: the execution ended (its ack deleted this activity's queue row), the activity was cancelled
+ * while its execution runs on (it lost a race), its lock expired before a renewal (another worker may run it), or the
+ * runtime reached its shutdown deadline.
+ */
+export type CancellationReason = 'orchestration-terminal' | 'cancelled' | 'lock-lost' | 'shutdown';
 
 /** What an activity sees (§1.5). */
 export class ActivityContext {
@@ -13,7 +18,7 @@ export class ActivityContext {
     readonly activityName: string,
     readonly activityId: number,
     readonly workerId: string,
-    /** This process's dequeue count for the activity (§3.5), for log correlation. */
+    /** The provider's fetch count for the activity (v2 §3.2.1), for log correlation. */
     private readonly attempt: number,
     readonly signal: AbortSignal,
     private readonly logger: Logger,

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
-import type { ExecutionInfo, InstanceInfo } from '../provider/types/index.js';
+import type { CustomStatusChange, ExecutionInfo, InstanceInfo } from '../provider/types/index.js';
 import { decode, decodeTyped, displayMessage, encode } from './codec.js';
 import type { InputOf, OrchestrationDefinition } from './definitions.js';
 import { nameOf } from './definitions.js';
@@ -9,11 +9,16 @@ import type { Attributes, TelemetryOption } from './telemetry/otel-api.js';
 import { resolveTelemetry, type Telemetry } from './telemetry/telemetry.js';
 import { type ErrorDetails, type HistoryEvent, withTraceContext } from './wire.js';
 
-export type OrchestrationStatus =
+/**
+ * §1.6. `customStatus` (`null` once reset) and `customStatusVersion` (counts the turns that changed it, for the whole
+ * instance: continue-as-new keeps both) are present once the orchestration has set a custom status.
+ */
+export type OrchestrationStatus = (
   | { status: 'NotFound' }
   | { status: 'Running' }
   | { status: 'Completed'; output: unknown }
-  | { status: 'Failed'; error: string; details: ErrorDetails };
+  | { status: 'Failed'; error: string; details: ErrorDetails }
+) & { customStatus?: string | null; customStatusVersion?: number };
 
 type Target = string | OrchestrationDefinition<any, any>;
 type In<D> = D extends string ? unknown : InputOf<D>;
@@ -117,9 +122,14 @@ export class Client {
     return this.cancelInstance(instanceId, reason);
   }
 
+  /** The current execution's history (`read`) and the instance's custom status (`getCustomStatus`, v2 §3.16). */
   async getStatus(instanceId: string): Promise<OrchestrationStatus> {
     requireId(instanceId);
-    return statusOf(await this.provider.read(instanceId));
+    const [history, custom] = await Promise.all([
+      this.provider.read(instanceId),
+      this.provider.getCustomStatus(instanceId, 0),
+    ]);
+    return withCustomStatus(statusOf(history), custom);
   }
   getOrchestrationStatus(instanceId: string): Promise<OrchestrationStatus> {
     return this.getStatus(instanceId);
@@ -140,6 +150,35 @@ export class Client {
       }
       if (Date.now() >= deadline) throw new TimeoutError(`Operation timed out waiting for ${instanceId}`);
       await this.changes.wait(Math.min(delay, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /**
+   * Polls the cheap `getCustomStatus(id, lastSeenVersion)` (every `pollIntervalMs`, sooner when this process's runtime
+   * commits a turn) until the custom status changed past `lastSeenVersion` or the instance is terminal; returns the
+   * status then. `TimeoutError` otherwise.
+   */
+  async waitForStatusChange(
+    instanceId: string,
+    lastSeenVersion: number,
+    pollIntervalMs = 500,
+    timeoutMs = 30_000,
+  ): Promise<OrchestrationStatus> {
+    requireId(instanceId);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const change = await this.provider.getCustomStatus(instanceId, lastSeenVersion);
+        if (change) return withCustomStatus(statusOf(await this.provider.read(instanceId)), change);
+        const status = await this.getStatus(instanceId);
+        if (status.status === 'Completed' || status.status === 'Failed') return status;
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+      }
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(`Operation timed out waiting for a status change of ${instanceId}`);
+      }
+      await this.changes.wait(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())));
     }
   }
 
@@ -217,6 +256,12 @@ export class Client {
 
 function requireId(id: string): void {
   if (typeof id !== 'string' || id === '') throw new TypeError('instance id must be a non-empty string');
+}
+
+function withCustomStatus(status: OrchestrationStatus, custom: CustomStatusChange | null): OrchestrationStatus {
+  return custom === null
+    ? status
+    : { ...status, customStatus: custom.customStatus, customStatusVersion: custom.version };
 }
 
 /** Status from the current execution's history (§1.6). */

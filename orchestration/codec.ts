@@ -56,8 +56,7 @@ export function displayMessage(details: ErrorDetails): string {
       return `canceled: missing version ${resource}@${kind.MissingVersion.requested_version}`;
     return `unregistered:${resource}`;
   }
-  // Written by a v2 runtime's poison path; the message is its display string (contract v2 §2.2).
-  if ('Poison' in details) return details.Poison.message;
+  if ('Poison' in details) return poisonDisplay(details.Poison);
   const { kind, message } = details.Application;
   if (typeof kind === 'object') return `canceled: ${kind.Cancelled.reason}`;
   return message;
@@ -77,4 +76,27 @@ export const nondeterminism = (message: string): ErrorDetails => ({
 
 export const infrastructure = (operation: string, message: string): ErrorDetails => ({
   Infrastructure: { operation, message, retryable: false },
+});
+
+type PoisonBody = Extract<ErrorDetails, { Poison: unknown }>['Poison'];
+
+/** Contract v2 §2.2's display strings, from the fields (`message` holds the offending items or the decode error). */
+function poisonDisplay({ attempt_count: n, max_attempts: m, message_type: type }: PoisonBody): string {
+  if ('Orchestration' in type)
+    return `poison: orchestration ${type.Orchestration.instance} exceeded ${n} attempts (max ${m})`;
+  if ('Activity' in type) {
+    const { activity_name, activity_id } = type.Activity;
+    return `poison: activity ${activity_name}#${activity_id} exceeded ${n} attempts (max ${m})`;
+  }
+  const { instance, error } = type.FailedDeserialization;
+  return `poison: orchestration ${instance} history deserialization failed after ${n} attempts (max ${m}): ${error}`;
+}
+
+export const poison = (
+  attemptCount: number,
+  maxAttempts: number,
+  messageType: PoisonBody['message_type'],
+  message: string,
+): ErrorDetails => ({
+  Poison: { attempt_count: attemptCount, max_attempts: maxAttempts, message_type: messageType, message },
 });

@@ -11,6 +11,10 @@ export type TraceLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface ContextHost {
   isReplaying(): boolean;
   trace(level: TraceLevel, message: string): void;
+  /** The custom status the execution starts with (carried over by continue-as-new). */
+  initialCustomStatus: string | null;
+  /** A live change of the custom status, recorded as `CustomStatusUpdated` in the turn's delta (§1.4.8). */
+  customStatusChanged(status: string | null): void;
 }
 
 type ActivityTarget = string | ActivityDefinition<any, any>;
@@ -23,7 +27,7 @@ type In<D> = D extends string ? unknown : InputOf<D>;
  * Definitions (`defineActivity`/`defineOrchestration`) give checked inputs and, with `yield*`, typed results.
  */
 export class OrchestrationContext {
-  private customStatus: string | null = null;
+  private customStatus: string | null;
 
   constructor(
     readonly instanceId: string,
@@ -31,7 +35,9 @@ export class OrchestrationContext {
     readonly orchestrationName: string,
     readonly orchestrationVersion: string,
     private readonly host: ContextHost,
-  ) {}
+  ) {
+    this.customStatus = host.initialCustomStatus;
+  }
 
   get isReplaying(): boolean {
     return this.host.isReplaying();
@@ -129,12 +135,23 @@ export class OrchestrationContext {
     return new Task({ kind: 'race', tasks: list as readonly unknown[] });
   }
 
-  /** In memory only: the provider has no custom-status storage yet (W2 needs a provider change, see report). */
+  /**
+   * §1.4.8: visible to the client (`getStatus().customStatus`, `waitForStatusChange`) once the turn commits. During
+   * replay only the in-memory value changes, so each live call is recorded once.
+   */
   setCustomStatus(status: string): void {
-    this.customStatus = status;
+    if (typeof status !== 'string') throw new TypeError('custom status must be a string');
+    if (Buffer.byteLength(status) > MAX_CUSTOM_STATUS_BYTES) {
+      throw new TypeError(`custom status exceeds ${MAX_CUSTOM_STATUS_BYTES} bytes`);
+    }
+    this.changeCustomStatus(status);
   }
   resetCustomStatus(): void {
-    this.customStatus = null;
+    this.changeCustomStatus(null);
+  }
+  private changeCustomStatus(status: string | null): void {
+    this.customStatus = status;
+    if (!this.host.isReplaying()) this.host.customStatusChanged(status);
   }
   getCustomStatus(): string | null {
     return this.customStatus;
@@ -166,5 +183,8 @@ export class OrchestrationContext {
     throw new NotSupportedError('getValueFromInstance is not supported');
   }
 }
+
+/** duroxide's `MAX_CUSTOM_STATUS_BYTES`. */
+const MAX_CUSTOM_STATUS_BYTES = 256 * 1024;
 
 type TaskValue<T> = T extends Task<infer V> ? V : unknown;

@@ -37,6 +37,7 @@ export function replayCheck(history: HistoryEvent[], registry: Registry, instanc
       uuid: randomUUID,
       maxNewEvents: 10_000,
       trace: () => {},
+      initialCustomStatus: started.initial_custom_status ?? null,
     },
     body,
     body.length,

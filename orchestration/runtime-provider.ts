@@ -1,18 +1,22 @@
 import type { PostgresProvider } from '../provider/postgres-provider.js';
 
 /**
- * The provider operations the runtime and client use: `PostgresProvider`'s public methods (contract v1). Declared
- * as an interface so tests can wrap the provider to inject faults, and so contract-v2 operations (renewal, attempt
- * counts, long polling) can be added as optional members later without touching the engine.
+ * The provider operations the runtime and client use: `PostgresProvider`'s public methods (contract v2: fetches with
+ * attempt counts and long polling, lock renewal, abandon, cancellation by lock stealing, custom status). Declared as
+ * an interface so tests can wrap the provider to inject faults.
  */
 export type RuntimeProvider = Pick<
   PostgresProvider,
   | 'fetchOrchestrationItem'
   | 'ackOrchestrationItem'
   | 'abandonOrchestrationItem'
+  | 'renewOrchestrationItemLock'
   | 'enqueueOrchestratorWork'
-  | 'dequeueWorkerPeekLock'
-  | 'ackWorker'
+  | 'fetchWorkItem'
+  | 'ackWorkItem'
+  | 'renewWorkItemLock'
+  | 'abandonWorkItem'
+  | 'getCustomStatus'
   | 'read'
   | 'readExecution'
   | 'latestExecutionId'

@@ -31,8 +31,9 @@ export function withEventId(event: HistoryEvent, eventId: number): HistoryEvent 
   return { [kind]: { ...bodyOf(event), event_id: eventId } } as HistoryEvent;
 }
 
+/** Failures the orchestration code never sees (§2.3 rule 5): they fail the whole instance, and its parent. */
 export const isSystemError = (details: ErrorDetails): boolean =>
-  'Infrastructure' in details || 'Configuration' in details;
+  'Infrastructure' in details || 'Configuration' in details || 'Poison' in details;
 
 /** W3 (§5.3): a producer's W3C `traceparent` on `StartOrchestration`, `ExternalRaised` and `ActivityExecute`. */
 export interface TraceContextLink {

@@ -21,14 +21,16 @@ export function observedProvider(provider: PostgresProvider): { provider: Runtim
       await provider.ackOrchestrationItem(...args);
       tally.turns++;
     },
-    async ackWorker(token, completion) {
-      await provider.ackWorker(token, completion);
+    async ackWorkItem(token, completion) {
+      await provider.ackWorkItem(token, completion);
       const body =
-        'ActivityCompleted' in completion
-          ? completion.ActivityCompleted
-          : 'ActivityFailed' in completion
-            ? completion.ActivityFailed
-            : null;
+        completion === null
+          ? null
+          : 'ActivityCompleted' in completion
+            ? completion.ActivityCompleted
+            : 'ActivityFailed' in completion
+              ? completion.ActivityFailed
+              : null;
       if (body) tally.acked.add(activityKey(body.instance, body.execution_id, body.id));
     },
   };

@@ -58,6 +58,8 @@ export interface ExecutionSetup {
   uuid: () => string;
   maxNewEvents: number;
   trace: (level: TraceLevel, message: string) => void;
+  /** `OrchestrationStarted.initial_custom_status`: the value continue-as-new carried over. */
+  initialCustomStatus: string | null;
 }
 
 /**
@@ -74,6 +76,11 @@ export class Execution {
   readonly newDecisions: NewDecision[] = [];
   /** Children of races decided live, to cancel in this turn's ack. */
   readonly loserCancels: string[] = [];
+  /** `ActivityScheduled` ids of activities that lost races decided live, to cancel in this turn's ack (v2 §6). */
+  readonly loserActivities: number[] = [];
+  /** Live custom-status changes, in call order (§1.4.8). */
+  readonly customStatusUpdates: (string | null)[] = [];
+  private readonly ctx: OrchestrationContext;
   private readonly root: Coroutine;
   private nextId: number;
 
@@ -86,7 +93,10 @@ export class Execution {
     const ctx = new OrchestrationContext(setup.instance, setup.executionId, setup.name, setup.version, {
       isReplaying: () => this.replaying,
       trace: setup.trace,
+      initialCustomStatus: setup.initialCustomStatus,
+      customStatusChanged: (status) => this.customStatusUpdates.push(status),
     });
+    this.ctx = ctx;
     this.root = new Coroutine(
       () => {
         const generator = setup.fn(ctx, setup.input) as unknown;
@@ -99,6 +109,11 @@ export class Execution {
       this,
       true,
     );
+  }
+
+  /** The custom status as the code left it (carried over by continue-as-new). */
+  get customStatus(): string | null {
+    return this.ctx.getCustomStatus();
   }
 
   /** Runs the walk; afterwards `outcome` is set or the generator is blocked, and `newDecisions` holds the delta. */
@@ -238,7 +253,8 @@ export class Execution {
       case 'timer':
       case 'sub':
         this.open.set(id, node);
-        if (node.cancelOnRecord) this.loserCancels.push(body.instance as string);
+        if (node.cancelOnRecord && decision.kind === 'sub') this.loserCancels.push(body.instance as string);
+        if (node.cancelOnRecord && decision.kind === 'activity') this.loserActivities.push(id);
         return false;
       case 'wait': {
         const subscription: Subscription = { name: decision.name!, cancelled: node.lost === true, node };
@@ -422,11 +438,18 @@ export class Execution {
     if (data !== undefined) node.settled = ok(decode(data));
   }
 
-  /** Marks a race loser (§2.6): waits stop counting, routines stop, children get cancelled once (live only). */
+  /**
+   * Marks a race loser (§2.6): waits stop counting, routines stop; children and activities get cancelled once, by the
+   * turn that decided the race live (a replay decides it again at the same event and must not repeat the cancel).
+   */
   private lose(node: TaskNode): void {
     if (node.settled) return;
     node.lost = true;
     if (node.subscription) node.subscription.cancelled = true;
+    if (node.decision?.kind === 'activity' && !this.replaying) {
+      if (node.eventId !== undefined) this.loserActivities.push(node.eventId);
+      else node.cancelOnRecord = true;
+    }
     if (node.decision?.kind === 'sub' && !this.replaying) {
       if (node.eventId !== undefined) {
         const event =

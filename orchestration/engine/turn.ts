@@ -1,4 +1,4 @@
-import type { ExecutionMetadata, OrchestrationItem } from '../../provider/types/index.js';
+import type { ExecutionMetadata, OrchestrationItem, ScheduledActivityIdentifier } from '../../provider/types/index.js';
 import {
   applicationError,
   cancelledError,
@@ -35,6 +35,8 @@ export type TurnPlan =
       workerItems: WorkItem[];
       orchestratorItems: WorkItem[];
       metadata: ExecutionMetadata;
+      /** In-flight activities whose worker rows the ack deletes (v2 §3.2.10), each with an `ActivityCancelRequested`. */
+      cancelledActivities: ScheduledActivityIdentifier[];
       outcome: TurnOutcome;
       details?: ErrorDetails;
       name: string;
@@ -86,6 +88,7 @@ export function runTurn(item: OrchestrationItem, env: TurnEnvironment): TurnPlan
     workerItems: [],
     orchestratorItems: extra,
     metadata: {},
+    cancelledActivities: [],
     outcome: 'dropped',
     name: item.orchestrationName,
     version: item.version,
@@ -132,7 +135,8 @@ export function runTurn(item: OrchestrationItem, env: TurnEnvironment): TurnPlan
       const next = startItem.ContinueAsNew;
       const resolution = env.registry.resolve(next.orchestration, next.version);
       if (!resolution.found) return unregistered(next.orchestration, resolution.requested);
-      const previous = first.OrchestrationStarted;
+      // Only the parent link carries over from the previous execution (§2.11), and the custom status (v2 §2.3).
+      const { initial_custom_status: _previousStatus, ...previous } = first.OrchestrationStarted;
       const started: StartedBody = {
         ...previous,
         event_id: 1,
@@ -140,6 +144,7 @@ export function runTurn(item: OrchestrationItem, env: TurnEnvironment): TurnPlan
         version: resolution.version,
         input: next.input,
       };
+      if (next.initial_custom_status !== undefined) started.initial_custom_status = next.initial_custom_status;
       frame = { executionId: item.executionId + 1, baseline: [], started, newStart: true, startedBy: 'continueAsNew' };
     } else {
       const started = first.OrchestrationStarted;
@@ -147,6 +152,30 @@ export function runTurn(item: OrchestrationItem, env: TurnEnvironment): TurnPlan
     }
   }
   return runExecution(item, frame, completions, env);
+}
+
+/**
+ * The unregistered-handler plan this item would give, without running any orchestration code: the poison path
+ * (§3.5) must not run code that may be what keeps failing.
+ */
+export function unregisteredOf(item: OrchestrationItem, registry: Registry): TurnPlan | null {
+  const last = item.history.at(-1);
+  const lastKind = last ? kindOf(last) : undefined;
+  if (lastKind && finishedKinds.has(lastKind)) return null;
+  const start = item.messages.find((m) => 'StartOrchestration' in m || 'ContinueAsNew' in m);
+  let name: string;
+  let version: string | null;
+  if (item.history.length === 0 || lastKind === 'OrchestrationContinuedAsNew') {
+    if (!start || (item.history.length === 0) !== 'StartOrchestration' in start) return null;
+    const body = bodyOf(start) as { orchestration: string; version: string | null };
+    ({ orchestration: name, version } = body);
+  } else {
+    const first = item.history[0]!;
+    if (!('OrchestrationStarted' in first)) return null;
+    ({ name, version } = first.OrchestrationStarted);
+  }
+  const resolution = registry.resolve(name, version);
+  return resolution.found ? null : unregistered(name, resolution.requested);
 }
 
 function unregistered(name: string, requested: string | null): TurnPlan {
@@ -266,6 +295,7 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
     orchestratorItems: WorkItem[],
     metadata: ExecutionMetadata,
     details?: ErrorDetails,
+    cancelledActivities: ScheduledActivityIdentifier[] = [],
   ): TurnPlan => {
     if (frame.newStart) {
       // The first ack of an execution creates the instance row (contract v2 §3.4): name, version and parent.
@@ -280,6 +310,7 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
       workerItems,
       orchestratorItems,
       metadata,
+      cancelledActivities,
       outcome,
       name: started.name,
       version: started.version,
@@ -289,16 +320,23 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
     if (frame.startedBy) result.startedBy = frame.startedBy;
     return result;
   };
+  const cancelIn = (events: HistoryEvent[], ids: number[], reason: string) =>
+    cancelActivities(events, ids, reason, item.instance, frame.executionId);
+  /** The in-flight activities of the execution that ends (v2 §6); activities decided in this turn were never sent. */
+  const terminalCancels = (events: HistoryEvent[], outcome: keyof typeof TERMINAL_REASON) =>
+    cancelIn(events, inFlightActivities(working), TERMINAL_REASON[outcome]);
   const fail = (
     details: ErrorDetails,
-    events: HistoryEvent[],
+    decided: HistoryEvent[],
     extraItems: WorkItem[] = [],
-    outcome: TurnOutcome = 'failed',
+    outcome: 'failed' | 'cancelled' = 'failed',
   ) => {
+    const { events, cancelled } = terminalCancels(decided, outcome);
     const terminal: HistoryEvent = { OrchestrationFailed: { event_id: nextIdOf(events), details } };
     const delta = [...events.slice(persisted), terminal];
     const items = [...extraItems, ...parentNotification(started, terminal, env)];
-    return plan(outcome, delta, [], items, { status: 'Failed', output: displayMessage(details) }, details);
+    const metadata: ExecutionMetadata = { status: 'Failed', output: displayMessage(details) };
+    return plan(outcome, delta, [], items, metadata, details, cancelled);
   };
 
   if (conversionFailure) return fail(conversionFailure, working);
@@ -332,6 +370,7 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
       uuid: env.uuid,
       maxNewEvents: env.maxNewEventsPerTurn,
       trace: (level, message) => env.trace(traceFields, level, message),
+      initialCustomStatus: started.initial_custom_status ?? null,
     },
     working,
     persisted,
@@ -343,7 +382,15 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
     return fail(infrastructure('turn_limit', `more than ${env.maxNewEventsPerTurn} new events in one turn`), working);
   }
 
-  const events = [...working, ...execution.newDecisions.map((d) => d.event)];
+  const decided = [...working, ...execution.newDecisions.map((d) => d.event)];
+  // Live custom-status changes follow the decisions; the walk skips them on replay (§1.4.8).
+  const withStatus = (events: HistoryEvent[]): HistoryEvent[] => {
+    const out = [...events];
+    for (const status of execution.customStatusUpdates) {
+      out.push({ CustomStatusUpdated: { event_id: nextIdOf(out), status } });
+    }
+    return out;
+  };
   const workerItems: WorkItem[] = [];
   const decisionItems: WorkItem[] = [];
   const detachedItems: WorkItem[] = [];
@@ -408,6 +455,7 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
   }));
 
   if (!outcome) {
+    const { events, cancelled } = cancelIn(decided, execution.loserActivities, 'select_loser');
     const orchestratorItems = [
       ...mergeByDecision(
         decisionItems,
@@ -416,18 +464,29 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
       ),
       ...loserCancels,
     ];
-    return plan('continue', events.slice(persisted), workerItems, orchestratorItems, {});
+    return plan(
+      'continue',
+      withStatus(events).slice(persisted),
+      workerItems,
+      orchestratorItems,
+      {},
+      undefined,
+      cancelled,
+    );
   }
   if (outcome.kind === 'continuedAsNew') {
+    const { events, cancelled } = terminalCancels(withStatus(decided), 'continuedAsNew');
     const terminal: HistoryEvent = {
       OrchestrationContinuedAsNew: { event_id: nextIdOf(events), input: outcome.input },
     };
+    const carried = execution.customStatus;
     const next: WorkItem = {
       ContinueAsNew: {
         instance: item.instance,
         orchestration: started.name,
         input: outcome.input,
         version: outcome.version,
+        ...(carried === null ? {} : { initial_custom_status: carried }),
       },
     };
     return plan(
@@ -436,10 +495,12 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
       [],
       [...detachedItems, ...loserCancels, next],
       { status: 'ContinuedAsNew', output: outcome.input },
+      undefined,
+      cancelled,
     );
   }
   if (outcome.kind === 'threw') {
-    return fail(applicationError('OrchestrationFailed', messageOf(outcome.error)), events, [
+    return fail(applicationError('OrchestrationFailed', messageOf(outcome.error)), withStatus(decided), [
       ...detachedItems,
       ...loserCancels,
     ]);
@@ -450,10 +511,11 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
   } catch (error) {
     return fail(
       applicationError('OrchestrationFailed', `orchestration output is not JSON-serializable: ${messageOf(error)}`),
-      events,
+      withStatus(decided),
       [...detachedItems, ...loserCancels],
     );
   }
+  const { events, cancelled } = terminalCancels(withStatus(decided), 'completed');
   const terminal: HistoryEvent = { OrchestrationCompleted: { event_id: nextIdOf(events), output } };
   return plan(
     'completed',
@@ -461,7 +523,50 @@ function runExecution(item: OrchestrationItem, frame: Frame, messages: WorkItem[
     [],
     [...detachedItems, ...loserCancels, ...parentNotification(started, terminal, env)],
     { status: 'Completed', output },
+    undefined,
+    cancelled,
   );
+}
+
+/** `ActivityCancelRequested.reason` when an execution ends (upstream's strings, v2 §2.4). */
+const TERMINAL_REASON = {
+  completed: 'orchestration_terminal_completed',
+  failed: 'orchestration_terminal_failed',
+  cancelled: 'orchestration_terminal_failed',
+  continuedAsNew: 'orchestration_terminal_continued_as_new',
+} as const;
+
+/** Activities scheduled in `events` with neither a completion nor a cancellation: queued or running somewhere. */
+function inFlightActivities(events: HistoryEvent[]): number[] {
+  const closed = new Set<number>();
+  for (const e of events) {
+    if ('ActivityCompleted' in e || 'ActivityFailed' in e || 'ActivityCancelRequested' in e) {
+      closed.add(bodyOf(e).source_event_id as number);
+    }
+  }
+  return events.flatMap((e) =>
+    'ActivityScheduled' in e && !closed.has(e.ActivityScheduled.event_id) ? [e.ActivityScheduled.event_id] : [],
+  );
+}
+
+/**
+ * v2 §6: each cancelled activity gets an `ActivityCancelRequested` breadcrumb (a non-decision event: the walk skips it,
+ * so histories with and without breadcrumbs replay alike) and an identifier for the ack's `cancelledActivities`.
+ */
+function cancelActivities(
+  events: HistoryEvent[],
+  ids: number[],
+  reason: string,
+  instance: string,
+  executionId: number,
+): { events: HistoryEvent[]; cancelled: ScheduledActivityIdentifier[] } {
+  const out = [...events];
+  const cancelled: ScheduledActivityIdentifier[] = [];
+  for (const id of new Set(ids)) {
+    out.push({ ActivityCancelRequested: { event_id: nextIdOf(out), source_event_id: id, reason } });
+    cancelled.push({ instance, executionId, activityId: id });
+  }
+  return { events: out, cancelled };
 }
 
 /** Orchestrator items in decision order (timers and children interleaved with detached starts). */
@@ -523,6 +628,7 @@ export function failExisting(item: OrchestrationItem, details: ErrorDetails, env
       workerItems: [],
       orchestratorItems: [],
       metadata: {},
+      cancelledActivities: [],
       outcome: 'dropped',
       name: item.orchestrationName,
       version: item.version,
@@ -544,6 +650,7 @@ export function failExisting(item: OrchestrationItem, details: ErrorDetails, env
         workerItems: [],
         orchestratorItems: [],
         metadata: {},
+        cancelledActivities: [],
         outcome: 'dropped',
         name: item.orchestrationName,
         version: item.version,
@@ -576,8 +683,12 @@ export function failExisting(item: OrchestrationItem, details: ErrorDetails, env
   } else {
     started = (history[0] as { OrchestrationStarted: StartedBody }).OrchestrationStarted;
   }
-  const terminal: HistoryEvent = { OrchestrationFailed: { event_id: nextIdOf([...history, ...delta]), details } };
-  if (delta.length > 0) (terminal.OrchestrationFailed as { event_id: number }).event_id = 2;
+  const running = delta.length === 0;
+  const { events, cancelled } = running
+    ? cancelActivities(history, inFlightActivities(history), TERMINAL_REASON.failed, item.instance, executionId)
+    : { events: delta, cancelled: [] };
+  const terminal: HistoryEvent = { OrchestrationFailed: { event_id: nextIdOf(events), details } };
+  if (running) delta.push(...events.slice(history.length));
   delta.push(terminal);
   return {
     kind: 'ack',
@@ -586,6 +697,7 @@ export function failExisting(item: OrchestrationItem, details: ErrorDetails, env
     workerItems: [],
     orchestratorItems: parentNotification(started, terminal, env),
     metadata,
+    cancelledActivities: cancelled,
     outcome: 'failed',
     details,
     name: started.name,

@@ -6,9 +6,18 @@ export interface RuntimeOptions {
   /** 0 disables the worker (orchestrator-only node). */
   workerConcurrency?: number;
   dispatcherPollIntervalMs?: number;
-  /** Only the provider's `lockTimeoutMs` is accepted until per-call lock timeouts exist (contract v2 P1). */
+  /** How long a fetch may wait for work when the provider long-polls (v2 §3.15); 0 = answer at once. */
+  dispatcherLongPollTimeoutMs?: number;
+  /** Lock durations per queue, passed on every fetch and renewal; default the provider's `lockTimeoutMs`. */
   orchestratorLockTimeoutMs?: number;
   workerLockTimeoutMs?: number;
+  /** Renewal lead time for locks of 15 s and more (§3.4). */
+  orchestratorLockRenewalBufferMs?: number;
+  workerLockRenewalBufferMs?: number;
+  /**
+   * Accepted and ignored: since contract v2 a cancelled activity learns it from its next lock renewal (its row was
+   * deleted), not from polling the instance status.
+   */
   cancellationCheckIntervalMs?: number;
   activityCancellationGracePeriodMs?: number;
   maxAttempts?: number;
@@ -30,7 +39,9 @@ export interface RuntimeOptions {
 }
 
 type Passed = 'onError' | 'serviceName' | 'serviceVersion' | 'telemetry';
-export type ResolvedOptions = Required<Omit<RuntimeOptions, 'logger' | 'logLevel' | Passed>> &
+export type ResolvedOptions = Required<
+  Omit<RuntimeOptions, 'logger' | 'logLevel' | 'cancellationCheckIntervalMs' | Passed>
+> &
   Pick<RuntimeOptions, Passed> & { logger: Logger };
 
 function positiveInt(name: string, value: number, allowZero = false): number {
@@ -41,22 +52,29 @@ function positiveInt(name: string, value: number, allowZero = false): number {
 }
 
 export function resolveOptions(options: RuntimeOptions, lockTimeoutMs: number, logger: Logger): ResolvedOptions {
-  for (const key of ['orchestratorLockTimeoutMs', 'workerLockTimeoutMs'] as const) {
-    if (options[key] !== undefined && options[key] !== lockTimeoutMs) {
-      throw new TypeError(
-        `${key} must equal the provider's lockTimeoutMs (${lockTimeoutMs}) until per-call lock timeouts exist`,
-      );
-    }
-  }
   return {
     orchestrationConcurrency: positiveInt('orchestrationConcurrency', options.orchestrationConcurrency ?? 4),
     workerConcurrency: positiveInt('workerConcurrency', options.workerConcurrency ?? 8, true),
     dispatcherPollIntervalMs: positiveInt('dispatcherPollIntervalMs', options.dispatcherPollIntervalMs ?? 100),
-    orchestratorLockTimeoutMs: lockTimeoutMs,
-    workerLockTimeoutMs: lockTimeoutMs,
-    cancellationCheckIntervalMs: positiveInt(
-      'cancellationCheckIntervalMs',
-      options.cancellationCheckIntervalMs ?? 5_000,
+    dispatcherLongPollTimeoutMs: positiveInt(
+      'dispatcherLongPollTimeoutMs',
+      options.dispatcherLongPollTimeoutMs ?? 30_000,
+      true,
+    ),
+    orchestratorLockTimeoutMs: positiveInt(
+      'orchestratorLockTimeoutMs',
+      options.orchestratorLockTimeoutMs ?? lockTimeoutMs,
+    ),
+    workerLockTimeoutMs: positiveInt('workerLockTimeoutMs', options.workerLockTimeoutMs ?? lockTimeoutMs),
+    orchestratorLockRenewalBufferMs: positiveInt(
+      'orchestratorLockRenewalBufferMs',
+      options.orchestratorLockRenewalBufferMs ?? 2_000,
+      true,
+    ),
+    workerLockRenewalBufferMs: positiveInt(
+      'workerLockRenewalBufferMs',
+      options.workerLockRenewalBufferMs ?? 5_000,
+      true,
     ),
     activityCancellationGracePeriodMs: positiveInt(
       'activityCancellationGracePeriodMs',

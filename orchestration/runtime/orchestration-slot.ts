@@ -1,27 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import type { OrchestrationItem } from '../../provider/types/index.js';
-import { displayMessage, infrastructure } from '../codec.js';
-import { failExisting, runTurn, type TurnEnvironment, type TurnPlan } from '../engine/turn.js';
+import { displayMessage, infrastructure, poison } from '../codec.js';
+import { failExisting, runTurn, type TurnEnvironment, type TurnPlan, unregisteredOf } from '../engine/turn.js';
 import { errorCategory } from '../telemetry/error-classes.js';
 import type { SpanHandle } from '../telemetry/tracing.js';
 import { bodyOf, type ErrorDetails, type HistoryEvent, kindOf, type WorkItem, withTraceContext } from '../wire.js';
-import { type RuntimeCore, factsOf, fetchBackoff } from './core.js';
+import { type RuntimeCore, factsOf, fetchBackoff, renewalIntervalMs, startRenewal, untilStopped } from './core.js';
 import { jitter, sleep } from './waker.js';
 
 const LOCK_LOST = new Set(['DXL01', 'DXL02']);
 
-/** A fetched turn with its lock token (the provider returns the two side by side). */
-type LockedItem = OrchestrationItem & { lockToken: string };
+/** A fetched turn with its lock token and the provider's attempt count (v2 §3.2.1), side by side in the fetch. */
+type LockedItem = OrchestrationItem & { lockToken: string; attempt: number };
 
-/** One orchestration dispatcher slot (§3.1); `attempts` counts failed turns per instance in this process (§3.5). */
-export async function orchestrationSlot(core: RuntimeCore, slot: string, attempts: Map<string, number>): Promise<void> {
+/** Above this id no real history reaches: the failure event of a history this runtime cannot read (v2 §3.2.5). */
+const UNREADABLE_HISTORY_EVENT_ID = Number.MAX_SAFE_INTEGER;
+
+/** One orchestration dispatcher slot (§3.1). */
+export async function orchestrationSlot(core: RuntimeCore, slot: string): Promise<void> {
+  const { orchestratorLockTimeoutMs: lockMs, dispatcherLongPollTimeoutMs: pollMs } = core.options;
   let consecutiveErrors = 0;
   while (!core.isStopping()) {
     const began = Date.now();
+    const poller = !core.orchestrationWaker.polling;
+    if (poller) core.orchestrationWaker.polling = true;
     let item: LockedItem | null;
     try {
-      const fetched = await core.provider.fetchOrchestrationItem();
-      item = fetched && { ...fetched.item, lockToken: fetched.lockToken };
+      const fetched = await untilStopped(
+        core,
+        core.provider.fetchOrchestrationItem(lockMs, poller ? pollMs : 0),
+        (late) => {
+          core.metrics.itemFetched('orchestration');
+          return core.provider.abandonOrchestrationItem(late.lockToken, 0, true);
+        },
+      );
+      if (fetched === 'stopped') break;
+      item = fetched && { ...fetched.item, lockToken: fetched.lockToken, attempt: fetched.attemptCount };
       consecutiveErrors = 0;
     } catch (error) {
       consecutiveErrors++;
@@ -30,25 +44,25 @@ export async function orchestrationSlot(core: RuntimeCore, slot: string, attempt
       core.report(error, 'fetchOrchestrationItem', { consecutive: consecutiveErrors });
       await core.orchestrationWaker.wait(fetchBackoff(error, consecutiveErrors));
       continue;
+    } finally {
+      if (poller) core.orchestrationWaker.polling = false;
     }
     if (!item) {
-      await core.orchestrationWaker.wait(jitter(core.options.dispatcherPollIntervalMs) - (Date.now() - began));
+      // Nobody polls any more (the poller took an item meanwhile): this slot becomes the poller.
+      if (!poller && !core.orchestrationWaker.polling) continue;
+      const interval = jitter(core.options.dispatcherPollIntervalMs);
+      await core.orchestrationWaker.wait(poller ? interval - (Date.now() - began) : Math.max(pollMs, interval));
       continue;
     }
     core.metrics.itemFetched('orchestration');
     if (core.isStopping()) {
-      await core.provider.abandonOrchestrationItem(item.lockToken, 0).catch(() => {});
+      // Not this item's fault: the attempt is taken back.
+      await core.provider.abandonOrchestrationItem(item.lockToken, 0, true).catch(() => {});
       break;
     }
     // Another slot may take the next item while this one works.
     core.orchestrationWaker.wakeOne();
-    if (item.historyError !== null) {
-      // Stored data this runtime cannot read (written by a newer one?): give it back for a while (contract v2 §6).
-      core.report(new Error(item.historyError), 'fetchOrchestrationItem', { instance_id: item.instance });
-      await core.provider.abandonOrchestrationItem(item.lockToken, 1000).catch(() => {});
-      continue;
-    }
-    await tracedTurn(core, slot, item, attempts);
+    await tracedTurn(core, slot, item);
   }
 }
 
@@ -61,8 +75,8 @@ interface TurnReport {
 }
 
 /** §5.3: one `duroxide.turn` CONSUMER span per fetched item, through its ack; linked to the messages' producers. */
-async function tracedTurn(core: RuntimeCore, slot: string, item: LockedItem, attempts: Map<string, number>) {
-  const attempt = (attempts.get(item.instance) ?? 0) + 1;
+async function tracedTurn(core: RuntimeCore, slot: string, item: LockedItem) {
+  const attempt = item.attempt;
   const span = core.tracing.start(
     `duroxide.turn ${item.orchestrationName}`,
     'CONSUMER',
@@ -77,12 +91,28 @@ async function tracedTurn(core: RuntimeCore, slot: string, item: LockedItem, att
   );
   core.busy.orchestration++;
   const report: TurnReport = {};
+  // Turns longer than the renewal interval (a slow ack, its retries) keep their lock (v2 §6).
+  const { orchestratorLockTimeoutMs: lockMs, orchestratorLockRenewalBufferMs: bufferMs } = core.options;
+  const renewal = startRenewal(
+    renewalIntervalMs(lockMs, bufferMs),
+    () => core.provider.renewOrchestrationItemLock(item.lockToken, lockMs),
+    (error) => {
+      // The ack will fail with DXL02 and whoever holds the instance next redoes the turn (§3.4).
+      const facts = factsOf(error);
+      core.metrics.lockLost('orchestrator');
+      core.log.runtime.warn(
+        { instance_id: item.instance, operation: 'renewOrchestrationItemLock', sqlstate: facts.sqlstate },
+        'lock lost',
+      );
+    },
+  );
   try {
-    await span.run(() => processItem(core, slot, item, attempts, span, report));
+    await span.run(() => processItem(core, slot, item, span, report));
   } catch (bug) {
     report.failure = (bug as Error)?.message ?? String(bug);
     throw bug;
   } finally {
+    renewal.stop();
     core.busy.orchestration--;
     endTurnSpan(span, report);
   }
@@ -110,23 +140,45 @@ function endTurnSpan(span: SpanHandle, report: TurnReport): void {
   span.end();
 }
 
-async function processItem(
-  core: RuntimeCore,
-  slot: string,
-  item: LockedItem,
-  attempts: Map<string, number>,
-  span: SpanHandle,
-  report: TurnReport,
-) {
-  const attempt = (attempts.get(item.instance) ?? 0) + 1;
-  attempts.set(item.instance, attempt);
+async function processItem(core: RuntimeCore, slot: string, item: LockedItem, span: SpanHandle, report: TurnReport) {
+  const attempt = item.attempt;
   const began = Date.now();
   const { maxAttempts, unregisteredBackoff } = core.options;
+  if (item.historyError !== null) {
+    // Stored data this runtime cannot read (written by a newer one?): give it back for a while, counting the attempt,
+    // so that it ends in poison unless a runtime that reads it comes along (v2 §6).
+    core.report(new Error(item.historyError), 'fetchOrchestrationItem', { instance_id: item.instance, attempt });
+    if (attempt <= maxAttempts) {
+      report.outcome = 'abandoned';
+      await core.provider.abandonOrchestrationItem(item.lockToken, 1_000).catch(() => {});
+      return;
+    }
+    report.plan = unreadableHistoryFailure(item, maxAttempts);
+  }
   let plan: TurnPlan;
   let env: TurnEnvironment;
   try {
     env = await environment(core, slot, item, attempt, span);
-    plan = runTurn(item, env);
+    if (report.plan) plan = report.plan;
+    else if (attempt > maxAttempts) {
+      // Poison (§3.5): fail without running the code that may be what keeps failing.
+      const unregistered = unregisteredOf(item, core.registry);
+      const details =
+        unregistered?.kind === 'unregistered'
+          ? unregistered.details
+          : poison(
+              attempt,
+              maxAttempts,
+              { Orchestration: { instance: item.instance, execution_id: item.executionId } },
+              JSON.stringify(item.messages),
+            );
+      if (!unregistered) core.metrics.orchestrationPoisoned();
+      core.log.runtime.error(
+        { instance_id: item.instance, attempt, max_attempts: maxAttempts, error: displayMessage(details) },
+        'orchestration failed after too many attempts',
+      );
+      plan = failExisting(item, details, env);
+    } else plan = runTurn(item, env);
   } catch (bug) {
     report.failure = (bug as Error)?.message ?? String(bug);
     report.outcome = 'abandoned';
@@ -134,22 +186,7 @@ async function processItem(
     await core.provider.abandonOrchestrationItem(item.lockToken, backoff(core, attempt)).catch(() => {});
     return;
   }
-  if (attempt > maxAttempts) {
-    const details =
-      plan.kind === 'unregistered'
-        ? plan.details
-        : infrastructure(
-            'poison',
-            `poison: orchestration ${item.instance} exceeded ${attempt} attempts (max ${maxAttempts})`,
-          );
-    if (plan.kind !== 'unregistered') core.metrics.orchestrationPoisoned();
-    core.log.runtime.error(
-      { instance_id: item.instance, attempt, max_attempts: maxAttempts },
-      'orchestration failed after too many attempts',
-    );
-    plan = failExisting(item, details, env);
-    report.plan = plan;
-  } else if (plan.kind === 'unregistered') {
+  if (plan.kind === 'unregistered') {
     report.plan = plan;
     const delay = Math.min(
       unregisteredBackoff.baseDelayMs * 2 ** Math.min(attempt - 1, 6),
@@ -171,10 +208,33 @@ async function processItem(
   if (plan.kind !== 'ack') return;
   report.plan = stampTraceContext(plan, span);
   const acked = await ack(core, item, report.plan, env);
-  if (acked === true) {
-    attempts.delete(item.instance);
-    record(core, slot, item, attempt, report.plan, Date.now() - began);
-  } else report.failure = acked;
+  if (acked === true) record(core, slot, item, attempt, report.plan, Date.now() - began);
+  else report.failure = acked;
+}
+
+/** v2 §3.2.5/§6: poison for a history that never decoded; the failure is appended after whatever is stored. */
+function unreadableHistoryFailure(item: LockedItem, maxAttempts: number): TurnPlan {
+  const error = item.historyError!;
+  const details = poison(
+    item.attempt,
+    maxAttempts,
+    { FailedDeserialization: { instance: item.instance, execution_id: item.executionId, error } },
+    error,
+  );
+  return {
+    kind: 'ack',
+    executionId: item.executionId,
+    delta: [{ OrchestrationFailed: { event_id: UNREADABLE_HISTORY_EVENT_ID, details } }],
+    workerItems: [],
+    orchestratorItems: [],
+    metadata: { status: 'Failed', output: displayMessage(details) },
+    cancelledActivities: [],
+    outcome: 'failed',
+    details,
+    name: item.orchestrationName,
+    version: item.version,
+    replayed: 0,
+  };
 }
 
 /** W3 (§5.3): activities and starts scheduled by this turn carry its span context, for the consumers' links. */
@@ -259,6 +319,7 @@ async function ack(
         current.workerItems,
         current.orchestratorItems,
         current.metadata,
+        current.cancelledActivities,
       );
       if (current !== plan) Object.assign(plan, current);
       wake(core, current);
@@ -292,8 +353,8 @@ async function ack(
 }
 
 function wake(core: RuntimeCore, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
-  if (plan.metadata.status) core.client.notifyChanged();
-  if (plan.workerItems.length > 0) core.workerWaker.wakeAll();
+  if (plan.metadata.status || plan.delta.some((e) => 'CustomStatusUpdated' in e)) core.client.notifyChanged();
+  for (let i = 0; i < plan.workerItems.length; i++) core.workerWaker.wakeOne();
   const now = core.options.clock();
   for (const item of plan.orchestratorItems) {
     if ('TimerFired' in item) {

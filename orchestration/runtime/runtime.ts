@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- duroxide-node's API carries untyped JSON values; definitions narrow them where users declare types */
+import { setMaxListeners } from 'node:events';
 import { Client } from '../client.js';
 import type { ActivityDefinition, ActivityFn, OrchestrationDefinition, OrchestrationFn } from '../definitions.js';
 import { childLogger, jsonLogger, type Logger } from '../logger.js';
@@ -27,6 +28,7 @@ export class Runtime {
   private readonly orchestrationWaker = new Waker();
   private readonly workerWaker = new Waker();
   private readonly deadline = new AbortController();
+  private readonly stopping = new AbortController();
   private slots: Promise<void>[] = [];
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   readonly client: Client;
@@ -42,6 +44,8 @@ export class Runtime {
     };
     this.options = resolveOptions(options, provider.lockTimeoutMs, childLogger(base, service));
     this.telemetry = resolveTelemetry(this.options.telemetry);
+    // Every slot's fetch and every running activity listens to these: one listener each, by design.
+    setMaxListeners(0, this.stopping.signal, this.deadline.signal);
     this.client = new Client(provider, {
       onEnqueue: () => this.orchestrationWaker.wakeOne(),
       telemetry: this.telemetry,
@@ -128,6 +132,7 @@ export class Runtime {
         activity: childLogger(o.logger, { logger: 'duroxide.activity' }),
       },
       isStopping: () => this.state !== 'running',
+      stopSignal: this.stopping.signal,
       isPastDeadline: () => this.deadline.signal.aborted,
       deadlineSignal: this.deadline.signal,
       report: (error, operation, extra = {}) => {
@@ -139,14 +144,12 @@ export class Runtime {
         o.onError?.(error, { operation, ...(typeof instance === 'string' ? { instance } : {}) });
       },
     };
-    const orchestrationAttempts = new Map<string, number>();
-    const workerAttempts = new Map<string, number>();
     const guard = (loop: Promise<void>) => loop.catch((error: unknown) => core.report(error, 'slot'));
     for (let i = 0; i < o.orchestrationConcurrency; i++) {
-      this.slots.push(guard(orchestrationSlot(core, `orch-${i}-${o.workerNodeId}`, orchestrationAttempts)));
+      this.slots.push(guard(orchestrationSlot(core, `orch-${i}-${o.workerNodeId}`)));
     }
     for (let i = 0; i < o.workerConcurrency; i++) {
-      this.slots.push(guard(workerSlot(core, `work-${i}-${o.workerNodeId}`, workerAttempts)));
+      this.slots.push(guard(workerSlot(core, `work-${i}-${o.workerNodeId}`)));
     }
     if (telemetry.meter) {
       // §5.2 gauges from the provider, at start and every 60 s; only worth the queries when a meter reads them.
@@ -192,6 +195,7 @@ export class Runtime {
     }
     if (this.state === 'stopped') return;
     this.state = 'stopping';
+    this.stopping.abort();
     this.orchestrationWaker.wakeAll();
     this.workerWaker.wakeAll();
     let timer: NodeJS.Timeout | undefined;

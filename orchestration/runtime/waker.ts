@@ -1,6 +1,11 @@
 /** Idle waits that end early on a wake-up (§3.3): wake-ups only shorten waits, correctness never depends on them. */
 export class Waker {
   private waiting = new Set<() => void>();
+  /**
+   * §3.3: of a dispatcher's idle slots only one polls (long-polls, when the provider does); the others wait until
+   * it finds work (it then wakes one of them) or in-process work arrives. Set while that slot's fetch runs.
+   */
+  polling = false;
 
   wait(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();

@@ -1,59 +1,68 @@
-import type { WorkerLease } from '../../provider/types/index.js';
+import type { FetchedWorkItem } from '../../provider/types/index.js';
 import { ActivityContext, type CancellationReason } from '../activity-context.js';
-import { applicationError, cancelledError, displayMessage, encode, infrastructure, messageOf } from '../codec.js';
+import { applicationError, displayMessage, encode, messageOf, poison } from '../codec.js';
 import type { ActivityOutcome } from '../telemetry/runtime-metrics.js';
 import type { ErrorDetails, WorkItem } from '../wire.js';
-import { type RuntimeCore, factsOf, fetchBackoff } from './core.js';
+import { type RuntimeCore, factsOf, fetchBackoff, renewalIntervalMs, startRenewal, untilStopped } from './core.js';
 import { jitter, sleep } from './waker.js';
 
 type Execute = Extract<WorkItem, { ActivityExecute: unknown }>['ActivityExecute'];
 type Completion = Extract<WorkItem, { ActivityCompleted: unknown } | { ActivityFailed: unknown }>;
 
-const ATTEMPT_KEYS = 10_000;
-
-/** One worker slot (§3.2); `attempts` counts dequeues per activity in this process (bounded, oldest dropped). */
-export async function workerSlot(core: RuntimeCore, slot: string, attempts: Map<string, number>): Promise<void> {
+/** One worker slot (§3.2 on contract v2: attempt counts, renewal, abandon, cancellation by lock stealing). */
+export async function workerSlot(core: RuntimeCore, slot: string): Promise<void> {
+  const { workerLockTimeoutMs: lockMs, dispatcherLongPollTimeoutMs: pollMs } = core.options;
   let consecutiveErrors = 0;
   while (!core.isStopping()) {
     const began = Date.now();
-    let lease: WorkerLease | null;
+    const poller = !core.workerWaker.polling;
+    if (poller) core.workerWaker.polling = true;
+    let fetched: FetchedWorkItem | null;
     try {
-      lease = await core.provider.dequeueWorkerPeekLock();
+      const result = await untilStopped(core, core.provider.fetchWorkItem(lockMs, poller ? pollMs : 0), (late) => {
+        core.metrics.itemFetched('worker');
+        return core.provider.abandonWorkItem(late.lockToken, 0, true);
+      });
+      if (result === 'stopped') break;
+      fetched = result;
       consecutiveErrors = 0;
     } catch (error) {
       consecutiveErrors++;
       const facts = factsOf(error);
-      core.metrics.providerError('dequeueWorkerPeekLock', facts.retryable, facts.sqlstate);
-      core.report(error, 'dequeueWorkerPeekLock', { consecutive: consecutiveErrors });
+      core.metrics.providerError('fetchWorkItem', facts.retryable, facts.sqlstate);
+      core.report(error, 'fetchWorkItem', { consecutive: consecutiveErrors });
       await core.workerWaker.wait(fetchBackoff(error, consecutiveErrors));
       continue;
+    } finally {
+      if (poller) core.workerWaker.polling = false;
     }
-    if (!lease) {
-      await core.workerWaker.wait(jitter(core.options.dispatcherPollIntervalMs) - (Date.now() - began));
+    if (!fetched) {
+      // Nobody polls any more (the poller took an item meanwhile): this slot becomes the poller.
+      if (!poller && !core.workerWaker.polling) continue;
+      const interval = jitter(core.options.dispatcherPollIntervalMs);
+      await core.workerWaker.wait(poller ? interval - (Date.now() - began) : Math.max(pollMs, interval));
       continue;
     }
     core.metrics.itemFetched('worker');
-    // Without abandon (contract v2 P4) a lease taken during shutdown is left to expire.
-    if (core.isStopping()) break;
+    if (core.isStopping()) {
+      // Not this item's fault: the attempt is taken back and the item is at once fetchable elsewhere (§3.7).
+      await core.provider.abandonWorkItem(fetched.lockToken, 0, true).catch(() => {});
+      break;
+    }
     core.workerWaker.wakeOne();
-    if (!('ActivityExecute' in lease.item)) continue;
+    // The provider's worker queue holds only ActivityExecute (v2 §2.3); anything else is left to expire.
+    if (!('ActivityExecute' in fetched.item)) continue;
     core.busy.worker++;
     try {
-      await tracedActivity(core, slot, lease.lockToken, lease.item.ActivityExecute, attempts);
+      await tracedActivity(core, slot, fetched.lockToken, fetched.item.ActivityExecute, fetched.attemptCount);
     } finally {
       core.busy.worker--;
     }
   }
 }
 
-/** §5.3: one `duroxide.activity` CONSUMER span per dequeued activity, linked to the turn that scheduled it. */
-async function tracedActivity(
-  core: RuntimeCore,
-  slot: string,
-  token: string,
-  item: Execute,
-  attempts: Map<string, number>,
-) {
+/** §5.3: one `duroxide.activity` CONSUMER span per fetched activity, linked to the turn that scheduled it. */
+async function tracedActivity(core: RuntimeCore, slot: string, token: string, item: Execute, attempt: number) {
   const span = core.tracing.start(
     `duroxide.activity ${item.name}`,
     'CONSUMER',
@@ -63,12 +72,13 @@ async function tracedActivity(
       'duroxide.activity.name': item.name,
       'duroxide.activity.id': item.id,
       'duroxide.worker_id': slot,
+      'duroxide.attempt': attempt,
     },
     [(item as { trace_context?: unknown }).trace_context],
   );
   try {
-    const settled = await span.run(() => runActivity(core, slot, token, item, attempts));
-    span.set({ 'duroxide.attempt': settled.attempt, 'duroxide.activity.outcome': settled.outcome });
+    const settled = await span.run(() => runActivity(core, slot, token, item, attempt));
+    span.set({ 'duroxide.activity.outcome': settled.outcome });
     if (settled.error !== undefined) span.fail(settled.error);
   } catch (bug) {
     span.fail((bug as Error)?.message ?? String(bug));
@@ -78,24 +88,36 @@ async function tracedActivity(
   }
 }
 
-/** How an activity dequeue ended, for its span. */
+/** How an activity fetch ended, for its span. */
 interface Settled {
-  attempt: number;
   outcome: ActivityOutcome | 'unregistered' | 'shutdown';
   /** Set for outcomes that are failures (status ERROR). */
   error?: string;
 }
 
-type Running = { running: true; name: string; version: string } | { running: false };
+/** The context's orchestration name and version (§1.5), from the instance row; `unknown` when unavailable. */
+async function describeOrchestration(core: RuntimeCore, instance: string) {
+  try {
+    const info = await core.provider.getInstanceInfo(instance);
+    return { name: info.orchestrationName, version: info.orchestrationVersion, running: info.status === 'Running' };
+  } catch {
+    return { name: 'unknown', version: 'unknown', running: false };
+  }
+}
 
-async function executionStatus(core: RuntimeCore, item: Execute): Promise<Running | null> {
+/**
+ * A failed renewal means the lock is gone (v2 §6). DXW01: the row was deleted — by the ack that ended the execution,
+ * or by one that dropped the activity as a race loser; the instance row tells the two apart. Otherwise the lock
+ * expired (or the call failed) and the item may already run elsewhere.
+ */
+async function whyLost(core: RuntimeCore, item: Execute, error: unknown): Promise<CancellationReason> {
+  if (factsOf(error).sqlstate !== 'DXW01') return 'lock-lost';
   try {
     const info = await core.provider.getInstanceInfo(item.instance);
-    if (info.status !== 'Running' || info.currentExecutionId !== item.execution_id) return { running: false };
-    return { running: true, name: info.orchestrationName, version: info.orchestrationVersion };
-  } catch (error) {
-    if (factsOf(error).sqlstate === 'P0002') return { running: false };
-    return null;
+    const runs = info.status === 'Running' && info.currentExecutionId === item.execution_id;
+    return runs ? 'cancelled' : 'orchestration-terminal';
+  } catch {
+    return 'orchestration-terminal';
   }
 }
 
@@ -104,14 +126,9 @@ async function runActivity(
   slot: string,
   token: string,
   item: Execute,
-  attempts: Map<string, number>,
+  attempt: number,
 ): Promise<Settled> {
-  const key = `${item.instance}\u0000${item.execution_id}\u0000${item.id}`;
-  const attempt = (attempts.get(key) ?? 0) + 1;
-  attempts.delete(key);
-  attempts.set(key, attempt);
-  if (attempts.size > ATTEMPT_KEYS) attempts.delete(attempts.keys().next().value!);
-  const { maxAttempts } = core.options;
+  const { maxAttempts, unregisteredBackoff } = core.options;
   const fields = {
     instance_id: item.instance,
     execution_id: item.execution_id,
@@ -123,14 +140,22 @@ async function runActivity(
   const fail = (details: ErrorDetails): Completion => ({
     ActivityFailed: { instance: item.instance, execution_id: item.execution_id, id: item.id, details },
   });
-  const skipped = fail(cancelledError('orchestration terminal', 'activity skipped: execution is not running'));
 
   const handler = core.registry.activity(item.name);
   if (attempt > maxAttempts) {
     const details: ErrorDetails = handler
-      ? infrastructure(
-          'poison',
-          `poison: activity ${item.name}#${item.id} exceeded ${attempt} attempts (max ${maxAttempts})`,
+      ? poison(
+          attempt,
+          maxAttempts,
+          {
+            Activity: {
+              instance: item.instance,
+              execution_id: item.execution_id,
+              activity_name: item.name,
+              activity_id: item.id,
+            },
+          },
+          JSON.stringify({ ActivityExecute: item }),
         )
       : { Configuration: { kind: 'UnregisteredActivity', resource: item.name, message: null } };
     const outcome = handler ? 'poison' : 'config_error';
@@ -138,40 +163,34 @@ async function runActivity(
       { ...fields, max_attempts: maxAttempts, error: displayMessage(details) },
       handler ? 'activity poisoned' : 'unregistered activity failed after too many attempts',
     );
-    await ackWorker(core, token, fail(details), fields);
+    await ack(core, token, fail(details), fields);
     core.metrics.activitySettled(item.name, outcome);
-    attempts.delete(key);
-    return { attempt, outcome, error: displayMessage(details) };
-  }
-  const status = await executionStatus(core, item);
-  if (status && !status.running) {
-    core.log.activity.info({ ...fields, reason: 'execution not running' }, 'activity skipped');
-    await ackWorker(core, token, skipped, fields);
-    core.metrics.activitySettled(item.name, 'skipped');
-    return { attempt, outcome: 'skipped' };
-  }
-  if (status?.running) {
-    Object.assign(fields, { orchestration_name: status.name, orchestration_version: status.version });
+    return { outcome, error: displayMessage(details) };
   }
   if (!handler) {
-    // No abandon without contract v2 P4: the lock timeout is the back-off, so another node may take it meanwhile.
-    core.log.activity.warn(
-      {
-        ...fields,
-        backoff_ms: core.options.workerLockTimeoutMs,
-        remaining_attempts: maxAttempts - attempt + 1,
-      },
-      'unregistered activity: leaving the lease to expire',
+    // §3.6 with P4: back off so that a node that has the activity can take it; the attempt counts, ending in failure.
+    const delay = Math.min(
+      unregisteredBackoff.baseDelayMs * 2 ** Math.min(attempt - 1, 6),
+      unregisteredBackoff.maxDelayMs,
     );
-    return { attempt, outcome: 'unregistered' };
+    core.log.activity.warn(
+      { ...fields, backoff_ms: delay, remaining_attempts: maxAttempts - attempt + 1 },
+      'unregistered activity: backing off',
+    );
+    await core.provider.abandonWorkItem(token, delay).catch((error: unknown) => core.report(error, 'abandonWorkItem'));
+    return { outcome: 'unregistered' };
   }
 
+  const orchestration = await describeOrchestration(core, item.instance);
+  if (orchestration.running) {
+    Object.assign(fields, { orchestration_name: orchestration.name, orchestration_version: orchestration.version });
+  }
   const controller = new AbortController();
   const context = new ActivityContext(
     item.instance,
     item.execution_id,
-    status?.running ? status.name : 'unknown',
-    status?.running ? status.version : 'unknown',
+    orchestration.name,
+    orchestration.version,
     item.name,
     item.id,
     slot,
@@ -188,11 +207,22 @@ async function runActivity(
   const onDeadline = () => controller.abort('shutdown');
   if (core.deadlineSignal.aborted) onDeadline();
   core.deadlineSignal.addEventListener('abort', onDeadline, { once: true });
-  const monitor = setInterval(() => {
-    void executionStatus(core, item).then((s) => {
-      if (s && !s.running && !controller.signal.aborted) controller.abort('orchestration-terminal');
-    });
-  }, core.options.cancellationCheckIntervalMs);
+  const { workerLockTimeoutMs: lockMs, workerLockRenewalBufferMs: bufferMs } = core.options;
+  const renewal = startRenewal(
+    renewalIntervalMs(lockMs, bufferMs),
+    () => core.provider.renewWorkItemLock(token, lockMs),
+    (error) => {
+      void whyLost(core, item, error).then((reason) => {
+        const facts = factsOf(error);
+        core.metrics.lockLost('worker');
+        core.log.activity.info(
+          { ...fields, operation: 'renewWorkItemLock', sqlstate: facts.sqlstate, reason },
+          'activity lock lost; cancelling',
+        );
+        if (!controller.signal.aborted) controller.abort(reason);
+      });
+    },
+  );
 
   const began = Date.now();
   core.log.activity.debug(fields, 'activity started');
@@ -214,6 +244,7 @@ async function runActivity(
   try {
     const first = await Promise.race([outcome, aborted]);
     if (typeof first !== 'string') {
+      renewal.stop();
       const durationMs = Date.now() - began;
       const error = 'ActivityFailed' in first ? displayMessage(first.ActivityFailed.details) : undefined;
       const settled: ActivityOutcome = error === undefined ? 'success' : 'app_error';
@@ -221,25 +252,29 @@ async function runActivity(
         { ...fields, duration_ms: durationMs, outcome: settled, ...(error === undefined ? {} : { error }) },
         error === undefined ? 'activity completed' : 'activity failed',
       );
-      const acked = await ackWorker(core, token, first, fields);
+      const acked = await ack(core, token, first, fields);
       core.metrics.activitySettled(item.name, acked ? settled : 'lost', durationMs);
-      return { attempt, outcome: acked ? settled : 'lost', ...(error === undefined ? {} : { error }) };
+      return { outcome: acked ? settled : 'lost', ...(error === undefined ? {} : { error }) };
     }
+    renewal.stop();
     if (first === 'shutdown') {
       core.log.activity.info({ ...fields, reason: 'shutdown' }, 'activity abandoned at the shutdown deadline');
-      return { attempt, outcome: 'shutdown' };
+      await core.provider.abandonWorkItem(token, 0, true).catch(() => {});
+      return { outcome: 'shutdown' };
     }
+    // v2 §6: the handler gets the grace period, then the lease is released without a completion; for a deleted row
+    // that ack fails with DXW01, as expected. Whatever the handler returns later is discarded.
     const grace = core.options.activityCancellationGracePeriodMs;
     const deadline = new Promise<void>((resolve) =>
       core.deadlineSignal.addEventListener('abort', () => resolve(), { once: true }),
     );
     await Promise.race([outcome, sleep(grace), deadline]);
-    core.log.activity.info({ ...fields, reason: 'orchestration-terminal' }, 'activity cancelled; result discarded');
-    await ackWorker(core, token, skipped, fields);
+    core.log.activity.info({ ...fields, reason: first }, 'activity cancelled; result discarded');
+    await ack(core, token, null, fields);
     core.metrics.activitySettled(item.name, 'cancelled', Date.now() - began);
-    return { attempt, outcome: 'cancelled' };
+    return { outcome: 'cancelled' };
   } finally {
-    clearInterval(monitor);
+    renewal.stop();
     core.deadlineSignal.removeEventListener('abort', onDeadline);
   }
 }
@@ -253,32 +288,34 @@ function decodeInput(text: string): unknown {
 }
 
 /**
- * §3.8: retryable or unknown outcomes re-issued (10…160 ms); DXW01 means someone else's completion counts. True when
- * this completion was recorded.
+ * §3.8: retryable or unknown outcomes re-issued (10…160 ms). DXW01 (the row is gone: cancelled, or acked by an earlier
+ * attempt) and DXW02 (the lock expired: the item will run again elsewhere) mean this completion does not count. True
+ * when it was recorded.
  */
-async function ackWorker(
+async function ack(
   core: RuntimeCore,
   token: string,
-  completion: Completion,
+  completion: Completion | null,
   fields: Record<string, unknown>,
 ): Promise<boolean> {
   for (let retry = 0; ; retry++) {
     try {
-      await core.provider.ackWorker(token, completion);
-      core.orchestrationWaker.wakeOne();
+      await core.provider.ackWorkItem(token, completion);
+      if (completion) core.orchestrationWaker.wakeOne();
       return true;
     } catch (error) {
       const facts = factsOf(error);
-      core.metrics.providerError('ackWorker', facts.retryable, facts.sqlstate);
-      if (facts.sqlstate === 'DXW01') {
-        core.metrics.lockLost('worker');
+      core.metrics.providerError('ackWorkItem', facts.retryable, facts.sqlstate);
+      if (facts.sqlstate === 'DXW01' || facts.sqlstate === 'DXW02') {
+        // A cancelled activity's final ack finds its row deleted: expected, not a lost lease.
+        if (completion) core.metrics.lockLost('worker');
         core.log.activity.info(
-          { ...fields, operation: 'ackWorker', sqlstate: 'DXW01' },
-          'lease already acked or redelivered',
+          { ...fields, operation: 'ackWorkItem', sqlstate: facts.sqlstate },
+          completion ? 'lease lost: cancelled, expired or redelivered' : 'cancelled lease released',
         );
         return false;
       }
-      core.report(error, 'ackWorker', { ...fields, consecutive: retry + 1 });
+      core.report(error, 'ackWorkItem', { ...fields, consecutive: retry + 1 });
       if ((facts.retryable || facts.sqlstate === null) && retry < 5) {
         await sleep(10 * 2 ** retry);
         continue;

@@ -121,6 +121,11 @@ describe('E2E cancellation, nondeterminism, duplicates, misuse', () => {
     await waitForHistory(provider, 's', hasKind('ActivityScheduled'));
     await orchestratorOnly.client.cancelInstance('s', 'stop');
     await orchestratorOnly.client.waitForOrchestration('s');
+    // v2 §6: the cancel turn deleted the queued activity's row and recorded why.
+    expect((await provider.read('s')).filter((e) => 'ActivityCancelRequested' in e)).toMatchObject([
+      { ActivityCancelRequested: { source_event_id: 2, reason: 'orchestration_terminal_failed' } },
+    ]);
+    expect((await provider.getQueueDepths()).workerQueue).toBe(0);
     await orchestratorOnly.shutdown();
     const workers = h.runtime(provider, { orchestrationConcurrency: 1, activityCancellationGracePeriodMs: 50 });
     workers.registerActivity('Never', () => {

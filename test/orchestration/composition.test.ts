@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrchestrationContext } from '../../orchestration/index.js';
-import {
-  expireLeasesOf,
-  hasKind,
-  kinds,
-  manualClock,
-  offsetClock,
-  useHarness,
-  waitForHistory,
-  waitForSubscription,
-} from './support/harness.js';
+import { hasKind, kinds, manualClock, useHarness, waitForHistory, waitForSubscription } from './support/harness.js';
 
 const h = useHarness();
 
@@ -92,13 +83,8 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
   });
 
   it('E2E-14 system failure cascades to the parent', async () => {
-    const clock = offsetClock();
-    const provider = await h.provider({ clock: clock.now });
-    const rt = h.runtime(expireLeasesOf(provider, clock, 'NoSuchActivity'), {
-      maxAttempts: 1,
-      workerConcurrency: 1,
-      clock: clock.now,
-    });
+    const provider = await h.provider();
+    const rt = h.runtime(provider, { maxAttempts: 1, unregisteredBackoff: { baseDelayMs: 10, maxDelayMs: 20 } });
     rt.registerOrchestration('CallsUnknown', function* (ctx: OrchestrationContext) {
       return yield ctx.scheduleActivity('NoSuchActivity');
     });
@@ -111,7 +97,7 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     });
     await rt.start();
     await rt.client.startOrchestration('top', 'Top');
-    // Unregistered activities back off by lease expiry; maxAttempts 1 with a 1 s lock → Failed after one expiry.
+    // Unregistered activities are abandoned with a back-off that counts the attempt; maxAttempts 1 → Failed at the second.
     const status = await rt.client.waitForOrchestration('top', 20_000);
     expect(status).toMatchObject({
       status: 'Failed',
@@ -240,7 +226,12 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
   it('E2E-20 race of event and timer; losing activity sees its signal abort', async () => {
     const clock = manualClock();
     const provider = await h.provider({ clock: clock.now });
-    const rt = h.runtime(provider, { clock: clock.now, activityCancellationGracePeriodMs: 100 });
+    // The worker lock outlives the 1 s the test moves the clock, so only the cancellation can end the activity's lease.
+    const rt = h.runtime(provider, {
+      clock: clock.now,
+      activityCancellationGracePeriodMs: 100,
+      workerLockTimeoutMs: 2_000,
+    });
     let aborted: unknown = null;
     rt.registerActivity(
       'Endless',
@@ -281,6 +272,63 @@ describe('E2E sub-orchestrations, events, races, continue-as-new', () => {
     });
     await waitForHistory(provider, 'r3', () => aborted !== null);
     expect(aborted).toBe('orchestration-terminal');
+    // v2 §6: the terminal turn cancelled the in-flight activity (breadcrumb + deleted worker row).
+    expect((await provider.read('r3')).filter((e) => 'ActivityCancelRequested' in e)).toMatchObject([
+      { ActivityCancelRequested: { source_event_id: 2, reason: 'orchestration_terminal_completed' } },
+    ]);
+  });
+
+  it('E2E-20 a losing activity is cancelled at once while its execution runs on', async () => {
+    const clock = manualClock();
+    const provider = await h.provider({ clock: clock.now });
+    const rt = h.runtime(provider, {
+      clock: clock.now,
+      activityCancellationGracePeriodMs: 100,
+      workerLockTimeoutMs: 2_000,
+    });
+    let aborted: unknown = null;
+    let acked = 0;
+    rt.registerActivity(
+      'Endless',
+      (ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            aborted = ctx.signal.reason;
+            resolve('stopped');
+          }),
+        ),
+    );
+    rt.registerActivity('Then', () => {
+      acked++;
+      return 'then';
+    });
+    rt.registerOrchestration('LoserRunsOn', function* (ctx: OrchestrationContext) {
+      const first = yield ctx.race(ctx.scheduleActivity('Endless'), ctx.scheduleTimer(1000));
+      const then = yield ctx.scheduleActivity('Then');
+      const done = yield ctx.waitForEvent('Done');
+      return { first, then, done };
+    });
+    await rt.start();
+    await rt.client.startOrchestration('loser', 'LoserRunsOn');
+    await waitForHistory(provider, 'loser', hasKind('TimerCreated'));
+    clock.advance(1000);
+    await waitForSubscription(provider, 'loser', 'Done');
+    await waitForHistory(provider, 'loser', () => aborted !== null);
+    expect(aborted).toBe('cancelled');
+    const history = await provider.read('loser');
+    expect(history.filter((e) => 'ActivityCancelRequested' in e)).toMatchObject([
+      { ActivityCancelRequested: { source_event_id: 2, reason: 'select_loser' } },
+    ]);
+    await rt.client.raiseEvent('loser', 'Done', 'd');
+    expect(await rt.client.waitForOrchestration('loser')).toEqual({
+      status: 'Completed',
+      output: { first: { index: 1, value: null }, then: 'then', done: 'd' },
+    });
+    // The breadcrumb is recorded once (replays re-derive the loser without repeating it); the history replays.
+    const final = await provider.read('loser');
+    expect(final.filter((e) => 'ActivityCancelRequested' in e)).toHaveLength(1);
+    expect(rt.replayCheck(final)).toMatchObject({ ok: true, newDecisions: 0 });
+    expect(acked).toBe(1);
   });
 
   it('E2E-21 losing wait does not consume a later event', async () => {

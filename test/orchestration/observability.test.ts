@@ -203,7 +203,7 @@ describe('E2E observability', () => {
         expect(ack.attributes['db.system']).toBe('postgresql');
         expect(turnIds.has(ack.parentSpanContext!.spanId)).toBe(true);
       }
-      const workerAcks = otel.named('duroxide.provider.ackWorker');
+      const workerAcks = otel.named('duroxide.provider.ackWorkItem');
       expect(workerAcks).toHaveLength(2);
       for (const ack of workerAcks) expect(activityIds.has(ack.parentSpanContext!.spanId)).toBe(true);
     });
@@ -252,7 +252,9 @@ describe('E2E observability', () => {
     const operations = metrics
       .get('duroxide_provider_operation_duration_seconds')!
       .dataPoints.map((p) => p.attributes.operation);
-    expect(operations).toEqual(expect.arrayContaining(['fetchOrchestrationItem', 'ackOrchestrationItem', 'ackWorker']));
+    expect(operations).toEqual(
+      expect.arrayContaining(['fetchOrchestrationItem', 'ackOrchestrationItem', 'ackWorkItem']),
+    );
     expect(points('duroxide_dispatcher_busy_slots')).toEqual(
       expect.arrayContaining([
         [{ dispatcher: 'orchestration' }, 0],

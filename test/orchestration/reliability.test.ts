@@ -17,7 +17,13 @@ const h = useHarness();
 describe('E2E reliability', () => {
   it('E2E-44 orchestration poison', async () => {
     const provider = await h.provider();
+    const attempts: number[] = [];
     const wrapped = faultyProvider(provider, {
+      fetchOrchestrationItem: async (_args, call) => {
+        const fetched = await call();
+        if (fetched?.item.instance === 'poisoned') attempts.push(fetched.attemptCount);
+        return fetched;
+      },
       ackOrchestrationItem: (args, call) => {
         const delta = args[2];
         const last = delta.at(-1);
@@ -32,21 +38,83 @@ describe('E2E reliability', () => {
     await rt.start();
     await rt.client.startOrchestration('poisoned', 'Never');
     const status = await rt.client.waitForOrchestration('poisoned');
-    expect(status).toMatchObject({ status: 'Failed', details: { Infrastructure: { operation: 'poison' } } });
+    // The provider's attempt counts (v2 §3.2.1): two failed turns, the third fetch is poison.
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(status).toMatchObject({
+      status: 'Failed',
+      error: 'poison: orchestration poisoned exceeded 3 attempts (max 2)',
+      details: {
+        Poison: {
+          attempt_count: 3,
+          max_attempts: 2,
+          message_type: { Orchestration: { instance: 'poisoned', execution_id: 1 } },
+        },
+      },
+    });
     expect(kinds(await provider.read('poisoned'))).toEqual(['OrchestrationStarted', 'OrchestrationFailed']);
+    expect((await provider.getInstanceInfo('poisoned')).output).toBe(
+      'poison: orchestration poisoned exceeded 3 attempts (max 2)',
+    );
     expect(rt.metricsSnapshot().orchPoison).toBe(1);
+  });
+
+  it('E2E-44 an injected attempt 11 fails without running the code; a poisoned child fails its parent', async () => {
+    const provider = await h.provider();
+    const wrapped = faultyProvider(provider, {
+      fetchOrchestrationItem: async (_args, call) => {
+        const fetched = await call();
+        const poisoned = fetched && ['eleven', 'parent::sub::2'].includes(fetched.item.instance);
+        return poisoned ? { ...fetched, attemptCount: 11 } : fetched;
+      },
+    });
+    const rt = h.runtime(wrapped);
+    let runs = 0;
+    rt.registerOrchestration('Counted', function* (ctx: OrchestrationContext) {
+      runs++;
+      return yield ctx.utcNow();
+    });
+    rt.registerOrchestration('Parent', function* (ctx: OrchestrationContext) {
+      try {
+        return yield ctx.scheduleSubOrchestration('Counted');
+      } catch {
+        return 'must not catch a system failure';
+      }
+    });
+    await rt.start();
+    await rt.client.startOrchestration('eleven', 'Counted');
+    expect(await rt.client.waitForOrchestration('eleven')).toMatchObject({
+      status: 'Failed',
+      error: 'poison: orchestration eleven exceeded 11 attempts (max 10)',
+    });
+    expect(runs).toBe(0);
+    expect(kinds(await provider.read('eleven'))).toEqual(['OrchestrationStarted', 'OrchestrationFailed']);
+    await rt.client.startOrchestration('parent', 'Parent');
+    const parent = await rt.client.waitForOrchestration('parent');
+    expect(parent).toMatchObject({
+      status: 'Failed',
+      error: 'poison: orchestration parent::sub::2 exceeded 11 attempts (max 10)',
+      details: { Poison: { message_type: { Orchestration: { instance: 'parent::sub::2' } } } },
+    });
+    expect(runs).toBe(0);
+    expect(kinds(await provider.read('parent'))).toContain('SubOrchestrationFailed');
   });
 
   it('E2E-45 activity poison', async () => {
     let offset = 0;
     const clock = () => Date.now() + offset;
     const provider = await h.provider({ clock });
+    const attempts: number[] = [];
     const wrapped = faultyProvider(provider, {
-      ackWorker: (args, call) => {
+      fetchWorkItem: async (_args, call) => {
+        const fetched = await call();
+        const execute = fetched && 'ActivityExecute' in fetched.item ? fetched.item.ActivityExecute : null;
+        if (execute?.input === '"bad"') attempts.push(fetched!.attemptCount);
+        return fetched;
+      },
+      ackWorkItem: (args, call) => {
         const completion = args[1];
-        const isPoison = 'ActivityFailed' in completion && 'Infrastructure' in completion.ActivityFailed.details;
-        if ('ActivityCompleted' in completion && completion.ActivityCompleted.result === '"bad"' && !isPoison) {
-          return Promise.reject(permanentError('ackWorker'));
+        if (completion && 'ActivityCompleted' in completion && completion.ActivityCompleted.result === '"bad"') {
+          return Promise.reject(permanentError('ackWorkItem'));
         }
         return call();
       },
@@ -69,7 +137,19 @@ describe('E2E reliability', () => {
       offset += 1_100;
     }
     const status = await rt.client.waitForOrchestration('fan');
-    expect(status).toMatchObject({ details: { Infrastructure: { operation: 'poison' } } });
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(status).toMatchObject({
+      status: 'Failed',
+      error: 'poison: activity Echo#3 exceeded 3 attempts (max 2)',
+      details: {
+        Poison: {
+          attempt_count: 3,
+          max_attempts: 2,
+          message_type: { Activity: { instance: 'fan', execution_id: 1, activity_name: 'Echo', activity_id: 3 } },
+        },
+      },
+    });
+    expect(rt.metricsSnapshot().activityPoison).toBe(1);
     // The other activities ran once each and were acked normally; only 'bad' was redelivered.
     expect(invoked.filter((v) => v === 'a')).toEqual(['a']);
     expect(invoked.filter((v) => v === 'c')).toEqual(['c']);
@@ -222,7 +302,7 @@ describe('E2E reliability', () => {
         }
         return outage ? Promise.reject(retryableError('fetchOrchestrationItem')) : call();
       },
-      dequeueWorkerPeekLock: (_a, call) => (outage ? Promise.reject(retryableError('dequeueWorkerPeekLock')) : call()),
+      fetchWorkItem: (_a, call) => (outage ? Promise.reject(retryableError('fetchWorkItem')) : call()),
     });
     const rt = h.runtime(wrapped, { onError: (_e, c) => errors.push(c.operation) });
     rt.registerActivity('A', () => 'a');
@@ -235,7 +315,7 @@ describe('E2E reliability', () => {
     outage = false;
     expect(await rt.client.waitForOrchestration('outage')).toEqual({ status: 'Completed', output: 'a' });
     expect(errors).toContain('fetchOrchestrationItem');
-    expect(errors).toContain('dequeueWorkerPeekLock');
+    expect(errors).toContain('fetchWorkItem');
   });
 
   it('E2E-53 client inside an activity', async () => {

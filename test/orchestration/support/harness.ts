@@ -62,7 +62,6 @@ export function useHarness(): Harness {
       const runtime = new Runtime(provider, {
         dispatcherPollIntervalMs: 10,
         logger: silentLogger,
-        cancellationCheckIntervalMs: 50,
         ...options,
       });
       runtimes.push(runtime);
@@ -119,41 +118,4 @@ export function offsetClock(): ManualClock {
       offset += ms;
     },
   };
-}
-
-/**
- * A provider whose leases on the named (unregistered) activity expire as soon as the runtime lets go of them: the
- * next dequeue after taking one moves the shared clock past the lock, as the lock timeout passing would. (Not at the
- * dequeue itself: since contract v2 an ack after the lock expired is refused, and the runtime acks the last attempt
- * at once.) Run it with `workerConcurrency: 1`, so that the next dequeue comes from the slot that let the lease go and
- * never lands between another slot's dequeue and its ack.
- */
-export function expireLeasesOf(provider: RuntimeProvider, clock: ManualClock, activity: string): RuntimeProvider {
-  // The watched lease the runtime holds and has not acked: the next dequeue means it was let go.
-  let held: string | null = null;
-  return new Proxy(provider, {
-    get(target, property, receiver) {
-      if (property === 'ackWorker') {
-        return (lockToken: string, completion: Parameters<RuntimeProvider['ackWorker']>[1]) => {
-          if (lockToken === held) held = null;
-          return target.ackWorker(lockToken, completion);
-        };
-      }
-      if (property !== 'dequeueWorkerPeekLock') {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      }
-      return async () => {
-        if (held !== null) {
-          held = null;
-          clock.advance(target.lockTimeoutMs + 100);
-        }
-        const lease = await target.dequeueWorkerPeekLock();
-        if (lease && 'ActivityExecute' in lease.item && lease.item.ActivityExecute.name === activity) {
-          held = lease.lockToken;
-        }
-        return lease;
-      };
-    },
-  });
 }

@@ -162,6 +162,36 @@ export class V1SqlProvider {
     ]);
   }
 
+  /**
+   * The runtime speaks contract v2; a v1 process did the same work with the v1 calls, so these map the v2 operations
+   * it uses onto them, and the v2-only ones onto what a v1 runtime did instead: no renewal and no abandon (leases and
+   * locks run out), no release of a cancelled lease (it runs out too), no custom status, attempt 1.
+   */
+  async fetchWorkItem(): Promise<{ item: WorkItem; lockToken: string; attemptCount: number } | null> {
+    const lease = await this.dequeueWorkerPeekLock();
+    return lease && { ...lease, attemptCount: 1 };
+  }
+
+  async ackWorkItem(lockToken: string, completion: WorkItem | null): Promise<void> {
+    if (completion) await this.ackWorker(lockToken, completion);
+  }
+
+  renewWorkItemLock(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  abandonWorkItem(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  renewOrchestrationItemLock(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  getCustomStatus(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
   async read(instance: string): Promise<HistoryEvent[]> {
     const rows = await this.call<{ event_data: HistoryEvent }>(
       'read',
