@@ -29,6 +29,8 @@ export interface MigrationLocking {
   /** Pause after the first failed attempt (ms), doubled after each one up to `maxBackoffMs` (defaults 50 and 1000). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Told of each attempt that lost to a running transaction (for logs), before the pause. */
+  onRetry?: (attempt: number, error: Error) => void;
 }
 
 /** SQLSTATEs that mean "another transaction was in the way": the attempt is rolled back and made again. */
@@ -68,6 +70,7 @@ export async function inMigrationTransaction<T>(
       await client.query('ROLLBACK').catch(() => {});
       if (!isLockContention(error)) throw error;
       lastError = error;
+      locking.onRetry?.(attempt, error as Error);
     }
     if (attempt < attempts) {
       const pause = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
