@@ -49,6 +49,11 @@ export class LockContentionError extends Error {
  * released (the migration's attempt times out and rolls back) before the server's deadlock check could pick either
  * side. Each wait of `work` has the same bound. A lock timeout or deadlock rolls the attempt back, files included;
  * after a pause it is made again.
+ * Calls that arrive meanwhile queue on the table locks. A call issued after the commit resolves the new functions;
+ * one already inside a function when it queued finishes that function's old body against the new tables (PL/pgSQL
+ * fixed the body when the call began; each statement is planned after its lock is granted, so it sees the new
+ * columns). Cached plans in pooled sessions are revalidated by the server; one that can no longer keep its result
+ * type fails with 0A000, which the provider re-issues.
  */
 export async function inMigrationTransaction<T>(
   client: pg.ClientBase,
