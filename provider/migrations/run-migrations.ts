@@ -3,6 +3,12 @@ import { quoteIdentifier } from 'pg-sproc-gen/runtime';
 import { assertValidSchemaName, SCHEMA_PLACEHOLDER, substituteSchema } from 'pg-sproc-gen/schema-sources';
 import { applyGrants, type GrantReport } from './grant-application-role.js';
 import { type MigrationFile, PROCEDURES_DIR, readMigrationFiles } from './migration-files.js';
+import {
+  inMigrationTransaction,
+  isLockContention,
+  LockContentionError,
+  type MigrationLocking,
+} from './migration-transaction.js';
 import { withSchemaLock } from './schema-lock.js';
 
 /** The per-schema tracking table (contract §1.7, plus a checksum). */
@@ -18,6 +24,8 @@ export interface MigrateOptions {
    * (see `grant-application-role.ts`), so grants follow every migration, new functions included.
    */
   appRole?: string;
+  /** How the migration waits for the provider's tables when calls hold them (see `migration-transaction.ts`). */
+  locking?: MigrationLocking;
 }
 
 export interface MigrationReport {
@@ -30,7 +38,7 @@ export interface MigrationReport {
   grants?: GrantReport;
 }
 
-export type MigrationErrorCode = 'checksum-mismatch' | 'unknown-applied-version' | 'apply-failed';
+export type MigrationErrorCode = 'checksum-mismatch' | 'unknown-applied-version' | 'apply-failed' | 'lock-timeout';
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';
@@ -50,17 +58,20 @@ interface AppliedRow {
 }
 
 /**
- * Applies the migration files not yet recorded in the schema, each in its own transaction, and records version,
- * name, checksum and time. A session advisory lock per schema makes concurrently starting processes migrate
- * exactly once; the others wait and then find nothing to do. Refuses to run when an applied file changed.
+ * Applies the migration files not yet recorded in the schema and records version, name, checksum and time of each:
+ * all of them in one transaction, so a failing file leaves the schema as it was (tracking rows included) and no call
+ * ever runs against a half-upgraded schema. The transaction first locks the provider's tables (calls arriving
+ * meanwhile wait for the commit), retrying when a running call is in the way. A session advisory lock per schema
+ * makes concurrently starting processes migrate exactly once; the others wait and then find nothing to do. Refuses
+ * to run when an applied file changed.
  */
 export async function migrate(db: pg.Pool | pg.ClientBase, options: MigrateOptions = {}): Promise<MigrationReport> {
   const schema = options.schema ?? 'public';
   assertValidSchemaName(schema);
   const files = await readMigrationFiles(options.dir ?? PROCEDURES_DIR);
-  const { appRole } = options;
+  const { appRole, locking = {} } = options;
   return withSchemaLock(db, schema, async (client) => {
-    const report = await migrateLocked(client, schema, files);
+    const report = await migrateLocked(client, schema, files, locking);
     if (appRole !== undefined) report.grants = await applyGrants(client, schema, appRole);
     return report;
   });
@@ -78,7 +89,12 @@ async function dropProviderFunctions(client: pg.ClientBase, schema: string): Pro
   for (const { signature } of functions.rows) await client.query(`DROP FUNCTION IF EXISTS ${signature}`);
 }
 
-async function migrateLocked(client: pg.ClientBase, schema: string, files: MigrationFile[]): Promise<MigrationReport> {
+async function migrateLocked(
+  client: pg.ClientBase,
+  schema: string,
+  files: MigrationFile[],
+  locking: MigrationLocking,
+): Promise<MigrationReport> {
   const quotedSchema = quoteIdentifier(schema);
   const table = `${quotedSchema}.${quoteIdentifier(MIGRATIONS_TABLE)}`;
   // Only when missing: a role that owns a schema a DBA created for it migrates it without CREATE on the database.
@@ -94,14 +110,9 @@ async function migrateLocked(client: pg.ClientBase, schema: string, files: Migra
   );
 
   let applied = (await client.query<AppliedRow>(`SELECT version, name, checksum FROM ${table} ORDER BY version`)).rows;
-  if (applied.length > 0 && !(await tablesExist(client, schema))) {
-    // A cleanup dropped the tables but the tracking rows survived: start over rather than trust them. The functions
-    // go too, as sp_cleanup_schema drops them: a later file may have changed a function's result type, which the
-    // first files' CREATE OR REPLACE cannot change back.
-    await client.query(`DELETE FROM ${table}`);
-    await dropProviderFunctions(client, schema);
-    applied = [];
-  }
+  // A cleanup dropped the tables but the tracking rows survived: start over rather than trust them.
+  const stale = applied.length > 0 && !(await tablesExist(client, schema));
+  if (stale) applied = [];
 
   const byVersion = new Map(files.map((file) => [file.version, file]));
   for (const row of applied) {
@@ -124,30 +135,50 @@ async function migrateLocked(client: pg.ClientBase, schema: string, files: Migra
   }
 
   const appliedVersions = new Set(applied.map((row) => Number(row.version)));
+  const pending = files.filter((f) => !appliedVersions.has(f.version));
   const report: MigrationReport = { schema, applied: [], skipped: appliedVersions.size };
-  for (const file of files.filter((f) => !appliedVersions.has(f.version))) {
-    await client.query('BEGIN');
-    try {
-      await client.query(`SET LOCAL search_path TO ${quotedSchema}`);
-      await client.query(substituteSchema(file.sql, SCHEMA_PLACEHOLDER, schema));
-      await client.query(`INSERT INTO ${table} (version, name, checksum) VALUES ($1, $2, $3)`, [
-        file.version,
-        file.name,
-        file.checksum,
-      ]);
-      await client.query('COMMIT');
-    } catch (error) {
-      // A lost connection has rolled the transaction back already, and fails the ROLLBACK: report the cause.
-      await client.query('ROLLBACK').catch(() => {});
-      throw new MigrationError(
-        'apply-failed',
-        `Migration ${file.name} failed in schema ${quotedSchema}: ${(error as Error).message}`,
-        { cause: error },
-      );
+  if (pending.length === 0 && !stale) return report;
+  try {
+    await inMigrationTransaction(client, schema, locking, async () => {
+      if (stale) {
+        // The functions go too, as sp_cleanup_schema drops them: a later file may have changed a function's result
+        // type, which the first files' CREATE OR REPLACE cannot change back.
+        await client.query(`DELETE FROM ${table}`);
+        await dropProviderFunctions(client, schema);
+      }
+      for (const file of pending) await applyFile(client, schema, table, file);
+    });
+  } catch (error) {
+    if (error instanceof LockContentionError) {
+      throw new MigrationError('lock-timeout', `Migration of schema ${quotedSchema} ${error.message}`, {
+        cause: error.cause,
+      });
     }
-    report.applied.push({ version: file.version, name: file.name, checksum: file.checksum });
+    throw error;
   }
+  report.applied = pending.map(({ version, name, checksum }) => ({ version, name, checksum }));
   return report;
+}
+
+/** Runs one file inside the migration's transaction and records it; a failure names the file (and keeps its cause). */
+async function applyFile(client: pg.ClientBase, schema: string, table: string, file: MigrationFile): Promise<void> {
+  try {
+    await client.query(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`);
+    await client.query(substituteSchema(file.sql, SCHEMA_PLACEHOLDER, schema));
+    await client.query(`INSERT INTO ${table} (version, name, checksum) VALUES ($1, $2, $3)`, [
+      file.version,
+      file.name,
+      file.checksum,
+    ]);
+  } catch (error) {
+    // Lock contention is the transaction's to retry; anything else fails the migration, naming the file.
+    if (isLockContention(error)) throw error;
+    throw new MigrationError(
+      'apply-failed',
+      `Migration ${file.name} failed in schema ${quoteIdentifier(schema)}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 async function tablesExist(client: pg.ClientBase, schema: string): Promise<boolean> {

@@ -21,9 +21,17 @@
  *     by the v1 turn resumes once its lock expires, the timer fires, the continued-as-new chain keeps its executions,
  *     the sub-orchestration started under v1 completes into its parent and is known as its child.
  * Time is a manual clock shared by both processes: lock expiry and the timer come from moving it, not from waiting.
- * While the migration runs, the v1 dispatcher has nothing visible to fetch (every v1 message belongs to a locked
- * instance or is not due yet): a v1 fetch that finds a candidate reads `instances` while holding `orchestrator_queue`,
- * the opposite order of 0007's ALTER TABLEs, so a busy v1 dispatcher can deadlock with the migration.
+ * The runner applies 0007 onward in one transaction that first locks the provider's tables (fixed order, bounded
+ * waits, retried on 55P03/40P01), so no call sees a half-upgraded schema and the in-flight call above makes the
+ * migration retry until it commits. A v1 call that arrives during the migration queues on the table locks and, as
+ * PL/pgSQL fixed the function body when the call began, runs the v1 body against the upgraded tables (the v2 columns
+ * all have defaults); calls issued after the commit resolve the v2 procedures.
+ * While the migration runs, the v1 dispatcher here has nothing visible to fetch (every v1 message belongs to a locked
+ * instance or is not due yet). A v1 fetch that finds a candidate reads `instances` while holding `orchestrator_queue`,
+ * the opposite order of 0007's ALTER TABLEs; that no longer deadlocks (test/upgrade/migration-under-load.test.ts runs
+ * v1 fetch/ack loops through the migration). A dispatcher kept busy without pause by events raised in a tight loop
+ * can still make every lock attempt time out (an ack holds a later table while it waits for the queue the migration
+ * took): the migration then fails after its attempts with 'lock-timeout' and leaves the v1 schema as it was.
  * Defect found and fixed (0014): v1 children kept `parent_instance_id` NULL after the upgrade.
  */
 import pg from 'pg';
@@ -150,7 +158,7 @@ describe('upgrade from the v1 schema', () => {
     await eventually(async () => {
       const waiting = await pool.query(
         `SELECT 1 FROM pg_stat_activity
-          WHERE wait_event_type = 'Lock' AND query LIKE '%sp_initialize_tables%' AND pid <> pg_backend_pid()`,
+          WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE %' AND pid <> pg_backend_pid()`,
       );
       return waiting.rowCount === 1 ? true : undefined;
     });
