@@ -4,6 +4,7 @@ import type { Registry } from '../registry.js';
 import type { RuntimeProvider } from '../runtime-provider.js';
 import type { RuntimeMetrics } from '../telemetry/runtime-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
+import type { ExecutionNames } from './execution-names.js';
 import type { ResolvedOptions } from './options.js';
 import type { Waker } from './waker.js';
 
@@ -19,6 +20,8 @@ export interface RuntimeCore {
   orchestrationWaker: Waker;
   workerWaker: Waker;
   client: Client;
+  /** Name and version of the executions whose turns this runtime acked, for its activities' contexts (§1.5). */
+  executionNames: ExecutionNames;
   log: { runtime: Logger; orchestration: Logger; activity: Logger };
   isStopping(): boolean;
   /** Aborted when shutdown begins: ends waiting fetches (long polls) at once. */

@@ -322,6 +322,7 @@ async function ack(
         current.cancelledActivities,
       );
       if (current !== plan) Object.assign(plan, current);
+      remember(core, item.instance, current);
       wake(core, current);
       return true;
     } catch (error) {
@@ -349,6 +350,15 @@ async function ack(
       retry = -1;
       current = failExisting(item, infrastructure('ack_orchestration_item', facts.message), env) as typeof plan;
     }
+  }
+}
+
+/** The name and version this turn's activities will show (§1.5), known here without asking the provider. */
+function remember(core: RuntimeCore, instance: string, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
+  if (plan.workerItems.length > 0) {
+    core.executionNames.set(instance, plan.executionId, { name: plan.name, version: plan.version });
+  } else if (plan.outcome !== 'continue' && plan.outcome !== 'dropped') {
+    core.executionNames.delete(instance, plan.executionId);
   }
 }
 

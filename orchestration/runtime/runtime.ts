@@ -12,6 +12,7 @@ import { instrumentProvider } from '../telemetry/instrumented-provider.js';
 import { RuntimeMetrics } from '../telemetry/runtime-metrics.js';
 import { resolveTelemetry, RUNTIME_VERSION, type Telemetry } from '../telemetry/telemetry.js';
 import { factsOf, type RuntimeCore } from './core.js';
+import { ExecutionNames } from './execution-names.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { orchestrationSlot } from './orchestration-slot.js';
 import { Waker } from './waker.js';
@@ -44,8 +45,11 @@ export class Runtime {
     };
     this.options = resolveOptions(options, provider.lockTimeoutMs, childLogger(base, service));
     this.telemetry = resolveTelemetry(this.options.telemetry);
-    // Every slot's fetch and every running activity listens to these: one listener each, by design.
-    setMaxListeners(0, this.stopping.signal, this.deadline.signal);
+    // Listeners are removed when their wait ends, so at most one per slot's fetch (stop) and two per running activity
+    // (deadline: its signal, and its cancellation grace period) exist at once; Node warns of any more, as a leak.
+    const { orchestrationConcurrency, workerConcurrency } = this.options;
+    setMaxListeners(orchestrationConcurrency + workerConcurrency, this.stopping.signal);
+    setMaxListeners(Math.max(1, 2 * workerConcurrency), this.deadline.signal);
     this.client = new Client(provider, {
       onEnqueue: () => this.orchestrationWaker.wakeOne(),
       telemetry: this.telemetry,
@@ -126,6 +130,7 @@ export class Runtime {
       orchestrationWaker: this.orchestrationWaker,
       workerWaker: this.workerWaker,
       client: this.client,
+      executionNames: new ExecutionNames(),
       log: {
         runtime: runtimeLog,
         orchestration: childLogger(o.logger, { logger: 'duroxide.orchestration' }),

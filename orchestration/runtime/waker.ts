@@ -33,5 +33,28 @@ export class Waker {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until `promise` settles, `ms` pass or `signal` aborts, whichever comes first; leaves no timer and no listener
+ * behind (the signal lives as long as the runtime, and every wait would otherwise add to its listeners).
+ */
+export async function settledWithin(promise: Promise<unknown>, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([promise.then(noop, noop), ended]);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+const noop = () => {};
+
 /** ±10 % jitter so that slots of several processes spread out. */
 export const jitter = (ms: number) => Math.max(0, Math.round(ms * (0.9 + Math.random() * 0.2)));

@@ -3,8 +3,9 @@ import { ActivityContext, type CancellationReason } from '../activity-context.js
 import { applicationError, displayMessage, encode, messageOf, poison } from '../codec.js';
 import type { ActivityOutcome } from '../telemetry/runtime-metrics.js';
 import type { ErrorDetails, WorkItem } from '../wire.js';
+import type { ExecutionName } from './execution-names.js';
 import { type RuntimeCore, factsOf, fetchBackoff, renewalIntervalMs, startRenewal, untilStopped } from './core.js';
-import { jitter, sleep } from './waker.js';
+import { jitter, settledWithin, sleep } from './waker.js';
 
 type Execute = Extract<WorkItem, { ActivityExecute: unknown }>['ActivityExecute'];
 type Completion = Extract<WorkItem, { ActivityCompleted: unknown } | { ActivityFailed: unknown }>;
@@ -95,13 +96,25 @@ interface Settled {
   error?: string;
 }
 
-/** The context's orchestration name and version (§1.5), from the instance row; `unknown` when unavailable. */
-async function describeOrchestration(core: RuntimeCore, instance: string) {
+/**
+ * The context's orchestration name and version (§1.5): those of the activity's own execution. Remembered from this
+ * runtime's acks; otherwise (another node ran the turn, or this one restarted) read once from the instance row while
+ * it still describes that execution. `unknown` when unavailable.
+ */
+async function describeOrchestration(core: RuntimeCore, item: Execute): Promise<ExecutionName | null> {
+  const known = core.executionNames.get(item.instance, item.execution_id);
+  if (known) return known;
   try {
-    const info = await core.provider.getInstanceInfo(instance);
-    return { name: info.orchestrationName, version: info.orchestrationVersion, running: info.status === 'Running' };
+    const info = await core.provider.getInstanceInfo(item.instance);
+    if (info.currentExecutionId === item.execution_id) {
+      const found = { name: info.orchestrationName, version: info.orchestrationVersion };
+      core.executionNames.set(item.instance, item.execution_id, found);
+      return found;
+    }
+    // The instance moved on: this activity's execution ended, and with it the activity (v2 §6).
+    return null;
   } catch {
-    return { name: 'unknown', version: 'unknown', running: false };
+    return null;
   }
 }
 
@@ -181,10 +194,11 @@ async function runActivity(
     return { outcome: 'unregistered' };
   }
 
-  const orchestration = await describeOrchestration(core, item.instance);
-  if (orchestration.running) {
-    Object.assign(fields, { orchestration_name: orchestration.name, orchestration_version: orchestration.version });
+  const described = await describeOrchestration(core, item);
+  if (described) {
+    Object.assign(fields, { orchestration_name: described.name, orchestration_version: described.version });
   }
+  const orchestration = described ?? { name: 'unknown', version: 'unknown' };
   const controller = new AbortController();
   const context = new ActivityContext(
     item.instance,
@@ -264,11 +278,7 @@ async function runActivity(
     }
     // v2 §6: the handler gets the grace period, then the lease is released without a completion; for a deleted row
     // that ack fails with DXW01, as expected. Whatever the handler returns later is discarded.
-    const grace = core.options.activityCancellationGracePeriodMs;
-    const deadline = new Promise<void>((resolve) =>
-      core.deadlineSignal.addEventListener('abort', () => resolve(), { once: true }),
-    );
-    await Promise.race([outcome, sleep(grace), deadline]);
+    await settledWithin(outcome, core.options.activityCancellationGracePeriodMs, core.deadlineSignal);
     core.log.activity.info({ ...fields, reason: first }, 'activity cancelled; result discarded');
     await ack(core, token, null, fields);
     core.metrics.activitySettled(item.name, 'cancelled', Date.now() - began);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runTurn, type TurnEnvironment } from '../../orchestration/engine/turn.js';
 import { Registry } from '../../orchestration/registry.js';
+import { replayCheck } from '../../orchestration/replay-check.js';
 import type { OrchestrationContext } from '../../orchestration/index.js';
 import type { HistoryEvent, OrchestrationItem, WorkItem } from '../../provider/types/index.js';
 
@@ -117,5 +118,41 @@ describe('replay engine (no I/O)', () => {
     expect(plan.metadata.output).toMatch(/^nondeterministic: schedule mismatch at event 2/);
     expect(plan.delta.map((e) => Object.keys(e)[0])).toEqual(['ExternalEvent', 'OrchestrationFailed']);
     expect(plan.workerItems).toEqual([]);
+  });
+  it('§2.7: a second same-name event in the batch that resolves the first wait is recorded and skipped, on replay too', () => {
+    const waits = new Registry();
+    waits.addOrchestration('TwoWaits', '1.0.0', function* (ctx: OrchestrationContext) {
+      const first: unknown = yield ctx.waitForEvent('x');
+      const second: unknown = yield ctx.waitForEvent('x');
+      return [first, second];
+    });
+    const started: HistoryEvent = {
+      OrchestrationStarted: {
+        event_id: 1,
+        name: 'TwoWaits',
+        version: '1.0.0',
+        input: 'null',
+        parent_instance: null,
+        parent_id: null,
+      },
+    };
+    let history: HistoryEvent[] = [started, { ExternalSubscribed: { event_id: 2, name: 'x' } }];
+    const raise = (data: string): WorkItem => ({ ExternalRaised: { instance: 'i', name: 'x', data } });
+    const turn = (messages: WorkItem[]) => {
+      const plan = runTurn({ ...item(history, messages), orchestrationName: 'TwoWaits' }, { ...env, registry: waits });
+      if (plan.kind !== 'ack') throw new Error('expected an ack');
+      history = [...history, ...plan.delta];
+      return plan;
+    };
+    // Both raised while only the first subscription was in history: the second wait is recorded after the batch's
+    // events, so "b" came before it and is kept for audit only (duroxide: has_pending_subscription_slot).
+    expect(turn([raise('"a"'), raise('"b"')]).delta).toEqual([
+      { ExternalEvent: { event_id: 3, name: 'x', data: '"a"' } },
+      { ExternalEvent: { event_id: 4, name: 'x', data: '"b"' } },
+      { ExternalSubscribed: { event_id: 5, name: 'x' } },
+    ]);
+    // Not stuck: the next event raised after the second subscription resolves it, and replay agrees on which.
+    expect(turn([raise('"c"')])).toMatchObject({ outcome: 'completed', metadata: { output: '["a","c"]' } });
+    expect(replayCheck(history, waits)).toEqual({ ok: true, newDecisions: 0, finished: true });
   });
 });
