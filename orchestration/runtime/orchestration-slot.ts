@@ -312,6 +312,8 @@ async function ack(
   let replaced = false;
   for (let retry = 0; ; retry++) {
     try {
+      // Before the ack, not after: a worker of this process may fetch the turn's activities the moment it commits.
+      rememberNames(core, item.instance, current);
       await core.provider.ackOrchestrationItem(
         item.lockToken,
         current.executionId,
@@ -322,7 +324,7 @@ async function ack(
         current.cancelledActivities,
       );
       if (current !== plan) Object.assign(plan, current);
-      remember(core, item.instance, current);
+      forgetEndedNames(core, item.instance, current);
       wake(core, current);
       return true;
     } catch (error) {
@@ -353,11 +355,19 @@ async function ack(
   }
 }
 
-/** The name and version this turn's activities will show (§1.5), known here without asking the provider. */
-function remember(core: RuntimeCore, instance: string, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
+/**
+ * The name and version this turn's activities will show (§1.5), known here without asking the provider. Recording
+ * them for a turn whose ack then fails is harmless: they are the execution's whatever the ack's fate.
+ */
+function rememberNames(core: RuntimeCore, instance: string, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
   if (plan.workerItems.length > 0) {
     core.executionNames.set(instance, plan.executionId, { name: plan.name, version: plan.version });
-  } else if (plan.outcome !== 'continue' && plan.outcome !== 'dropped') {
+  }
+}
+
+/** Once an execution's last turn committed, its activities need its names no more. */
+function forgetEndedNames(core: RuntimeCore, instance: string, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
+  if (plan.workerItems.length === 0 && plan.outcome !== 'continue' && plan.outcome !== 'dropped') {
     core.executionNames.delete(instance, plan.executionId);
   }
 }
