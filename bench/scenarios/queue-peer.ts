@@ -133,7 +133,9 @@ export const queuePeer: Scenario = {
       notes: [
         `${jobs} jobs per run, all queued before the run. Ours: dequeue + ack with completion (which enqueues the ` +
           'ActivityCompleted message), procedures. graphile-worker 0.18 (its own schema, same server): a no-op task; ' +
-          'batched = localQueue of max(10, 2 × concurrency) and completeJobBatchDelay 0. We have no batched dequeue yet.',
+          'batched = localQueue of max(10, 2 × concurrency) and completeJobBatchDelay 0. We have no batched dequeue yet; ' +
+          'our ack notifies the orchestrator channel (contract §3.15), and PostgreSQL serialises the commits of ' +
+          'notifying transactions.',
       ],
       tables: [
         {
