@@ -80,6 +80,15 @@ export const reads = {
 
 const nowMs = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
+/**
+ * Statistics for a freshly seeded table, as autovacuum would gather within its next minute: without them the plans of
+ * the first calls follow the previous run's shape (say, one instance with 5,000 messages) and the curve would measure
+ * stale statistics instead of the store.
+ */
+async function analyze(db: pg.Pool, schema: string, table: string): Promise<void> {
+  await db.query(`ANALYZE ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`);
+}
+
 /** `count` messages (`$2`, JSON, `%` in any string replaced by the row number) on the orchestrator queue. */
 export async function seedOrchestratorMessages(
   db: pg.Pool,
@@ -92,6 +101,7 @@ export async function seedOrchestratorMessages(
        FROM generate_series(1, $1::int) AS i`,
     [count, JSON.stringify(template)],
   );
+  await analyze(db, schema, 'orchestrator_queue');
 }
 
 /** `count` items on the worker queue, like `seedOrchestratorMessages`. */
@@ -101,6 +111,7 @@ export async function seedWorkItems(db: pg.Pool, schema: string, template: WorkI
        FROM generate_series(1, $1::int) AS i`,
     [count, JSON.stringify(template)],
   );
+  await analyze(db, schema, 'worker_queue');
 }
 
 /** Leases `count` worker items in one statement and keeps them leased (no ack): the backlog an idle dequeue passes. */
@@ -111,6 +122,7 @@ export async function leaseWorkItems(db: pg.Pool, schema: string, count: number)
        FROM generate_series(1, $1::int) AS i`,
     [count],
   );
+  await analyze(db, schema, 'worker_queue');
 }
 
 // --- pgbench: one turn (enqueue a start, fetch a turn, ack it complete) as the provider sends it ------------------
