@@ -89,8 +89,10 @@ async function graphileWorker(
     },
   });
   await allDone;
-  // Stopping flushes the completions a batched run still holds.
+  // Stopping flushes the completions a batched run still holds; `promise` settles once the last of them is written
+  // (the schema is dropped right after, and a completion landing later failed the whole run).
   await runner.stop();
+  await runner.promise;
   return jobs / ((performance.now() - begin) / 1000);
 }
 
