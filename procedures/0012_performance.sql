@@ -174,11 +174,11 @@ $$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 -- lock, is not in p_tried and (when filtered) is version-compatible; NULL when there is none. Same answer as the
 -- single query of 0008, found in up to three steps so that waiting messages of locked instances are not walked one by
 -- one (header):
---   1. the first 64 rows in (visible_at, id) order that are visible and not tagged by a live lock: the first eligible
---      one among them is the answer; fewer than 64 such rows and none eligible means there is none;
+--   1. the first 64 rows in (visible_at, id) order that are visible and not tagged by a live lock: when one of them
+--      is eligible, the first such is the answer;
 --   2. otherwise, when the queue holds messages of at most 256 instances (a loose index scan over instance ids finds
---      them), each instance's oldest such row through orchestrator_queue_instance_visible_idx, the oldest eligible
---      wins;
+--      them), each instance's oldest such row through orchestrator_queue_instance_visible_idx: the oldest eligible
+--      wins, and none means there is none (an empty queue ends here too);
 --   3. otherwise 0008's walk over every row in (visible_at, id) order.
 CREATE OR REPLACE FUNCTION {schema}._sp_fetch_candidate(
     p_now_ms BIGINT,
@@ -189,7 +189,6 @@ CREATE OR REPLACE FUNCTION {schema}._sp_fetch_candidate(
 DECLARE
     v_candidate TEXT;
     v_seen INT;
-    v_instances TEXT[];
 BEGIN
     -- 1. The head of the queue.
     SELECT h.instance_id INTO v_candidate
@@ -209,43 +208,38 @@ BEGIN
     IF v_candidate IS NOT NULL THEN
         RETURN v_candidate;
     END IF;
-    SELECT count(*) INTO v_seen
-      FROM (SELECT 1
-              FROM {schema}.orchestrator_queue q
-             WHERE q.visible_at <= p_now_ms
-               AND (q.lock_token IS NULL OR q.locked_until <= p_now_ms)
-             LIMIT 64) h;
-    IF v_seen < 64 THEN
-        RETURN NULL;
-    END IF;
 
-    -- 2. Few instances (typically: the head is one locked instance's backlog): one probe per instance.
+    -- 2. Few instances (typically: the head is one locked instance's backlog): one probe per instance. The loose scan
+    -- stops after 257 instance ids; the probes run only when it found at most 256.
     WITH RECURSIVE ids(instance_id) AS (
         SELECT min(q.instance_id) FROM {schema}.orchestrator_queue q
         UNION ALL
         SELECT (SELECT min(q.instance_id) FROM {schema}.orchestrator_queue q WHERE q.instance_id > i.instance_id)
           FROM ids i
-         WHERE i.instance_id IS NOT NULL)
-    SELECT array_agg(f.instance_id) INTO v_instances
-      FROM (SELECT i.instance_id FROM ids i WHERE i.instance_id IS NOT NULL LIMIT 257) f;
-    IF cardinality(v_instances) <= 256 THEN
-        SELECT u.instance_id INTO v_candidate
-          FROM unnest(v_instances) AS u(instance_id)
-          CROSS JOIN LATERAL (SELECT q.visible_at, q.id
-                                FROM {schema}.orchestrator_queue q
-                               WHERE q.instance_id = u.instance_id
-                                 AND q.visible_at <= p_now_ms
-                                 AND (q.lock_token IS NULL OR q.locked_until <= p_now_ms)
-                               ORDER BY q.visible_at, q.id
-                               LIMIT 1) h
-         WHERE u.instance_id <> ALL (p_tried)
-           AND u.instance_id NOT IN (SELECT l.instance_id FROM {schema}.instance_locks l
-                                      WHERE l.locked_until > p_now_ms)
-           AND (p_min_major IS NULL
-                OR {schema}._sp_version_compatible(u.instance_id, p_min_major, p_min_minor, p_min_patch,
-                                                   p_max_major, p_max_minor, p_max_patch))
-         ORDER BY h.visible_at, h.id
-         LIMIT 1;
+         WHERE i.instance_id IS NOT NULL),
+    few AS MATERIALIZED (
+        SELECT i.instance_id FROM ids i WHERE i.instance_id IS NOT NULL LIMIT 257)
+    SELECT (SELECT count(*) FROM few),
+           CASE WHEN (SELECT count(*) FROM few) <= 256 THEN (
+               SELECT f.instance_id
+                 FROM few f
+                CROSS JOIN LATERAL (SELECT q.visible_at, q.id
+                                      FROM {schema}.orchestrator_queue q
+                                     WHERE q.instance_id = f.instance_id
+                                       AND q.visible_at <= p_now_ms
+                                       AND (q.lock_token IS NULL OR q.locked_until <= p_now_ms)
+                                     ORDER BY q.visible_at, q.id
+                                     LIMIT 1) h
+                WHERE f.instance_id <> ALL (p_tried)
+                  AND f.instance_id NOT IN (SELECT l.instance_id FROM {schema}.instance_locks l
+                                             WHERE l.locked_until > p_now_ms)
+                  AND (p_min_major IS NULL
+                       OR {schema}._sp_version_compatible(f.instance_id, p_min_major, p_min_minor, p_min_patch,
+                                                          p_max_major, p_max_minor, p_max_patch))
+                ORDER BY h.visible_at, h.id
+                LIMIT 1) END
+      INTO v_seen, v_candidate;
+    IF v_seen <= 256 THEN
         RETURN v_candidate;
     END IF;
 
