@@ -4,10 +4,10 @@
  */
 import type pg from 'pg';
 import { quoteIdentifier } from '../generator/runtime/quote-identifier.js';
-import type { PostgresProvider } from '../provider/postgres-provider.js';
+import type { Implementation, PostgresProvider } from '../provider/postgres-provider.js';
 import type { HistoryEvent } from '../provider/types/history-event.js';
 import type { ExecutionMetadata } from '../provider/types/provider-types.js';
-import type { WorkItem } from '../provider/types/work-item.js';
+import type { ActivityCompletion, WorkItem } from '../provider/types/work-item.js';
 
 export interface FetchedTurn {
   instance: string;
@@ -19,6 +19,16 @@ export interface FetchedTurn {
 export interface LeasedWork {
   item: WorkItem;
   lockToken: string;
+}
+
+/**
+ * The worker queue's v2 calls (`fetchWorkItem`, `ackWorkItem`) exist only as procedures; the inline baseline keeps
+ * the v1 pair. Providers are registered here when opened, so each call below picks its implementation's own API.
+ */
+const inlineProviders = new WeakSet<PostgresProvider>();
+
+export function registerProvider(provider: PostgresProvider, implementation: Implementation): void {
+  if (implementation === 'inline') inlineProviders.add(provider);
 }
 
 export async function fetchTurn(provider: PostgresProvider): Promise<FetchedTurn | null> {
@@ -47,12 +57,16 @@ export function enqueueOrchestratorMessage(provider: PostgresProvider, item: Wor
 }
 
 export async function fetchWork(provider: PostgresProvider): Promise<LeasedWork | null> {
-  const lease = await provider.dequeueWorkerPeekLock();
+  const lease = inlineProviders.has(provider)
+    ? await provider.dequeueWorkerPeekLock()
+    : await provider.fetchWorkItem(provider.lockTimeoutMs);
   return lease ? { item: lease.item, lockToken: lease.lockToken } : null;
 }
 
-export function ackWork(provider: PostgresProvider, lockToken: string, completion: WorkItem): Promise<void> {
-  return provider.ackWorker(lockToken, completion);
+export function ackWork(provider: PostgresProvider, lockToken: string, completion: ActivityCompletion): Promise<void> {
+  return inlineProviders.has(provider)
+    ? provider.ackWorker(lockToken, completion)
+    : provider.ackWorkItem(lockToken, completion);
 }
 
 /** The reads the per-operation table times. */
@@ -66,6 +80,15 @@ export const reads = {
 
 const nowMs = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
+/**
+ * Statistics for a freshly seeded table, as autovacuum would gather within its next minute: without them the plans of
+ * the first calls follow the previous run's shape (say, one instance with 5,000 messages) and the curve would measure
+ * stale statistics instead of the store.
+ */
+async function analyze(db: pg.Pool, schema: string, table: string): Promise<void> {
+  await db.query(`ANALYZE ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`);
+}
+
 /** `count` messages (`$2`, JSON, `%` in any string replaced by the row number) on the orchestrator queue. */
 export async function seedOrchestratorMessages(
   db: pg.Pool,
@@ -78,6 +101,7 @@ export async function seedOrchestratorMessages(
        FROM generate_series(1, $1::int) AS i`,
     [count, JSON.stringify(template)],
   );
+  await analyze(db, schema, 'orchestrator_queue');
 }
 
 /** `count` items on the worker queue, like `seedOrchestratorMessages`. */
@@ -87,16 +111,18 @@ export async function seedWorkItems(db: pg.Pool, schema: string, template: WorkI
        FROM generate_series(1, $1::int) AS i`,
     [count, JSON.stringify(template)],
   );
+  await analyze(db, schema, 'worker_queue');
 }
 
 /** Leases `count` worker items in one statement and keeps them leased (no ack): the backlog an idle dequeue passes. */
 export async function leaseWorkItems(db: pg.Pool, schema: string, count: number): Promise<void> {
   await db.query(
     // `0 * i` ties the call to the row: an uncorrelated subquery would run once.
-    `SELECT (SELECT lock_token FROM ${quoteIdentifier(schema)}.sp_dequeue_worker_peek_lock(${nowMs} + 0 * i, 3600000))
+    `SELECT (SELECT lock_token FROM ${quoteIdentifier(schema)}.sp_fetch_work_item(${nowMs} + 0 * i, 3600000))
        FROM generate_series(1, $1::int) AS i`,
     [count],
   );
+  await analyze(db, schema, 'worker_queue');
 }
 
 // --- pgbench: one turn (enqueue a start, fetch a turn, ack it complete) as the provider sends it ------------------

@@ -1,7 +1,7 @@
 /** The messages and events the scenarios send: one orchestration `Bench` with one activity `Work`. */
 import type { HistoryEvent } from '../provider/types/history-event.js';
 import type { ExecutionMetadata } from '../provider/types/provider-types.js';
-import type { WorkItem } from '../provider/types/work-item.js';
+import type { ActivityCompletion, WorkItem } from '../provider/types/work-item.js';
 
 export const startMessage = (instance: string): WorkItem => ({
   StartOrchestration: {
@@ -19,7 +19,7 @@ export const activityMessage = (instance: string): WorkItem => ({
   ActivityExecute: { instance, execution_id: 1, id: 2, name: 'Work', input: '1' },
 });
 
-export const completionMessage = (instance: string): WorkItem => ({
+export const completionMessage = (instance: string): ActivityCompletion => ({
   ActivityCompleted: { instance, execution_id: 1, id: 2, result: '"ok"' },
 });
 

@@ -8,7 +8,8 @@
 --   the child is created afterwards with a dangling parent_instance_id (accepted by §3.25; deleteInstancesAtomic
 --   removes it). Before, the child's uncommitted row was invisible to the check and the parent could be deleted
 --   under it. The lock is taken only while the child's parent link is still unset (the first turn): later turns
---   never touch the parent's row. Everything else is 0008's ack unchanged (this file's only change to it).
+--   never touch the parent's row. Everything else is the ack as 0012 left it (0008's, with 0012's cheap key test
+--   before the KV events' kind check).
 --
 -- Conventions as in 0008: `{schema}` qualifies every name, the function pins `search_path = pg_catalog, pg_temp`
 -- and stays SECURITY DEFINER; same signature, so CREATE OR REPLACE replaces it in place.
@@ -166,7 +167,8 @@ BEGIN
     FOR v_kv IN
         SELECT {schema}._sp_kind(d.item) AS kind, d.item -> {schema}._sp_kind(d.item) AS body
           FROM jsonb_array_elements(p_history_delta) WITH ORDINALITY AS d(item, ord)
-         WHERE {schema}._sp_kind(d.item) IN ('KeyValueSet', 'KeyValueCleared', 'KeyValuesCleared')
+         WHERE d.item ?| ARRAY['KeyValueSet', 'KeyValueCleared', 'KeyValuesCleared']
+           AND {schema}._sp_kind(d.item) IN ('KeyValueSet', 'KeyValueCleared', 'KeyValuesCleared')
          ORDER BY d.ord
     LOOP
         IF v_kv.kind = 'KeyValueSet' THEN

@@ -89,8 +89,10 @@ async function graphileWorker(
     },
   });
   await allDone;
-  // Stopping flushes the completions a batched run still holds.
+  // Stopping flushes the completions a batched run still holds; `promise` settles once the last of them is written
+  // (the schema is dropped right after, and a completion landing later failed the whole run).
   await runner.stop();
+  await runner.promise;
   return jobs / ((performance.now() - begin) / 1000);
 }
 
@@ -133,7 +135,9 @@ export const queuePeer: Scenario = {
       notes: [
         `${jobs} jobs per run, all queued before the run. Ours: dequeue + ack with completion (which enqueues the ` +
           'ActivityCompleted message), procedures. graphile-worker 0.18 (its own schema, same server): a no-op task; ' +
-          'batched = localQueue of max(10, 2 × concurrency) and completeJobBatchDelay 0. We have no batched dequeue yet.',
+          'batched = localQueue of max(10, 2 × concurrency) and completeJobBatchDelay 0. We have no batched dequeue yet; ' +
+          'our ack notifies the orchestrator channel (contract §3.15), and PostgreSQL serialises the commits of ' +
+          'notifying transactions.',
       ],
       tables: [
         {

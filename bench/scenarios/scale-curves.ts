@@ -33,10 +33,12 @@ async function historyCurve(
 ) {
   const fetches: number[] = [];
   const acks: number[] = [];
-  const builds = context.options.quick ? 1 : 3;
+  const builds = context.options.quick ? 1 : 5;
   const fetchesPerBuild = context.options.quick ? 3 : 5;
+  // Emptied once per size, not per build: a TRUNCATE invalidates every cached plan, and an ack timed right after one
+  // measures the re-planning of each statement rather than the ack.
+  await context.providers.reset(implementation);
   for (let build = 0; build < builds; build++) {
-    await context.providers.reset(implementation);
     const instance = `history-${size}-${build}`;
     await calls.enqueueOrchestratorMessage(provider, work.startMessage(instance));
     const first = await mustFetch(provider);
@@ -160,26 +162,33 @@ export const scaleCurves: Scenario = {
     const fetchVsQueued: Point[] = [];
     const open = await providers.open(2);
     try {
-      for (const implementation of IMPLEMENTATIONS) {
-        const provider = open.byImplementation[implementation];
-        for (const size of options.historySizes) {
+      // Implementations alternate size by size, so a change of load on a shared machine hits both sides of a ratio.
+      for (const size of options.historySizes) {
+        for (const implementation of IMPLEMENTATIONS) {
+          const provider = open.byImplementation[implementation];
           const { fetches, acks } = await historyCurve(context, provider, implementation, size);
           fetchVsHistory.push(point(implementation, size, fetches));
           ackVsEvents.push(point(implementation, size, acks));
           progress.step(`history ${size}, ${implementation}`);
         }
-        for (const size of options.backlogSizes) {
+      }
+      for (const size of options.backlogSizes) {
+        for (const implementation of IMPLEMENTATIONS) {
+          const provider = open.byImplementation[implementation];
           const { idleFetches, idleDequeues } = await backlogCurve(context, provider, implementation, size);
           idleFetchVsBacklog.push(point(implementation, size, idleFetches));
           idleDequeueVsLeased.push(point(implementation, size, idleDequeues));
           progress.step(`backlog ${size}, ${implementation}`);
         }
-        for (const size of options.queuedSizes) {
+      }
+      for (const size of options.queuedSizes) {
+        for (const implementation of IMPLEMENTATIONS) {
+          const provider = open.byImplementation[implementation];
           fetchVsQueued.push(point(implementation, size, await queuedCurve(context, provider, implementation, size)));
           progress.step(`queued ${size}, ${implementation}`);
         }
-        await providers.reset(implementation);
       }
+      for (const implementation of IMPLEMENTATIONS) await providers.reset(implementation);
     } finally {
       await open.close();
     }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import { type Implementation, PostgresProvider } from '../../provider/postgres-provider.js';
 import { MIGRATIONS_TABLE } from '../../provider/migrations/run-migrations.js';
+import { registerProvider } from '../provider-calls.js';
 
 export const IMPLEMENTATIONS: readonly Implementation[] = ['procedures', 'inline'];
 
@@ -43,6 +44,7 @@ async function openOn(
       clockCheckIntervalMs: 0,
       onEvent: () => {},
     });
+    registerProvider(byImplementation[implementation], implementation);
   }
   return {
     pool,

@@ -144,6 +144,7 @@ describe('sp_initialize_tables and sp_create_indexes', () => {
       'kv_delta_pkey',
       'kv_store_pkey',
       'orchestrator_queue_instance_idx',
+      'orchestrator_queue_instance_visible_idx',
       'orchestrator_queue_lock_token_idx',
       'orchestrator_queue_pkey',
       'orchestrator_queue_visible_idx',

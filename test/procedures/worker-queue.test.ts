@@ -124,6 +124,32 @@ describe('sp_fetch_work_item', () => {
     expect((await fetchWork(BASE_MS + 2_000))?.id).toBe(firstId);
   });
 
+  it('takes an unleased item below the lowest expired lease first, then the lease, then later items', async () => {
+    for (let i = 1; i <= 3; i++) await enqueueWorker(tenant, activityExecute('a', i), BASE_MS);
+    const first = await fetchWork(BASE_MS, { lockMs: 60_000 });
+    await fetchWork(BASE_MS, { lockMs: 1_000 });
+    await abandon(first!.lock_token, BASE_MS);
+    const order = [];
+    for (let got = await fetchWork(BASE_MS + 2_000); got; got = await fetchWork(BASE_MS + 2_000)) {
+      order.push([itemId(got), got.attempt_count]);
+    }
+    expect(order).toEqual([
+      [1, 2],
+      [2, 2],
+      [3, 1],
+    ]);
+  });
+
+  it('hands expired leases back in id order, whichever expired first', async () => {
+    await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
+    await enqueueWorker(tenant, activityExecute('a', 2), BASE_MS);
+    await fetchWork(BASE_MS, { lockMs: 2_000 });
+    await fetchWork(BASE_MS, { lockMs: 1_000 });
+    expect(itemId(await fetchWork(BASE_MS + 3_000))).toBe(1);
+    expect(itemId(await fetchWork(BASE_MS + 3_000))).toBe(2);
+    expect(await fetchWork(BASE_MS + 3_000)).toBeUndefined();
+  });
+
   it('skips items that are not visible yet', async () => {
     await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
     await enqueueWorker(tenant, activityExecute('a', 2), BASE_MS);

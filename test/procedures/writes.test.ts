@@ -194,6 +194,24 @@ describe('sp_append_history', () => {
     );
   });
 
+  it('names the lowest duplicate, stored or repeated, whatever their order in the batch', async () => {
+    await appendHistory(tenant, 'inst', 1, [orchestrationStarted(1), activityScheduled(2), activityScheduled(3)]);
+    await expectFailureChangesNothing(
+      tenant,
+      () => appendHistory(tenant, 'inst', 1, [activityScheduled(5), activityScheduled(5), activityScheduled(3)]),
+      { code: '23505', message: 'Duplicate event_id 3 in execution 1 of instance inst' },
+    );
+  });
+
+  it('reports a bad event before any duplicate in the same batch', async () => {
+    await appendHistory(tenant, 'inst', 1, [orchestrationStarted(1)]);
+    await expectFailureChangesNothing(
+      tenant,
+      () => appendHistory(tenant, 'inst', 1, [activityScheduled(1), { ActivityScheduled: { name: 'x' } }]),
+      { code: 'DXE01', message: 'event_id must be set by runtime' },
+    );
+  });
+
   it.each([
     ['a NULL instance id', null, 1, 'p_instance_id must be a non-empty string'],
     ['an empty instance id', '', 1, 'p_instance_id must be a non-empty string'],
