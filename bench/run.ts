@@ -7,7 +7,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type RunningServer } from '../test/support/embedded-postgres.js';
 import { parseOptions } from './options.js';
 import { Progress } from './report/progress.js';
 import { renderChart } from './report/svg-chart.js';
@@ -21,6 +20,7 @@ import { roundTrip } from './scenarios/round-trip.js';
 import { scaleCurves } from './scenarios/scale-curves.js';
 import { throughput } from './scenarios/throughput.js';
 import { wrappers } from './scenarios/wrappers.js';
+import { formatSettings, startBenchServer } from './support/bench-server.js';
 import { createProviders, newPool } from './support/providers.js';
 import { readSettings } from './support/server-settings.js';
 
@@ -49,10 +49,7 @@ if (unknown.length > 0) {
 }
 
 const started = new Date();
-const url = process.env.DATABASE_URL;
-const server: RunningServer = url
-  ? { connectionString: url, stop: async () => {} }
-  : await startEmbeddedPostgres({ durable: true });
+const server = await startBenchServer();
 const admin = newPool(server.connectionString, 4);
 const results: ScenarioResult[] = [];
 try {
@@ -65,7 +62,7 @@ try {
     admin,
     providers,
     progress,
-    ownServer: !url,
+    ownServer: server.own,
   };
   try {
     for (const scenario of chosen) {
@@ -83,13 +80,8 @@ try {
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
   };
-  const serverLabel = url ? 'DATABASE_URL' : 'embedded PostgreSQL (this run)';
-  console.log(
-    `Node ${machine.node}, ${machine.cpu} × ${machine.cores}; ${serverLabel}: ` +
-      Object.entries(settings)
-        .map(([name, value]) => `${name}=${value}`)
-        .join(', '),
-  );
+  const serverLabel = server.label;
+  console.log(`Node ${machine.node}, ${machine.cpu} × ${machine.cores}; ${serverLabel}: ${formatSettings(settings)}`);
   for (const result of results) {
     console.log(`\n${chosen.find((s) => s.id === result.id)!.number}. ${result.title}`);
     for (const note of result.notes) console.log(`  ${note}`);

@@ -17,3 +17,17 @@ export function formatNumber(value: number): string {
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export const percentiles = (values: readonly number[]): Percentiles => ({
+  p50: percentile(values, 0.5),
+  p90: percentile(values, 0.9),
+  p99: percentile(values, 0.99),
+  max: percentile(values, 1),
+});
