@@ -49,12 +49,6 @@ export interface FetchedOrchestrationItem {
   attemptCount: number;
 }
 
-export interface FetchedWorkItem {
-  item: WorkItem;
-  lockToken: string;
-  attemptCount: number;
-}
-
 export type ExecutionStatus = 'Running' | 'Completed' | 'Failed' | 'ContinuedAsNew';
 
 /** What the runtime computed from a turn's history delta (v2 §3.4); every field optional. */
@@ -76,50 +70,6 @@ export interface ScheduledActivityIdentifier {
   instance: string;
   executionId: number;
   activityId: number;
-}
-
-export interface CustomStatusChange {
-  customStatus: string | null;
-  version: number;
-}
-
-export interface InstanceStats {
-  historyEventCount: number;
-  historySizeBytes: number;
-  queuePendingCount: number;
-  kvUserKeyCount: number;
-  kvTotalValueBytes: number;
-}
-
-export interface InstanceFilter {
-  instanceIds?: string[];
-  /** Epoch milliseconds. */
-  completedBefore?: number;
-  limit?: number;
-}
-
-export interface PruneOptions {
-  keepLast?: number;
-  /** Epoch milliseconds. */
-  completedBefore?: number;
-}
-
-export interface DeleteInstanceResult {
-  instancesDeleted: number;
-  executionsDeleted: number;
-  eventsDeleted: number;
-  queueMessagesDeleted: number;
-}
-
-export interface PruneResult {
-  instancesProcessed: number;
-  executionsDeleted: number;
-  eventsDeleted: number;
-}
-
-export interface InstanceTree {
-  rootId: string;
-  allIds: string[];
 }
 
 export interface WorkerLease {
