@@ -11,7 +11,13 @@ export const QUEUES: readonly QueueName[] = ['orch', 'work'];
  * most 63 bytes and a schema name can be 63 bytes of anything, hence the hash; PostgreSQL hashes the name's UTF-8
  * bytes, so this does too.
  */
-export function notifyChannel(schema: string, queue: QueueName): string {
+export function notifyChannel(schema: string, queue: QueueName | 'listen'): string {
   const hash = createHash('md5').update(schema, 'utf8').digest('hex');
   return `dx_${hash.slice(0, 16)}_${queue}`;
 }
+
+/**
+ * The `application_name` of a schema's long-poll listener connection: the procedures notify only while a connection
+ * of that name is open in the database (0015), since notifying transactions commit one at a time.
+ */
+export const listenerApplicationName = (schema: string): string => notifyChannel(schema, 'listen');

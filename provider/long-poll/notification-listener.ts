@@ -2,7 +2,7 @@ import pg from 'pg';
 import { quoteIdentifier } from 'pg-sproc-gen/runtime';
 import { createClient } from '../../generated/procedures.js';
 import type { ProviderEvent } from '../provider-events.js';
-import { notifyChannel, QUEUES, type QueueName } from './channels.js';
+import { listenerApplicationName, notifyChannel, QUEUES, type QueueName } from './channels.js';
 import type { QueueSignals } from './queue-signals.js';
 import { REAL_TIMERS, type TimerHost } from './timer-host.js';
 
@@ -105,7 +105,11 @@ export class NotificationListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client(this.options.connection);
+    // Named as the schema's listener: the procedures notify only while such a connection is open (0015).
+    const client = new pg.Client({
+      ...this.options.connection,
+      application_name: listenerApplicationName(this.options.schema),
+    });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('the long-poll listener connection ended')));
     client.on('notification', (message) => this.notified(message.channel, message.payload));

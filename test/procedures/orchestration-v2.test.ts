@@ -3,6 +3,7 @@
  * snapshot, custom status, KV delta and merge, pinned versions, cancelled activities, ignore_attempt, lock renewal and
  * notifications. The v1 behaviour they keep is in orchestration.test.ts. The schema's name needs quoting everywhere.
  */
+import { asListener } from '../support/notification-listening.js';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
@@ -329,10 +330,12 @@ async function notificationsDuring(queue: 'orch' | 'work', run: () => Promise<un
     listener.on('notification', (message) => {
       if (message.channel === channel) payloads.push(message.payload ?? '');
     });
-    await listener.query(`LISTEN ${quoteIdentifier(channel)}`);
-    await run();
-    await listener.query('SELECT 1');
-    await listener.query(`UNLISTEN ${quoteIdentifier(channel)}`);
+    await asListener(listener, tenant, async () => {
+      await listener.query(`LISTEN ${quoteIdentifier(channel)}`);
+      await run();
+      await listener.query('SELECT 1');
+      await listener.query(`UNLISTEN ${quoteIdentifier(channel)}`);
+    });
   } finally {
     listener.removeAllListeners('notification');
     listener.release();

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { asListener } from '../support/notification-listening.js';
 import { describe, expect, it } from 'vitest';
 import {
   BASE_MS,
@@ -650,20 +651,22 @@ describe('worker-queue notifications', () => {
       heard.push({ channel: message.channel, payload: message.payload });
     listener.on('notification', onNotification);
     try {
-      await listener.query(`LISTEN "${work}"; LISTEN "${orch}"`);
-      await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
-      const got = await fetchWork(BASE_MS);
-      await abandon(got!.lock_token, BASE_MS + 1, 250);
-      const again = await fetchWork(BASE_MS + 251);
-      await ack(again!.lock_token, activityCompleted('a', 1), BASE_MS + 300);
-      // A failed call notifies nothing.
-      await ack(again!.lock_token, activityCompleted('a', 1), BASE_MS + 300).catch(() => undefined);
-      await listener.query('SELECT 1');
-      expect(heard).toEqual([
-        { channel: work, payload: String(BASE_MS) },
-        { channel: work, payload: String(BASE_MS + 251) },
-        { channel: orch, payload: String(BASE_MS + 300) },
-      ]);
+      await asListener(listener, tenant, async () => {
+        await listener.query(`LISTEN "${work}"; LISTEN "${orch}"`);
+        await enqueueWorker(tenant, activityExecute('a', 1), BASE_MS);
+        const got = await fetchWork(BASE_MS);
+        await abandon(got!.lock_token, BASE_MS + 1, 250);
+        const again = await fetchWork(BASE_MS + 251);
+        await ack(again!.lock_token, activityCompleted('a', 1), BASE_MS + 300);
+        // A failed call notifies nothing.
+        await ack(again!.lock_token, activityCompleted('a', 1), BASE_MS + 300).catch(() => undefined);
+        await listener.query('SELECT 1');
+        expect(heard).toEqual([
+          { channel: work, payload: String(BASE_MS) },
+          { channel: work, payload: String(BASE_MS + 251) },
+          { channel: orch, payload: String(BASE_MS + 300) },
+        ]);
+      });
     } finally {
       listener.off('notification', onNotification);
       listener.off('error', ignoreError);

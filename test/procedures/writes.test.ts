@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asListener } from '../support/notification-listening.js';
 import { quoteIdentifier } from '../../generator/runtime/quote-identifier.js';
 import {
   BASE_MS,
@@ -302,9 +303,15 @@ describe('sp_enqueue_orchestrator_work', () => {
         if (message.channel === channel) payloads.push(message.payload ?? '');
       });
       await listener.query(`LISTEN ${quoteIdentifier(channel)}`);
-      await enqueueOrchestrator(tenant, timerFired('n', 1, BASE_MS + 9_000), BASE_MS, 10);
-      await enqueueOrchestrator(tenant, externalRaised('n'), BASE_MS, 10);
-      await listener.query('SELECT 1'); // delivers what arrived meanwhile
+      // Nobody long-polls yet (no connection named as the schema's listener): no notification is sent (0015).
+      await enqueueOrchestrator(tenant, externalRaised('quiet'), BASE_MS, 10);
+      await listener.query('SELECT 1');
+      expect(payloads).toEqual([]);
+      await asListener(listener, tenant, async () => {
+        await enqueueOrchestrator(tenant, timerFired('n', 1, BASE_MS + 9_000), BASE_MS, 10);
+        await enqueueOrchestrator(tenant, externalRaised('n'), BASE_MS, 10);
+        await listener.query('SELECT 1'); // delivers what arrived meanwhile
+      });
       expect(payloads).toEqual([String(BASE_MS + 9_000), String(BASE_MS + 10)]);
       await listener.query(`UNLISTEN ${quoteIdentifier(channel)}`);
     } finally {

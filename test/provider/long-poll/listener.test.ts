@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { listenerApplicationName } from '../../../provider/long-poll/channels.js';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type ListenerOptions, NotificationListener } from '../../../provider/long-poll/notification-listener.js';
 import { QueueSignals } from '../../../provider/long-poll/queue-signals.js';
@@ -34,12 +34,10 @@ async function startListener(options: { connectionString?: string; reconnectPaus
   const timers = manualTimers(clock);
   const signals = new QueueSignals();
   const events: ProviderEvent[] = [];
-  const applicationName = `long_poll_test_${randomUUID().slice(0, 8)}`;
+  // The listener names its connection as the schema's listener (the procedures notify only while one is open).
+  const applicationName = listenerApplicationName(tenant.name);
   const listenerOptions: ListenerOptions = {
-    connection: {
-      connectionString: options.connectionString ?? inject('databaseUrl'),
-      application_name: applicationName,
-    },
+    connection: { connectionString: options.connectionString ?? inject('databaseUrl') },
     schema: tenant.name,
     clock: clock.now,
     signals,
