@@ -136,8 +136,8 @@ export const queuePeer: Scenario = {
         `${jobs} jobs per run, all queued before the run. Ours: dequeue + ack with completion (which enqueues the ` +
           'ActivityCompleted message), procedures. graphile-worker 0.18 (its own schema, same server): a no-op task; ' +
           'batched = localQueue of max(10, 2 × concurrency) and completeJobBatchDelay 0. We have no batched dequeue yet; ' +
-          'our ack notifies the orchestrator channel (contract §3.15), and PostgreSQL serialises the commits of ' +
-          'notifying transactions.',
+          'our ack notifies the orchestrator channel (contract §3.15) only while a long-poll listener is connected ' +
+          '(0015; none here), since PostgreSQL serialises the commits of notifying transactions.',
       ],
       tables: [
         {
