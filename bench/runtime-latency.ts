@@ -6,21 +6,14 @@
  *
  *   npm run bench:runtime [-- helloRuns]
  */
-import { formatSettings, startBenchServer } from './support/bench-server.js';
-import { newPool } from './support/providers.js';
+import { printServer, startBenchServer } from './support/bench-server.js';
 import { measureRuntime } from './support/runtime-end-to-end.js';
-import { readSettings } from './support/server-settings.js';
 
 const HELLO_RUNS = Number(process.argv[2] ?? 200);
 
 const server = await startBenchServer();
 try {
-  const admin = newPool(server.connectionString, 1);
-  try {
-    console.log(`${server.label}: ${formatSettings(await readSettings(admin))}`);
-  } finally {
-    await admin.end();
-  }
+  await printServer(server);
   const { hello, fanOut } = await measureRuntime(server.connectionString, {
     helloRuns: HELLO_RUNS,
     warmup: 20,

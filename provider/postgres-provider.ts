@@ -64,6 +64,17 @@ import { type WorkItemFetch, workItemFetch } from './work-item-fetch.js';
 /** Which code path does a method's database work: the generated procedure client (default) or inline SQL. */
 export type Implementation = 'procedures' | 'inline';
 
+/** Contract v2's queue operations: routed like the others, but only the procedures implement them. */
+const PROCEDURES_ONLY_QUEUE_METHODS = [
+  'renewOrchestrationItemLock',
+  'fetchWorkItem',
+  'ackWorkItem',
+  'renewWorkItemLock',
+  'abandonWorkItem',
+  'renewSessionLock',
+  'cleanupOrphanedSessions',
+] as const;
+
 export const PROVIDER_METHODS = [
   'fetchOrchestrationItem',
   'ackOrchestrationItem',
@@ -84,15 +95,7 @@ export const PROVIDER_METHODS = [
   'readExecution',
   'getSystemMetrics',
   'getQueueDepths',
-  ...([
-    'renewOrchestrationItemLock',
-    'fetchWorkItem',
-    'ackWorkItem',
-    'renewWorkItemLock',
-    'abandonWorkItem',
-    'renewSessionLock',
-    'cleanupOrphanedSessions',
-  ] as const),
+  ...PROCEDURES_ONLY_QUEUE_METHODS,
 ] as const;
 
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
@@ -103,13 +106,7 @@ export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
  * choice of 'inline' for one of these is refused by `create`.
  */
 export const PROCEDURES_ONLY_METHODS: ReadonlySet<string> = new Set([
-  'renewOrchestrationItemLock',
-  'fetchWorkItem',
-  'ackWorkItem',
-  'renewWorkItemLock',
-  'abandonWorkItem',
-  'renewSessionLock',
-  'cleanupOrphanedSessions',
+  ...PROCEDURES_ONLY_QUEUE_METHODS,
   'getCustomStatus',
   'getKvValue',
   'getKvAllValues',

@@ -6,10 +6,8 @@
  *   npm run bench:long-poll [-- iterations]
  */
 import { cpus } from 'node:os';
-import { formatSettings, startBenchServer } from '../support/bench-server.js';
+import { printServer, startBenchServer } from '../support/bench-server.js';
 import { measureLongPollWakeup } from '../support/long-poll-wakeup.js';
-import { newPool } from '../support/providers.js';
-import { readSettings } from '../support/server-settings.js';
 import type { Percentiles } from '../stats.js';
 
 const ITERATIONS = Number(process.argv[2] ?? 300);
@@ -20,12 +18,7 @@ const show = (figures: Percentiles) =>
 
 const server = await startBenchServer();
 try {
-  const admin = newPool(server.connectionString, 1);
-  try {
-    console.log(`${server.label}: ${formatSettings(await readSettings(admin))}`);
-  } finally {
-    await admin.end();
-  }
+  await printServer(server);
   console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}`);
   console.log(`${ITERATIONS} rounds after ${WARMUP} warm-up, one waiting fetch at a time\n`);
   await measureLongPollWakeup(server.connectionString, { rounds: ITERATIONS, warmup: WARMUP }, (figures) => {

@@ -3,6 +3,8 @@
  * (fsync and synchronous_commit on), as users run theirs.
  */
 import { startEmbeddedPostgres, type RunningServer } from '../../test/support/embedded-postgres.js';
+import { newPool } from './providers.js';
+import { readSettings } from './server-settings.js';
 
 export interface BenchServer extends RunningServer {
   /** False for DATABASE_URL: a server this process must not reconfigure. */
@@ -22,3 +24,13 @@ export const formatSettings = (settings: Record<string, string>): string =>
   Object.entries(settings)
     .map(([name, value]) => `${name}=${value}`)
     .join(', ');
+
+/** Prints which server a standalone benchmark measures, with the settings its figures depend on. */
+export async function printServer(server: BenchServer): Promise<void> {
+  const admin = newPool(server.connectionString, 1);
+  try {
+    console.log(`${server.label}: ${formatSettings(await readSettings(admin))}`);
+  } finally {
+    await admin.end();
+  }
+}
