@@ -163,6 +163,38 @@ END;
 $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 
+-- The arguments every worker fetch takes, checked alike (22023): a time, a positive lock timeout, both safe
+-- integers, and a tag mode with the tags it needs.
+CREATE OR REPLACE FUNCTION {schema}._sp_check_work_fetch(
+    p_now_ms BIGINT,
+    p_lock_timeout_ms BIGINT,
+    p_tag_mode TEXT,
+    p_tags TEXT[]
+) RETURNS VOID AS $$
+BEGIN
+    IF p_now_ms IS NULL OR p_lock_timeout_ms IS NULL OR p_lock_timeout_ms <= 0 THEN
+        RAISE EXCEPTION 'p_now_ms must not be NULL and p_lock_timeout_ms must be positive' USING ERRCODE = '22023';
+    END IF;
+    IF p_now_ms NOT BETWEEN 0 AND 9007199254740991 THEN
+        PERFORM {schema}._sp_check_safe_integer('p_now_ms', p_now_ms, 0);
+    END IF;
+    IF p_lock_timeout_ms > 9007199254740991 THEN
+        PERFORM {schema}._sp_check_safe_integer('p_lock_timeout_ms', p_lock_timeout_ms, 1);
+    END IF;
+    IF p_tag_mode IS NULL OR p_tag_mode NOT IN ('default_only', 'tags', 'default_and', 'any') THEN
+        RAISE EXCEPTION 'p_tag_mode must be default_only, tags, default_and or any, got %', p_tag_mode
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_tag_mode IN ('tags', 'default_and')
+       AND (p_tags IS NULL OR cardinality(p_tags) NOT BETWEEN 1 AND 5
+            OR EXISTS (SELECT 1 FROM unnest(p_tags) AS t(tag)
+                        WHERE t.tag IS NULL OR t.tag = '' OR octet_length(t.tag) > 256)) THEN
+        RAISE EXCEPTION 'p_tags must hold 1 to 5 non-empty tags of at most 256 bytes for tag mode %', p_tag_mode
+            USING ERRCODE = '22023';
+    END IF;
+END;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
+
 -- Locks the oldest eligible activity with a fresh token and returns it with its new attempt count; no row when none
 -- is eligible. Eligible: visible (`visible_at <= now`), no live lock, matching the tag mode (`default_only`: untagged;
 -- `tags`: tag in p_tags; `default_and`: either; `any`: all), and either not session-bound or — only when p_owner_id
@@ -194,15 +226,7 @@ DECLARE
     v_row RECORD;
     v_taken BOOLEAN;
 BEGIN
-    IF p_now_ms IS NULL OR p_lock_timeout_ms IS NULL OR p_lock_timeout_ms <= 0 THEN
-        RAISE EXCEPTION 'p_now_ms must not be NULL and p_lock_timeout_ms must be positive' USING ERRCODE = '22023';
-    END IF;
-    IF p_now_ms NOT BETWEEN 0 AND 9007199254740991 THEN
-        PERFORM {schema}._sp_check_safe_integer('p_now_ms', p_now_ms, 0);
-    END IF;
-    IF p_lock_timeout_ms > 9007199254740991 THEN
-        PERFORM {schema}._sp_check_safe_integer('p_lock_timeout_ms', p_lock_timeout_ms, 1);
-    END IF;
+    PERFORM {schema}._sp_check_work_fetch(p_now_ms, p_lock_timeout_ms, p_tag_mode, p_tags);
     IF p_owner_id IS NOT NULL THEN
         IF p_owner_id = '' THEN
             RAISE EXCEPTION 'p_owner_id must be a non-empty string or NULL' USING ERRCODE = '22023';
@@ -212,17 +236,6 @@ BEGIN
                 USING ERRCODE = '22023';
         END IF;
         PERFORM {schema}._sp_check_safe_integer('p_session_lock_timeout_ms', p_session_lock_timeout_ms, 1);
-    END IF;
-    IF p_tag_mode IS NULL OR p_tag_mode NOT IN ('default_only', 'tags', 'default_and', 'any') THEN
-        RAISE EXCEPTION 'p_tag_mode must be default_only, tags, default_and or any, got %', p_tag_mode
-            USING ERRCODE = '22023';
-    END IF;
-    IF p_tag_mode IN ('tags', 'default_and')
-       AND (p_tags IS NULL OR cardinality(p_tags) NOT BETWEEN 1 AND 5
-            OR EXISTS (SELECT 1 FROM unnest(p_tags) AS t(tag)
-                        WHERE t.tag IS NULL OR t.tag = '' OR octet_length(t.tag) > 256)) THEN
-        RAISE EXCEPTION 'p_tags must hold 1 to 5 non-empty tags of at most 256 bytes for tag mode %', p_tag_mode
-            USING ERRCODE = '22023';
     END IF;
     v_untagged := p_tag_mode IN ('default_only', 'default_and', 'any');
     v_tagged := p_tag_mode IN ('tags', 'default_and', 'any');
@@ -392,6 +405,185 @@ BEGIN
     END IF;
     UPDATE {schema}.worker_queue w SET locked_until = p_now_ms + p_extend_ms WHERE w.id = v_lease.id;
     PERFORM {schema}._sp_touch_session(v_lease.session_id, p_now_ms);
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Batches (beyond contract v2): many activities per transaction
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- Locks up to p_max_items eligible activities, oldest first, each with a token of its own, and returns them in id
+-- order with their new attempt counts (none when nothing is eligible). Eligible as for `sp_fetch_work_item` without
+-- an owner: visible, not under a live lock, not session-bound, matching the tag mode; rows other fetches are taking
+-- right now are skipped. Each item is acked, renewed or abandoned on its own token (or through
+-- `sp_ack_work_items`). One transaction, hence one commit, for the whole batch.
+-- @not-null
+-- @json work_item WorkItem
+-- @required p_now_ms p_lock_timeout_ms p_max_items
+CREATE OR REPLACE FUNCTION {schema}.sp_fetch_work_items(
+    p_now_ms BIGINT,
+    p_lock_timeout_ms BIGINT,
+    p_max_items INT,
+    p_tag_mode TEXT DEFAULT 'default_only',
+    p_tags TEXT[] DEFAULT NULL
+) RETURNS TABLE(id BIGINT, work_item JSONB, lock_token TEXT, attempt_count INT) AS $$
+#variable_conflict use_column
+DECLARE
+    v_untagged BOOLEAN;
+    v_tagged BOOLEAN;
+BEGIN
+    IF p_max_items IS NULL OR p_max_items NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'p_max_items must be between 1 and 1000, got %', p_max_items USING ERRCODE = '22023';
+    END IF;
+    PERFORM {schema}._sp_check_work_fetch(p_now_ms, p_lock_timeout_ms, p_tag_mode, p_tags);
+    v_untagged := p_tag_mode IN ('default_only', 'default_and', 'any');
+    v_tagged := p_tag_mode IN ('tags', 'default_and', 'any');
+
+    IF (SELECT w.locked_until FROM {schema}.worker_queue w
+         WHERE w.locked_until <= p_now_ms
+         ORDER BY w.locked_until
+         LIMIT 1) IS NULL THEN
+        -- No expired lease: the oldest unleased rows, through the index of unleased rows.
+        RETURN QUERY
+        WITH taken AS (
+            UPDATE {schema}.worker_queue w
+               SET lock_token = gen_random_uuid()::text,
+                   locked_until = p_now_ms + p_lock_timeout_ms,
+                   attempt_count = w.attempt_count + 1
+              FROM (SELECT r.id FROM {schema}.worker_queue r
+                     WHERE r.lock_token IS NULL
+                       AND r.visible_at <= p_now_ms
+                       AND r.session_id IS NULL
+                       AND CASE WHEN r.tag IS NULL THEN v_untagged
+                                ELSE v_tagged AND (p_tag_mode = 'any' OR r.tag = ANY (p_tags)) END
+                     ORDER BY r.id
+                     LIMIT p_max_items
+                       FOR UPDATE SKIP LOCKED) c
+             WHERE w.id = c.id
+            RETURNING w.id, w.work_item, w.lock_token, w.attempt_count)
+        SELECT t.id, t.work_item, t.lock_token, t.attempt_count FROM taken t ORDER BY t.id;
+    ELSE
+        -- Expired leases keep their place in id order among the unleased rows.
+        RETURN QUERY
+        WITH taken AS (
+            UPDATE {schema}.worker_queue w
+               SET lock_token = gen_random_uuid()::text,
+                   locked_until = p_now_ms + p_lock_timeout_ms,
+                   attempt_count = w.attempt_count + 1
+              FROM (SELECT r.id FROM {schema}.worker_queue r
+                     WHERE (r.lock_token IS NULL OR r.locked_until <= p_now_ms)
+                       AND r.visible_at <= p_now_ms
+                       AND r.session_id IS NULL
+                       AND CASE WHEN r.tag IS NULL THEN v_untagged
+                                ELSE v_tagged AND (p_tag_mode = 'any' OR r.tag = ANY (p_tags)) END
+                     ORDER BY r.id
+                     LIMIT p_max_items
+                       FOR UPDATE SKIP LOCKED) c
+             WHERE w.id = c.id
+            RETURNING w.id, w.work_item, w.lock_token, w.attempt_count)
+        SELECT t.id, t.work_item, t.lock_token, t.attempt_count FROM taken t ORDER BY t.id;
+    END IF;
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- Completes fetched activities, each as `sp_ack_work_item` would, in one transaction, and answers one row per token
+-- in input order: `acked`, `expired` (DXW02's case: its row stays, fetchable again) or `not_found` (DXW01's case).
+-- An outcome other than `acked` does not stop the others. p_completions is a JSON array as long as p_lock_tokens:
+-- the i-th completion (ActivityCompleted or ActivityFailed, or null for a cancelled activity) goes with the i-th
+-- token. Malformed input (lengths, a null or repeated token, a completion of another kind or without an instance)
+-- fails the whole call before any change: 22023, or DXI01 for a kind, as the single ack.
+-- @not-null
+-- @json p_completions (ActivityCompletion | null)[]
+-- @required p_lock_tokens p_completions p_now_ms
+CREATE OR REPLACE FUNCTION {schema}.sp_ack_work_items(p_lock_tokens TEXT[], p_completions JSONB, p_now_ms BIGINT)
+RETURNS TABLE(lock_token TEXT, outcome TEXT) AS $$
+#variable_conflict use_column
+DECLARE
+    v_bad RECORD;
+    v_tokens TEXT[];
+    v_outcomes TEXT[];
+    v_enqueued BIGINT;
+BEGIN
+    IF p_lock_tokens IS NULL OR p_completions IS NULL OR p_now_ms IS NULL THEN
+        RAISE EXCEPTION 'p_lock_tokens, p_completions and p_now_ms must not be NULL' USING ERRCODE = '22023';
+    END IF;
+    IF p_now_ms NOT BETWEEN 0 AND 9007199254740991 THEN
+        PERFORM {schema}._sp_check_safe_integer('p_now_ms', p_now_ms, 0);
+    END IF;
+    IF jsonb_typeof(p_completions) <> 'array'
+       OR jsonb_array_length(p_completions) <> COALESCE(cardinality(p_lock_tokens), 0)
+       OR cardinality(p_lock_tokens) NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'p_lock_tokens must hold 1 to 1000 tokens and p_completions be a JSON array of as many'
+            USING ERRCODE = '22023';
+    END IF;
+    IF array_position(p_lock_tokens, NULL) IS NOT NULL
+       OR (SELECT count(DISTINCT t) FROM unnest(p_lock_tokens) AS t) <> cardinality(p_lock_tokens) THEN
+        RAISE EXCEPTION 'p_lock_tokens must not hold NULL or the same token twice' USING ERRCODE = '22023';
+    END IF;
+    SELECT c.ord, {schema}._sp_kind(c.completion) AS kind INTO v_bad
+      FROM jsonb_array_elements(p_completions) WITH ORDINALITY AS c(completion, ord)
+     WHERE jsonb_typeof(c.completion) <> 'null'
+       AND ({schema}._sp_kind(c.completion) IS NULL
+            OR {schema}._sp_kind(c.completion) NOT IN ('ActivityCompleted', 'ActivityFailed')
+            OR jsonb_typeof(c.completion -> {schema}._sp_kind(c.completion) -> 'instance') IS DISTINCT FROM 'string'
+            OR c.completion -> {schema}._sp_kind(c.completion) ->> 'instance' = '')
+     ORDER BY c.ord
+     LIMIT 1;
+    IF FOUND THEN
+        IF v_bad.kind IS NULL THEN
+            RAISE EXCEPTION 'completion % must be a JSON object with exactly one key naming its kind, or null', v_bad.ord
+                USING ERRCODE = '22023';
+        ELSIF v_bad.kind NOT IN ('ActivityCompleted', 'ActivityFailed') THEN
+            RAISE EXCEPTION 'Invalid completion type: % (expected ActivityCompleted or ActivityFailed)', v_bad.kind
+                USING ERRCODE = 'DXI01';
+        END IF;
+        RAISE EXCEPTION '% work item has no target instance', v_bad.kind USING ERRCODE = '22023';
+    END IF;
+
+    WITH input AS (
+        SELECT t.token, t.ord, c.completion
+          FROM unnest(p_lock_tokens) WITH ORDINALITY AS t(token, ord)
+          JOIN jsonb_array_elements(p_completions) WITH ORDINALITY AS c(completion, ord) ON c.ord = t.ord),
+    -- Found by token alone, then checked, as in the single ack (header).
+    leases AS (
+        SELECT w.id, w.lock_token, w.locked_until, w.session_id
+          FROM {schema}.worker_queue w
+         WHERE w.lock_token = ANY (p_lock_tokens)
+           FOR UPDATE),
+    deleted AS (
+        DELETE FROM {schema}.worker_queue w
+         USING leases l
+         WHERE w.id = l.id AND l.locked_until > p_now_ms
+        RETURNING w.lock_token, w.session_id),
+    enqueued AS (
+        INSERT INTO {schema}.orchestrator_queue (instance_id, work_item, visible_at, attempt_count, created_at)
+        SELECT i.completion -> {schema}._sp_kind(i.completion) ->> 'instance', i.completion, p_now_ms, 0,
+               to_timestamp(p_now_ms / 1000.0)
+          FROM input i
+          JOIN deleted d ON d.lock_token = i.token
+         WHERE jsonb_typeof(i.completion) <> 'null'
+         ORDER BY i.ord
+        RETURNING 1),
+    touched AS (
+        UPDATE {schema}.sessions s
+           SET last_activity_at = p_now_ms
+         WHERE s.session_id IN (SELECT d.session_id FROM deleted d)
+           AND s.locked_until > p_now_ms)
+    SELECT array_agg(i.token ORDER BY i.ord),
+           array_agg(CASE WHEN d.lock_token IS NOT NULL THEN 'acked'
+                          WHEN l.lock_token IS NOT NULL THEN 'expired'
+                          ELSE 'not_found' END ORDER BY i.ord),
+           (SELECT count(*) FROM enqueued)
+      INTO v_tokens, v_outcomes, v_enqueued
+      FROM input i
+      LEFT JOIN deleted d ON d.lock_token = i.token
+      LEFT JOIN leases l ON l.lock_token = i.token;
+
+    IF v_enqueued > 0 THEN
+        PERFORM {schema}._sp_notify('orch', p_now_ms);
+    END IF;
+    RETURN QUERY SELECT o.token, o.outcome FROM unnest(v_tokens, v_outcomes) AS o(token, outcome);
 END;
 $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
