@@ -20,6 +20,10 @@
 --   and the expiry index covers `locked_until IS NOT NULL` (leased rows, the same rows: fetch sets both columns,
 --   abandon clears both), which a token lookup does not imply. The fetch's expiry probe is a scalar subquery with
 --   ORDER BY ... LIMIT 1: as EXISTS (ORDER BY and LIMIT dropped) its generic plan scanned the table sequentially.
+-- * `_sp_insert_history` (the ack's append; 1,000 events: 9–10 ms against 8.8 inline): the check cast each event id
+--   to numeric four times (the subquery was flattened into each comparison), and the insert found each event's kind
+--   with an aggregate per event although the check had proven it the only key. One cast behind OFFSET 0, and
+--   `jsonb_object_keys` as a plain lateral row source: 1,000 events in ~2.5 ms of SQL instead of ~4.
 --
 -- Conventions as in 0007: `{schema}` qualifies every name; each function pins `search_path = pg_catalog, pg_temp`;
 -- operations are SECURITY DEFINER, helpers SECURITY INVOKER; same signatures (CREATE OR REPLACE).
@@ -408,6 +412,93 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- History append
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- 0012's history append with cheaper per-event steps (header). Appends events to one execution's history, all or
+-- nothing (same checks, order and errors as 0002): 22023 for a
+-- non-array or an event that is not a one-key object, DXE01 for a missing or invalid event_id (first bad event in
+-- array order), 23505 naming the lowest event id that is already stored or given twice. Set-based (header): each
+-- event's kind is computed inline, and the primary key finds duplicates; only a failed insert looks for the lowest
+-- duplicate, to name it.
+CREATE OR REPLACE FUNCTION {schema}._sp_insert_history(
+    p_instance_id TEXT,
+    p_execution_id BIGINT,
+    p_events JSONB,
+    p_now_ms BIGINT
+) RETURNS VOID AS $$
+DECLARE
+    v_problem TEXT;
+    v_duplicate BIGINT;
+BEGIN
+    IF p_events IS NULL OR jsonb_typeof(p_events) <> 'array' THEN
+        RAISE EXCEPTION 'events must be a JSON array' USING ERRCODE = '22023';
+    END IF;
+
+    -- _sp_kind and _sp_is_whole_bigint (0005), written out: CASE keeps every cast behind its type check. The event
+    -- id is cast to numeric once per event (OFFSET 0 keeps the subquery from being flattened into four casts).
+    SELECT CASE WHEN e.kind IS NULL THEN 'shape' ELSE 'event_id' END INTO v_problem
+      FROM (SELECT a.ord, k.kind,
+                   CASE WHEN jsonb_typeof(a.item -> k.kind -> 'event_id') = 'number'
+                        THEN (a.item -> k.kind -> 'event_id')::numeric END AS event_id
+              FROM jsonb_array_elements(p_events) WITH ORDINALITY AS a(item, ord)
+             CROSS JOIN LATERAL (
+                   SELECT CASE WHEN count(*) = 1 AND jsonb_typeof(a.item -> min(o.key)) = 'object'
+                               THEN min(o.key) END AS kind
+                     FROM jsonb_object_keys(CASE WHEN jsonb_typeof(a.item) = 'object'
+                                                 THEN a.item ELSE '{}'::jsonb END) AS o(key)) k
+            OFFSET 0) e
+     WHERE e.kind IS NULL
+        OR e.event_id IS NULL
+        OR e.event_id < 1
+        OR e.event_id <> trunc(e.event_id)
+        OR e.event_id > 9007199254740991
+     ORDER BY e.ord
+     LIMIT 1;
+    IF v_problem = 'shape' THEN
+        RAISE EXCEPTION 'each event must be a JSON object with exactly one key naming its kind'
+            USING ERRCODE = '22023';
+    ELSIF v_problem = 'event_id' THEN
+        RAISE EXCEPTION 'event_id must be set by runtime' USING ERRCODE = 'DXE01',
+            DETAIL = 'every event needs a positive integer event_id';
+    END IF;
+
+    -- Every event is now a one-key object with a valid event_id: its only key is its kind, the one row
+    -- jsonb_object_keys gives (no aggregate per event).
+    BEGIN
+        INSERT INTO {schema}.history (instance_id, execution_id, event_id, event_type, event_data, created_at)
+        SELECT p_instance_id,
+               p_execution_id,
+               (a.item -> k.kind ->> 'event_id')::bigint,
+               k.kind,
+               a.item,
+               to_timestamp(p_now_ms / 1000.0)
+          FROM jsonb_array_elements(p_events) WITH ORDINALITY AS a(item, ord)
+         CROSS JOIN LATERAL jsonb_object_keys(a.item) AS k(kind)
+         ORDER BY a.ord;
+    EXCEPTION WHEN unique_violation THEN
+        -- The lowest id given twice or already stored (committed by a concurrent call included).
+        SELECT n.event_id INTO v_duplicate
+          FROM (SELECT (a.item -> k.kind ->> 'event_id')::bigint AS event_id
+                  FROM jsonb_array_elements(p_events) AS a(item)
+                 CROSS JOIN LATERAL (SELECT min(o.key) AS kind FROM jsonb_object_keys(a.item) AS o(key)) k) n
+         GROUP BY n.event_id
+        HAVING count(*) > 1
+            OR EXISTS (SELECT 1 FROM {schema}.history h
+                        WHERE h.instance_id = p_instance_id AND h.execution_id = p_execution_id
+                          AND h.event_id = n.event_id)
+         ORDER BY n.event_id
+         LIMIT 1;
+        IF v_duplicate IS NULL THEN
+            RAISE;
+        END IF;
+        RAISE EXCEPTION 'Duplicate event_id % in execution % of instance %', v_duplicate, p_execution_id,
+            p_instance_id USING ERRCODE = '23505';
+    END;
+END;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Batches (beyond contract v2): many activities per transaction
