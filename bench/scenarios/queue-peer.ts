@@ -171,7 +171,7 @@ export const queuePeer: Scenario = {
           'ActivityCompleted message), procedures. graphile-worker 0.18 (its own schema, same server): a no-op task; ' +
           'batched = localQueue of max(10, 2 × concurrency) and completeJobBatchDelay 0. Ours batched: each worker ' +
           `takes up to ${BATCH} items with fetchWorkItems and completes them with one ackWorkItems (beyond contract v2). ` +
-          'our ack notifies the orchestrator channel (contract §3.15) only while a long-poll listener is connected ' +
+          'Our ack notifies the orchestrator channel (contract §3.15) only while a long-poll listener is connected ' +
           '(0015; none here), since PostgreSQL serialises the commits of notifying transactions.',
       ],
       tables: [
