@@ -8,6 +8,8 @@ import type {
   SemverRange,
   SystemMetrics,
   WorkerLease,
+  WorkItemAck,
+  WorkItemAckOutcome,
 } from './types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from './types/work-item.js';
 import type { WorkItemFetch } from './work-item-fetch.js';
@@ -95,12 +97,15 @@ export interface StoredWorkItem {
 
 /**
  * The operations of contract v2 only the procedures implement (the inline baseline stays at the v1 operations): the
- * orchestration lock renewal (§3.6) and the worker queue (§3.9–§3.14; v1's `dequeueWorkerPeekLock`, `ackWorker` above).
+ * orchestration lock renewal (§3.6) and the worker queue (§3.9–§3.14; v1's `dequeueWorkerPeekLock`, `ackWorker` above),
+ * with its batches (beyond the contract).
  */
 export interface ProceduresOnlyBackend {
   renewOrchestrationItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void>;
   fetchWorkItem(nowMs: number, fetch: WorkItemFetch): Promise<StoredWorkItem | null>;
   ackWorkItem(lockToken: string, completion: ActivityCompletion | null, nowMs: number): Promise<void>;
+  fetchWorkItems(nowMs: number, fetch: WorkItemFetch, maxItems: number): Promise<StoredWorkItem[]>;
+  ackWorkItems(acks: readonly WorkItemAck[], nowMs: number): Promise<WorkItemAckOutcome[]>;
   renewWorkItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void>;
   abandonWorkItem(lockToken: string, nowMs: number, delayMs: number | null, ignoreAttempt: boolean): Promise<void>;
   renewSessionLock(ownerIds: string[], nowMs: number, extendMs: number, idleTimeoutMs: number): Promise<number>;

@@ -149,6 +149,17 @@ export function requireDuration(operation: string, what: string, value: unknown,
   return value as number;
 }
 
+/** The size of a batch: a whole number from 1 to `maximum`. */
+export function requireCount(operation: string, what: string, value: unknown, maximum: number): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > maximum) {
+    throw ProviderError.invalidInput(
+      operation,
+      `${what} must be a whole number from 1 to ${maximum}, got ${shown(value)}`,
+    );
+  }
+  return value as number;
+}
+
 export function requireBoolean(operation: string, what: string, value: unknown): void {
   if (typeof value !== 'boolean')
     throw ProviderError.invalidInput(operation, `${what} must be a boolean, got ${shown(value)}`);

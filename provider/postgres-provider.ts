@@ -7,6 +7,7 @@ import {
   requireBoolean,
   requireCancelledActivities,
   requireCapabilityFilter,
+  requireCount,
   requireDelay,
   requireDuration,
   requireExecutionId,
@@ -57,6 +58,8 @@ import type {
   SystemMetrics,
   TagFilter,
   WorkerLease,
+  WorkItemAck,
+  WorkItemAckOutcome,
 } from './types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from './types/work-item.js';
 import { type WorkItemFetch, workItemFetch } from './work-item-fetch.js';
@@ -64,11 +67,16 @@ import { type WorkItemFetch, workItemFetch } from './work-item-fetch.js';
 /** Which code path does a method's database work: the generated procedure client (default) or inline SQL. */
 export type Implementation = 'procedures' | 'inline';
 
+/** The most items one `fetchWorkItems` or `ackWorkItems` call takes (the procedures' limit too). */
+export const MAX_BATCH_ITEMS = 1000;
+
 /** Contract v2's queue operations: routed like the others, but only the procedures implement them. */
 const PROCEDURES_ONLY_QUEUE_METHODS = [
   'renewOrchestrationItemLock',
   'fetchWorkItem',
   'ackWorkItem',
+  'fetchWorkItems',
+  'ackWorkItems',
   'renewWorkItemLock',
   'abandonWorkItem',
   'renewSessionLock',
@@ -496,6 +504,62 @@ export class PostgresProvider {
       requireText('ackWorkItem', 'lock token', lockToken);
       if (completion !== null) requireJson('ackWorkItem', 'completion', completion);
       return b.ackWorkItem(lockToken, completion, this.now('ackWorkItem'));
+    });
+  }
+
+  /**
+   * Locks up to `maxItems` (1–1000) activities in one transaction, hence one commit (beyond contract v2): what that many
+   * `fetchWorkItem` calls without a session would take, oldest first, each under a lock token of its own (ack, renew or
+   * abandon them one by one or with `ackWorkItems`). Session-bound items are never taken; no long polling. Empty when
+   * nothing is eligible.
+   */
+  async fetchWorkItems(
+    maxItems: number,
+    lockTimeoutMs: number,
+    tagFilter: TagFilter = 'defaultOnly',
+  ): Promise<FetchedWorkItem[]> {
+    const operation = 'fetchWorkItems';
+    const count = requireCount(operation, 'maxItems', maxItems, MAX_BATCH_ITEMS);
+    const fetch = workItemFetch(operation, lockTimeoutMs, 0, null, tagFilter);
+    if (fetch === null) return [];
+    return this.runProceduresOnly(
+      operation,
+      async (b) => {
+        const rows = await b.fetchWorkItems(this.now(operation), fetch, count);
+        return rows.map((row) => ({
+          item: checkWorkItem(operation, row.id, row.item),
+          lockToken: row.lockToken,
+          attemptCount: row.attemptCount,
+        }));
+      },
+      { pausesMs: this.settings.retryPausesMs },
+    );
+  }
+
+  /**
+   * Completes fetched activities in one transaction (beyond contract v2), each as `ackWorkItem` would, and answers
+   * one outcome per ack, in order: an expired lock or a missing item does not stop the others (`WorkItemAckOutcome`).
+   * Malformed input (1–1000 acks, distinct tokens, completions of activities) fails the whole call before any change.
+   */
+  async ackWorkItems(acks: readonly WorkItemAck[]): Promise<WorkItemAckOutcome[]> {
+    const operation = 'ackWorkItems';
+    const given: unknown = acks;
+    if (!Array.isArray(given)) throw ProviderError.invalidInput(operation, 'acks must be an array');
+    requireCount(operation, 'the number of acks', given.length, MAX_BATCH_ITEMS);
+    return this.runProceduresOnly(operation, (b) => {
+      const tokens = new Set<unknown>();
+      for (const ack of given as unknown[]) {
+        if (typeof ack !== 'object' || ack === null) {
+          throw ProviderError.invalidInput(operation, 'each ack must be an object');
+        }
+        const { lockToken, completion } = ack as Partial<Record<keyof WorkItemAck, unknown>>;
+        requireText(operation, 'lock token', lockToken);
+        if (tokens.has(lockToken))
+          throw ProviderError.invalidInput(operation, `lock token ${String(lockToken)} is acked twice`);
+        tokens.add(lockToken);
+        if (completion !== null) requireJson(operation, 'completion', completion);
+      }
+      return b.ackWorkItems(acks, this.now(operation));
     });
   }
 

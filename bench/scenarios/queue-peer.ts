@@ -12,26 +12,51 @@ import * as work from '../workload.js';
 
 const silent = new Logger(() => () => {});
 
-async function ourQueue(context: Parameters<Scenario['run']>[0], concurrency: number, jobs: number): Promise<number> {
+/** Items per `fetchWorkItems`/`ackWorkItems` call in our batched row. */
+const BATCH = 10;
+
+async function ourQueue(
+  context: Parameters<Scenario['run']>[0],
+  concurrency: number,
+  jobs: number,
+  batched: boolean,
+): Promise<number> {
   const { providers, admin } = context;
   await providers.reset('procedures');
   await calls.seedWorkItems(admin, providers.schemas.procedures, work.activityMessage('peer-%'), jobs);
   const open = await providers.open(concurrency + 2);
   try {
     const provider = open.byImplementation.procedures;
+    const instanceOf = (item: unknown) => (item as { ActivityExecute: { instance: string } }).ActivityExecute.instance;
     let acked = 0;
     const begin = performance.now();
     let end = begin;
+    const single = async () => {
+      const lease = await calls.fetchWork(provider);
+      if (!lease) return 0;
+      await calls.ackWork(provider, lease.lockToken, work.completionMessage(instanceOf(lease.item)));
+      return 1;
+    };
+    const batch = async () => {
+      const leases = await provider.fetchWorkItems(BATCH, provider.lockTimeoutMs);
+      if (leases.length === 0) return 0;
+      const outcomes = await provider.ackWorkItems(
+        leases.map((lease) => ({
+          lockToken: lease.lockToken,
+          completion: work.completionMessage(instanceOf(lease.item)),
+        })),
+      );
+      return outcomes.filter((outcome) => outcome === 'acked').length;
+    };
     const worker = async () => {
       while (acked < jobs) {
-        const lease = await calls.fetchWork(provider);
-        if (!lease) {
+        const done = await (batched ? batch() : single());
+        if (done === 0) {
           await pause(1);
           continue;
         }
-        const { instance } = (lease.item as { ActivityExecute: { instance: string } }).ActivityExecute;
-        await calls.ackWork(provider, lease.lockToken, work.completionMessage(instance));
-        if (++acked === jobs) end = performance.now();
+        acked += done;
+        if (acked >= jobs && end === begin) end = performance.now();
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -99,6 +124,7 @@ async function graphileWorker(
 interface Row {
   concurrency: number;
   oursPerSecond: number;
+  oursBatchedPerSecond: number;
   graphileUnbatchedPerSecond: number;
   graphileBatchedPerSecond: number;
 }
@@ -107,7 +133,7 @@ export const queuePeer: Scenario = {
   id: 'peer',
   number: 5,
   title: 'The worker queue vs graphile-worker',
-  steps: (options) => options.peerConcurrency.length * 3,
+  steps: (options) => options.peerConcurrency.length * 4,
   async run(context) {
     const { options, admin, progress, connectionString } = context;
     const schema = `bench_graphile_worker_${process.pid}`;
@@ -116,15 +142,23 @@ export const queuePeer: Scenario = {
     const clear = () => admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
     try {
       for (const concurrency of options.peerConcurrency) {
-        const oursPerSecond = await ourQueue(context, concurrency, jobs);
+        const oursPerSecond = await ourQueue(context, concurrency, jobs, false);
         progress.step(`ours, ${concurrency}`);
+        const oursBatchedPerSecond = await ourQueue(context, concurrency, jobs, true);
+        progress.step(`ours batched, ${concurrency}`);
         await clear();
         const graphileUnbatchedPerSecond = await graphileWorker(connectionString, schema, concurrency, jobs, false);
         progress.step(`graphile-worker, ${concurrency}`);
         await clear();
         const graphileBatchedPerSecond = await graphileWorker(connectionString, schema, concurrency, jobs, true);
         progress.step(`graphile-worker batched, ${concurrency}`);
-        rows.push({ concurrency, oursPerSecond, graphileUnbatchedPerSecond, graphileBatchedPerSecond });
+        rows.push({
+          concurrency,
+          oursPerSecond,
+          oursBatchedPerSecond,
+          graphileUnbatchedPerSecond,
+          graphileBatchedPerSecond,
+        });
       }
     } finally {
       await clear();
@@ -135,8 +169,9 @@ export const queuePeer: Scenario = {
       notes: [
         `${jobs} jobs per run, all queued before the run. Ours: dequeue + ack with completion (which enqueues the ` +
           'ActivityCompleted message), procedures. graphile-worker 0.18 (its own schema, same server): a no-op task; ' +
-          'batched = localQueue of max(10, 2 × concurrency) and completeJobBatchDelay 0. We have no batched dequeue yet; ' +
-          'our ack notifies the orchestrator channel (contract §3.15) only while a long-poll listener is connected ' +
+          'batched = localQueue of max(10, 2 × concurrency) and completeJobBatchDelay 0. Ours batched: each worker ' +
+          `takes up to ${BATCH} items with fetchWorkItems and completes them with one ackWorkItems (beyond contract v2). ` +
+          'Our ack notifies the orchestrator channel (contract §3.15) only while a long-poll listener is connected ' +
           '(0015; none here), since PostgreSQL serialises the commits of notifying transactions.',
       ],
       tables: [
@@ -147,16 +182,18 @@ export const queuePeer: Scenario = {
             'ours',
             'graphile-worker',
             'ours/graphile',
+            'ours batched',
             'graphile-worker batched',
-            'ours/batched',
+            'ours batched/graphile batched',
           ],
           rows: rows.map((row) => [
             row.concurrency,
             formatNumber(row.oursPerSecond),
             formatNumber(row.graphileUnbatchedPerSecond),
             formatNumber(row.oursPerSecond / row.graphileUnbatchedPerSecond),
+            formatNumber(row.oursBatchedPerSecond),
             formatNumber(row.graphileBatchedPerSecond),
-            formatNumber(row.oursPerSecond / row.graphileBatchedPerSecond),
+            formatNumber(row.oursBatchedPerSecond / row.graphileBatchedPerSecond),
           ]),
         },
       ],
@@ -169,6 +206,7 @@ export const queuePeer: Scenario = {
           logX: true,
           series: [
             { name: 'ours (procedures)', points: rows.map((row) => [row.concurrency, row.oursPerSecond]) },
+            { name: 'ours batched', points: rows.map((row) => [row.concurrency, row.oursBatchedPerSecond]) },
             { name: 'graphile-worker', points: rows.map((row) => [row.concurrency, row.graphileUnbatchedPerSecond]) },
             {
               name: 'graphile-worker batched',

@@ -10,9 +10,22 @@ import type {
   SemverRange,
   SystemMetrics,
   WorkerLease,
+  WorkItemAck,
+  WorkItemAckOutcome,
 } from '../types/provider-types.js';
 import type { ActivityCompletion, WorkItem } from '../types/work-item.js';
 import type { WorkItemFetch } from '../work-item-fetch.js';
+
+/** `sp_ack_work_items`' outcomes as the provider names them. */
+const ACK_OUTCOMES: Readonly<Record<string, WorkItemAckOutcome>> = {
+  acked: 'acked',
+  expired: 'expired',
+  not_found: 'notFound',
+};
+
+function unknownOutcome(outcome: string): never {
+  throw new Error(`sp_ack_work_items answered an unknown outcome: ${outcome}`);
+}
 
 /** The provider's database work as calls of the generated procedure client: one call per operation. */
 export class ProceduresBackend implements ProviderBackend, ProceduresOnlyBackend {
@@ -158,6 +171,26 @@ export class ProceduresBackend implements ProviderBackend, ProceduresOnlyBackend
 
   async ackWorkItem(lockToken: string, completion: ActivityCompletion | null, nowMs: number): Promise<void> {
     await this.client.ackWorkItem({ lockToken, completion, nowMs });
+  }
+
+  async fetchWorkItems(nowMs: number, fetch: WorkItemFetch, maxItems: number): Promise<StoredWorkItem[]> {
+    const { lockTimeoutMs, tagMode, tags } = fetch;
+    const rows = await this.client.fetchWorkItems({ nowMs, lockTimeoutMs, maxItems, tagMode, tags });
+    return rows.map((row) => ({
+      id: row.id,
+      item: row.workItem,
+      lockToken: row.lockToken,
+      attemptCount: row.attemptCount,
+    }));
+  }
+
+  async ackWorkItems(acks: readonly WorkItemAck[], nowMs: number): Promise<WorkItemAckOutcome[]> {
+    const rows = await this.client.ackWorkItems({
+      lockTokens: acks.map((ack) => ack.lockToken),
+      completions: acks.map((ack) => ack.completion),
+      nowMs,
+    });
+    return rows.map((row) => ACK_OUTCOMES[row.outcome] ?? unknownOutcome(row.outcome));
   }
 
   async renewWorkItemLock(lockToken: string, nowMs: number, extendMs: number): Promise<void> {

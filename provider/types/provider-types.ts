@@ -1,6 +1,6 @@
 import type { GetSystemMetricsRow } from '../../generated/procedures.js';
 import type { HistoryEvent } from './history-event.js';
-import type { WorkItem } from './work-item.js';
+import type { ActivityCompletion, WorkItem } from './work-item.js';
 
 /** A runtime (replay-engine) version, e.g. the one that started an execution (v2 §3.2.4). */
 export interface Semver {
@@ -184,6 +184,18 @@ export interface SessionFetchConfig {
   ownerId: string;
   lockTimeoutMs: number;
 }
+
+/** One completion of `ackWorkItems`: the fetched item's token and its completion (null: the activity was cancelled). */
+export interface WorkItemAck {
+  lockToken: string;
+  completion: ActivityCompletion | null;
+}
+
+/**
+ * What `ackWorkItems` did with one ack: `'acked'`; `'expired'`, the lock had expired (the item stays, fetchable again:
+ * `ackWorkItem`'s DXW02); `'notFound'`, no item holds the token (acked, cancelled, deleted or fetched again: DXW01).
+ */
+export type WorkItemAckOutcome = 'acked' | 'expired' | 'notFound';
 
 /** Which activities a worker takes by tag (contract v2 §3.2.7); `'none'` takes nothing. */
 export type TagFilter = 'defaultOnly' | 'any' | 'none' | { tags: string[] } | { defaultAnd: string[] };

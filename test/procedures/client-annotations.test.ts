@@ -95,6 +95,13 @@ const validCalls: Record<string, Setup> = {
     p_extend_ms: LOCK_MS,
   }),
   sp_abandon_work_item: async (db) => ({ p_lock_token: await leasedWorkItem(db), p_now_ms: BASE_MS }),
+  // Worker batches (0016)
+  sp_fetch_work_items: async () => ({ p_now_ms: BASE_MS, p_lock_timeout_ms: LOCK_MS, p_max_items: 5 }),
+  sp_ack_work_items: async (db) => ({
+    p_lock_tokens: [await leasedWorkItem(db)],
+    p_completions: json([null]),
+    p_now_ms: BASE_MS,
+  }),
   sp_renew_session_lock: async () => ({
     p_owner_ids: ['A'],
     p_now_ms: BASE_MS,

@@ -129,6 +129,22 @@ const WRAPPERS: Record<string, WrapperCase> = {
     }),
   },
   ackWorkItem: { params: params({ lockToken: token, completion: hostileItem, nowMs }) },
+  fetchWorkItems: {
+    params: params({
+      nowMs,
+      lockTimeoutMs,
+      maxItems: sensibleOr(fc.integer({ min: 1, max: 3 })),
+      tagMode: sensibleOr(fc.constantFrom('default_only', 'tags', 'any')),
+      tags: hostileList(text),
+    }),
+  },
+  ackWorkItems: {
+    params: params({
+      lockTokens: hostileList(token),
+      completions: hostileList(fc.oneof(fc.constant(null), hostileItem)),
+      nowMs,
+    }),
+  },
   renewWorkItemLock: { params: params({ lockToken: token, nowMs, extendMs: lockTimeoutMs }) },
   abandonWorkItem: {
     params: params({ lockToken: token, nowMs, delayMs, ignoreAttempt: sensibleOr(fc.boolean()) }),
@@ -224,19 +240,18 @@ async function seed(client: Client): Promise<Tokens> {
   return { orchestration: item!.lockToken, worker: lease!.lockToken };
 }
 
-/** The generated token markers replaced by live tokens, and 'tenant' by the tenant's schema name. */
+/**
+ * The generated token markers replaced by live tokens (also in lists: `ackWorkItems`' tokens), and 'tenant' by the
+ * tenant's schema name.
+ */
 function resolve(value: unknown, tokens: Tokens): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  const live = (inner: unknown): unknown =>
+    inner === ORCHESTRATION_TOKEN ? tokens.orchestration : inner === WORKER_TOKEN ? tokens.worker : inner;
   return Object.fromEntries(
     Object.entries(value).map(([key, inner]) => [
       key,
-      inner === ORCHESTRATION_TOKEN
-        ? tokens.orchestration
-        : inner === WORKER_TOKEN
-          ? tokens.worker
-          : key === 'schemaName' && inner === 'tenant'
-            ? tenant.name
-            : inner,
+      Array.isArray(inner) ? inner.map(live) : key === 'schemaName' && inner === 'tenant' ? tenant.name : live(inner),
     ]),
   );
 }

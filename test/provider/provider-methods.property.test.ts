@@ -159,6 +159,26 @@ const METHODS: Record<ProviderMethod, MethodCase> = {
     ),
   },
   ackWorkItem: { args: fc.tuple(token, fc.oneof(fc.constant(null), hostileItem)) },
+  fetchWorkItems: {
+    args: fc.tuple(
+      sensibleOr(fc.integer({ min: 1, max: 3 })),
+      duration,
+      fc.oneof(fc.constantFrom(undefined, 'defaultOnly', 'any', 'none'), hostileScalar),
+    ),
+  },
+  ackWorkItems: {
+    args: fc.tuple(
+      fc.oneof(
+        hostileScalar,
+        hostileList(
+          fc.oneof(
+            fc.record({ lockToken: token, completion: fc.oneof(fc.constant(null), hostileItem) }),
+            hostileScalar,
+          ),
+        ),
+      ),
+    ),
+  },
   renewWorkItemLock: { args: fc.tuple(token, duration) },
   abandonWorkItem: { args: fc.tuple(token, delay, sensibleOr(fc.boolean())) },
   renewSessionLock: { args: fc.tuple(hostileList(sensibleOr(fc.constantFrom('A', 'B'))), duration, duration) },
@@ -181,10 +201,18 @@ async function seed(provider: PostgresProvider, tenant: TenantSchema): Promise<T
   return { orchestration: item!.lockToken, worker: lease!.lockToken };
 }
 
+/** The arguments with the token placeholders replaced, also inside lists and objects (the acks of `ackWorkItems`). */
 function withTokens(args: unknown[], tokens: Tokens): unknown[] {
-  return args.map((arg) =>
-    arg === ORCHESTRATION_TOKEN ? tokens.orchestration : arg === WORKER_TOKEN ? tokens.worker : arg,
-  );
+  const replace = (value: unknown): unknown => {
+    if (value === ORCHESTRATION_TOKEN) return tokens.orchestration;
+    if (value === WORKER_TOKEN) return tokens.worker;
+    if (Array.isArray(value)) return value.map(replace);
+    if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, replace(field)]));
+    }
+    return value;
+  };
+  return args.map(replace);
 }
 
 describe.each(IMPLEMENTATIONS)('every provider method with hostile arguments (%s)', (implementation) => {
@@ -226,6 +254,8 @@ describe.each(IMPLEMENTATIONS)('every provider method with hostile arguments (%s
             ) {
               tokens = { ...tokens, worker: found.lockToken };
             }
+            const batch = method === 'fetchWorkItems' ? (outcome.value as { lockToken: string }[]) : [];
+            if (batch.length > 0) tokens = { ...tokens, worker: batch[0]!.lockToken };
             // A successful 10 MB write would make every later snapshot read it: start over instead.
             if (holdsOversized(callArgs)) {
               reading = BASE_MS;

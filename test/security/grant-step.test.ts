@@ -65,7 +65,7 @@ describe('grantApplicationRole', () => {
     const schema = await ownedSchema('grant');
     const role = await deployment.newRole(`app "q" x`);
     const report = await grantApplicationRole(deployment.ownerPool, { schema, role: role.name });
-    expect(report.functions).toHaveLength(37);
+    expect(report.functions).toHaveLength(39);
     const first = await privileges(schema, role.name);
     expect(allowed(first)).toEqual(['schema USAGE', ...report.functions.map((f) => `${f} EXECUTE`)].sort());
 
@@ -167,7 +167,7 @@ describe('npm run grant', () => {
 
     expect(result).toMatchObject({ code: 0, err: [] });
     expect(result.out[0]).toBe(
-      `Role ${quoteIdentifier(role.name)}: USAGE on schema ${quoteIdentifier(schema)}, EXECUTE on 37 operations, ` +
+      `Role ${quoteIdentifier(role.name)}: USAGE on schema ${quoteIdentifier(schema)}, EXECUTE on 39 operations, ` +
         'nothing else in it.',
     );
     expect(result.out).toContain(`  ${await qualified(schema, 'sp_procedure_fingerprint()')}`);

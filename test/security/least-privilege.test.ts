@@ -121,7 +121,7 @@ describe('the application role', () => {
     const allowed = result.rows.filter((row) => row.allowed).map((row) => row.proname);
     expect(allowed).toEqual(result.rows.filter((row) => row.prosecdef).map((row) => row.proname));
     expect(allowed).toContain('sp_procedure_fingerprint');
-    expect(allowed).toHaveLength(37);
+    expect(allowed).toHaveLength(39);
   });
 });
 
