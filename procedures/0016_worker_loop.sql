@@ -612,13 +612,16 @@ BEGIN
        OR (SELECT count(DISTINCT t) FROM unnest(p_lock_tokens) AS t) <> cardinality(p_lock_tokens) THEN
         RAISE EXCEPTION 'p_lock_tokens must not hold NULL or the same token twice' USING ERRCODE = '22023';
     END IF;
-    SELECT c.ord, {schema}._sp_kind(c.completion) AS kind INTO v_bad
-      FROM jsonb_array_elements(p_completions) WITH ORDINALITY AS c(completion, ord)
-     WHERE jsonb_typeof(c.completion) <> 'null'
-       AND ({schema}._sp_kind(c.completion) IS NULL
-            OR {schema}._sp_kind(c.completion) NOT IN ('ActivityCompleted', 'ActivityFailed')
-            OR jsonb_typeof(c.completion -> {schema}._sp_kind(c.completion) -> 'instance') IS DISTINCT FROM 'string'
-            OR c.completion -> {schema}._sp_kind(c.completion) ->> 'instance' = '')
+    -- Each completion's kind once (OFFSET 0 keeps the subquery from being flattened into one call per test).
+    SELECT c.ord, c.kind INTO v_bad
+      FROM (SELECT a.ord, a.completion, {schema}._sp_kind(a.completion) AS kind
+              FROM jsonb_array_elements(p_completions) WITH ORDINALITY AS a(completion, ord)
+             WHERE jsonb_typeof(a.completion) <> 'null'
+            OFFSET 0) c
+     WHERE c.kind IS NULL
+        OR c.kind NOT IN ('ActivityCompleted', 'ActivityFailed')
+        OR jsonb_typeof(c.completion -> c.kind -> 'instance') IS DISTINCT FROM 'string'
+        OR c.completion -> c.kind ->> 'instance' = ''
      ORDER BY c.ord
      LIMIT 1;
     IF FOUND THEN
@@ -649,11 +652,12 @@ BEGIN
         RETURNING w.lock_token, w.session_id),
     enqueued AS (
         INSERT INTO {schema}.orchestrator_queue (instance_id, work_item, visible_at, attempt_count, created_at)
-        SELECT i.completion -> {schema}._sp_kind(i.completion) ->> 'instance', i.completion, p_now_ms, 0,
-               to_timestamp(p_now_ms / 1000.0)
+        SELECT i.completion -> k.kind ->> 'instance', i.completion, p_now_ms, 0, to_timestamp(p_now_ms / 1000.0)
           FROM input i
           JOIN deleted d ON d.lock_token = i.token
-         WHERE jsonb_typeof(i.completion) <> 'null'
+         -- Checked above: a completion is a one-key object, so its only key is its kind.
+         CROSS JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(i.completion) = 'object'
+                                                   THEN i.completion ELSE '{}'::jsonb END) AS k(kind)
          ORDER BY i.ord
         RETURNING 1),
     touched AS (
